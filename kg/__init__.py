@@ -1,0 +1,40 @@
+"""smartcity-kg: smart-city indicator frameworks as a queryable, validated knowledge graph.
+
+The public API, for notebooks and scripts::
+
+    import kg
+    graph = kg.KnowledgeGraph.load()                     # ontology + bundled framework data
+    rows = graph.query("participation-kpis").dicts()     # a named query, default parameters
+    graph.query("kpi-details", code="SC: SH: SI: 4C")    # parameters bound as RDF terms
+    report = kg.validate(["my-framework.ttl"])           # SHACL, grouped by focus node
+    print(kg.format_report(report))
+"""
+
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("smartcity-kg")
+except PackageNotFoundError:  # running from a source tree that is not installed
+    __version__ = "0.0.0"
+
+from .catalog import NamedQuery, get_query, list_queries  # noqa: E402
+from .errors import InputError, KgError, QueryError  # noqa: E402
+from .query import KnowledgeGraph  # noqa: E402
+from .results import Results, render  # noqa: E402
+from .validate import ValidationReport, format_report, validate  # noqa: E402
+
+__all__ = [
+    "InputError",
+    "KgError",
+    "KnowledgeGraph",
+    "NamedQuery",
+    "QueryError",
+    "Results",
+    "ValidationReport",
+    "__version__",
+    "format_report",
+    "get_query",
+    "list_queries",
+    "render",
+    "validate",
+]

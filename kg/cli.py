@@ -1,0 +1,144 @@
+"""The ``kg`` command: a thin layer over the Python API.
+
+Data goes to stdout, diagnostics to stderr. Exit codes: 0 success (or conforms), 1 violations
+(``kg validate``) or failed QC checks (``kg check``), 2 an error the user can fix (unreadable
+input, unknown query, bad parameter).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .catalog import list_queries
+from .errors import EXIT_VIOLATIONS, KgError
+from .params import parse_assignments
+from .results import FORMATS, render
+
+DATA_OPTION = click.option(
+    "--data",
+    "data_files",
+    multiple=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also load this RDF file (Turtle, N-Triples, JSON-LD, RDF/XML); repeatable.",
+)
+NO_BUNDLED_OPTION = click.option(
+    "--no-bundled", is_flag=True, help="Leave out the bundled ontology and data; query only --data files."
+)
+
+
+def _fail(error: KgError) -> None:
+    click.echo(f"kg: {error}", err=True)
+    sys.exit(error.exit_code)
+
+
+class _Group(click.Group):
+    """Turns KgError into one line on stderr and its exit code, wherever it is raised."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except KgError as error:
+            _fail(error)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="kg")
+def main() -> None:
+    """smartcity-kg: query and validate smart-city indicator frameworks as a knowledge graph.
+
+    \b
+    Examples:
+      kg queries
+      kg query core-participation-kpis
+      kg query kpis-by-dimension --format csv
+      kg query kpi-details --param code="SC: SH: SI: 4C"
+      kg validate my-framework.ttl
+    """
+
+
+@main.command("queries")
+@click.option("--qc", is_flag=True, help="List the quality-control queries (they must return no rows) instead.")
+def queries_command(qc: bool) -> None:
+    """List the named queries with the question each answers and its parameters."""
+    for query in list_queries(qc=qc):
+        click.echo(f"{query.name}\n    {query.question}")
+        for parameter in query.parameters.values():
+            default = f" (default {parameter.default})" if parameter.default is not None else " (required)"
+            click.echo(f"    --param {parameter.name}=<{parameter.type}>{default}: {parameter.description}")
+
+
+@main.command("query")
+@click.argument("name", required=False)
+@click.option("--file", "query_file", type=click.Path(dir_okay=False, path_type=Path), help="Run this .rq file.")
+@click.option("--param", "-p", "params", multiple=True, metavar="KEY=VALUE", help="Set a query parameter; repeatable.")
+@click.option(
+    "--format",
+    "-f",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="table",
+    show_default=True,
+    help="table: aligned columns for reading; csv, tsv, json: the SPARQL 1.1 results formats.",
+)
+@DATA_OPTION
+@NO_BUNDLED_OPTION
+def query_command(
+    name: str | None,
+    query_file: Path | None,
+    params: tuple[str, ...],
+    fmt: str,
+    data_files: tuple[Path, ...],
+    no_bundled: bool,
+) -> None:
+    """Run the named query NAME (see 'kg queries') or a query file, on the embedded graph."""
+    from .query import KnowledgeGraph
+
+    if bool(name) == bool(query_file):
+        raise click.UsageError("give either a query NAME or --file Q.rq")
+    values = parse_assignments(params)
+    graph = KnowledgeGraph.load(data_files, bundled=not no_bundled)
+    results = graph.query_file(query_file, **values) if query_file else graph.query(name, **values)
+    click.echo(render(results, fmt), nl=False)
+    if fmt == "table" and sys.stdout.isatty():
+        click.echo(f"({len(results)} row{'s' if len(results) != 1 else ''})", err=True)
+
+
+@main.command("validate")
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
+def validate_command(files: tuple[Path, ...]) -> None:
+    """Check FILES (with the ontology and bundled data) against the SHACL shapes.
+
+    With no FILES, check the bundled graph. Exit 0 when it conforms, 1 on violations
+    (reported per node), 2 when a file cannot be read.
+    """
+    from .validate import format_report, validate
+
+    report = validate(files)
+    click.echo(format_report(report), nl=False)
+    sys.exit(report.exit_code)
+
+
+@main.command("check")
+@DATA_OPTION
+def check_command(data_files: tuple[Path, ...]) -> None:
+    """Run the quality-control queries; each must return no rows (exit 1 if any does)."""
+    from .query import KnowledgeGraph
+
+    graph = KnowledgeGraph.load(data_files)
+    failed = 0
+    for query in list_queries(qc=True):
+        results = graph.query(query)
+        status = "ok" if not results.rows else f"FAILED, {len(results)} row(s)"
+        click.echo(f"{query.name}: {status}")
+        if results.rows:
+            failed += 1
+            click.echo(render(results, "table"))
+    sys.exit(EXIT_VIOLATIONS if failed else 0)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,48 @@
+"""The prefixes the project uses, for reading CURIEs and for compact table output."""
+
+from __future__ import annotations
+
+from rdflib import URIRef
+
+SCK = "https://w3id.org/smartcity-kg/ontology#"
+ID = "https://w3id.org/smartcity-kg/id/"
+
+PREFIXES: dict[str, str] = {
+    "sck": SCK,
+    "fw": ID + "framework/",
+    "u4ssc": ID + "u4ssc/",
+    "aspect": ID + "aspect/",
+    "scheme": ID + "scheme/",
+    "doc": ID + "document/",
+    "agent": ID + "agent/",
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+    "dcterms": "http://purl.org/dc/terms/",
+    "prov": "http://www.w3.org/ns/prov#",
+    "foaf": "http://xmlns.com/foaf/0.1/",
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "owl": "http://www.w3.org/2002/07/owl#",
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+    "sh": "http://www.w3.org/ns/shacl#",
+}
+
+# Longest namespace first, so that "u4ssc:" wins over a shorter enclosing namespace.
+_BY_LENGTH = sorted(PREFIXES.items(), key=lambda item: len(item[1]), reverse=True)
+
+
+def expand(curie: str) -> URIRef | None:
+    """The IRI a known-prefix CURIE such as ``fw:u4ssc`` stands for, or None."""
+    prefix, sep, local = curie.partition(":")
+    if sep and prefix in PREFIXES and not local.startswith("//"):
+        return URIRef(PREFIXES[prefix] + local)
+    return None
+
+
+def compact(iri: str) -> str:
+    """``fw:u4ssc`` for a known namespace, the IRI itself otherwise."""
+    for prefix, namespace in _BY_LENGTH:
+        if iri.startswith(namespace):
+            local = iri[len(namespace) :]
+            if local and all(ch.isalnum() or ch in "-_." for ch in local):
+                return f"{prefix}:{local}"
+    return iri

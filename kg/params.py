@@ -1,0 +1,158 @@
+"""Query parameters: typed values turned into RDF terms and bound through a VALUES block.
+
+A value is never pasted into the query as text. It becomes an rdflib term (an IRI, or a
+literal with its datatype), and the term's own serialisation goes into a ``VALUES`` block at
+the top of the query's outermost WHERE group. That works the same on the embedded store and on
+any SPARQL 1.1 endpoint, for projected and unprojected variables alike.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rdflib import XSD, Literal, URIRef
+from rdflib.term import Node
+
+from .errors import QueryError
+from .namespaces import expand
+
+PARAMETER_TYPES = {"iri", "string", "integer", "decimal", "boolean", "date", "year"}
+
+_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|^`\\]*")
+_INTEGER = re.compile(r"[+-]?\d+")
+_DECIMAL = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_YEAR = re.compile(r"\d{4}")
+
+
+@dataclass(frozen=True)
+class Parameter:
+    name: str
+    type: str = "string"
+    default: str | None = None
+    description: str = ""
+
+    def to_term(self, value: str, *, where: str = "") -> Node:
+        """The RDF term for a value given on the command line or in a header default."""
+        prefix = f"{where}: " if where else ""
+        problem = f"{prefix}parameter {self.name}={value!r} is not a valid {self.type}"
+        if self.type == "iri":
+            text = value.strip()
+            if text.startswith("<") and text.endswith(">"):
+                text = text[1:-1]
+            curie = expand(text)
+            if curie is not None:
+                return curie
+            if not _IRI.fullmatch(text) or text.count(":") == 0:
+                raise QueryError(f"{problem}; give a full IRI (https://...) or a CURIE such as fw:u4ssc.")
+            return URIRef(text)
+        if self.type == "string":
+            return Literal(value)
+        patterns = {"integer": _INTEGER, "decimal": _DECIMAL, "date": _DATE, "year": _YEAR}
+        if self.type in patterns:
+            if not patterns[self.type].fullmatch(value.strip()):
+                raise QueryError(f"{problem}.")
+            datatype = {"integer": XSD.integer, "decimal": XSD.decimal, "date": XSD.date, "year": XSD.gYear}
+            return Literal(value.strip(), datatype=datatype[self.type])
+        if value.strip().lower() in ("true", "false"):
+            return Literal(value.strip().lower(), datatype=XSD.boolean)
+        raise QueryError(f"{problem}; use true or false.")
+
+
+def parse_assignments(assignments: list[str] | tuple[str, ...]) -> dict[str, str]:
+    """``["framework=fw:u4ssc"]`` -> ``{"framework": "fw:u4ssc"}``."""
+    values: dict[str, str] = {}
+    for item in assignments:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise QueryError(f"--param {item!r} must look like KEY=VALUE.")
+        values[key.strip()] = value
+    return values
+
+
+def resolve(parameters: dict[str, Parameter], given: dict[str, str], *, query: str) -> dict[str, Node]:
+    """Terms for every declared parameter: given values, else defaults."""
+    unknown = set(given) - set(parameters)
+    if unknown:
+        known = ", ".join(sorted(parameters)) or "none"
+        raise QueryError(f"query {query!r} has no parameter {', '.join(sorted(unknown))}; its parameters: {known}.")
+    terms: dict[str, Node] = {}
+    for name, parameter in parameters.items():
+        value = given.get(name, parameter.default)
+        if value is None:
+            raise QueryError(f"query {query!r} needs --param {name}=VALUE ({parameter.description or parameter.type}).")
+        terms[name] = parameter.to_term(value)
+    return terms
+
+
+# Tokens that may hold braces or the word WHERE without being syntax: strings, IRIs, comments.
+_SKIP = re.compile(
+    r'"""(?:[^"\\]|\\.|"(?!""))*"""'
+    r"|'''(?:[^'\\]|\\.|'(?!''))*'''"
+    r'|"(?:[^"\\\n]|\\.)*"'
+    r"|'(?:[^'\\\n]|\\.)*'"
+    r"|<[^<>\"{}|^`\\\x00-\x20]*>"
+    r"|#[^\n]*"
+    r"|[?$]\w+"  # variables
+    r"|(?:[A-Za-z_][\w.-]*)?:[\w.%-]*"  # prefixed names and blank node labels (ex:where)
+    r"|[A-Za-z_]\w*",  # keywords and function names
+    re.DOTALL,
+)
+
+
+def _where_brace(query: str) -> int:
+    """Index of the ``{`` that opens the query's outermost WHERE group."""
+    seen_where = False
+    depth = 0
+    first_brace = -1
+    position = 0
+    while position < len(query):
+        match = _SKIP.match(query, position)
+        if match:
+            token = match.group()
+            if depth == 0 and token.upper() == "WHERE":
+                seen_where = True
+            position = match.end()
+            continue
+        char = query[position]
+        if char == "{":
+            if depth == 0 and seen_where:
+                return position
+            if depth == 0 and first_brace < 0:
+                first_brace = position
+            depth += 1
+        elif char == "}":
+            depth -= 1
+        position += 1
+    if first_brace < 0:
+        raise QueryError("the query has no WHERE group to bind parameters in.")
+    return first_brace
+
+
+_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"})
+
+
+def sparql_term(term: Node) -> str:
+    """A term in SPARQL syntax on one line (escaped, never triple-quoted)."""
+    if isinstance(term, Literal):
+        text = '"' + str(term).translate(_ESCAPES) + '"'
+        if term.language:
+            return f"{text}@{term.language}"
+        return f"{text}^^<{term.datatype}>" if term.datatype else text
+    return term.n3()
+
+
+def bind(query: str, terms: dict[str, Node]) -> str:
+    """The query with a VALUES block binding ``terms`` as its WHERE group's first element.
+
+    The block goes on the same line as the opening brace so that line numbers in any later
+    error message still match the query file.
+    """
+    if not terms:
+        return query
+    brace = _where_brace(query)
+    variables = " ".join(f"?{name}" for name in terms)
+    row = " ".join(sparql_term(term) for term in terms.values())
+    block = f" VALUES ({variables}) {{ ({row}) }} "
+    return query[: brace + 1] + block + query[brace + 1 :]

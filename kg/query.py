@@ -1,0 +1,90 @@
+"""Run named or ad-hoc SPARQL queries on the embedded graph.
+
+    >>> import kg
+    >>> graph = kg.KnowledgeGraph.load()                  # the bundled graph
+    >>> graph.query("core-participation-kpis").dicts()
+    [{'kpi': '...SC-SH-SI-4C', 'code': 'SC: SH: SI: 4C', ...}]
+    >>> graph.query("participation-kpis", framework="fw:u4ssc")
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import pyoxigraph as ox
+from rdflib import Graph
+
+from .catalog import NamedQuery, get_query, load_query_file
+from .errors import QueryError
+from .params import bind, resolve
+from .results import Results
+from .sources import RdfDocument, read_text
+from .store import rdflib_graph, read_documents, store_from, to_rdflib
+
+
+@dataclass
+class KnowledgeGraph:
+    """Parsed RDF files and an Oxigraph store over all of them."""
+
+    documents: list[RdfDocument]
+
+    @classmethod
+    def load(cls, files: Sequence[Path | str] = (), *, bundled: bool = True) -> KnowledgeGraph:
+        """The bundled graph (ontology, schemes, framework data) plus ``files``."""
+        return cls(read_documents(files, bundled=bundled))
+
+    @cached_property
+    def store(self) -> ox.Store:
+        return store_from(self.documents)
+
+    def rdflib_graph(self) -> Graph:
+        return rdflib_graph(self.documents)
+
+    def __len__(self) -> int:
+        return len(self.store)
+
+    def query(self, query: str | NamedQuery, /, **params: str) -> Results:
+        """Run a named query (by name or object) with parameter values as strings."""
+        named = query if isinstance(query, NamedQuery) else get_query(query)
+        terms = resolve(named.parameters, params, query=named.name)
+        return self.sparql(bind(named.text, terms), where=str(named.path or named.name))
+
+    def query_file(self, path: Path | str, /, **params: str) -> Results:
+        """Run a ``.rq`` file; a ``#+`` header is optional, and if present declares its parameters."""
+        path = Path(path)
+        text = read_text(path)
+        if text.startswith("#+"):
+            return self.query(load_query_file(path), **params)
+        if params:
+            raise QueryError(f"{path}: --param needs a '#+ parameters:' header declaring {', '.join(params)}.")
+        return self.sparql(text, where=str(path))
+
+    def sparql(self, text: str, *, where: str = "query") -> Results:
+        """Run SPARQL text as it is; ``where`` names it in error messages."""
+        try:
+            answer = self.store.query(text)
+        except SyntaxError as error:
+            raise QueryError(f"{where}: {_position(str(error))}; fix the query.") from None
+        except (OSError, RuntimeError, ValueError) as error:
+            raise QueryError(f"{where}: the query failed: {error}.") from None
+        if isinstance(answer, ox.QueryBoolean):
+            return Results([], [], boolean=bool(answer))
+        if isinstance(answer, ox.QuerySolutions):
+            variables = [v.value for v in answer.variables]
+            rows = [tuple(None if t is None else to_rdflib(t) for t in solution) for solution in answer]
+            return Results(variables, rows)
+        rows = [(to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object)) for t in answer]
+        return Results(["subject", "predicate", "object"], rows)
+
+
+def _position(message: str) -> str:
+    """'error at 3:7: expected ...' -> 'SPARQL syntax error at line 3, column 7: expected ...'."""
+    match = re.match(r"error at (\d+):(\d+): (.*)", message, re.DOTALL)
+    if match:
+        line, column, detail = match.groups()
+        return f"SPARQL syntax error at line {line}, column {column}: {detail.strip()}"
+    return f"SPARQL syntax error: {message}"

@@ -1,0 +1,172 @@
+"""Validate framework data against the SHACL shapes with pySHACL.
+
+With no files, the bundled graph is checked. With files, they are checked together with the
+ontology and the bundled data, so that references to U4SSC concepts, participation aspects or
+documents resolve. The report is grouped by focus node and names, for each node, the file it
+comes from, the property and the shape's message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rdflib import RDF, Graph, URIRef
+from rdflib.namespace import SH, SKOS
+from rdflib.term import Node
+
+from .errors import EXIT_OK, EXIT_VIOLATIONS
+from .namespaces import compact
+from .sources import RdfDocument, read_rdf, shapes_path
+from .store import rdflib_graph, read_documents
+
+_SEVERITY_ORDER = {SH.Violation: 0, SH.Warning: 1, SH.Info: 2}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One SHACL result: what is wrong with which node."""
+
+    focus: Node
+    path: Node | None
+    value: Node | None
+    message: str
+    severity: URIRef
+
+    @property
+    def is_violation(self) -> bool:
+        return self.severity == SH.Violation
+
+
+@dataclass
+class ValidationReport:
+    conforms: bool
+    problems: list[Problem]
+    checked_files: list[Path]
+    labels: dict[Node, str] = field(default_factory=dict)
+    origins: dict[Node, list[Path]] = field(default_factory=dict)
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_VIOLATIONS if any(p.is_violation for p in self.problems) else EXIT_OK
+
+    def by_focus(self) -> dict[Node, list[Problem]]:
+        grouped: dict[Node, list[Problem]] = {}
+        ordered = sorted(self.problems, key=lambda p: (_SEVERITY_ORDER.get(p.severity, 3), str(p.focus)))
+        for problem in ordered:
+            grouped.setdefault(problem.focus, []).append(problem)
+        return grouped
+
+
+def _describe(graph: Graph, node: Node) -> str:
+    """``u4ssc:SC-SH-SI-4C "SC: SH: SI: 4C" Voter Participation`` - whatever the node has."""
+    parts = [compact(str(node)) if isinstance(node, URIRef) else f"blank node _:{node}"]
+    notation = graph.value(node, SKOS.notation)
+    if notation is not None:
+        parts.append(f'"{notation}"')
+    labels = list(graph.objects(node, SKOS.prefLabel))
+    if labels:
+        english = [label for label in labels if getattr(label, "language", None) == "en"]
+        parts.append(str((english or labels)[0]))
+    return " ".join(parts)
+
+
+def _problems(results: Graph) -> list[Problem]:
+    problems = []
+    for result in results.subjects(RDF.type, SH.ValidationResult):
+        messages = [str(m) for m in results.objects(result, SH.resultMessage)]
+        problems.append(
+            Problem(
+                focus=results.value(result, SH.focusNode),
+                path=results.value(result, SH.resultPath),
+                value=results.value(result, SH.value),
+                message=" ".join(messages) or "fails a shape with no message",
+                severity=results.value(result, SH.resultSeverity) or SH.Violation,
+            )
+        )
+    # pySHACL reports a qualified-count breach once per value shape; one line says it all.
+    unique = {(p.focus, p.path, p.value, p.message, p.severity): p for p in problems}
+    return list(unique.values())
+
+
+def shapes_graph() -> Graph:
+    return rdflib_graph([read_rdf(shapes_path())])
+
+
+def validate_documents(documents: Sequence[RdfDocument], *, checked: Sequence[Path]) -> ValidationReport:
+    """Validate parsed documents (already read safely) together, as one data graph."""
+    import pyshacl  # imported here: it is slow to import and only validation needs it
+
+    data = rdflib_graph(documents)
+    _conforms, results, _text = pyshacl.validate(
+        data,
+        shacl_graph=shapes_graph(),
+        inference="none",
+        abort_on_first=False,
+        allow_warnings=True,
+    )
+    problems = _problems(results)
+    origins: dict[Node, list[Path]] = {}
+    focus_nodes = {p.focus for p in problems}
+    for document in documents:
+        subjects = {_subject_key(q.subject) for q in document.quads}
+        for node in focus_nodes:
+            if str(node) in subjects:
+                origins.setdefault(node, []).append(document.path)
+    labels = {node: _describe(data, node) for node in focus_nodes}
+    return ValidationReport(
+        conforms=not any(p.is_violation for p in problems),
+        problems=problems,
+        checked_files=list(checked),
+        labels=labels,
+        origins=origins,
+    )
+
+
+def _subject_key(term: object) -> str:
+    return getattr(term, "value", str(term))
+
+
+def validate(files: Sequence[Path | str] = ()) -> ValidationReport:
+    """Check ``files`` (with the bundled graph), or the bundled graph alone when none are given.
+
+    Raises InputError, before any validation, when a file cannot be read.
+    """
+    documents = read_documents(files, bundled=True)
+    checked = [Path(f) for f in files] or [d.path for d in documents]
+    return validate_documents(documents, checked=checked)
+
+
+def format_report(report: ValidationReport) -> str:
+    """A plain-text report grouped by focus node."""
+    if not report.problems:
+        what = ", ".join(str(p) for p in report.checked_files) if len(report.checked_files) <= 3 else (
+            f"{len(report.checked_files)} files"
+        )
+        return f"Conforms: {what} satisfy every shape.\n"
+    lines = []
+    violations = sum(p.is_violation for p in report.problems)
+    warnings = len(report.problems) - violations
+    nodes = report.by_focus()
+    lines.append(
+        f"Does not conform: {violations} violation(s)"
+        + (f" and {warnings} warning(s)" if warnings else "")
+        + f" on {len(nodes)} node(s)."
+    )
+    for node, problems in nodes.items():
+        origin = report.origins.get(node)
+        where = f"  (in {', '.join(str(p) for p in origin)})" if origin else ""
+        lines.append("")
+        lines.append(f"{report.labels.get(node, node)}{where}")
+        for problem in problems:
+            path = compact(str(problem.path)) if isinstance(problem.path, URIRef) else "(node)"
+            severity = "" if problem.is_violation else f"[{compact(str(problem.severity))}] "
+            value = f" [value: {_value_text(problem.value)}]" if problem.value is not None else ""
+            lines.append(f"  - {severity}{path}: {problem.message}{value}")
+    return "\n".join(lines) + "\n"
+
+
+def _value_text(value: Node) -> str:
+    return compact(str(value)) if isinstance(value, URIRef) else repr(str(value))
+
