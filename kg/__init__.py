@@ -17,11 +17,11 @@ try:
 except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0.0.0"
 
-from .catalog import NamedQuery, get_query, list_queries  # noqa: E402
-from .errors import InputError, KgError, QueryError  # noqa: E402
-from .query import KnowledgeGraph  # noqa: E402
-from .results import Results, render  # noqa: E402
-from .validate import ValidationReport, format_report, validate  # noqa: E402
+from .catalog import NamedQuery, get_query, list_queries
+from .errors import InputError, KgError, QueryError
+from .query import KnowledgeGraph
+from .results import Results, render
+from .validate import ValidationReport, format_report, validate
 
 __all__ = [
     "InputError",

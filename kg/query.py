@@ -1,17 +1,17 @@
 """Run named or ad-hoc SPARQL queries on the embedded graph.
 
-    >>> import kg
-    >>> graph = kg.KnowledgeGraph.load()                  # the bundled graph
-    >>> graph.query("core-participation-kpis").dicts()
-    [{'kpi': '...SC-SH-SI-4C', 'code': 'SC: SH: SI: 4C', ...}]
-    >>> graph.query("participation-kpis", framework="fw:u4ssc")
+>>> import kg
+>>> graph = kg.KnowledgeGraph.load()                  # the bundled graph
+>>> graph.query("core-participation-kpis").dicts()
+[{'kpi': '...SC-SH-SI-4C', 'code': 'SC: SH: SI: 4C', ...}]
+>>> graph.query("participation-kpis", framework="fw:u4ssc")
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
@@ -30,7 +30,10 @@ from .store import rdflib_graph, read_documents, store_from, to_rdflib
 class KnowledgeGraph:
     """Parsed RDF files and an Oxigraph store over all of them."""
 
-    documents: list[RdfDocument]
+    documents: list[RdfDocument] = field(repr=False)
+
+    def __repr__(self) -> str:
+        return f"KnowledgeGraph({len(self.documents)} files, {len(self)} triples)"
 
     @classmethod
     def load(cls, files: Sequence[Path | str] = (), *, bundled: bool = True) -> KnowledgeGraph:
@@ -68,7 +71,7 @@ class KnowledgeGraph:
         try:
             answer = self.store.query(text)
         except SyntaxError as error:
-            raise QueryError(f"{where}: {_position(str(error))}; fix the query.") from None
+            raise QueryError(f"{where}: {_syntax_error(text, str(error))}; fix the query.") from None
         except (OSError, RuntimeError, ValueError) as error:
             raise QueryError(f"{where}: the query failed: {error}.") from None
         if isinstance(answer, ox.QueryBoolean):
@@ -81,10 +84,26 @@ class KnowledgeGraph:
         return Results(["subject", "predicate", "object"], rows)
 
 
-def _position(message: str) -> str:
-    """'error at 3:7: expected ...' -> 'SPARQL syntax error at line 3, column 7: expected ...'."""
-    match = re.match(r"error at (\d+):(\d+): (.*)", message, re.DOTALL)
-    if match:
-        line, column, detail = match.groups()
-        return f"SPARQL syntax error at line {line}, column {column}: {detail.strip()}"
-    return f"SPARQL syntax error: {message}"
+def _syntax_error(text: str, oxigraph_message: str) -> str:
+    """One sentence locating a SPARQL syntax error.
+
+    Oxigraph often places an unclosed pattern's error at the end of the query; rdflib's parser
+    points at the start of the broken statement and names the token, so it is asked second,
+    only when a query has already failed.
+    """
+    from pyparsing import ParseException
+    from rdflib.plugins.sparql.algebra import translateQuery
+    from rdflib.plugins.sparql.parser import parseQuery
+
+    match = re.match(r"error at (\d+):(\d+): (.*)", oxigraph_message, re.DOTALL)
+    line, column, detail = match.groups() if match else (None, None, oxigraph_message)
+    try:
+        translateQuery(parseQuery(text))
+    except ParseException as error:
+        found = re.search(r"found ('[^']*'|end of text)", str(error))
+        line, column = error.lineno, error.col
+        detail = f"unexpected {found.group(1)}" if found else detail
+    except Exception as error:  # rdflib names unknown prefixes and the like in its own words
+        detail = str(error).strip() or detail
+    where = f" at line {line}, column {column}" if line else ""
+    return f"SPARQL syntax error{where}: {detail.strip()}"

@@ -28,9 +28,7 @@ class Results:
 
     def dicts(self) -> list[dict[str, object]]:
         """Rows as dicts of Python values (numbers as numbers, IRIs as strings), unbound as None."""
-        return [
-            {var: _python(term) for var, term in zip(self.variables, row, strict=True)} for row in self.rows
-        ]
+        return [{var: _python(term) for var, term in zip(self.variables, row, strict=True)} for row in self.rows]
 
     def column(self, variable: str) -> list[object]:
         index = self.variables.index(variable)
@@ -109,7 +107,7 @@ def _tsv_term(term: Node) -> str:
 def _cell(term: Node | None) -> str:
     if isinstance(term, URIRef):
         return compact(str(term))
-    return _plain(term).replace("\n", " ")
+    return " ".join(_plain(term).split()) if isinstance(term, Literal) else _plain(term)
 
 
 def to_table(results: Results) -> str:
