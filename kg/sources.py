@@ -84,8 +84,6 @@ def read_text(path: Path) -> str:
         raw = path.read_bytes()
     except FileNotFoundError:
         raise InputError(f"{path}: no such file; check the path.") from None
-    except IsADirectoryError:
-        raise InputError(f"{path}: is a folder, not a file; name the RDF files inside it.") from None
     except OSError as error:
         raise InputError(f"{path}: cannot be read ({error.strerror}).") from None
     try:
@@ -107,20 +105,28 @@ def parse_text(text: str, fmt: ox.RdfFormat, *, name: str, base_iri: str | None 
         )
     try:
         # Fresh blank node ids per file, so that _:b1 in two files stays two nodes.
-        return list(ox.parse(text, format=fmt, base_iri=base_iri, rename_blank_nodes=True))
+        quads = list(ox.parse(text, format=fmt, base_iri=base_iri, rename_blank_nodes=True))
     except SyntaxError as error:
         detail = str(error.msg)
         # pyoxigraph prefixes the position in words; we give it as file:line:column instead.
-        detail = re.sub(r"^Parser error (?:at line \d+ )?between [^:]*: ", "", detail)
+        detail = re.sub(r"^Parser error (?:at line \d+ )?(?:between|column) [^:]*: ", "", detail)
         where = f"{name}:{error.lineno}:{error.offset}" if error.lineno else name
         raise InputError(f"{where}: {fmt.name} syntax error: {detail}; fix the file and try again.") from None
     except ValueError as error:
         raise InputError(f"{name}: cannot be parsed as {fmt.name}: {error}.") from None
+    if any(isinstance(q.subject, ox.Triple) or isinstance(q.object, ox.Triple) for q in quads):
+        raise InputError(
+            f"{name}: uses RDF 1.2 triple terms (<< ... >>), which smartcity-kg does not support; "
+            "state the triple itself, and its evidence as a sck:Classification."
+        )
+    return quads
 
 
 def read_rdf(path: Path | str) -> RdfDocument:
     """Read and parse one RDF file chosen by its extension."""
     path = Path(path)
+    if path.is_dir():
+        raise InputError(f"{path}: is a folder, not a file; name the RDF files inside it.")
     fmt = rdf_format(path)
     text = read_text(path)
     return RdfDocument(path, parse_text(text, fmt, name=str(path), base_iri=path.resolve().as_uri()))

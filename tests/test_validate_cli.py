@@ -191,11 +191,15 @@ def test_invalid_utf8_names_file_and_line(tmp_path: Path) -> None:
     assert message.startswith(f"kg: {path}:2: not UTF-8"), message
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason="bug: kg.store.to_rdflib cannot convert a triple term")
-def test_rdf12_triple_term_gives_no_traceback(tmp_path: Path) -> None:
+def test_rdf12_triple_term_is_refused_in_one_sentence(tmp_path: Path) -> None:
     path = write(tmp_path, "star.ttl", PREFIXES + "<< sck:a sck:b sck:c >> sck:d sck:e .\n")
-    result = kg_validate(path)  # today: exit 1 and an AttributeError traceback
-    assert result.returncode in (0, 2), result.stdout + result.stderr
+    message = assert_input_error(kg_validate(path), path)
+    assert "RDF 1.2 triple terms" in message
+
+
+def test_a_folder_is_named_as_a_folder(tmp_path: Path) -> None:
+    message = assert_input_error(kg_validate(tmp_path), tmp_path)
+    assert "is a folder, not a file" in message
 
 
 def test_missing_file_is_one_line(tmp_path: Path) -> None:
