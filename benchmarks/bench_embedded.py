@@ -61,7 +61,7 @@ def main() -> int:
     graph = KnowledgeGraph.load()
     len(graph)
     rdf_graph = rdflib_load()
-    for query in list_queries() + list_queries(qc=True):
+    for query in list_queries() + list_queries("qc"):
         given = {"code": "SC: SH: SI: 4C"} if "code" in query.parameters else {}
         text = bind(query.text, resolve(query.parameters, given, query=query.name))
         oxigraph = best_of(args.repeat, lambda text=text: graph.sparql(text))

@@ -115,15 +115,19 @@ def load_query_file(path: Path | str) -> NamedQuery:
     return parse_named_query(read_text(path), name=path.stem, path=path)
 
 
-def list_queries(*, qc: bool = False, directory: Path | None = None) -> list[NamedQuery]:
-    """The named queries (or, with ``qc``, the quality-control queries that must return no rows)."""
-    folder = (directory or queries_dir()) / ("qc" if qc else "")
+COLLECTIONS = ("", "qc", "claims")  # folders of queries/: named, quality control, claim checks
+
+
+def list_queries(collection: str = "", *, directory: Path | None = None) -> list[NamedQuery]:
+    """The named queries of a collection: "" (the main ones), "qc" (must return no rows) or "claims"."""
+    folder = (directory or queries_dir()) / collection
     return [load_query_file(path) for path in sorted(folder.glob("*.rq"))]
 
 
 def get_query(name: str, *, directory: Path | None = None) -> NamedQuery:
     folder = directory or queries_dir()
-    for candidate in (folder / f"{name}.rq", folder / "qc" / f"{name}.rq"):
+    for collection in COLLECTIONS:
+        candidate = folder / collection / f"{name}.rq"
         if candidate.is_file():
             return load_query_file(candidate)
     names = sorted(path.stem for path in folder.rglob("*.rq"))

@@ -62,9 +62,10 @@ def main() -> None:
 
 @main.command("queries")
 @click.option("--qc", is_flag=True, help="List the quality-control queries (they must return no rows) instead.")
-def queries_command(qc: bool) -> None:
+@click.option("--claims", is_flag=True, help="List the queries that test the study's claims instead.")
+def queries_command(qc: bool, claims: bool) -> None:
     """List the named queries with the question each answers and its parameters."""
-    for query in list_queries(qc=qc):
+    for query in list_queries("qc" if qc else "claims" if claims else ""):
         click.echo(f"{query.name}\n    {query.question}")
         for parameter in query.parameters.values():
             default = f" (default {parameter.default})" if parameter.default is not None else " (required)"
@@ -82,7 +83,7 @@ def queries_command(qc: bool) -> None:
     type=click.Choice(FORMATS),
     default="table",
     show_default=True,
-    help="table: aligned columns for reading; csv, tsv, json: the SPARQL 1.1 results formats.",
+    help="table: aligned columns for reading (long cells cut); csv, tsv, json: the SPARQL 1.1 results formats.",
 )
 @DATA_OPTION
 @NO_BUNDLED_OPTION
@@ -122,6 +123,20 @@ def validate_command(files: tuple[Path, ...]) -> None:
     sys.exit(report.exit_code)
 
 
+@main.command("claims")
+@click.option("--format", "-f", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+def claims_command(fmt: str) -> None:
+    """Check the study's claims against the data: claim, study says, data says, verdict.
+
+    Exit 0 whatever the verdicts; 2 if a claim's query fails.
+    """
+    from .claims import check_claims, verdict_table
+    from .query import KnowledgeGraph
+
+    verdicts = check_claims(KnowledgeGraph.load())
+    click.echo(render(verdict_table(verdicts), fmt), nl=False)
+
+
 @main.command("check")
 @DATA_OPTION
 def check_command(data_files: tuple[Path, ...]) -> None:
@@ -130,7 +145,7 @@ def check_command(data_files: tuple[Path, ...]) -> None:
 
     graph = KnowledgeGraph.load(data_files)
     failed = 0
-    for query in list_queries(qc=True):
+    for query in list_queries("qc"):
         results = graph.query(query)
         status = "ok" if not results.rows else f"FAILED, {len(results)} row(s)"
         click.echo(f"{query.name}: {status}")

@@ -15,6 +15,13 @@ PREFIXES: dict[str, str] = {
     "scheme": ID + "scheme/",
     "doc": ID + "document/",
     "agent": ID + "agent/",
+    "helix": ID + "helix/",
+    "ideology": ID + "ideology/",
+    "role": ID + "citizen-role/",
+    "arnstein": ID + "arnstein/",
+    "scaffold": ID + "scaffold/",
+    "background": ID + "background/",
+    "claim": ID + "claim/",
     "skos": "http://www.w3.org/2004/02/skos/core#",
     "dcterms": "http://purl.org/dc/terms/",
     "prov": "http://www.w3.org/ns/prov#",
@@ -24,6 +31,7 @@ PREFIXES: dict[str, str] = {
     "owl": "http://www.w3.org/2002/07/owl#",
     "xsd": "http://www.w3.org/2001/XMLSchema#",
     "sh": "http://www.w3.org/ns/shacl#",
+    "org": "http://www.w3.org/ns/org#",
 }
 
 # Longest namespace first, so that "u4ssc:" wins over a shorter enclosing namespace.

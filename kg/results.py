@@ -110,11 +110,21 @@ def _cell(term: Node | None) -> str:
     return " ".join(_plain(term).split()) if isinstance(term, Literal) else _plain(term)
 
 
-def to_table(results: Results) -> str:
-    """Aligned plain-text columns for a terminal; IRIs shortened to known prefixes."""
+TABLE_CELL_WIDTH = 60
+
+
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def to_table(results: Results, *, cell_width: int = TABLE_CELL_WIDTH) -> str:
+    """Aligned plain-text columns for a terminal; IRIs shortened to known prefixes.
+
+    Cells longer than ``cell_width`` are cut with an ellipsis; csv, tsv and json keep them whole.
+    """
     if results.boolean is not None:
         return f"{str(results.boolean).lower()}\n"
-    cells = [[_cell(term) for term in row] for row in results.rows]
+    cells = [[_clip(_cell(term), cell_width) for term in row] for row in results.rows]
     widths = [len(var) for var in results.variables]
     for row in cells:
         widths = [max(width, len(cell)) for width, cell in zip(widths, row, strict=True)]

@@ -134,7 +134,7 @@ def test_unknown_query_names_close_matches(graph):
         graph.query("participation")
 
 
-@pytest.mark.parametrize("query", list_queries(qc=True), ids=lambda q: q.name)
+@pytest.mark.parametrize("query", list_queries("qc"), ids=lambda q: q.name)
 def test_quality_control_queries_return_no_rows(graph, query):
     assert graph.query(query).rows == []
 
