@@ -61,7 +61,7 @@ class ValidationReport:
 
 def _describe(graph: Graph, node: Node) -> str:
     """``u4ssc:SC-SH-SI-4C "SC: SH: SI: 4C" Voter Participation`` - whatever the node has."""
-    parts = [compact(str(node)) if isinstance(node, URIRef) else f"blank node _:{node}"]
+    parts = [compact(str(node)) if isinstance(node, URIRef) else _blank_node_name(graph, node)]
     notation = graph.value(node, SKOS.notation)
     if notation is not None:
         parts.append(f'"{notation}"')
@@ -70,6 +70,14 @@ def _describe(graph: Graph, node: Node) -> str:
         english = [label for label in labels if getattr(label, "language", None) == "en"]
         parts.append(str((english or labels)[0]))
     return " ".join(parts)
+
+
+def _blank_node_name(graph: Graph, node: Node) -> str:
+    """A blank node has no name of its own: say what points to it, e.g. the sck:evidence of ex:f."""
+    for subject, predicate in graph.subject_predicates(node):
+        owner = compact(str(subject)) if isinstance(subject, URIRef) else "a blank node"
+        return f"the {compact(str(predicate))} of {owner}"
+    return f"blank node _:{node}"
 
 
 def _problems(results: Graph) -> list[Problem]:
