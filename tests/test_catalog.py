@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from rdflib import URIRef
 
-from kg import QueryError, list_queries
+from kg import QueryError, get_query, list_queries
 from kg.catalog import parse_named_query
 from kg.params import bind
 
@@ -24,7 +24,7 @@ def test_bundled_queries_have_title_question_and_documented_parameters():
         assert query.title and query.question.endswith("?"), query.name
         for parameter in query.parameters.values():
             assert parameter.description, f"{query.name}: {parameter.name}"
-    assert list_queries()[0].parameters["framework"].default == "fw:u4ssc"
+    assert get_query("core-participation-kpis").parameters["framework"].default == "fw:u4ssc"
 
 
 def test_header_is_parsed():
