@@ -125,15 +125,17 @@ def validate_command(files: tuple[Path, ...]) -> None:
 
 @main.command("claims")
 @click.option("--format", "-f", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
-def claims_command(fmt: str) -> None:
+@DATA_OPTION
+def claims_command(fmt: str, data_files: tuple[Path, ...]) -> None:
     """Check the study's claims against the data: claim, study says, data says, verdict.
 
-    Exit 0 whatever the verdicts; 2 if a claim's query fails.
+    Exit 0 whatever the verdicts; 2 if a claim's query fails. --data adds claims (or data)
+    of your own.
     """
     from .claims import check_claims, verdict_table
     from .query import KnowledgeGraph
 
-    verdicts = check_claims(KnowledgeGraph.load())
+    verdicts = check_claims(KnowledgeGraph.load(data_files))
     click.echo(render(verdict_table(verdicts), fmt), nl=False)
 
 
