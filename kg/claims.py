@@ -10,26 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rdflib import Literal
+
 from .errors import QueryError
 from .query import KnowledgeGraph
 from .results import Results
 
 AGREES, DISAGREES, NOT_TESTABLE = "agrees", "disagrees", "not testable"
-
-CLAIMS_QUERY = """
-PREFIX sck:  <https://w3id.org/smartcity-kg/ontology#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-SELECT ?claim ?text ?location ?stated ?query ?reason ?name ?value
-WHERE {
-  ?claim a sck:Claim ; rdfs:comment ?text ; sck:statedValue ?stated .
-  OPTIONAL { ?claim sck:locationInStudy ?location }
-  OPTIONAL { ?claim sck:testedBy ?query }
-  OPTIONAL { ?claim sck:untestableBecause ?reason }
-  OPTIONAL { ?claim sck:queryBinding [ sck:parameterName ?name ; sck:parameterValue ?value ] }
-}
-ORDER BY ?claim ?name
-"""
-
 
 @dataclass(frozen=True)
 class Claim:
@@ -51,7 +38,7 @@ class Verdict:
 
 def read_claims(graph: KnowledgeGraph) -> list[Claim]:
     claims: dict[str, Claim] = {}
-    for row in graph.sparql(CLAIMS_QUERY, where="claims").dicts():
+    for row in graph.query("study-claims").dicts():
         claim = claims.setdefault(
             row["claim"],
             Claim(
@@ -77,9 +64,9 @@ def check_claim(graph: KnowledgeGraph, claim: Claim) -> Verdict:
         results = graph.query(claim.query, **claim.parameters)
     except QueryError as error:
         raise QueryError(f"claim {claim.iri}: {error}") from None
-    if not results.rows or results.dicts()[0].get("holds") is None:
+    answer = results.dicts()[0] if results.rows else {}
+    if answer.get("holds") is None:
         return Verdict(claim, "(the query found nothing to compare)", NOT_TESTABLE)
-    answer = results.dicts()[0]
     return Verdict(claim, str(answer["value"]), AGREES if answer["holds"] else DISAGREES)
 
 
@@ -89,8 +76,6 @@ def check_claims(graph: KnowledgeGraph) -> list[Verdict]:
 
 def verdict_table(verdicts: list[Verdict]) -> Results:
     """The verdicts as query-like results, so that every output format applies."""
-    from rdflib import Literal
-
     variables = ["claim", "location", "study_says", "data_says", "verdict"]
     rows = [
         tuple(Literal(v) for v in (v.claim.text, v.claim.location, v.claim.stated, v.data_says, v.verdict))
