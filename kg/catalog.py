@@ -24,7 +24,7 @@ from .errors import QueryError
 from .params import PARAMETER_TYPES, Parameter
 from .sources import queries_dir, read_text
 
-HEADER_KEYS = {"title", "question", "parameters", "qc"}
+HEADER_KEYS = {"title", "question", "parameters", "qc", "inferred"}
 PARAMETER_KEYS = {"type", "default", "description"}
 
 
@@ -37,6 +37,7 @@ class NamedQuery:
     path: Path | None = None
     parameters: dict[str, Parameter] = field(default_factory=dict)
     qc: bool = False
+    inferred: bool = False  # asks for classes only the OWL reasoner fills (kg query --inferred)
 
 
 def _header(text: str, where: str) -> tuple[str, int]:
@@ -107,6 +108,7 @@ def parse_named_query(text: str, *, name: str, path: Path | None = None) -> Name
         path=path,
         parameters=parameters,
         qc=bool(meta.get("qc", False)),
+        inferred=bool(meta.get("inferred", False)),
     )
 
 

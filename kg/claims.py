@@ -18,6 +18,7 @@ from .results import Results
 
 AGREES, DISAGREES, NOT_TESTABLE = "agrees", "disagrees", "not testable"
 
+
 @dataclass(frozen=True)
 class Claim:
     iri: str

