@@ -38,7 +38,7 @@ from .results import Results
 
 DEFAULT_FRAMEWORK = "fw:u4ssc"
 QUERIES = ("frameworks", "kpis-by-dimension", "participation-kpis", "participation-levels", "helix-coverage")
-QUERIES += ("ideology-evidence", "citizen-framings")
+QUERIES += ("ideology-evidence", "citizen-framings", "ladders")
 CLAIMS = "kg claims"  # the key of the claims check's verdict table in ReportData.results
 RED = "#c0392b"
 HATCH = {"fill": False, "hatch": "///", "edgecolor": RED, "linewidth": 1.5}
@@ -319,7 +319,9 @@ def _level_chart(data: ReportData) -> bytes:
     kpis = list(dict.fromkeys(f"{row['name']} ({row['tier']})" for row in rows))
     figure = Figure(figsize=(11, 1.6 + 0.7 * max(len(kpis), 1)), layout="constrained")
     axes = figure.subplots(1, len(ladders), sharey=True, squeeze=False)[0]
-    top = max((int(row["rank"]) for row in rows), default=1)
+    rungs = {}  # ladder -> rung names by rank, so each axis spans its whole ladder
+    for row in data.rows("ladders"):
+        rungs.setdefault(str(row["ladder"]), {})[int(row["rank"])] = str(row["rung"])
     for ax, ladder in zip(axes, ladders, strict=True):
         placed = [row for row in rows if row["ladder"] == ladder]
         y = [kpis.index(f"{row['name']} ({row['tier']})") for row in placed]
@@ -327,9 +329,10 @@ def _level_chart(data: ReportData) -> bytes:
         bars = ax.barh(y, ranks, 0.55, color="#7fa7d0")
         ax.bar_label(bars, [f" {row['rung']} ({row['group']})" for row in placed], fontsize=9)
         ax.set_title(textwrap.fill(ladder, 45), fontsize=10)
-        ax.set_xlim(0, top + 4.5)  # room for the labels; ticks stop at the highest rank placed
-        ax.set_xticks(range(top + 1))
-        ax.set_xlabel("rank on the ladder (1 = least citizen power)")
+        names = rungs.get(ladder) or {rank: str(rank) for rank in ranks}
+        ax.set_xlim(0, max(names) + 0.5)
+        ax.set_xticks(sorted(names), [f"{rank} {names[rank]}" for rank in sorted(names)], rotation=40, ha="right")
+        ax.set_xlabel("rung (1 = least citizen power)")
     axes[0].set_yticks(range(len(kpis)), kpis)
     axes[0].invert_yaxis()
     figure.suptitle("Participation KPIs on the participation ladders (smartcity-kg's coding)")
