@@ -1,6 +1,9 @@
 from __future__ import annotations
 
 import csv
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -21,3 +24,17 @@ def graph() -> KnowledgeGraph:
 def u4ssc_rows() -> list[dict[str, str]]:
     with U4SSC_TABLE.open(encoding="utf-8", newline="") as handle:
         return list(csv.DictReader(handle, delimiter="\t"))
+
+
+def run_kg(*args: str, env: dict[str, str] | None = None, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    """Run the real ``kg`` command in a fresh process, as a user would.
+
+    Output is decoded by hand so that CSV's CRLF line ends survive; ``env`` adds variables.
+    """
+    run = subprocess.run(
+        [sys.executable, "-m", "kg.cli", *args],
+        capture_output=True,
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
+    )
+    return subprocess.CompletedProcess(run.args, run.returncode, run.stdout.decode("utf-8"), run.stderr.decode("utf-8"))

@@ -3,18 +3,13 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pytest
 
 from kg.claims import AGREES, DISAGREES, NOT_TESTABLE, check_claims
+from tests.conftest import run_kg as kg
 
 HELIX = "https://w3id.org/smartcity-kg/id/helix/"
-
-
-def kg(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "kg.cli", *args], capture_output=True, text=True, timeout=120)
 
 
 def test_helix_coverage_lists_every_sector_with_civil_society_at_zero():

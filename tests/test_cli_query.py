@@ -5,16 +5,10 @@ from __future__ import annotations
 import csv
 import io
 import json
-import subprocess
-import sys
 
 import pytest
 
-
-def kg(*args: str) -> subprocess.CompletedProcess:
-    """Run the command; output is decoded by hand so that CSV's CRLF line ends survive."""
-    run = subprocess.run([sys.executable, "-m", "kg.cli", *args], capture_output=True, timeout=120)
-    return subprocess.CompletedProcess(run.args, run.returncode, run.stdout.decode("utf-8"), run.stderr.decode("utf-8"))
+from tests.conftest import run_kg as kg
 
 
 def test_core_participation_kpis_json_has_exactly_voter_participation():

@@ -14,6 +14,7 @@ from rdflib import RDF, Graph, URIRef
 from kg import get_query
 from kg.reason import find_java, java_version, reason
 from kg.store import read_documents
+from tests.conftest import run_kg
 
 SCK = "https://w3id.org/smartcity-kg/ontology#"
 U4SSC = "https://w3id.org/smartcity-kg/id/u4ssc/"
@@ -25,12 +26,8 @@ BOTH_TIERS = """@prefix sck: <https://w3id.org/smartcity-kg/ontology#> .
 
 
 def kg(*args: str, env: dict[str, str] | None = None, tmp_cache: Path | None = None) -> subprocess.CompletedProcess:
-    environment = {**os.environ, **(env or {})}
-    if tmp_cache is not None:
-        environment["XDG_CACHE_HOME"] = str(tmp_cache)
-    return subprocess.run(
-        [sys.executable, "-m", "kg.cli", *args], capture_output=True, text=True, timeout=300, env=environment
-    )
+    """The kg command with its inference cache in ``tmp_cache``, away from the user's."""
+    return run_kg(*args, env={**(env or {}), **({"XDG_CACHE_HOME": str(tmp_cache)} if tmp_cache else {})})
 
 
 @pytest.fixture(scope="module")

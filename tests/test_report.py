@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -12,10 +11,7 @@ from rdflib import URIRef
 
 from kg.claims import check_claims
 from kg.namespaces import compact
-
-
-def kg(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "kg.cli", *args], capture_output=True, text=True, timeout=120)
+from tests.conftest import run_kg as kg
 
 
 @pytest.fixture(scope="module")

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import rdflib
+
+from tests.conftest import run_kg
 
 PREFIXES = """\
 @prefix sck: <https://w3id.org/smartcity-kg/ontology#> .
@@ -38,13 +39,7 @@ DEMO_FRAMEWORK_TTL = f"""\
 
 def kg_validate(*files: Path, timeout: float = 120) -> subprocess.CompletedProcess[str]:
     """Run ``kg validate FILES`` and check the invariant of every run: no traceback, ever."""
-    result = subprocess.run(
-        [sys.executable, "-m", "kg.cli", "validate", *map(str, files)],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
+    result = run_kg("validate", *map(str, files), timeout=timeout)
     assert "Traceback" not in result.stderr, result.stderr
     return result
 
