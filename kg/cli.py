@@ -201,6 +201,51 @@ def reason_command(files: tuple[Path, ...], reasoner: str, out: Path | None) -> 
     click.echo(summary(inference), nl=False)
 
 
+@main.command("import")
+@click.argument("sheet", type=click.Path(path_type=Path))
+@click.option("--framework", "framework_id", required=True, help="The framework's short id, e.g. iso37120.")
+@click.option(
+    "--out", type=click.Path(dir_okay=False, path_type=Path), help="Where to write the Turtle (default: ID.ttl here)."
+)
+def import_command(sheet: Path, framework_id: str, out: Path | None) -> None:
+    """Convert a framework sheet (.csv or .xlsx) to Turtle, after checking every row.
+
+    The sheet has one row per indicator (see data/templates/framework.csv); the framework is
+    described in NAME.meta.csv beside a CSV, or in a worksheet 'meta' of an XLSX. Every
+    problem is listed with its row and column, and nothing is written: exit 1 on data
+    problems, 2 when the sheet cannot be read.
+    """
+    from .importer import import_sheet
+
+    target = out or Path(f"{framework_id}.ttl")
+    graph, rows, elsewhere = import_sheet(sheet, framework_id, target)
+    click.echo(f"imported {rows} indicators from {sheet}: wrote {len(graph)} triples to {target}", err=True)
+    for path in elsewhere:
+        click.echo(f"note: {path} also defines framework {framework_id}; the new file is meant to replace it", err=True)
+
+
+@main.command("suggest")
+@click.argument("framework")
+@click.option("--top", default=2, show_default=True, help="Candidates per indicator.")
+@click.option("--format", "-f", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@DATA_OPTION
+def suggest_command(framework: str, top: int, fmt: str, data_files: tuple[Path, ...]) -> None:
+    """Propose participation aspects for indicators nobody has coded yet.
+
+    FRAMEWORK is a framework in the graph (its id, e.g. iso37120, or IRI) or a sheet
+    (.csv/.xlsx) whose rows have an empty aspects column. Each candidate shows its score
+    and the label that matched; accept one by writing its aspect into the sheet's aspects
+    column.
+    """
+    from .query import KnowledgeGraph
+    from .suggest import as_results, aspect_labels, sheet_indicators, suggestions, uncoded_indicators
+
+    graph = KnowledgeGraph.load(data_files)
+    is_sheet = Path(framework).suffix.lower() in (".csv", ".xlsx")
+    indicators = sheet_indicators(Path(framework)) if is_sheet else uncoded_indicators(graph, framework)
+    click.echo(render(as_results(suggestions(indicators, aspect_labels(graph), top=top)), fmt), nl=False)
+
+
 @main.command("check")
 @DATA_OPTION
 def check_command(data_files: tuple[Path, ...]) -> None:

@@ -46,11 +46,20 @@ def expand(curie: str) -> URIRef | None:
     return None
 
 
+def _local_ok(local: str) -> bool:
+    return bool(local) and all(ch.isalnum() or ch in "-_." for ch in local)
+
+
 def compact(iri: str) -> str:
-    """``fw:u4ssc`` for a known namespace, the IRI itself otherwise."""
+    """``fw:u4ssc`` for a known namespace, the IRI itself otherwise.
+
+    An imported framework's items (``https://w3id.org/smartcity-kg/id/iso37120/11-1``) are
+    shown with the framework id as prefix (``iso37120:11-1``), for reading only.
+    """
     for prefix, namespace in _BY_LENGTH:
-        if iri.startswith(namespace):
-            local = iri[len(namespace) :]
-            if local and all(ch.isalnum() or ch in "-_." for ch in local):
-                return f"{prefix}:{local}"
+        if iri.startswith(namespace) and _local_ok(iri[len(namespace) :]):
+            return f"{prefix}:{iri[len(namespace) :]}"
+    segment, _, local = iri.removeprefix(ID).partition("/")
+    if iri.startswith(ID) and segment and _local_ok(local):
+        return f"{segment}:{local}"
     return iri

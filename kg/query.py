@@ -23,7 +23,7 @@ from .errors import QueryError
 from .params import bind, resolve
 from .results import Results
 from .sources import RdfDocument, read_text
-from .store import rdflib_graph, read_documents, store_from, to_rdflib
+from .store import document_from_graph, rdflib_graph, read_documents, store_from, to_rdflib
 
 
 @dataclass
@@ -43,11 +43,11 @@ class KnowledgeGraph:
 
     def with_inferences(self, reasoner: str = "hermit") -> KnowledgeGraph:
         """This graph plus what the OWL reasoner infers from it (cached on disk; see kg.reason)."""
-        from .reason import cached_inference, inferred_document
+        from .reason import cached_inference
 
         if self.inferred:
             return self
-        inferred = inferred_document(cached_inference(self.documents, reasoner))
+        inferred = document_from_graph(cached_inference(self.documents, reasoner), "inferred triples")
         return KnowledgeGraph([*self.documents, inferred], inferred=True)
 
     @cached_property

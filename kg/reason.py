@@ -25,12 +25,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import pyoxigraph as ox
 from rdflib import RDF, Graph, URIRef
 
 from .errors import EXIT_VIOLATIONS, KgError
 from .namespaces import SCK, compact
-from .sources import RdfDocument, parse_text
+from .output import write_turtle
+from .sources import RdfDocument
 from .store import rdflib_graph
 
 REASONERS = ("hermit", "pellet")
@@ -229,12 +229,6 @@ def inputs_hash(documents: Sequence[RdfDocument], reasoner: str) -> str:
     return digest.hexdigest()[:20]
 
 
-def inferred_document(graph: Graph) -> RdfDocument:
-    """The inferred triples as a parsed document, to add to a KnowledgeGraph."""
-    text = graph.serialize(format="nt", encoding="utf-8").decode("utf-8")
-    return RdfDocument(Path("(inferred)"), parse_text(text, ox.RdfFormat.N_TRIPLES, name="inferred triples"))
-
-
 def _cache_path(documents: Sequence[RdfDocument], reasoner: str) -> Path:
     return cache_dir() / f"inferred-{reasoner}-{inputs_hash(documents, reasoner)}.ttl"
 
@@ -253,19 +247,6 @@ def cached_inference(documents: Sequence[RdfDocument], reasoner: str = "hermit")
     inference = reason(documents, reasoner)
     store_in_cache(documents, inference)
     return inference.graph
-
-
-def write_turtle(graph: Graph, path: Path) -> None:
-    """Write atomically: a temporary file in the same folder, then a rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            graph.serialize(out, format="turtle")
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def summary(inference: Inference) -> str:

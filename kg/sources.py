@@ -78,8 +78,8 @@ def rdf_format(path: Path) -> ox.RdfFormat:
     return fmt
 
 
-def read_text(path: Path) -> str:
-    """The file's text; one clear sentence if it is missing, unreadable or not UTF-8."""
+def read_text(path: Path, *, fix: str = "save the file as UTF-8 and try again") -> str:
+    """The file's text; one clear sentence if it is missing, unreadable or not UTF-8 (``fix`` says what to do)."""
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
@@ -90,9 +90,7 @@ def read_text(path: Path) -> str:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
         line = raw[: error.start].count(b"\n") + 1
-        raise InputError(
-            f"{path}:{line}: not UTF-8 text (byte 0x{raw[error.start]:02x}); save the file as UTF-8 and try again."
-        ) from None
+        raise InputError(f"{path}:{line}: not UTF-8 text (byte 0x{raw[error.start]:02x}); {fix}.") from None
     return text.removeprefix("\ufeff")
 
 

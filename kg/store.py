@@ -55,3 +55,11 @@ def rdflib_graph(documents: Iterable[RdfDocument]) -> Graph:
         for quad in document.quads:
             graph.add((to_rdflib(quad.subject), to_rdflib(quad.predicate), to_rdflib(quad.object)))
     return graph
+
+
+def document_from_graph(graph: Graph, name: str) -> RdfDocument:
+    """An rdflib graph as a parsed document (e.g. inferred or converted triples) to join others."""
+    from .sources import parse_text
+
+    text = graph.serialize(format="nt", encoding="utf-8").decode("utf-8")
+    return RdfDocument(Path(f"({name})"), parse_text(text, ox.RdfFormat.N_TRIPLES, name=name))

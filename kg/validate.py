@@ -33,6 +33,7 @@ class Problem:
     value: Node | None
     message: str
     severity: URIRef
+    constraint: Node | None = None  # the SPARQL constraint that produced it, if one did
 
     @property
     def is_violation(self) -> bool:
@@ -91,10 +92,11 @@ def _problems(results: Graph) -> list[Problem]:
                 value=results.value(result, SH.value),
                 message=" ".join(messages) or "fails a shape with no message",
                 severity=results.value(result, SH.resultSeverity) or SH.Violation,
+                constraint=results.value(result, SH.sourceConstraint),
             )
         )
     # pySHACL reports a qualified-count breach once per value shape; one line says it all.
-    unique = {(p.focus, p.path, p.value, p.message, p.severity): p for p in problems}
+    unique = {(p.focus, p.path, p.value, p.message, p.severity, p.constraint): p for p in problems}
     return list(unique.values())
 
 
@@ -150,11 +152,10 @@ def validate(files: Sequence[Path | str] = ()) -> ValidationReport:
 def format_report(report: ValidationReport) -> str:
     """A plain-text report grouped by focus node."""
     if not report.problems:
-        what = (
-            ", ".join(str(p) for p in report.checked_files)
-            if len(report.checked_files) <= 3
-            else (f"{len(report.checked_files)} files")
-        )
+        files = report.checked_files
+        if len(files) == 1:
+            return f"Conforms: {files[0]} satisfies every shape.\n"
+        what = ", ".join(str(p) for p in files) if len(files) <= 3 else f"{len(files)} files"
         return f"Conforms: {what} satisfy every shape.\n"
     lines = []
     violations = sum(p.is_violation for p in report.problems)

@@ -54,7 +54,10 @@ def test_param_binds_a_code(tmp_path):
 
 def test_query_file_runs_and_its_syntax_errors_name_the_line(tmp_path):
     good = tmp_path / "count.rq"
-    good.write_text("SELECT (COUNT(*) AS ?n) WHERE { ?s a <https://w3id.org/smartcity-kg/ontology#Indicator> }\n")
+    good.write_text(
+        "SELECT (COUNT(*) AS ?n) WHERE { ?s a <https://w3id.org/smartcity-kg/ontology#Indicator> ;"
+        " <http://www.w3.org/2004/02/skos/core#inScheme> <https://w3id.org/smartcity-kg/id/framework/u4ssc> }\n"
+    )
     run = kg("query", "--file", str(good), "--format", "csv")
     assert (run.returncode, run.stdout) == (0, "n\r\n91\r\n")
 
@@ -71,7 +74,8 @@ def test_query_file_with_header_takes_parameters(tmp_path):
     query.write_text(
         "#+ title: KPIs of a tier\n#+ question: Which KPIs have a given tier?\n#+ parameters:\n"
         "#+   tier:\n#+     type: iri\n#+     default: sck:Core\n#+     description: a tier\n"
-        "SELECT (COUNT(?kpi) AS ?n) WHERE { ?kpi <https://w3id.org/smartcity-kg/ontology#tier> ?tier }\n"
+        "SELECT (COUNT(?kpi) AS ?n) WHERE { ?kpi <https://w3id.org/smartcity-kg/ontology#tier> ?tier ;"
+        " <http://www.w3.org/2004/02/skos/core#inScheme> <https://w3id.org/smartcity-kg/id/framework/u4ssc> }\n"
     )
     assert kg("query", "--file", str(query), "--format", "csv").stdout == "n\r\n55\r\n"
     run = kg("query", "--file", str(query), "--param", "tier=sck:Advanced", "--format", "csv")

@@ -69,16 +69,17 @@ def test_unconfirmed_kpis_lists_the_52_unchecked_rows(graph, u4ssc_rows):
     assert "2020-U4SSC-Verification-Report-Bizerte-Tunisia" in voter["seen_in"]
 
 
-def test_frameworks_lists_u4ssc(graph):
-    assert graph.query("frameworks").dicts() == [
-        {
-            "framework": "https://w3id.org/smartcity-kg/id/framework/u4ssc",
-            "id": "u4ssc",
-            "title": "U4SSC key performance indicators for smart sustainable cities",
-            "kpis": 91,
-            "participation_kpis": 3,
-        }
-    ]
+def test_frameworks_lists_every_bundled_framework(graph):
+    rows = {row["id"]: (row["kpis"], row["participation_kpis"]) for row in graph.query("frameworks").dicts()}
+    assert rows == {
+        "u4ssc": (91, 3),
+        "iso37120": (6, 4),
+        "sdg-participation": (4, 4),
+        "coe-participation-index": (10, 10),
+    }
+    [u4ssc] = [row for row in graph.query("frameworks").dicts() if row["id"] == "u4ssc"]
+    assert u4ssc["title"] == "U4SSC key performance indicators for smart sustainable cities"
+    assert u4ssc["framework"] == "https://w3id.org/smartcity-kg/id/framework/u4ssc"
 
 
 def test_kpi_details_binds_the_code_as_a_literal(graph):

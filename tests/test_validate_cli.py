@@ -146,7 +146,7 @@ def test_own_framework_with_distinct_codes_conforms(tmp_path: Path) -> None:
     path = write(tmp_path, "demo.ttl", PREFIXES + DEMO_FRAMEWORK_TTL + "\n".join(indicators))
     result = kg_validate(path)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert result.stdout == f"Conforms: {path} satisfy every shape.\n"
+    assert result.stdout == f"Conforms: {path} satisfies every shape.\n"
 
 
 def test_dimension_of_another_framework_is_reported(tmp_path: Path) -> None:
