@@ -33,6 +33,20 @@ NO_BUNDLED_OPTION = click.option(
 )
 
 
+def _remote_results(endpoint: str, name: str | None, query_file: Path | None, values: dict[str, str]):
+    from .catalog import get_query, load_query_file
+    from .query import prepare
+    from .remote import remote_sparql
+    from .sources import read_text
+
+    if query_file and not read_text(query_file).startswith("#+"):
+        if values:
+            raise click.UsageError("--param needs a query with a '#+ parameters:' header")
+        return remote_sparql(endpoint, read_text(query_file))
+    named = load_query_file(query_file) if query_file else get_query(name)
+    return remote_sparql(endpoint, prepare(named, values))
+
+
 def _fail(error: KgError) -> None:
     click.echo(f"kg: {error}", err=True)
     sys.exit(error.exit_code)
@@ -98,6 +112,12 @@ def queries_command(qc: bool, claims: bool) -> None:
     "header says 'inferred: true' always do.",
 )
 @REASONER_OPTION
+@click.option(
+    "--endpoint",
+    metavar="URL",
+    help="Run the query on this SPARQL 1.1 endpoint instead of the embedded graph "
+    "(credentials from KG_ENDPOINT_USER and KG_ENDPOINT_PASSWORD).",
+)
 def query_command(
     name: str | None,
     query_file: Path | None,
@@ -107,13 +127,20 @@ def query_command(
     no_bundled: bool,
     inferred: bool,
     reasoner: str,
+    endpoint: str | None,
 ) -> None:
-    """Run the named query NAME (see 'kg queries') or a query file, on the embedded graph."""
+    """Run the named query NAME (see 'kg queries') or a query file, on the embedded graph or an endpoint."""
     from .query import KnowledgeGraph
 
     if bool(name) == bool(query_file):
         raise click.UsageError("give either a query NAME or --file Q.rq")
     values = parse_assignments(params)
+    if endpoint:
+        if inferred or data_files or no_bundled:
+            raise click.UsageError("--inferred, --data and --no-bundled apply to the embedded graph, not to --endpoint")
+        results = _remote_results(endpoint, name, query_file, values)
+        click.echo(render(results, fmt), nl=False)
+        return
     graph = KnowledgeGraph.load(data_files, bundled=not no_bundled)
     if inferred:
         graph = graph.with_inferences(reasoner)
@@ -244,6 +271,59 @@ def suggest_command(framework: str, top: int, fmt: str, data_files: tuple[Path, 
     is_sheet = Path(framework).suffix.lower() in (".csv", ".xlsx")
     indicators = sheet_indicators(Path(framework)) if is_sheet else uncoded_indicators(graph, framework)
     click.echo(render(as_results(suggestions(indicators, aspect_labels(graph), top=top)), fmt), nl=False)
+
+
+@main.group("links")
+def links_group() -> None:
+    """Links to external vocabularies (the SSSOM tables in data/links/)."""
+
+
+@links_group.command("check")
+@click.argument("tables", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--endpoint", metavar="URL", help="Also check that every linked object exists on this SPARQL endpoint.")
+def links_check_command(tables: tuple[Path, ...], endpoint: str | None) -> None:
+    """Check mapping tables (default: the bundled ones): well-formed objects in known namespaces,
+    subjects that exist in the graph, no pair both exactMatch and relatedMatch. Exit 1 on problems.
+    """
+    from .links import check_links, link_tables
+    from .store import read_documents
+
+    chosen = list(tables) or link_tables()
+    problems = check_links(chosen, read_documents(tables), endpoint)
+    for problem in problems:
+        click.echo(str(problem))
+    count = sum(1 for _ in chosen)
+    click.echo(f"{len(problems)} problem(s) in {count} mapping table(s)", err=True)
+    sys.exit(EXIT_VIOLATIONS if problems else 0)
+
+
+@main.command("push")
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--endpoint", required=True, metavar="URL", help="The Graph Store Protocol address, e.g. .../store.")
+@click.option("--graph", "graph_iri", metavar="IRI", help="The named graph to write (default: the default graph).")
+@click.option("--replace", is_flag=True, help="Replace the graph's content instead of adding to it.")
+def push_command(files: tuple[Path, ...], endpoint: str, graph_iri: str | None, replace: bool) -> None:
+    """Upload the bundled graph (or only FILES) to a triple store through the Graph Store Protocol."""
+    from .remote import BULK_HINT_TRIPLES, push, shown
+    from .store import read_documents
+
+    documents = read_documents(files, bundled=not files)
+    count = push(endpoint, documents, graph_iri, replace)
+    click.echo(f"uploaded {count} triples to {shown(endpoint)}", err=True)
+    if count > BULK_HINT_TRIPLES:
+        click.echo("for graphs this large, the store's own bulk loader (e.g. 'oxigraph load') is much faster", err=True)
+
+
+@main.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="The address to listen on.")
+@click.option("--port", default=7878, show_default=True, help="The port (0 picks a free one).")
+@DATA_OPTION
+def serve_command(host: str, port: int, data_files: tuple[Path, ...]) -> None:
+    """Serve the bundled graph as a read-only SPARQL 1.1 endpoint, with a page of the named queries."""
+    from .query import KnowledgeGraph
+    from .serve import serve
+
+    serve(KnowledgeGraph.load(data_files), host, port)
 
 
 @main.command("check")

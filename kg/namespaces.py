@@ -32,6 +32,9 @@ PREFIXES: dict[str, str] = {
     "xsd": "http://www.w3.org/2001/XMLSchema#",
     "sh": "http://www.w3.org/ns/shacl#",
     "org": "http://www.w3.org/ns/org#",
+    "sdg": "http://metadata.un.org/sdg/",
+    "wikidata": "http://www.wikidata.org/entity/",
+    "sssom": "https://w3id.org/sssom/",
 }
 
 # Longest namespace first, so that "u4ssc:" wins over a shorter enclosing namespace.

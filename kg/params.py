@@ -17,7 +17,7 @@ from rdflib.term import Node
 from .errors import QueryError
 from .namespaces import expand
 
-PARAMETER_TYPES = {"iri", "string", "integer", "decimal", "boolean", "date", "year"}
+PARAMETER_TYPES = {"iri", "string", "integer", "decimal", "boolean", "date", "year", "service"}
 
 _IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|^`\\]*")
 _INTEGER = re.compile(r"[+-]?\d+")
@@ -37,6 +37,11 @@ class Parameter:
         """The RDF term for a value given on the command line or in a header default."""
         prefix = f"{where}: " if where else ""
         problem = f"{prefix}parameter {self.name}={value!r} is not a valid {self.type}"
+        if self.type == "service":
+            text = value.strip().strip("<>")
+            if not re.fullmatch(r"https?://[^\s<>\"{}|^`\\]+", text):
+                raise QueryError(f"{problem}; give the endpoint's http(s) address.")
+            return URIRef(text)
         if self.type == "iri":
             text = value.strip()
             if text.startswith("<") and text.endswith(">"):
@@ -143,16 +148,53 @@ def sparql_term(term: Node) -> str:
     return term.n3()
 
 
+def bind_parameters(query: str, parameters: dict[str, Parameter], terms: dict[str, Node]) -> str:
+    """Bind every parameter: values through VALUES, endpoints into their SERVICE clauses.
+
+    Oxigraph evaluates SERVICE before any binding reaches it ("the variable encoding the
+    service name is unbound"), so a ``service`` parameter's ``SERVICE ?name`` becomes
+    ``SERVICE <iri>``, the IRI checked and written as a term like any other.
+    """
+    services = {name: term for name, term in terms.items() if parameters[name].type == "service"}
+    for name, term in services.items():
+        query = _replace_service(query, name, sparql_term(term))
+    return bind(query, {name: term for name, term in terms.items() if name not in services})
+
+
+def _replace_service(query: str, name: str, iri: str) -> str:
+    out, position, replaced = [], 0, False
+    pattern = re.compile(rf"SERVICE(\s+SILENT)?\s+[?$]{name}\b", re.IGNORECASE)
+    while position < len(query):
+        match = _SKIP.match(query, position)
+        service = pattern.match(query, position)
+        if service:
+            out.append(f"SERVICE{service.group(1) or ''} {iri}")
+            position = service.end()
+            replaced = True
+        elif match:
+            out.append(match.group())
+            position = match.end()
+        else:
+            out.append(query[position])
+            position += 1
+    if not replaced:
+        raise QueryError(f"the service parameter ?{name} is not used in a SERVICE clause.")
+    return "".join(out)
+
+
 def bind(query: str, terms: dict[str, Node]) -> str:
     """The query with a VALUES block binding ``terms`` as its WHERE group's first element.
 
     The block goes on the same line as the opening brace so that line numbers in any later
     error message still match the query file.
     """
-    if not terms:
-        return query
+    return bind_rows(query, list(terms), [tuple(terms.values())]) if terms else query
+
+
+def bind_rows(query: str, variables: list[str], rows: list[tuple[Node, ...]]) -> str:
+    """The query with ``VALUES (?a ?b) { (..) (..) }`` for several rows of terms."""
     brace = _where_brace(query)
-    variables = " ".join(f"?{name}" for name in terms)
-    row = " ".join(sparql_term(term) for term in terms.values())
-    block = f" VALUES ({variables}) {{ ({row}) }} "
+    header = " ".join(f"?{name}" for name in variables)
+    data = " ".join("(" + " ".join(sparql_term(term) for term in row) + ")" for row in rows)
+    block = f" VALUES ({header}) {{ {data} }} "
     return query[: brace + 1] + block + query[brace + 1 :]

@@ -20,7 +20,7 @@ from rdflib import Graph
 
 from .catalog import NamedQuery, get_query, load_query_file
 from .errors import QueryError
-from .params import bind, resolve
+from .params import bind_parameters, resolve
 from .results import Results
 from .sources import RdfDocument, read_text
 from .store import document_from_graph, rdflib_graph, read_documents, store_from, to_rdflib
@@ -68,8 +68,7 @@ class KnowledgeGraph:
         named = query if isinstance(query, NamedQuery) else get_query(query)
         if named.inferred and not self.inferred:
             return self.with_inferences().query(named, **params)
-        terms = resolve(named.parameters, params, query=named.name)
-        return self.sparql(bind(named.text, terms), where=str(named.path or named.name))
+        return self.sparql(prepare(named, params), where=str(named.path or named.name))
 
     def query_file(self, path: Path | str, /, **params: str) -> Results:
         """Run a ``.rq`` file; a ``#+`` header is optional, and if present declares its parameters."""
@@ -97,6 +96,11 @@ class KnowledgeGraph:
             return Results(variables, rows)
         rows = [(to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object)) for t in answer]
         return Results(["subject", "predicate", "object"], rows)
+
+
+def prepare(named: NamedQuery, params: dict[str, str]) -> str:
+    """The query text with its parameters bound, ready for any SPARQL engine."""
+    return bind_parameters(named.text, named.parameters, resolve(named.parameters, params, query=named.name))
 
 
 def _syntax_error(text: str, oxigraph_message: str) -> str:

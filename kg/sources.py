@@ -57,9 +57,9 @@ def queries_dir() -> Path:
 
 
 def bundled_data_paths() -> list[Path]:
-    """Every Turtle file of the bundled graph: the ontology, then data/ in path order."""
+    """Every file of the bundled graph: the ontology, then data/'s Turtle and SSSOM mapping tables."""
     data = project_root() / "data"
-    return [ontology_path(), *sorted(data.rglob("*.ttl"))]
+    return [ontology_path(), *sorted([*data.rglob("*.ttl"), *data.rglob("*.sssom.tsv")])]
 
 
 @dataclass(frozen=True)

@@ -20,8 +20,10 @@ _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 def read_documents(files: Sequence[Path | str] = (), *, bundled: bool = True) -> list[RdfDocument]:
     """Parse the bundled files (unless ``bundled`` is false) and then ``files``."""
+    from .links import is_sssom, read_links
+
     paths = [*(bundled_data_paths() if bundled else []), *(Path(f) for f in files)]
-    return [read_rdf(path) for path in paths]
+    return [read_links(path) if is_sssom(path) else read_rdf(path) for path in paths]
 
 
 def load_store(files: Sequence[Path | str] = (), *, bundled: bool = True) -> ox.Store:

@@ -1,0 +1,202 @@
+"""Links to external vocabularies, kept as SSSOM mapping tables (data/links/*.sssom.tsv).
+
+Each table has a commented YAML header (``# curie_map:`` ...) and the SSSOM columns
+subject_id, predicate_id, object_id, mapping_justification, confidence, creator_label (or
+author_label) and comment. When the graph is built every row becomes the mapping triple itself
+(``u4ssc:EC-ICT-PS-1A skos:relatedMatch sdg:16.7``) plus an ``sssom:Mapping`` node carrying its
+justification, confidence, creator and comment, so both are queryable.
+
+``check_links`` is ``kg links check``: well-formed objects in known namespaces, subjects that
+exist, no pair both exact and related, and optionally objects that exist on an endpoint.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from rdflib import RDF, RDFS, XSD, BNode, Graph, Literal, Namespace, URIRef
+from rdflib.namespace import DCTERMS, SKOS
+
+from .errors import InputError
+from .namespaces import ID
+from .sources import RdfDocument, read_text
+from .store import document_from_graph
+
+SSSOM = Namespace("https://w3id.org/sssom/")
+COLUMNS = ("subject_id", "predicate_id", "object_id", "mapping_justification")
+MATCHES = {SKOS.exactMatch, SKOS.closeMatch, SKOS.relatedMatch, SKOS.broadMatch, SKOS.narrowMatch}
+KNOWN_NAMESPACES = {
+    "http://metadata.un.org/sdg/": "UN SDG",
+    "http://www.wikidata.org/entity/": "Wikidata",
+    "http://ontology.eil.utoronto.ca/ISO37120.owl#": "ISO 37120 ontology",
+    ID: "smartcity-kg",
+}
+_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s<>\"{}|\\^`]+")
+
+
+@dataclass(frozen=True)
+class Mapping:
+    line: int
+    subject: str
+    predicate: str
+    object: str
+    justification: str
+    confidence: str
+    creator: str
+    comment: str
+
+
+@dataclass(frozen=True)
+class LinkProblem:
+    path: Path
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.message}"
+
+
+def is_sssom(path: Path) -> bool:
+    return path.name.endswith(".sssom.tsv")
+
+
+def _expand(value: str, curies: dict[str, str]) -> str:
+    prefix, sep, local = value.partition(":")
+    if sep and prefix in curies and not local.startswith("//"):
+        return curies[prefix] + local
+    return value
+
+
+def read_table(path: Path) -> list[Mapping]:
+    """The rows of a mapping table, with CURIEs expanded by its curie_map."""
+    text = read_text(path)
+    header = "\n".join(line[1:] for line in text.splitlines() if line.startswith("#"))
+    try:
+        meta = yaml.safe_load(header) or {}
+    except yaml.YAMLError as error:
+        raise InputError(f"{path}: malformed '#' metadata header ({error}); fix the YAML.") from None
+    curies = dict(meta.get("curie_map") or {})
+    body = [line for line in text.splitlines() if not line.startswith("#")]
+    reader = csv.DictReader(io.StringIO("\n".join(body)), delimiter="\t")
+    missing = [column for column in COLUMNS if column not in (reader.fieldnames or [])]
+    if missing:
+        raise InputError(f"{path}: the table lacks the SSSOM column(s) {', '.join(missing)}.")
+    first_line = len(text.splitlines()) - len(body) + 2  # the header row is one line
+    mappings = []
+    for offset, row in enumerate(reader):
+        mappings.append(
+            Mapping(
+                line=first_line + offset,
+                subject=_expand(row["subject_id"].strip(), curies),
+                predicate=_expand(row["predicate_id"].strip(), curies),
+                object=_expand(row["object_id"].strip(), curies),
+                justification=_expand(row["mapping_justification"].strip(), curies),
+                confidence=(row.get("confidence") or "").strip(),
+                creator=(row.get("creator_label") or row.get("author_label") or "").strip(),
+                comment=(row.get("comment") or "").strip(),
+            )
+        )
+    return mappings
+
+
+def to_graph(path: Path, mappings: Sequence[Mapping]) -> Graph:
+    graph = Graph()
+    for m in mappings:
+        if not all(_IRI.fullmatch(value) for value in (m.subject, m.predicate, m.object)):
+            continue  # reported by check_links; a malformed IRI has no triple to state
+        subject, predicate, obj = URIRef(m.subject), URIRef(m.predicate), URIRef(m.object)
+        graph.add((subject, predicate, obj))
+        node = BNode()
+        graph.add((node, RDF.type, SSSOM.Mapping))
+        graph.add((node, SSSOM.subject_id, subject))
+        graph.add((node, SSSOM.predicate_id, predicate))
+        graph.add((node, SSSOM.object_id, obj))
+        if _IRI.fullmatch(m.justification):
+            graph.add((node, SSSOM.mapping_justification, URIRef(m.justification)))
+        if m.confidence:
+            graph.add((node, SSSOM.confidence, Literal(m.confidence, datatype=XSD.double)))
+        if m.creator:
+            graph.add((node, SSSOM.creator_label, Literal(m.creator)))
+        if m.comment:
+            graph.add((node, RDFS.comment, Literal(m.comment, lang="en")))
+        graph.add((node, DCTERMS.source, Literal(path.name)))
+    return graph
+
+
+def read_links(path: Path | str) -> RdfDocument:
+    """A mapping table as a parsed document of the graph."""
+    path = Path(path)
+    document = document_from_graph(to_graph(path, read_table(path)), str(path))
+    return RdfDocument(path, document.quads)
+
+
+# ------------------------------------------------------------------ checks
+
+
+def check_mappings(path: Path, mappings: Sequence[Mapping], subjects: set[str]) -> list[LinkProblem]:
+    """Problems that need no network: form, namespaces, existing subjects, contradictions."""
+    problems = []
+    predicates_of: dict[tuple[str, str], dict[str, int]] = {}
+    for m in mappings:
+        for role, value in (("subject", m.subject), ("predicate", m.predicate), ("object", m.object)):
+            if not _IRI.fullmatch(value):
+                problems.append(LinkProblem(path, m.line, f"{role} {value!r} is not a well-formed IRI or known CURIE"))
+        if _IRI.fullmatch(m.object) and not any(m.object.startswith(ns) for ns in KNOWN_NAMESPACES):
+            known = ", ".join(KNOWN_NAMESPACES)
+            problems.append(LinkProblem(path, m.line, f"object {m.object} is in no known namespace ({known})"))
+        if _IRI.fullmatch(m.predicate) and URIRef(m.predicate) not in MATCHES:
+            problems.append(LinkProblem(path, m.line, f"predicate {m.predicate} is not a SKOS mapping property"))
+        if _IRI.fullmatch(m.subject) and m.subject not in subjects:
+            problems.append(LinkProblem(path, m.line, f"subject {m.subject} is not in the graph"))
+        if m.confidence:
+            try:
+                if not 0 <= float(m.confidence) <= 1:
+                    raise ValueError
+            except ValueError:
+                problems.append(LinkProblem(path, m.line, f"confidence {m.confidence!r} is not a number from 0 to 1"))
+        predicates_of.setdefault((m.subject, m.object), {})[m.predicate] = m.line
+    for (subject, obj), lines in predicates_of.items():
+        if str(SKOS.exactMatch) in lines and str(SKOS.relatedMatch) in lines:
+            line = max(lines[str(SKOS.exactMatch)], lines[str(SKOS.relatedMatch)])
+            problems.append(LinkProblem(path, line, f"{subject} is both an exactMatch and a relatedMatch of {obj}"))
+    return problems
+
+
+def link_tables(folder: Path | None = None) -> list[Path]:
+    from .sources import project_root
+
+    return sorted((folder or project_root() / "data" / "links").glob("*.sssom.tsv"))
+
+
+def check_links(tables: Sequence[Path], graph_documents: Sequence[RdfDocument], endpoint: str | None = None,
+                batch: int = 100) -> list[LinkProblem]:  # fmt: skip
+    """Every problem of the given tables; with ``endpoint``, also objects the endpoint lacks."""
+    tables_set = {Path(t).resolve() for t in tables}
+    subjects = {
+        q.subject.value
+        for d in graph_documents
+        if d.path.resolve() not in tables_set
+        for q in d.quads
+        if hasattr(q.subject, "value")
+    }
+    problems: list[LinkProblem] = []
+    all_mappings: list[tuple[Path, Mapping]] = []
+    for table in tables:
+        mappings = read_table(Path(table))
+        problems += check_mappings(Path(table), mappings, subjects)
+        all_mappings += [(Path(table), m) for m in mappings]
+    if endpoint:
+        from .remote import missing_on_endpoint
+
+        objects = sorted({m.object for _, m in all_mappings if _IRI.fullmatch(m.object)})
+        missing = missing_on_endpoint(endpoint, objects, batch=batch)
+        for table, m in all_mappings:
+            if m.object in missing:
+                problems.append(LinkProblem(table, m.line, f"object {m.object} does not exist on {endpoint}"))
+    return sorted(problems, key=lambda p: (str(p.path), p.line, p.message))
