@@ -53,8 +53,20 @@ def _check_url(url: str) -> None:
         raise RemoteError(f"{url!r} is not an http(s) endpoint address.")
 
 
+# SPARQLWrapper's exceptions for HTTP answers, in words a user can act on.
+SPARQLWRAPPER_ERRORS = {
+    "EndPointNotFound": "HTTP 404: no SPARQL endpoint at this address",
+    "QueryBadFormed": "HTTP 400: the endpoint refused the query as malformed",
+    "Unauthorized": "HTTP 401: the endpoint wants credentials (KG_ENDPOINT_USER, KG_ENDPOINT_PASSWORD)",
+    "URITooLong": "HTTP 414: the request is too long for the endpoint",
+    "EndPointInternalError": "HTTP 500: the endpoint failed",
+}
+
+
 def _passing(error: BaseException) -> bool:
     """Whether trying again may help."""
+    if type(error).__name__ == "EndPointInternalError":
+        return True
     if isinstance(error, urllib.error.HTTPError):
         return error.code >= 500
     return isinstance(error, (urllib.error.URLError, socket.timeout, TimeoutError, ConnectionError))
@@ -79,6 +91,8 @@ def _retrying(action, what: str, url: str):
 
 
 def _reason(error: BaseException) -> str:
+    if type(error).__name__ in SPARQLWRAPPER_ERRORS:
+        return SPARQLWRAPPER_ERRORS[type(error).__name__]
     if isinstance(error, urllib.error.HTTPError):
         return f"HTTP {error.code} {error.reason}"
     if isinstance(error, urllib.error.URLError):

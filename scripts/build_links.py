@@ -115,7 +115,9 @@ def snapshot(codes: dict[str, dict[str, str]], tables: list[Path]) -> Graph:
     graph.bind("dcterms", DCTERMS)
     dataset = URIRef("https://w3id.org/smartcity-kg/id/links/snapshot")
     graph.add((dataset, RDF.type, URIRef("http://rdfs.org/ns/void#Dataset")))
-    graph.add((dataset, DCTERMS.title, Literal("Offline snapshot of the external terms smartcity-kg links to", lang="en")))
+    graph.add(
+        (dataset, DCTERMS.title, Literal("Offline snapshot of the external terms smartcity-kg links to", lang="en"))
+    )
     graph.add((dataset, DCTERMS.created, Literal(SNAPSHOT_DATE, datatype=XSD.date)))
     graph.add((dataset, DCTERMS.source, URIRef(KOS_SOURCE)))
     graph.add((dataset, DCTERMS.source, URIRef("http://www.wikidata.org/")))
@@ -149,7 +151,9 @@ def snapshot(codes: dict[str, dict[str, str]], tables: list[Path]) -> Graph:
 
 
 def _object_label(path: Path, iri: str) -> str:
-    for row in csv.DictReader((line for line in path.open(encoding="utf-8") if not line.startswith("#")), delimiter="\t"):
+    for row in csv.DictReader(
+        (line for line in path.open(encoding="utf-8") if not line.startswith("#")), delimiter="\t"
+    ):
         curie = row["object_id"]
         if curie.startswith("wikidata:") and iri.endswith("/" + curie.split(":", 1)[1]):
             return row["object_label"]

@@ -1,0 +1,156 @@
+"""Remote endpoints, tested against a real Oxigraph server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.parse
+import urllib.request
+
+import pytest
+
+from kg import KnowledgeGraph, list_queries
+from kg.query import prepare
+from kg.remote import RemoteError, remote_sparql, shown
+from tests.conftest import ROOT, run_kg
+from tests.servers import kg_server, oxigraph_server
+
+SNAPSHOT = ROOT / "data" / "links" / "snapshot.ttl"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """An Oxigraph server holding the bundled graph, pushed through the Graph Store Protocol."""
+    with oxigraph_server(tmp_path_factory.mktemp("oxigraph")) as base:
+        run = run_kg("push", "--endpoint", f"{base}/store")
+        assert run.returncode == 0, run.stderr
+        yield base
+
+
+def parameters_for(query):
+    return {"code": "SC: SH: SI: 4C"} if "code" in query.parameters else {}
+
+
+def comparable(results):
+    """Rows as sorted tuples of strings: blank node labels differ between stores, so they are masked."""
+    return sorted(
+        tuple("_:b" if t is not None and t.n3().startswith("_:") else str(t) for t in row) for row in results.rows
+    )
+
+
+def test_push_reports_what_it_uploaded(server):
+    count = remote_sparql(f"{server}/query", "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }").rows[0][0]
+    assert int(count) == len(KnowledgeGraph.load())
+
+
+def test_core_participation_kpis_on_the_endpoint(server):
+    run = run_kg("query", "core-participation-kpis", "--endpoint", f"{server}/query", "--format", "json")
+    assert run.returncode == 0, run.stderr
+    [binding] = json.loads(run.stdout)["results"]["bindings"]
+    assert binding["code"]["value"] == "SC: SH: SI: 4C"
+
+
+@pytest.mark.parametrize("query", [q for q in list_queries() if not q.inferred], ids=lambda q: q.name)
+def test_every_named_query_gives_the_same_rows_remotely(server, graph, query):
+    params = parameters_for(query)
+    if any(p.type == "service" for p in query.parameters.values()):
+        params["sdg_endpoint"] = f"{server}/query"
+    local = graph.query(query, **params)
+    remote = remote_sparql(f"{server}/query", prepare(query, params))
+    assert remote.variables == local.variables
+    assert comparable(remote) == comparable(local)
+
+
+def test_federated_query_joins_the_graph_with_a_second_server(tmp_path, graph):
+    """The embedded graph asks a second server, which holds only the SDG snapshot, for labels."""
+    with oxigraph_server(tmp_path) as second:
+        assert run_kg("push", str(SNAPSHOT), "--endpoint", f"{second}/store").returncode == 0
+        rows = graph.query("sdg-labels-federated", sdg_endpoint=f"{second}/query").dicts()
+    open_data = {(r["sdg_code"], r["sdg_label"]) for r in rows if r["code"] == "EC: ICT: PS: 1A"}
+    assert open_data == {
+        ("16.6", "Develop effective, accountable and transparent institutions at all levels"),
+        ("16.7", "Ensure responsive, inclusive, participatory and representative decision-making at all levels"),
+    }
+
+
+def test_federation_between_two_servers(server, tmp_path):
+    """The same question sent to the first server, which calls the second one through SERVICE."""
+    with oxigraph_server(tmp_path) as second:
+        assert run_kg("push", str(SNAPSHOT), "--endpoint", f"{second}/store").returncode == 0
+        run = run_kg("query", "sdg-labels-federated", "-p", f"sdg_endpoint={second}/query",
+                     "--endpoint", f"{server}/query", "--format", "csv")  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    assert (
+        "EC: ICT: PS: 1A,http://www.w3.org/2004/02/skos/core#relatedMatch,http://metadata.un.org/sdg/16.7,16.7,"
+        in run.stdout
+    )
+
+
+def test_unreachable_endpoint_is_one_sentence_and_exit_2():
+    start = time.monotonic()
+    run = run_kg("query", "core-participation-kpis", "--endpoint", "http://127.0.0.1:9/sparql")
+    assert time.monotonic() - start < 30
+    assert run.returncode == 2
+    assert run.stderr.splitlines() == [
+        "kg: the query at http://127.0.0.1:9/sparql failed: [Errno 111] Connection refused; "
+        "check the address and the server."
+    ]
+
+
+def test_http_errors_are_one_sentence(server):
+    with pytest.raises(
+        RemoteError, match=r"the query at .*/nothing-here failed: HTTP 404: no SPARQL endpoint at this address"
+    ):
+        remote_sparql(f"{server}/nothing-here", "SELECT * WHERE { ?s ?p ?o } LIMIT 1")
+
+
+def test_credentials_never_show(monkeypatch, server):
+    monkeypatch.setenv("KG_ENDPOINT_USER", "analyst")
+    monkeypatch.setenv("KG_ENDPOINT_PASSWORD", "s3cret-word")
+    run = run_kg("query", "frameworks", "--endpoint", "http://analyst:s3cret-word@127.0.0.1:9/sparql")
+    assert run.returncode == 2
+    assert "s3cret-word" not in run.stderr and "analyst" not in run.stderr
+    assert shown("http://u:p@example.org:8080/sparql") == "http://example.org:8080/sparql"
+    # Against a server that ignores authentication the query still runs with the credentials set.
+    assert remote_sparql(f"{server}/query", "ASK { ?s ?p ?o }").boolean is True
+
+
+def test_links_check_against_an_endpoint(server, tmp_path):
+    run = run_kg("links", "check", "--endpoint", f"{server}/query")
+    assert (run.returncode, run.stdout) == (0, "")
+    with oxigraph_server(tmp_path) as empty:
+        run = run_kg("links", "check", "--endpoint", f"{empty}/query")
+    assert run.returncode == 1
+    assert "object http://www.wikidata.org/entity/Q376150 does not exist on" in run.stdout
+
+
+def test_kg_serve_answers_the_sparql_protocol_and_lists_named_queries():
+    with kg_server() as base:
+        query = urllib.parse.quote(
+            "SELECT ?code WHERE { ?k <https://w3id.org/smartcity-kg/ontology#addresses> [] ;"
+            " <http://www.w3.org/2004/02/skos/core#notation> ?code } ORDER BY ?code LIMIT 2"
+        )
+        request = urllib.request.Request(
+            f"{base}/sparql?query={query}", headers={"Accept": "application/sparql-results+json"}
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            assert response.headers["Content-Type"] == "application/sparql-results+json"
+            body = json.load(response)
+        assert [b["code"]["value"] for b in body["results"]["bindings"]] == ["1", "10"]
+        with urllib.request.urlopen(f"{base}/", timeout=10) as response:
+            page = response.read().decode("utf-8")
+        for query in list_queries():
+            assert f"action='/queries/{query.name}'" in page
+        with urllib.request.urlopen(f"{base}/queries/core-participation-kpis?format=csv", timeout=10) as response:
+            assert (
+                response.read()
+                .decode("utf-8")
+                .splitlines()[1]
+                .endswith("SC: SH: SI: 4C,Voter Participation,Society and Culture,voting")
+            )
+        update = urllib.request.Request(
+            f"{base}/sparql", data=b"update=INSERT+DATA+%7B%3Ca%3A1%3E+%3Ca%3A2%3E+%3Ca%3A3%3E%7D", method="POST"
+        )
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(update, timeout=10)
+        assert refused.value.code == 403
