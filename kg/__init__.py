@@ -10,12 +10,7 @@ The public API, for notebooks and scripts::
     print(kg.format_report(report))
 """
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("smartcity-kg")
-except PackageNotFoundError:  # running from a source tree that is not installed
-    __version__ = "0.0.0"
+__version__ = "0.1.0"  # the one place the version is written (pyproject.toml reads it)
 
 from .catalog import NamedQuery, get_query, list_queries
 from .errors import InputError, KgError, QueryError

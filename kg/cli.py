@@ -251,6 +251,24 @@ def import_command(sheet: Path, framework_id: str, out: Path | None) -> None:
         click.echo(f"note: {path} also defines framework {framework_id}; the new file is meant to replace it", err=True)
 
 
+@main.command("import-observations")
+@click.argument("sheet", type=click.Path(path_type=Path))
+@click.option(
+    "--out", type=click.Path(dir_okay=False, path_type=Path), help="Where to write the Turtle (default: NAME.ttl here)."
+)
+def import_observations_command(sheet: Path, out: Path | None) -> None:
+    """Convert city observations (city, framework, indicator, year, value, unit, source) to Data Cube Turtle.
+
+    Every problem is listed with its row and column, and nothing is written: exit 1 on data
+    problems, 2 when the sheet cannot be read.
+    """
+    from .observations import import_observations
+
+    target = out or Path(f"{sheet.stem}.ttl")
+    graph, rows = import_observations(sheet, target)
+    click.echo(f"imported {rows} observations from {sheet}: wrote {len(graph)} triples to {target}", err=True)
+
+
 @main.command("suggest")
 @click.argument("framework")
 @click.option("--top", default=2, show_default=True, help="Candidates per indicator.")

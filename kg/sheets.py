@@ -122,6 +122,30 @@ def read_xlsx(path: Path) -> Sheet:
         workbook.close()
 
 
+def read_table(path: Path | str) -> tuple[list[str], list[Row]]:
+    """The header and rows of a .csv file or of an .xlsx file's first worksheet (no framework description)."""
+    path = Path(path)
+    if path.is_dir():
+        raise InputError(f"{path}: is a folder, not a spreadsheet.")
+    if path.suffix.lower() == ".csv":
+        return _table(path, _csv_rows(read_text(path, fix=UTF8_FIX)))
+    if path.suffix.lower() == ".xlsx":
+        from openpyxl import load_workbook
+
+        try:
+            workbook = load_workbook(path, read_only=True, data_only=True)
+        except FileNotFoundError:
+            raise InputError(f"{path}: no such file; check the path.") from None
+        except Exception as error:  # openpyxl raises many kinds for a damaged file
+            raise InputError(f"{path}: not a readable .xlsx workbook ({error}); save it again from Excel.") from None
+        try:
+            rows = workbook.worksheets[0].iter_rows(values_only=True)
+            return _table(path, [(n, [_clean(cell) for cell in row]) for n, row in enumerate(rows, start=1)])
+        finally:
+            workbook.close()
+    raise InputError(f"{path}: unknown sheet type {path.suffix or '(none)'!r}; use a .csv or .xlsx file.")
+
+
 def read_sheet(path: Path | str) -> Sheet:
     """The indicator rows and framework description of a .csv or .xlsx file."""
     path = Path(path)

@@ -6,6 +6,7 @@ rdflib Graph because it gave wrong results on an oxrdflib-backed one.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -13,6 +14,8 @@ import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
+from .cache import cache_dir, files_hash
+from .output import write_atomically
 from .sources import RdfDocument, bundled_data_paths, read_rdf
 
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
@@ -20,10 +23,49 @@ _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 def read_documents(files: Sequence[Path | str] = (), *, bundled: bool = True) -> list[RdfDocument]:
     """Parse the bundled files (unless ``bundled`` is false) and then ``files``."""
+    return [*(bundled_documents() if bundled else []), *(read_file(Path(f)) for f in files)]
+
+
+def read_file(path: Path) -> RdfDocument:
+    """An RDF file or an SSSOM mapping table, parsed."""
     from .links import is_sssom, read_links
 
-    paths = [*(bundled_data_paths() if bundled else []), *(Path(f) for f in files)]
-    return [read_links(path) if is_sssom(path) else read_rdf(path) for path in paths]
+    return read_links(path) if is_sssom(path) else read_rdf(path)
+
+
+def bundled_documents() -> list[RdfDocument]:
+    """The bundled files, from the on-disk cache when none has changed since it was written.
+
+    The cache is one N-Quads file whose graph names are the source files, so each document
+    keeps its own path; the key hashes every bundled file.
+    """
+    paths = bundled_data_paths()
+    cache = cache_dir() / f"bundled-{files_hash(paths, 'bundled 1')}.nq"
+    try:
+        if cache.is_file():
+            return _from_nquads(cache.read_bytes(), paths)
+    except (OSError, SyntaxError, KeyError):
+        pass  # an unreadable cache is rebuilt below
+    documents = [read_file(path) for path in paths]
+    with contextlib.suppress(OSError):
+        write_atomically(cache, _to_nquads(documents))
+    return documents
+
+
+def _to_nquads(documents: Sequence[RdfDocument]) -> bytes:
+    quads = (
+        ox.Quad(q.subject, q.predicate, q.object, ox.NamedNode(d.path.resolve().as_uri()))
+        for d in documents
+        for q in d.quads
+    )
+    return ox.serialize(quads, format=ox.RdfFormat.N_QUADS)
+
+
+def _from_nquads(data: bytes, paths: Sequence[Path]) -> list[RdfDocument]:
+    by_graph: dict[str, list[ox.Quad]] = {path.resolve().as_uri(): [] for path in paths}
+    for quad in ox.parse(data, format=ox.RdfFormat.N_QUADS):
+        by_graph[quad.graph_name.value].append(ox.Quad(quad.subject, quad.predicate, quad.object))
+    return [RdfDocument(path, by_graph[path.resolve().as_uri()]) for path in paths]
 
 
 def load_store(files: Sequence[Path | str] = (), *, bundled: bool = True) -> ox.Store:

@@ -1,0 +1,116 @@
+"""Import city observations: indicator values by city and year, as W3C Data Cube observations.
+
+A sheet (.csv or .xlsx) has one row per value with the columns city, framework, indicator (the
+code as the framework writes it), year, value, unit, source, and optionally wikidata (the
+city's Wikidata item, e.g. Q12345) and note. Every row is checked against the graph (the
+framework and indicator exist, the year and value are numbers, one value per city, indicator
+and year) and all problems are reported at once, with row and column; the Turtle is written
+atomically, only when the sheet is clean.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from rdflib import RDF, RDFS, XSD, Graph, Literal, Namespace, URIRef
+from rdflib.namespace import DCTERMS, SKOS
+
+from .importer import URL, ImportProblems, Problem, slug
+from .namespaces import ID, PREFIXES, SCK
+from .output import write_turtle
+from .query import KnowledgeGraph
+from .sheets import read_table
+
+QB = Namespace("http://purl.org/linked-data/cube#")
+SDMX_DIMENSION = Namespace("http://purl.org/linked-data/sdmx/2009/dimension#")
+SDMX_ATTRIBUTE = Namespace("http://purl.org/linked-data/sdmx/2009/attribute#")
+SCK_NS = Namespace(SCK)
+COLUMNS = ("city", "framework", "indicator", "year", "value", "unit", "source", "wikidata", "note")
+REQUIRED = ("city", "framework", "indicator", "year", "value", "unit", "source")
+
+INDICATORS = """
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+SELECT ?id ?code ?kpi WHERE { ?framework dcterms:identifier ?id . ?kpi skos:inScheme ?framework ; skos:notation ?code }
+"""
+
+
+def import_observations(path: Path | str, out: Path | str, dataset_id: str | None = None) -> tuple[Graph, int]:
+    """Check and convert an observation sheet; write ``out`` only if every row is clean."""
+    path, out = Path(path), Path(out)
+    columns, rows = read_table(path)
+    dataset_id = dataset_id or slug(path.stem).lower()
+    others = [d for d in KnowledgeGraph.load().documents if d.path.resolve() != out.resolve()]
+    known = {
+        (str(r["id"]), str(r["code"])): URIRef(r["kpi"]) for r in KnowledgeGraph(others).sparql(INDICATORS).dicts()
+    }
+    frameworks = {framework for framework, _ in known}
+    problems = [Problem(1, c, "the header row lacks this column") for c in REQUIRED if c not in columns]
+    problems += [
+        Problem(1, c, f"unknown column; the columns are {', '.join(COLUMNS)}") for c in columns if c not in COLUMNS
+    ]
+    ns = Namespace(f"{ID}observation/{dataset_id}/")
+    dataset = ns["dataset"]
+    graph = Graph()
+    for prefix in ("sck", "skos", "dcterms"):
+        graph.bind(prefix, PREFIXES[prefix])
+    graph.bind("qb", QB)
+    graph.bind("sdmx-dimension", SDMX_DIMENSION)
+    graph.bind("sdmx-attribute", SDMX_ATTRIBUTE)
+    graph.add((dataset, RDF.type, QB.DataSet))
+    graph.add((dataset, QB.structure, SCK_NS.ObservationStructure))
+    graph.add((dataset, RDFS.label, Literal(f"City observations imported from {path.name}", lang="en")))
+    seen: dict[tuple[str, str, str, str], int] = {}
+    for row in rows:
+        cell = row.values.get
+
+        def problem(column: str, message: str, number: int = row.number) -> None:
+            problems.append(Problem(number, column, message))
+
+        for column in REQUIRED:
+            if not cell(column, ""):
+                problem(column, f"is empty; every observation needs a {column}")
+        framework, code, year, value = cell("framework", ""), cell("indicator", ""), cell("year", ""), cell("value", "")
+        if framework and framework not in frameworks:
+            problem("framework", f"{framework!r} is not a framework of the graph; 'kg query frameworks' lists them")
+        elif framework and code and (framework, code) not in known:
+            problem("indicator", f"{code!r} is not an indicator code of {framework}")
+        if year and not re.fullmatch(r"\d{4}", year):
+            problem("year", f"{year!r} is not a four-digit year")
+        if value and not re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)", value):
+            problem("value", f"{value!r} is not a number (use a dot for decimals)")
+        if cell("source") and not URL.fullmatch(cell("source")):
+            problem("source", f"{cell('source')!r} is not a web address (https://...)")
+        wikidata = cell("wikidata", "")
+        if wikidata and not re.fullmatch(r"Q\d+", wikidata):
+            problem("wikidata", f"{wikidata!r} is not a Wikidata item id such as Q1065")
+        key = (cell("city", "").casefold(), framework, code, year)
+        if key in seen:
+            problem("value", f"row {seen[key]} already gives {cell('city')}'s {code} for {year}")
+        seen.setdefault(key, row.number)
+        if problems and problems[-1].row == row.number:
+            continue
+        city = URIRef(f"{ID}city/{slug(cell('city')).lower()}")
+        graph.add((city, RDF.type, SCK_NS.City))
+        graph.add((city, RDFS.label, Literal(cell("city"), lang="en")))
+        if wikidata:
+            graph.add((city, SKOS.exactMatch, URIRef(f"http://www.wikidata.org/entity/{wikidata}")))
+        observation = ns[slug(f"{cell('city')}-{framework}-{code}-{year}").lower()]
+        graph.add((observation, RDF.type, QB.Observation))
+        graph.add((observation, QB.dataSet, dataset))
+        graph.add((observation, SCK_NS.measuredIndicator, known[(framework, code)]))
+        graph.add((observation, SDMX_DIMENSION.refArea, city))
+        graph.add((observation, SDMX_DIMENSION.refPeriod, Literal(year, datatype=XSD.gYear)))
+        graph.add((observation, SCK_NS.observedValue, Literal(value, datatype=XSD.decimal)))
+        graph.add((observation, SDMX_ATTRIBUTE.unitMeasure, Literal(cell("unit"))))
+        graph.add((observation, DCTERMS.source, URIRef(cell("source"))))
+        if cell("note"):
+            graph.add((observation, RDFS.comment, Literal(cell("note"), lang="en")))
+    if not rows:
+        problems.append(Problem(2, "city", "the sheet has no observation rows"))
+    if problems:
+        raise ImportProblems(path, problems)
+    header = f"# Generated by 'kg import-observations' from {path.name}: edit the sheet, not this file.\n"
+    write_turtle(graph, out, header)
+    return graph, len(rows)
