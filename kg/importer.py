@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -147,6 +148,11 @@ def check_meta(sheet: Sheet) -> list[Problem]:
     return found
 
 
+def empty_cells(row: Row, required: Iterable[str], what: str) -> list[Problem]:
+    """A problem for each required cell the row leaves empty."""
+    return [Problem(row.number, c, f"is empty; every {what} needs a {c}") for c in required if not row.values.get(c)]
+
+
 def split(cell: str) -> list[str]:
     return [part.strip() for part in cell.split(";") if part.strip()]
 
@@ -163,9 +169,7 @@ def check_rows(rows: list[Row], vocab: Vocabulary) -> list[Problem]:
         def problem(column: str, message: str, number: int = row.number) -> None:
             found.append(Problem(number, column, message))
 
-        for column in REQUIRED:
-            if not cell(column, ""):
-                problem(column, f"is empty; every indicator needs a {column}")
+        found.extend(empty_cells(row, REQUIRED, "indicator"))
         code = cell("code", "")
         if code and code in first_code:
             problem("code", f"{code!r} is already used in row {first_code[code]}; give each indicator its own code")

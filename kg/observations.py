@@ -16,7 +16,7 @@ from pathlib import Path
 from rdflib import RDF, RDFS, XSD, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, SKOS
 
-from .importer import URL, ImportProblems, Problem, slug
+from .importer import URL, ImportProblems, Problem, empty_cells, slug
 from .namespaces import ID, PREFIXES, SCK
 from .output import write_turtle
 from .query import KnowledgeGraph
@@ -68,9 +68,7 @@ def import_observations(path: Path | str, out: Path | str, dataset_id: str | Non
         def problem(column: str, message: str, number: int = row.number) -> None:
             problems.append(Problem(number, column, message))
 
-        for column in REQUIRED:
-            if not cell(column, ""):
-                problem(column, f"is empty; every observation needs a {column}")
+        problems.extend(empty_cells(row, REQUIRED, "observation"))
         framework, code, year, value = cell("framework", ""), cell("indicator", ""), cell("year", ""), cell("value", "")
         if framework and framework not in frameworks:
             problem("framework", f"{framework!r} is not a framework of the graph; 'kg query frameworks' lists them")

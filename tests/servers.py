@@ -44,38 +44,25 @@ def stop(process: subprocess.Popen) -> None:
 
 
 @contextmanager
-def oxigraph_server(workdir: Path) -> Iterator[str]:
+def _running(command: list[str], probe: str, port: int, cwd: Path | None = None) -> Iterator[str]:
+    """Start a server process, wait until ``probe`` answers, yield its base address, stop it."""
+    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_up(base + probe, process)
+        yield base
+    finally:
+        stop(process)
+
+
+def oxigraph_server(workdir: Path):
     """An empty in-memory Oxigraph server; yields its base address."""
     executable = shutil.which("oxigraph") or str(Path(sys.executable).parent / "oxigraph")
     port = free_port()
-    process = subprocess.Popen(
-        [executable, "serve", "--bind", f"127.0.0.1:{port}"],
-        cwd=workdir,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_up(f"{base}/query?query=ASK%7B%7D", process)
-        yield base
-    finally:
-        stop(process)
+    return _running([executable, "serve", "--bind", f"127.0.0.1:{port}"], "/query?query=ASK%7B%7D", port, workdir)
 
 
-@contextmanager
-def kg_server(*args: str) -> Iterator[str]:
+def kg_server(*args: str):
     """``kg serve`` on a free port; yields its base address."""
     port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "kg.cli", "serve", "--port", str(port), *args],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_up(f"{base}/", process)
-        yield base
-    finally:
-        stop(process)
+    return _running([sys.executable, "-m", "kg.cli", "serve", "--port", str(port), *args], "/", port)
