@@ -1,14 +1,18 @@
-"""Validate framework data against the SHACL shapes with pySHACL.
+"""Validate framework data against the SHACL shapes with pySHACL, or on large graphs with Oxigraph.
 
 With no files, the bundled graph is checked. With files, they are checked together with the
 ontology and the bundled data, so that references to U4SSC concepts, participation aspects or
 documents resolve. The report is grouped by focus node and names, for each node, the file it
 comes from, the property and the shape's message.
+
+pySHACL is the reference engine. kg.fastvalidate compiles the same shapes to SPARQL and runs
+them on Oxigraph, many times faster on large graphs; ``engine="auto"`` picks it above
+AUTO_OXIGRAPH_TRIPLES triples.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,6 +26,8 @@ from .sources import RdfDocument, read_rdf, shapes_path
 from .store import rdflib_graph, read_documents
 
 _SEVERITY_ORDER = {SH.Violation: 0, SH.Warning: 1, SH.Info: 2}
+ENGINES = ("auto", "pyshacl", "oxigraph")
+AUTO_OXIGRAPH_TRIPLES = 200_000  # above this, engine="auto" validates on Oxigraph
 
 
 @dataclass(frozen=True)
@@ -34,6 +40,8 @@ class Problem:
     message: str
     severity: URIRef
     constraint: Node | None = None  # the SPARQL constraint that produced it, if one did
+    component: Node | None = None  # sh:sourceConstraintComponent, e.g. sh:MinCountConstraintComponent
+    shape: Node | None = None  # sh:sourceShape (a blank node is only meaningful in its engine's shapes graph)
 
     @property
     def is_violation(self) -> bool:
@@ -93,10 +101,20 @@ def _problems(results: Graph) -> list[Problem]:
                 message=" ".join(messages) or "fails a shape with no message",
                 severity=results.value(result, SH.resultSeverity) or SH.Violation,
                 constraint=results.value(result, SH.sourceConstraint),
+                component=results.value(result, SH.sourceConstraintComponent),
+                shape=results.value(result, SH.sourceShape),
             )
         )
-    # pySHACL reports a qualified-count breach once per value shape; one line says it all.
-    unique = {(p.focus, p.path, p.value, p.message, p.severity, p.constraint): p for p in problems}
+    return unique_problems(problems)
+
+
+def unique_problems(problems: Sequence[Problem]) -> list[Problem]:
+    """One problem per distinct result: pySHACL reports a qualified-count breach once per value shape.
+
+    A value that breaks two constraints of one property shape (say sh:datatype and sh:pattern) stays
+    two problems, one per constraint component.
+    """
+    unique = {(p.focus, p.path, p.value, p.message, p.severity, p.constraint, p.component): p for p in problems}
     return list(unique.values())
 
 
@@ -104,11 +122,10 @@ def shapes_graph() -> Graph:
     return rdflib_graph([read_rdf(shapes_path())])
 
 
-def validate_documents(documents: Sequence[RdfDocument], *, checked: Sequence[Path]) -> ValidationReport:
-    """Validate parsed documents (already read safely) together, as one data graph."""
+def run_pyshacl(data: Graph) -> Graph:
+    """pySHACL's results graph for ``data`` checked against the project's shapes."""
     import pyshacl  # imported here: it is slow to import and only validation needs it
 
-    data = rdflib_graph(documents)
     _conforms, results, _text = pyshacl.validate(
         data,
         shacl_graph=shapes_graph(),
@@ -117,15 +134,48 @@ def validate_documents(documents: Sequence[RdfDocument], *, checked: Sequence[Pa
         abort_on_first=False,
         allow_warnings=True,
     )
-    problems = _problems(results)
+    return results
+
+
+def choose_engine(engine: str, documents: Sequence[RdfDocument]) -> str:
+    """The engine to run, pyshacl or oxigraph: ``engine`` itself, or for "auto" the one that suits the size."""
+    if engine not in ENGINES:
+        raise ValueError(f"unknown validation engine {engine!r}; use one of {', '.join(ENGINES)}")
+    if engine != "auto":
+        return engine
+    return "oxigraph" if sum(len(d.quads) for d in documents) > AUTO_OXIGRAPH_TRIPLES else "pyshacl"
+
+
+def validate_documents(
+    documents: Sequence[RdfDocument], *, checked: Sequence[Path], engine: str = "auto"
+) -> ValidationReport:
+    """Validate parsed documents (already read safely) together, as one data graph.
+
+    ``engine``: "pyshacl" (the reference), "oxigraph" (kg.fastvalidate) or "auto" (by size).
+    """
+    if choose_engine(engine, documents) == "oxigraph":
+        from .fastvalidate import validate_documents as validate_on_oxigraph
+
+        return validate_on_oxigraph(documents, checked=checked)
+    data = rdflib_graph(documents)
+    problems = _problems(run_pyshacl(data))
+    return make_report(documents, checked, problems, lambda node: _describe(data, node))
+
+
+def make_report(
+    documents: Sequence[RdfDocument], checked: Sequence[Path], problems: list[Problem], describe: Callable[[Node], str]
+) -> ValidationReport:
+    """The report on ``problems``: each focus node named by ``describe`` and by the files that state it."""
     origins: dict[Node, list[Path]] = {}
     focus_nodes = {p.focus for p in problems}
-    for document in documents:
-        subjects = {_subject_key(q.subject) for q in document.quads}
-        for node in focus_nodes:
-            if str(node) in subjects:
-                origins.setdefault(node, []).append(document.path)
-    labels = {node: _describe(data, node) for node in focus_nodes}
+    if focus_nodes:
+        keys = {str(node) for node in focus_nodes}
+        for document in documents:
+            subjects = {key for q in document.quads if (key := _subject_key(q.subject)) in keys}
+            for node in focus_nodes:
+                if str(node) in subjects:
+                    origins.setdefault(node, []).append(document.path)
+    labels = {node: describe(node) for node in focus_nodes}
     return ValidationReport(
         conforms=not any(p.is_violation for p in problems),
         problems=problems,
@@ -139,14 +189,15 @@ def _subject_key(term: object) -> str:
     return getattr(term, "value", str(term))
 
 
-def validate(files: Sequence[Path | str] = ()) -> ValidationReport:
+def validate(files: Sequence[Path | str] = (), *, engine: str = "auto") -> ValidationReport:
     """Check ``files`` (with the bundled graph), or the bundled graph alone when none are given.
 
+    ``engine``: "pyshacl", "oxigraph" or "auto" (Oxigraph above AUTO_OXIGRAPH_TRIPLES triples).
     Raises InputError, before any validation, when a file cannot be read.
     """
     documents = read_documents(files, bundled=True)
     checked = [Path(f) for f in files] or [d.path for d in documents]
-    return validate_documents(documents, checked=checked)
+    return validate_documents(documents, checked=checked, engine=engine)
 
 
 def format_report(report: ValidationReport) -> str:
