@@ -169,7 +169,10 @@ def reason(documents: Sequence[RdfDocument], reasoner: str = "hermit") -> Infere
         path = Path(folder) / "input.nt"
         asserted.serialize(path, format="nt", encoding="utf-8")
         world = owlready2.World()
-        world.get_ontology(path.as_uri()).load(format="ntriples")
+        # Owlready2 prints warnings (e.g. on qb:DimensionProperty, which is also an OWL
+        # property) while loading; they are its own, not the user's to act on.
+        with contextlib.redirect_stderr(io.StringIO()), contextlib.redirect_stdout(io.StringIO()):
+            world.get_ontology(path.as_uri()).load(format="ntriples")
         try:
             _run_reasoner(world, reasoner)
         except owlready2.OwlReadyInconsistentOntologyError as error:

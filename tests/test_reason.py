@@ -76,6 +76,7 @@ def test_kg_reason_prints_counts_and_writes_the_inferred_triples(tmp_path):
     run = kg("reason", "--out", str(out), tmp_cache=tmp_path / "cache")
     assert run.returncode == 0, run.stderr
     assert run.stdout.startswith("165 class memberships inferred by hermit, not asserted in the data:")
+    assert run.stderr == f"wrote 165 inferred triples to {out}\n"  # nothing of Owlready2's own chatter
     assert "sck:ParticipationIndicator (21)\n  coe-participation-index:1\n" in run.stdout
     core = run.stdout.split("sck:CoreParticipationIndicator (17)\n")[1].split("\n\n")[0].splitlines()
     assert core[-1] == "  u4ssc:SC-SH-SI-4C" and "  iso37120:11-1" in core
