@@ -409,10 +409,9 @@ def import_sheet(path: Path | str, framework_id: str, out: Path | str) -> tuple[
     sheet = read_sheet(path)
     framework = URIRef(f"{PREFIXES['fw']}{framework_id}")
     # Importing a framework replaces the file that defines it (and whatever is at --out).
-    replaced = [
-        d for d in KnowledgeGraph.load().documents if d.path.resolve() == out.resolve() or defines(d, framework)
-    ]
-    others = [d for d in KnowledgeGraph.load().documents if d not in replaced]
+    bundled = KnowledgeGraph.load().documents
+    replaced = [d for d in bundled if d.path.resolve() == out.resolve() or defines(d, framework)]
+    others = [d for d in bundled if all(d is not r for r in replaced)]
     graph = KnowledgeGraph(others)
     vocab = vocabulary(graph, framework)
     problems = check_meta(sheet) + check_rows(sheet.rows, vocab)

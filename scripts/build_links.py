@@ -67,41 +67,37 @@ def table(name: str, prefix: str, namespace: str, description: str, rows: list[d
     return header + out.getvalue()
 
 
+def mapping(subject: str, label: str, predicate: str, term: dict[str, str], comment: str) -> dict[str, str]:
+    return {
+        "subject_id": subject,
+        "subject_label": label,
+        "predicate_id": predicate,
+        "object_id": "sdg:" + term["iri"].rsplit("/", 1)[1],
+        "object_label": term["label_en"],
+        "mapping_justification": "semapv:ManualMappingCuration",
+        "confidence": "1.0",
+        "creator_label": "smartcity-kg",
+        "comment": comment,
+    }
+
+
 def u4ssc_rows(codes: dict[str, dict[str, str]]) -> list[dict[str, str]]:
     rows = []
     for kpi in read_tsv(U4SSC_TABLE):
         for code in filter(None, (part.strip() for part in kpi["sdg_targets"].split(";"))):
             term = codes[code]  # KeyError: a KPI cites an SDG number the UN list lacks
-            rows.append({
-                "subject_id": "u4ssc:" + kpi["code"].replace(": ", "-"),
-                "subject_label": kpi["name"],
-                "predicate_id": "skos:relatedMatch",
-                "object_id": "sdg:" + term["iri"].rsplit("/", 1)[1],
-                "object_label": term["label_en"],
-                "mapping_justification": "semapv:ManualMappingCuration",
-                "confidence": "1.0",
-                "creator_label": "smartcity-kg",
-                "comment": f"The KPI sheet cites SDG {term['kind']} {code}.",
-            })  # fmt: skip
+            subject = "u4ssc:" + kpi["code"].replace(": ", "-")
+            comment = f"The KPI sheet cites SDG {term['kind']} {code}."
+            rows.append(mapping(subject, kpi["name"], "skos:relatedMatch", term, comment))
     return rows
 
 
 def sdg_rows(codes: dict[str, dict[str, str]]) -> list[dict[str, str]]:
-    rows = []
-    for indicator in read_tsv(SDG_SHEET, delimiter=","):
-        term = codes[indicator["code"]]
-        rows.append({
-            "subject_id": "sdgp:" + indicator["code"].replace(".", "-"),
-            "subject_label": indicator["name"],
-            "predicate_id": "skos:exactMatch",
-            "object_id": "sdg:" + term["iri"].rsplit("/", 1)[1],
-            "object_label": term["label_en"],
-            "mapping_justification": "semapv:ManualMappingCuration",
-            "confidence": "1.0",
-            "creator_label": "smartcity-kg",
-            "comment": "The same SDG indicator; the bundled framework takes its code and name from the UN SDG KOS.",
-        })  # fmt: skip
-    return rows
+    comment = "The same SDG indicator; the bundled framework takes its code and name from the UN SDG KOS."
+    return [
+        mapping("sdgp:" + row["code"].replace(".", "-"), row["name"], "skos:exactMatch", codes[row["code"]], comment)
+        for row in read_tsv(SDG_SHEET, delimiter=",")
+    ]
 
 
 def snapshot(codes: dict[str, dict[str, str]], tables: list[Path]) -> Graph:
