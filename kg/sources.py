@@ -104,6 +104,8 @@ def parse_text(text: str, fmt: ox.RdfFormat, *, name: str, base_iri: str | None 
     try:
         # Fresh blank node ids per file, so that _:b1 in two files stays two nodes.
         quads = list(ox.parse(text, format=fmt, base_iri=base_iri, rename_blank_nodes=True))
+        if fmt.supports_datasets:  # TriG, N-Quads: the graph is one, so named graphs are merged into it
+            quads = [ox.Quad(q.subject, q.predicate, q.object) for q in quads]
     except SyntaxError as error:
         detail = str(error.msg)
         # pyoxigraph prefixes the position in words; we give it as file:line:column instead.

@@ -74,9 +74,14 @@ def load_store(files: Sequence[Path | str] = (), *, bundled: bool = True) -> ox.
 
 
 def store_from(documents: Iterable[RdfDocument]) -> ox.Store:
+    """A store of the documents' quads (all in the default graph: kg.sources puts them there).
+
+    ``extend`` rather than ``bulk_extend``: on an in-memory store it was faster here (1.8 s
+    against 2.9 s for 1M quads).
+    """
     store = ox.Store()
     for document in documents:
-        store.bulk_extend(ox.Quad(q.subject, q.predicate, q.object) for q in document.quads)
+        store.extend(document.quads)
     return store
 
 
