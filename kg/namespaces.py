@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from rdflib import URIRef
-
 SCK = "https://w3id.org/smartcity-kg/ontology#"
 ID = "https://w3id.org/smartcity-kg/id/"
 
@@ -41,11 +39,11 @@ PREFIXES: dict[str, str] = {
 _BY_LENGTH = sorted(PREFIXES.items(), key=lambda item: len(item[1]), reverse=True)
 
 
-def expand(curie: str) -> URIRef | None:
+def expand(curie: str) -> str | None:
     """The IRI a known-prefix CURIE such as ``fw:u4ssc`` stands for, or None."""
     prefix, sep, local = curie.partition(":")
     if sep and prefix in PREFIXES and not local.startswith("//"):
-        return URIRef(PREFIXES[prefix] + local)
+        return PREFIXES[prefix] + local
     return None
 
 

@@ -11,11 +11,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from rdflib import XSD, Literal, URIRef
-from rdflib.term import Node
+import pyoxigraph as ox
 
 from .errors import QueryError
 from .namespaces import expand
+
+XSD = "http://www.w3.org/2001/XMLSchema#"
+# Terms are pyoxigraph's here, so that binding parameters needs no rdflib import; sparql_term
+# writes rdflib terms too, for callers that have them.
+Node = object
 
 PARAMETER_TYPES = {"iri", "string", "integer", "decimal", "boolean", "date", "year", "service"}
 
@@ -41,28 +45,35 @@ class Parameter:
             text = value.strip().strip("<>")
             if not re.fullmatch(r"https?://[^\s<>\"{}|^`\\]+", text):
                 raise QueryError(f"{problem}; give the endpoint's http(s) address.")
-            return URIRef(text)
+            return _named_node(text, problem)
         if self.type == "iri":
             text = value.strip()
             if text.startswith("<") and text.endswith(">"):
                 text = text[1:-1]
             curie = expand(text)
             if curie is not None:
-                return curie
+                return _named_node(curie, problem)
             if not _IRI.fullmatch(text) or text.count(":") == 0:
                 raise QueryError(f"{problem}; give a full IRI (https://...) or a CURIE such as fw:u4ssc.")
-            return URIRef(text)
+            return _named_node(text, problem)
         if self.type == "string":
-            return Literal(value)
+            return ox.Literal(value)
         patterns = {"integer": _INTEGER, "decimal": _DECIMAL, "date": _DATE, "year": _YEAR}
         if self.type in patterns:
             if not patterns[self.type].fullmatch(value.strip()):
                 raise QueryError(f"{problem}.")
-            datatype = {"integer": XSD.integer, "decimal": XSD.decimal, "date": XSD.date, "year": XSD.gYear}
-            return Literal(value.strip(), datatype=datatype[self.type])
+            datatype = {"integer": "integer", "decimal": "decimal", "date": "date", "year": "gYear"}[self.type]
+            return ox.Literal(value.strip(), datatype=ox.NamedNode(XSD + datatype))
         if value.strip().lower() in ("true", "false"):
-            return Literal(value.strip().lower(), datatype=XSD.boolean)
+            return ox.Literal(value.strip().lower(), datatype=ox.NamedNode(XSD + "boolean"))
         raise QueryError(f"{problem}; use true or false.")
+
+
+def _named_node(text: str, problem: str) -> ox.NamedNode:
+    try:
+        return ox.NamedNode(text)
+    except ValueError:
+        raise QueryError(f"{problem}; give a full IRI (https://...) or a CURIE such as fw:u4ssc.") from None
 
 
 def parse_assignments(assignments: list[str] | tuple[str, ...]) -> dict[str, str]:
@@ -139,7 +150,11 @@ _ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\
 
 
 def sparql_term(term: Node) -> str:
-    """A term in SPARQL syntax on one line (escaped, never triple-quoted)."""
+    """A term in SPARQL syntax on one line (escaped, never triple-quoted): pyoxigraph or rdflib."""
+    if not isinstance(term, str):
+        return str(term)  # pyoxigraph writes N-Triples, which is valid SPARQL
+    from rdflib import Literal
+
     if isinstance(term, Literal):
         text = '"' + str(term).translate(_ESCAPES) + '"'
         if term.language:

@@ -14,16 +14,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
-from rdflib import Graph
 
 from .catalog import NamedQuery, get_query, load_query_file
 from .errors import QueryError
 from .params import bind_parameters, resolve
 from .results import Results
 from .sources import RdfDocument, read_text
-from .store import document_from_graph, rdflib_graph, read_documents, store_from, to_rdflib
+from .store import document_from_graph, rdflib_graph, read_documents, store_from
+
+if TYPE_CHECKING:
+    from rdflib import Graph
 
 
 @dataclass
@@ -92,10 +95,8 @@ class KnowledgeGraph:
             return Results([], [], boolean=bool(answer))
         if isinstance(answer, ox.QuerySolutions):
             variables = [v.value for v in answer.variables]
-            rows = [tuple(None if t is None else to_rdflib(t) for t in solution) for solution in answer]
-            return Results(variables, rows)
-        rows = [(to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object)) for t in answer]
-        return Results(["subject", "predicate", "object"], rows)
+            return Results(variables, raw=[tuple(solution) for solution in answer])
+        return Results(["subject", "predicate", "object"], raw=[(t.subject, t.predicate, t.object) for t in answer])
 
 
 def prepare(named: NamedQuery, params: dict[str, str]) -> str:

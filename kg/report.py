@@ -72,7 +72,7 @@ class ReportData:
 
 def collect(graph: KnowledgeGraph, framework: str = DEFAULT_FRAMEWORK) -> ReportData:
     """Run every query the report shows, passing ``framework`` to those that take it."""
-    iri = str(Parameter("framework", "iri").to_term(framework, where="--framework"))
+    iri = Parameter("framework", "iri").to_term(framework, where="--framework").value
     results: dict[str, Results] = {}
     parameters: dict[str, dict[str, str]] = {}
     for name in QUERIES:

@@ -5,26 +5,46 @@ from __future__ import annotations
 import csv
 import io
 import json
-from dataclasses import dataclass
-
-from rdflib import BNode, Literal, URIRef
-from rdflib.term import Node
+from typing import Any
 
 from .namespaces import compact
 
 FORMATS = ("table", "csv", "tsv", "json")
+XSD = "http://www.w3.org/2001/XMLSchema#"
+NUMERIC = {XSD + name for name in ("integer", "decimal", "double", "float", "int", "long", "positiveInteger")}
+
+# Rows hold rdflib terms (the API) or, straight from the embedded store, pyoxigraph terms that
+# become rdflib terms only when asked for: `kg query` formats results without importing rdflib.
+Term = Any
 
 
-@dataclass(frozen=True)
 class Results:
     """The answer to a SELECT (``variables``, ``rows``) or an ASK (``boolean``) query."""
 
-    variables: list[str]
-    rows: list[tuple[Node | None, ...]]
-    boolean: bool | None = None
+    def __init__(
+        self, variables: list[str], rows: list[tuple[Term, ...]] | None = None, boolean: bool | None = None, *,
+        raw: list[tuple[Term, ...]] | None = None,
+    ) -> None:  # fmt: skip
+        self.variables = variables
+        self.boolean = boolean
+        self._rows = rows if rows is not None or raw is not None else []
+        self._raw = raw
+
+    @property
+    def rows(self) -> list[tuple[Term, ...]]:
+        """The rows as rdflib terms (None where a variable is unbound)."""
+        if self._rows is None:
+            from .store import to_rdflib
+
+            self._rows = [tuple(None if t is None else to_rdflib(t) for t in row) for row in self._raw]
+        return self._rows
+
+    def terms(self) -> list[tuple[Term, ...]]:
+        """The rows in whichever terms they came in: enough for formatting."""
+        return self._raw if self._raw is not None else self._rows
 
     def __len__(self) -> int:
-        return len(self.rows)
+        return len(self.terms())
 
     def dicts(self) -> list[dict[str, object]]:
         """Rows as dicts of Python values (numbers as numbers, IRIs as strings), unbound as None."""
@@ -35,7 +55,9 @@ class Results:
         return [_python(row[index]) for row in self.rows]
 
 
-def _python(term: Node | None) -> object:
+def _python(term: Term | None) -> object:
+    from rdflib import Literal
+
     if term is None:
         return None
     if isinstance(term, Literal):
@@ -44,25 +66,36 @@ def _python(term: Node | None) -> object:
     return str(term)
 
 
-def _plain(term: Node | None) -> str:
+def _kind(term: Term) -> str:
+    """uri, bnode or literal, for rdflib and pyoxigraph terms alike."""
+    name = type(term).__name__
+    return "uri" if name in ("URIRef", "NamedNode") else "bnode" if name in ("BNode", "BlankNode") else "literal"
+
+
+def _value(term: Term) -> str:
+    return str(term) if isinstance(term, str) else term.value  # rdflib terms are str; pyoxigraph's have .value
+
+
+def _datatype(term: Term) -> str | None:
+    """A literal's datatype IRI, None for a plain or language-tagged string."""
+    datatype = None if term.language or term.datatype is None else _value(term.datatype)
+    return None if datatype == XSD + "string" else datatype
+
+
+def _plain(term: Term | None) -> str:
     if term is None:
         return ""
-    if isinstance(term, BNode):
-        return f"_:{term}"
-    return str(term)
+    return f"_:{_value(term)}" if _kind(term) == "bnode" else _value(term)
 
 
-def _json_term(term: Node) -> dict[str, str]:
-    if isinstance(term, URIRef):
-        return {"type": "uri", "value": str(term)}
-    if isinstance(term, BNode):
-        return {"type": "bnode", "value": str(term)}
-    assert isinstance(term, Literal)
-    value: dict[str, str] = {"type": "literal", "value": str(term)}
-    if term.language:
-        value["xml:lang"] = term.language
-    elif term.datatype:
-        value["datatype"] = str(term.datatype)
+def _json_term(term: Term) -> dict[str, str]:
+    kind = _kind(term)
+    value: dict[str, str] = {"type": kind, "value": _value(term)}
+    if kind == "literal":
+        if term.language:
+            value["xml:lang"] = term.language
+        elif _datatype(term):
+            value["datatype"] = _datatype(term)
     return value
 
 
@@ -72,7 +105,7 @@ def to_json(results: Results) -> str:
         return json.dumps({"head": {}, "boolean": results.boolean}, indent=2) + "\n"
     bindings = [
         {var: _json_term(term) for var, term in zip(results.variables, row, strict=True) if term is not None}
-        for row in results.rows
+        for row in results.terms()
     ]
     return json.dumps({"head": {"vars": results.variables}, "results": {"bindings": bindings}}, indent=2) + "\n"
 
@@ -84,7 +117,7 @@ def to_csv(results: Results) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(results.variables)
-    writer.writerows([_plain(term) for term in row] for row in results.rows)
+    writer.writerows([_plain(term) for term in row] for row in results.terms())
     return out.getvalue()
 
 
@@ -93,21 +126,23 @@ def to_tsv(results: Results) -> str:
     if results.boolean is not None:
         return f"{str(results.boolean).lower()}\n"
     lines = ["\t".join(f"?{var}" for var in results.variables)]
-    for row in results.rows:
+    for row in results.terms():
         lines.append("\t".join("" if term is None else _tsv_term(term) for term in row))
     return "\n".join(lines) + "\n"
 
 
-def _tsv_term(term: Node) -> str:
-    text = term.n3()
+def _tsv_term(term: Term) -> str:
+    text = term.n3() if isinstance(term, str) else str(term)  # rdflib's n3, pyoxigraph's N-Triples
     # Tabs and newlines inside a literal would break the row structure.
     return text.replace("\t", "\\t").replace("\n", "\\n")
 
 
-def _cell(term: Node | None) -> str:
-    if isinstance(term, URIRef):
-        return compact(str(term))
-    return " ".join(_plain(term).split()) if isinstance(term, Literal) else _plain(term)
+def _cell(term: Term | None) -> str:
+    if term is None:
+        return ""
+    if _kind(term) == "uri":
+        return compact(_value(term))
+    return " ".join(_plain(term).split()) if _kind(term) == "literal" else _plain(term)
 
 
 TABLE_CELL_WIDTH = 60
@@ -124,12 +159,13 @@ def to_table(results: Results, *, cell_width: int = TABLE_CELL_WIDTH) -> str:
     """
     if results.boolean is not None:
         return f"{str(results.boolean).lower()}\n"
-    cells = [[_clip(_cell(term), cell_width) for term in row] for row in results.rows]
+    rows = results.terms()
+    cells = [[_clip(_cell(term), cell_width) for term in row] for row in rows]
     widths = [len(var) for var in results.variables]
     for row in cells:
         widths = [max(width, len(cell)) for width, cell in zip(widths, row, strict=True)]
     numeric = [
-        bool(results.rows) and all(isinstance(row[i], Literal) and _is_number(row[i]) for row in results.rows)
+        bool(rows) and all(row[i] is not None and _kind(row[i]) == "literal" and _is_number(row[i]) for row in rows)
         for i in range(len(results.variables))
     ]
 
@@ -145,8 +181,8 @@ def to_table(results: Results, *, cell_width: int = TABLE_CELL_WIDTH) -> str:
     return "\n".join(out) + "\n"
 
 
-def _is_number(term: Literal) -> bool:
-    return isinstance(term.toPython(), (int, float)) or (term.datatype or "").endswith("#decimal")
+def _is_number(term: Term) -> bool:
+    return _datatype(term) in NUMERIC
 
 
 def render(results: Results, fmt: str) -> str:

@@ -9,14 +9,17 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
-from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.term import Node
 
 from .cache import cache_dir, files_hash
 from .output import write_atomically
 from .sources import RdfDocument, bundled_data_paths, read_rdf
+
+if TYPE_CHECKING:  # rdflib is imported only where it is used: `kg query` never needs it
+    from rdflib import Graph
+    from rdflib.term import Node
 
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
@@ -87,6 +90,8 @@ def store_from(documents: Iterable[RdfDocument]) -> ox.Store:
 
 def to_rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> Node:
     """The rdflib term for an Oxigraph term."""
+    from rdflib import BNode, Literal, URIRef
+
     if isinstance(term, ox.NamedNode):
         return URIRef(term.value)
     if isinstance(term, ox.BlankNode):
@@ -99,6 +104,8 @@ def to_rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> Node:
 
 def rdflib_graph(documents: Iterable[RdfDocument]) -> Graph:
     """A plain rdflib Graph with the triples of ``documents``."""
+    from rdflib import Graph
+
     graph = Graph()
     for document in documents:
         for quad in document.quads:

@@ -15,17 +15,25 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-
-from rdflib import RDF, Graph, URIRef
-from rdflib.namespace import SH, SKOS
-from rdflib.term import Node
+from typing import TYPE_CHECKING
 
 from .errors import EXIT_OK, EXIT_VIOLATIONS
 from .namespaces import compact
 from .sources import RdfDocument, read_rdf, shapes_path
 from .store import rdflib_graph, read_documents
 
-_SEVERITY_ORDER = {SH.Violation: 0, SH.Warning: 1, SH.Info: 2}
+if TYPE_CHECKING:  # rdflib is imported by the functions that use it: `import kg` stays light
+    from rdflib import Graph, URIRef
+    from rdflib.term import Node
+
+SH = "http://www.w3.org/ns/shacl#"
+_SEVERITY_ORDER = {SH + "Violation": 0, SH + "Warning": 1, SH + "Info": 2}
+
+
+def _is_iri(node: object) -> bool:
+    return type(node).__name__ == "URIRef"
+
+
 ENGINES = ("auto", "pyshacl", "oxigraph")
 AUTO_OXIGRAPH_TRIPLES = 200_000  # above this, engine="auto" validates on Oxigraph
 
@@ -45,7 +53,7 @@ class Problem:
 
     @property
     def is_violation(self) -> bool:
-        return self.severity == SH.Violation
+        return str(self.severity) == SH + "Violation"
 
 
 @dataclass
@@ -62,7 +70,7 @@ class ValidationReport:
 
     def by_focus(self) -> dict[Node, list[Problem]]:
         grouped: dict[Node, list[Problem]] = {}
-        ordered = sorted(self.problems, key=lambda p: (_SEVERITY_ORDER.get(p.severity, 3), str(p.focus)))
+        ordered = sorted(self.problems, key=lambda p: (_SEVERITY_ORDER.get(str(p.severity), 3), str(p.focus)))
         for problem in ordered:
             grouped.setdefault(problem.focus, []).append(problem)
         return grouped
@@ -70,7 +78,9 @@ class ValidationReport:
 
 def _describe(graph: Graph, node: Node) -> str:
     """``u4ssc:SC-SH-SI-4C "SC: SH: SI: 4C" Voter Participation`` - whatever the node has."""
-    parts = [compact(str(node)) if isinstance(node, URIRef) else _blank_node_name(graph, node)]
+    from rdflib.namespace import SKOS
+
+    parts = [compact(str(node)) if _is_iri(node) else _blank_node_name(graph, node)]
     notation = graph.value(node, SKOS.notation)
     if notation is not None:
         parts.append(f'"{notation}"')
@@ -84,12 +94,15 @@ def _describe(graph: Graph, node: Node) -> str:
 def _blank_node_name(graph: Graph, node: Node) -> str:
     """A blank node has no name of its own: say what points to it, e.g. the sck:evidence of ex:f."""
     for subject, predicate in graph.subject_predicates(node):
-        owner = compact(str(subject)) if isinstance(subject, URIRef) else "a blank node"
+        owner = compact(str(subject)) if _is_iri(subject) else "a blank node"
         return f"the {compact(str(predicate))} of {owner}"
     return f"blank node _:{node}"
 
 
 def _problems(results: Graph) -> list[Problem]:
+    from rdflib import RDF
+    from rdflib.namespace import SH
+
     problems = []
     for result in results.subjects(RDF.type, SH.ValidationResult):
         messages = [str(m) for m in results.objects(result, SH.resultMessage)]
@@ -223,7 +236,7 @@ def format_report(report: ValidationReport) -> str:
         lines.append("")
         lines.append(f"{report.labels.get(node, node)}{where}")
         for problem in problems:
-            path = compact(str(problem.path)) if isinstance(problem.path, URIRef) else "(node)"
+            path = compact(str(problem.path)) if _is_iri(problem.path) else "(node)"
             severity = "" if problem.is_violation else f"[{compact(str(problem.severity))}] "
             value = f" [value: {_value_text(problem.value)}]" if problem.value is not None else ""
             lines.append(f"  - {severity}{path}: {problem.message}{value}")
@@ -231,4 +244,4 @@ def format_report(report: ValidationReport) -> str:
 
 
 def _value_text(value: Node) -> str:
-    return compact(str(value)) if isinstance(value, URIRef) else repr(str(value))
+    return compact(str(value)) if _is_iri(value) else repr(str(value))
