@@ -24,7 +24,7 @@ from .errors import QueryError
 from .params import PARAMETER_TYPES, Parameter
 from .sources import queries_dir, read_text
 
-HEADER_KEYS = {"title", "question", "parameters", "qc", "inferred"}
+HEADER_KEYS = {"title", "question", "parameters", "qc", "inferred"}  # qc: a marker; the folder decides
 PARAMETER_KEYS = {"type", "default", "description"}
 
 
@@ -36,7 +36,6 @@ class NamedQuery:
     text: str
     path: Path | None = None
     parameters: dict[str, Parameter] = field(default_factory=dict)
-    qc: bool = False
     inferred: bool = False  # asks for classes only the OWL reasoner fills (kg query --inferred)
 
 
@@ -107,7 +106,6 @@ def parse_named_query(text: str, *, name: str, path: Path | None = None) -> Name
         text=text,
         path=path,
         parameters=parameters,
-        qc=bool(meta.get("qc", False)),
         inferred=bool(meta.get("inferred", False)),
     )
 

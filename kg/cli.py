@@ -318,8 +318,7 @@ def links_check_command(tables: tuple[Path, ...], endpoint: str | None) -> None:
     problems = check_links(chosen, read_documents(tables), endpoint)
     for problem in problems:
         click.echo(str(problem))
-    count = sum(1 for _ in chosen)
-    click.echo(f"{len(problems)} problem(s) in {count} mapping table(s)", err=True)
+    click.echo(f"{len(problems)} problem(s) in {len(chosen)} mapping table(s)", err=True)
     sys.exit(EXIT_VIOLATIONS if problems else 0)
 
 

@@ -112,8 +112,8 @@ def find_java(reasoner: str) -> str:
 # ------------------------------------------------------------------ reasoning
 
 
-def _run_reasoner(world: object, reasoner: str) -> str:
-    """Run the reasoner; returns what it printed (kept off the user's terminal)."""
+def _run_reasoner(world: object, reasoner: str) -> None:
+    """Run the reasoner, keeping what it prints off the user's terminal."""
     import owlready2
 
     printed = io.StringIO()
@@ -123,7 +123,6 @@ def _run_reasoner(world: object, reasoner: str) -> str:
         else:
             # debug=2 makes Owlready2 add Pellet's explanation to an inconsistency error.
             owlready2.sync_reasoner_pellet(world, infer_property_values=False, debug=2)
-    return printed.getvalue()
 
 
 FUNCTIONAL_CLASHES = """

@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from .errors import InputError
 from .sources import read_text
@@ -90,36 +93,41 @@ def read_csv(path: Path) -> Sheet:
     return Sheet(path, columns, rows, _meta(_csv_rows(read_text(companion, fix=UTF8_FIX))), str(companion))
 
 
-def read_xlsx(path: Path) -> Sheet:
-    import zipfile
-
+@contextmanager
+def _workbook(path: Path) -> Iterator[Any]:
+    """An .xlsx workbook opened read-only; one clear sentence if it cannot be."""
     from openpyxl import load_workbook
 
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except FileNotFoundError:
         raise InputError(f"{path}: no such file; check the path.") from None
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as error:
+    except Exception as error:  # openpyxl raises many kinds for a damaged file
         raise InputError(f"{path}: not a readable .xlsx workbook ({error}); save it again from Excel.") from None
     try:
+        yield workbook
+    finally:
+        workbook.close()
+
+
+def _records(worksheet: Any) -> list[tuple[int, list[str]]]:
+    rows = worksheet.iter_rows(values_only=True)
+    return [(number, [_clean(cell) for cell in row]) for number, row in enumerate(rows, start=1)]
+
+
+def read_xlsx(path: Path) -> Sheet:
+    with _workbook(path) as workbook:
         sheets = [name for name in workbook.sheetnames if name.lower() != META_SHEET]
         if not sheets:
             raise InputError(f"{path}: the workbook has no indicator sheet.")
-
-        def records(name: str) -> list[tuple[int, list[str]]]:
-            rows = workbook[name].iter_rows(values_only=True)
-            return [(number, [_clean(cell) for cell in row]) for number, row in enumerate(rows, start=1)]
-
-        columns, rows = _table(path, records(sheets[0]))
+        columns, rows = _table(path, _records(workbook[sheets[0]]))
         meta_name = next((name for name in workbook.sheetnames if name.lower() == META_SHEET), None)
         if meta_name is None:
             raise InputError(
                 f"{path}: the workbook has no worksheet named 'meta' describing the framework; "
                 "copy it from data/templates/framework.xlsx."
             )
-        return Sheet(path, columns, rows, _meta(records(meta_name)), f"{path} (worksheet meta)")
-    finally:
-        workbook.close()
+        return Sheet(path, columns, rows, _meta(_records(workbook[meta_name])), f"{path} (worksheet meta)")
 
 
 def read_table(path: Path | str) -> tuple[list[str], list[Row]]:
@@ -130,19 +138,8 @@ def read_table(path: Path | str) -> tuple[list[str], list[Row]]:
     if path.suffix.lower() == ".csv":
         return _table(path, _csv_rows(read_text(path, fix=UTF8_FIX)))
     if path.suffix.lower() == ".xlsx":
-        from openpyxl import load_workbook
-
-        try:
-            workbook = load_workbook(path, read_only=True, data_only=True)
-        except FileNotFoundError:
-            raise InputError(f"{path}: no such file; check the path.") from None
-        except Exception as error:  # openpyxl raises many kinds for a damaged file
-            raise InputError(f"{path}: not a readable .xlsx workbook ({error}); save it again from Excel.") from None
-        try:
-            rows = workbook.worksheets[0].iter_rows(values_only=True)
-            return _table(path, [(n, [_clean(cell) for cell in row]) for n, row in enumerate(rows, start=1)])
-        finally:
-            workbook.close()
+        with _workbook(path) as workbook:
+            return _table(path, _records(workbook.worksheets[0]))
     raise InputError(f"{path}: unknown sheet type {path.suffix or '(none)'!r}; use a .csv or .xlsx file.")
 
 
