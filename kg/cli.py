@@ -13,8 +13,9 @@ from pathlib import Path
 import click
 
 from . import __version__
+from .boundary import interrupt_ends_normally, run, set_debug, timeout_option
 from .catalog import list_queries
-from .errors import EXIT_VIOLATIONS, KgError
+from .errors import EXIT_VIOLATIONS
 from .params import parse_assignments
 from .results import FORMATS, render
 
@@ -47,25 +48,22 @@ def _remote_results(endpoint: str, name: str | None, query_file: Path | None, va
     return remote_sparql(endpoint, prepare(named, values))
 
 
-def _fail(error: KgError) -> None:
-    click.echo(f"kg: {error}", err=True)
-    sys.exit(error.exit_code)
-
-
-class _Group(click.Group):
-    """Turns KgError into one line on stderr and its exit code, wherever it is raised."""
-
-    def invoke(self, ctx: click.Context) -> object:
-        try:
-            return super().invoke(ctx)
-        except KgError as error:
-            _fail(error)
-
-
-@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="kg")
-def main() -> None:
+@click.option(
+    "--debug",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=lambda _ctx, _param, value: set_debug(value),
+    help="On an internal error, show the traceback (also KG_DEBUG=1).",
+)
+def cli() -> None:
     """smartcity-kg: query and validate smart-city indicator frameworks as a knowledge graph.
+
+    Exit codes: 0 success, 1 data problems (violations, failed checks, bad rows), 2 an error
+    you can fix (unreadable input, unknown name, unusable environment, unreachable endpoint,
+    --timeout reached), 3 an internal error (a bug), 130 interrupted.
 
     \b
     Examples:
@@ -78,7 +76,7 @@ def main() -> None:
     """
 
 
-@main.command("queries")
+@cli.command("queries")
 @click.option("--qc", is_flag=True, help="List the quality-control queries (they must return no rows) instead.")
 @click.option("--claims", is_flag=True, help="List the queries that test the study's claims instead.")
 def queries_command(qc: bool, claims: bool) -> None:
@@ -90,7 +88,7 @@ def queries_command(qc: bool, claims: bool) -> None:
             click.echo(f"    --param {parameter.name}=<{parameter.type}>{default}: {parameter.description}")
 
 
-@main.command("query")
+@cli.command("query")
 @click.argument("name", required=False)
 @click.option("--file", "query_file", type=click.Path(dir_okay=False, path_type=Path), help="Run this .rq file.")
 @click.option("--param", "-p", "params", multiple=True, metavar="KEY=VALUE", help="Set a query parameter; repeatable.")
@@ -118,6 +116,7 @@ def queries_command(qc: bool, claims: bool) -> None:
     help="Run the query on this SPARQL 1.1 endpoint instead of the embedded graph "
     "(credentials from KG_ENDPOINT_USER and KG_ENDPOINT_PASSWORD).",
 )
+@timeout_option()
 def query_command(
     name: str | None,
     query_file: Path | None,
@@ -150,7 +149,7 @@ def query_command(
         click.echo(f"({len(results)} row{'s' if len(results) != 1 else ''})", err=True)
 
 
-@main.command("validate")
+@cli.command("validate")
 @click.argument("files", nargs=-1, type=click.Path(path_type=Path))
 @click.option(
     "--engine",
@@ -160,6 +159,7 @@ def query_command(
     help="pyshacl: the reference SHACL engine; oxigraph: the same shapes compiled to SPARQL, many times faster "
     "on large graphs; auto: oxigraph above 200,000 triples, pyshacl otherwise.",
 )
+@timeout_option()
 def validate_command(files: tuple[Path, ...], engine: str) -> None:
     """Check FILES (with the ontology and bundled data) against the SHACL shapes.
 
@@ -173,9 +173,10 @@ def validate_command(files: tuple[Path, ...], engine: str) -> None:
     sys.exit(report.exit_code)
 
 
-@main.command("claims")
+@cli.command("claims")
 @click.option("--format", "-f", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
 @DATA_OPTION
+@timeout_option()
 def claims_command(fmt: str, data_files: tuple[Path, ...]) -> None:
     """Check the study's claims against the data: claim, study says, data says, verdict.
 
@@ -189,7 +190,7 @@ def claims_command(fmt: str, data_files: tuple[Path, ...]) -> None:
     click.echo(render(verdict_table(verdicts), fmt), nl=False)
 
 
-@main.command("report")
+@cli.command("report")
 @click.option(
     "--out",
     "out_dir",
@@ -199,6 +200,7 @@ def claims_command(fmt: str, data_files: tuple[Path, ...]) -> None:
     help="Directory to write report.md, report.html and the charts into (created if needed).",
 )
 @click.option("--framework", default="fw:u4ssc", show_default=True, help="The framework to audit, as an IRI or CURIE.")
+@timeout_option()
 def report_command(out_dir: Path, framework: str) -> None:
     """Write a participation audit of a framework: report.md with PNG charts and a self-contained report.html.
 
@@ -211,12 +213,13 @@ def report_command(out_dir: Path, framework: str) -> None:
         click.echo(f"wrote {path}", err=True)
 
 
-@main.command("reason")
+@cli.command("reason")
 @click.argument("files", nargs=-1, type=click.Path(path_type=Path))
 @REASONER_OPTION
 @click.option(
     "--out", type=click.Path(dir_okay=False, path_type=Path), help="Also write the inferred triples to FILE (Turtle)."
 )
+@timeout_option()
 def reason_command(files: tuple[Path, ...], reasoner: str, out: Path | None) -> None:
     """Classify the bundled graph (plus FILES) with an OWL reasoner and list what it inferred.
 
@@ -236,12 +239,13 @@ def reason_command(files: tuple[Path, ...], reasoner: str, out: Path | None) -> 
     click.echo(summary(inference), nl=False)
 
 
-@main.command("import")
+@cli.command("import")
 @click.argument("sheet", type=click.Path(path_type=Path))
 @click.option("--framework", "framework_id", required=True, help="The framework's short id, e.g. iso37120.")
 @click.option(
     "--out", type=click.Path(dir_okay=False, path_type=Path), help="Where to write the Turtle (default: ID.ttl here)."
 )
+@timeout_option()
 def import_command(sheet: Path, framework_id: str, out: Path | None) -> None:
     """Convert a framework sheet (.csv or .xlsx) to Turtle, after checking every row.
 
@@ -259,11 +263,12 @@ def import_command(sheet: Path, framework_id: str, out: Path | None) -> None:
         click.echo(f"note: {path} also defines framework {framework_id}; the new file is meant to replace it", err=True)
 
 
-@main.command("import-observations")
+@cli.command("import-observations")
 @click.argument("sheet", type=click.Path(path_type=Path))
 @click.option(
     "--out", type=click.Path(dir_okay=False, path_type=Path), help="Where to write the Turtle (default: NAME.ttl here)."
 )
+@timeout_option()
 def import_observations_command(sheet: Path, out: Path | None) -> None:
     """Convert city observations (city, framework, indicator, year, value, unit, source) to Data Cube Turtle.
 
@@ -277,11 +282,12 @@ def import_observations_command(sheet: Path, out: Path | None) -> None:
     click.echo(f"imported {rows} observations from {sheet}: wrote {len(graph)} triples to {target}", err=True)
 
 
-@main.command("suggest")
+@cli.command("suggest")
 @click.argument("framework")
 @click.option("--top", default=2, show_default=True, help="Candidates per indicator.")
 @click.option("--format", "-f", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
 @DATA_OPTION
+@timeout_option()
 def suggest_command(framework: str, top: int, fmt: str, data_files: tuple[Path, ...]) -> None:
     """Propose participation aspects for indicators nobody has coded yet.
 
@@ -299,7 +305,7 @@ def suggest_command(framework: str, top: int, fmt: str, data_files: tuple[Path, 
     click.echo(render(as_results(suggestions(indicators, aspect_labels(graph), top=top)), fmt), nl=False)
 
 
-@main.group("links")
+@cli.group("links")
 def links_group() -> None:
     """Links to external vocabularies (the SSSOM tables in data/links/)."""
 
@@ -307,6 +313,7 @@ def links_group() -> None:
 @links_group.command("check")
 @click.argument("tables", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--endpoint", metavar="URL", help="Also check that every linked object exists on this SPARQL endpoint.")
+@timeout_option()
 def links_check_command(tables: tuple[Path, ...], endpoint: str | None) -> None:
     """Check mapping tables (default: the bundled ones): well-formed objects in known namespaces,
     subjects that exist in the graph, no pair both exactMatch and relatedMatch. Exit 1 on problems.
@@ -322,11 +329,12 @@ def links_check_command(tables: tuple[Path, ...], endpoint: str | None) -> None:
     sys.exit(EXIT_VIOLATIONS if problems else 0)
 
 
-@main.command("push")
+@cli.command("push")
 @click.argument("files", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--endpoint", required=True, metavar="URL", help="The Graph Store Protocol address, e.g. .../store.")
 @click.option("--graph", "graph_iri", metavar="IRI", help="The named graph to write (default: the default graph).")
 @click.option("--replace", is_flag=True, help="Replace the graph's content instead of adding to it.")
+@timeout_option()
 def push_command(files: tuple[Path, ...], endpoint: str, graph_iri: str | None, replace: bool) -> None:
     """Upload the bundled graph (or only FILES) to a triple store through the Graph Store Protocol."""
     from .remote import BULK_HINT_TRIPLES, push, shown
@@ -339,7 +347,7 @@ def push_command(files: tuple[Path, ...], endpoint: str, graph_iri: str | None, 
         click.echo("for graphs this large, the store's own bulk loader (e.g. 'oxigraph load') is much faster", err=True)
 
 
-@main.command("serve")
+@cli.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="The address to listen on.")
 @click.option("--port", default=7878, show_default=True, help="The port (0 picks a free one).")
 @DATA_OPTION
@@ -348,11 +356,13 @@ def serve_command(host: str, port: int, data_files: tuple[Path, ...]) -> None:
     from .query import KnowledgeGraph
     from .serve import serve
 
+    interrupt_ends_normally()
     serve(KnowledgeGraph.load(data_files), host, port)
 
 
-@main.command("check")
+@cli.command("check")
 @DATA_OPTION
+@timeout_option()
 def check_command(data_files: tuple[Path, ...]) -> None:
     """Run the quality-control queries; each must return no rows (exit 1 if any does)."""
     from .query import KnowledgeGraph
@@ -367,6 +377,11 @@ def check_command(data_files: tuple[Path, ...]) -> None:
             failed += 1
             click.echo(render(results, "table"))
     sys.exit(EXIT_VIOLATIONS if failed else 0)
+
+
+def main(args: list[str] | None = None) -> None:
+    """The ``kg`` program: the commands above under the error boundary, --timeout and Ctrl-C."""
+    sys.exit(run(cli, args))
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,28 +1,110 @@
-"""Writing files so that a failure never leaves half-written output behind."""
+"""Writing files so that a failure never leaves half-written output behind.
+
+A file is written to a temporary name in its target folder (so the final rename never crosses
+filesystems) and renamed over the target only when complete. Temporary files are registered
+while they exist, so that a command ended early (``--timeout``, Ctrl-C) can remove them.
+New files get the permissions the user's umask gives, as any other program's files would
+(``mkstemp`` alone would make them private, 0600).
+"""
 
 from __future__ import annotations
 
 import os
 import tempfile
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from .errors import KgError
 
 if TYPE_CHECKING:
     from rdflib import Graph
 
+_temporaries: set[Path] = set()
+_lock = threading.Lock()
+_umask: list[int] = []
+
+
+class OutputError(KgError):
+    """An output file or folder cannot be written."""
+
+
+def track_temporary(path: Path) -> None:
+    """A temporary file or folder to remove if the process is ended before it is renamed into place."""
+    with _lock:
+        _temporaries.add(path)
+
+
+def untrack_temporary(path: Path) -> None:
+    with _lock:
+        _temporaries.discard(path)
+
+
+def remove_temporaries() -> None:
+    """Remove every registered temporary file or folder (called when a command is ended early)."""
+    import shutil
+
+    with _lock:
+        for path in list(_temporaries):
+            if path.is_dir():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
+        _temporaries.clear()
+
+
+def file_mode() -> int:
+    """0666 less the process's umask: the mode a plain ``open(path, 'w')`` would give."""
+    with _lock:
+        if not _umask:
+            current = os.umask(0o022)  # reading the umask means setting it; put it straight back
+            os.umask(current)
+            _umask.append(current)
+    return 0o666 & ~_umask[0]
+
+
+def _cannot_write(path: Path, error: OSError) -> OutputError:
+    reason = error.strerror or str(error)
+    if isinstance(error, (FileExistsError, NotADirectoryError)):
+        reason = "a part of the path is a file, not a folder"
+    return OutputError(f"cannot write {path}: {reason}; choose another place with --out or fix its permissions.")
+
 
 def write_atomically(path: Path | str, data: bytes) -> None:
-    """Write ``data`` to a temporary file in the same folder, then rename it over ``path``."""
+    """Write ``data`` to a temporary file in the same folder, then rename it over ``path``.
+
+    Raises OutputError (one sentence) when the folder cannot be created or written.
+    """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    if path.is_dir():
+        raise OutputError(f"cannot write {path}: it is a folder; give a file name.")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name[:80]}.", suffix=".tmp")
+    except OSError as error:
+        raise _cannot_write(path, error) from None
+    temporary = Path(name)
+    track_temporary(temporary)
     try:
         with os.fdopen(handle, "wb") as out:
+            os.fchmod(out.fileno(), file_mode())
             out.write(data)
         os.replace(temporary, path)
+    except OSError as error:
+        temporary.unlink(missing_ok=True)
+        raise _cannot_write(path, error) from None
     except BaseException:
-        Path(temporary).unlink(missing_ok=True)
+        temporary.unlink(missing_ok=True)
         raise
+    finally:
+        untrack_temporary(temporary)
+
+
+def write_new(path: Path, data: bytes) -> None:
+    """Write a file into a folder of this program's own making (such as a temporary one)."""
+    with path.open("wb") as out:
+        os.fchmod(out.fileno(), file_mode())
+        out.write(data)
 
 
 def write_turtle(graph: Graph, path: Path | str, header: str = "") -> None:

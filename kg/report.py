@@ -32,6 +32,7 @@ from .catalog import get_query
 from .claims import AGREES, DISAGREES, NOT_TESTABLE, check_claims, verdict_table
 from .errors import KgError, QueryError
 from .namespaces import compact
+from .output import track_temporary, untrack_temporary, write_new
 from .params import Parameter
 from .query import KnowledgeGraph
 from .results import Results
@@ -122,7 +123,7 @@ def summary(data: ReportData) -> tuple[str, str]:
     core = [row for row in kpis if row["tier"] == "core"]
     dimensions = len(dict.fromkeys(row["dimension"] for row in data.rows("kpis-by-dimension")))
     names, count = ", ".join(str(row["name"]) for row in kpis), len(kpis)
-    text = f"{fw['title']} ({compact(data.framework)}) has {fw['kpis']} KPIs in {dimensions} dimensions; "
+    text = f"{fw['title']} ({compact(data.framework)}) has {fw['kpis']} KPIs in {_count(dimensions, 'dimension')}; "
     text += f"{count} {'addresses' if count == 1 else 'address'} citizen participation"
     text += f" ({names}), {len(core)} of them core" if count else ""
     text += f" ({', '.join(str(row['name']) for row in core)})." if core else "."
@@ -145,12 +146,18 @@ def summary(data: ReportData) -> tuple[str, str]:
     return f"Participation audit: {fw['title']}", text
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 def sections(data: ReportData) -> list[tuple[str, list[Block]]]:
     """The report's sections after the title and summary, in order."""
     placers = " and ".join(dict.fromkeys(map(str, data.results["participation-levels"].column("placed_by"))))
     rungs = (
-        f"The rung each KPI sits on is {placers or 'nobody'}'s own coding (column placed_by), not a finding quoted"
+        f"The rung each KPI sits on is {placers}'s own coding (column placed_by), not a finding quoted"
         " from the study; the rationale column says why. Rank 1 is the least citizen power."
+        if placers
+        else "No participation KPI of this framework has been placed on a participation ladder yet."
     )
     helix = f"The query counts what the graph states about {data.parameters['helix-coverage']['initiative']}."
     hatched = "Hatched segments count the KPIs of that dimension and tier in `participation-kpis`."
@@ -315,13 +322,14 @@ def _level_chart(data: ReportData) -> bytes:
     from matplotlib.figure import Figure
 
     rows = data.rows("participation-levels")
-    ladders = list(dict.fromkeys(str(row["ladder"]) for row in rows)) or ["(no ladder placements)"]
-    kpis = list(dict.fromkeys(f"{row['name']} ({row['tier']})" for row in rows))
-    figure = Figure(figsize=(11, 1.6 + 0.7 * max(len(kpis), 1)), layout="constrained")
-    axes = figure.subplots(1, len(ladders), sharey=True, squeeze=False)[0]
     rungs = {}  # ladder -> rung names by rank, so each axis spans its whole ladder
     for row in data.rows("ladders"):
         rungs.setdefault(str(row["ladder"]), {})[int(row["rank"])] = str(row["rung"])
+    # A framework nobody has placed on a ladder still gets the ladders drawn, empty and saying so.
+    ladders = list(dict.fromkeys(str(row["ladder"]) for row in rows)) or list(rungs) or ["(no ladders in the graph)"]
+    kpis = list(dict.fromkeys(f"{row['name']} ({row['tier']})" for row in rows))
+    figure = Figure(figsize=(11, 1.6 + 0.7 * max(len(kpis), 1)), layout="constrained")
+    axes = figure.subplots(1, len(ladders), sharey=True, squeeze=False)[0]
     for ax, ladder in zip(axes, ladders, strict=True):
         placed = [row for row in rows if row["ladder"] == ladder]
         y = [kpis.index(f"{row['name']} ({row['tier']})") for row in placed]
@@ -329,7 +337,10 @@ def _level_chart(data: ReportData) -> bytes:
         bars = ax.barh(y, ranks, 0.55, color="#7fa7d0")
         ax.bar_label(bars, [f" {row['rung']} ({row['group']})" for row in placed], fontsize=9)
         ax.set_title(textwrap.fill(ladder, 45), fontsize=10)
-        names = rungs.get(ladder) or {rank: str(rank) for rank in ranks}
+        names = rungs.get(ladder) or {rank: str(rank) for rank in ranks} or {1: ""}
+        if not placed:
+            ax.text(0.5, 0.5, "no KPI of this framework\nis placed on this ladder", ha="center", va="center",
+                    transform=ax.transAxes, color="#555555")  # fmt: skip
         ax.set_xlim(0, max(names) + 0.5)
         ax.set_xticks(sorted(names), [f"{rank} {names[rank]}" for rank in sorted(names)], rotation=40, ha="right")
         ax.set_xlabel("rung (1 = least citizen power)")
@@ -367,22 +378,22 @@ def _helix_chart(data: ReportData) -> bytes:
 def write_report(data: ReportData, out: Path | str) -> list[Path]:
     """Write the PNGs, report.md and report.html into ``out``; returns the paths written.
 
-    Everything is written into a temporary directory next to ``out`` first and then moved in
-    with os.replace, so a failure leaves neither half-written files nor the temporary directory.
+    Everything is written into a temporary directory inside ``out`` first (so on the same
+    filesystem, even when ``out`` is a mount point or a symlink to another disk) and then moved
+    in with os.replace, so a failure leaves neither half-written files nor the temporary directory.
     """
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise ReportError(f"{out} is a file, not a directory; give --out a directory to write the report into.")
-    parent = out.absolute().parent
     images = charts(data)
     files = {**images, "report.md": to_markdown(data).encode("utf-8"), "report.html": to_html(data, images).encode()}
     temporary = None
     try:
-        parent.mkdir(parents=True, exist_ok=True)
-        temporary = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=parent))
+        out.mkdir(parents=True, exist_ok=True)
+        temporary = Path(tempfile.mkdtemp(prefix=".report-", dir=out))
+        track_temporary(temporary)
         for name, content in files.items():
-            (temporary / name).write_bytes(content)
-        out.mkdir(exist_ok=True)
+            write_new(temporary / name, content)
         for name in files:
             os.replace(temporary / name, out / name)
     except OSError as error:
@@ -391,6 +402,7 @@ def write_report(data: ReportData, out: Path | str) -> list[Path]:
     finally:
         if temporary is not None:
             shutil.rmtree(temporary, ignore_errors=True)
+            untrack_temporary(temporary)
     return [out / name for name in files]
 
 

@@ -1,0 +1,184 @@
+"""The command line's one error boundary, its deadline (``--timeout``) and Ctrl-C.
+
+Every ``kg`` command runs in a worker thread while the main thread waits for it. That gives
+three guarantees a research tool needs:
+
+- an error caused by the user's input, files, environment or a remote server reaches the user
+  as one sentence (``kg: ...``) with its documented exit code, and anything else is named as a
+  bug in one sentence (the traceback only with ``--debug`` or ``KG_DEBUG=1``);
+- ``--timeout SECONDS`` really ends the work: pyoxigraph cannot cancel a running query, but it
+  releases the GIL, so the main thread can end the whole process at the deadline, which frees
+  the CPU (child processes such as the reasoner's Java are killed first);
+- Ctrl-C ends any command within a second, even inside a long query.
+
+Before ending the process early it removes the temporary files of unfinished atomic writes
+(kg.output registers them), so no half-written output is left behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import sys
+import threading
+import time
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .errors import EXIT_ERROR, KgError
+from .output import remove_temporaries
+
+EXIT_BUG = 3  # an internal error: the message says it is a bug
+EXIT_INTERRUPTED = 130  # Ctrl-C, as shells report SIGINT
+DEBUG_ENV = "KG_DEBUG"
+POLL_S = 0.1
+
+_state: dict[str, object] = {"deadline": None, "timeout": None, "debug": False, "interrupt_ends_normally": False}
+
+
+def set_timeout(seconds: float | None) -> None:
+    """Give the running command a deadline, ``seconds`` from now (None: no deadline)."""
+    if seconds is None:
+        return
+    if seconds <= 0:
+        raise click.BadParameter("must be a positive number of seconds", param_hint="'--timeout'")
+    _state["timeout"] = seconds
+    _state["deadline"] = time.monotonic() + seconds
+
+
+def remaining(default: float) -> float:
+    """``default`` seconds, or fewer if the command's deadline comes sooner (never below 0.1)."""
+    deadline = _state["deadline"]
+    if deadline is None:
+        return default
+    return max(0.1, min(default, float(deadline) - time.monotonic()))
+
+
+def set_debug(on: bool) -> None:
+    _state["debug"] = on
+
+
+def interrupt_ends_normally() -> None:
+    """For ``kg serve``: Ctrl-C is how it is meant to stop, so it exits 0."""
+    _state["interrupt_ends_normally"] = True
+
+
+def _debugging() -> bool:
+    return bool(_state["debug"]) or os.environ.get(DEBUG_ENV, "") not in ("", "0")
+
+
+def _say(message: str) -> None:
+    click.echo(f"kg: {message}", err=True)
+
+
+def _bug(error: BaseException) -> int:
+    if _debugging():
+        traceback.print_exception(error)
+    detail = " ".join(str(error).split())[:300]
+    where = "" if _debugging() else " (rerun with --debug or KG_DEBUG=1 to see where)"
+    _say(
+        f"internal error, a bug in smartcity-kg {__version__}: {type(error).__name__}"
+        + (f": {detail}" if detail else "")
+        + f"; please report it with the command that caused it{where}."
+    )
+    return EXIT_BUG
+
+
+def _run_command(command: click.Command, args: list[str]) -> int:
+    """Run the click command to the end and turn whatever it raises into an exit code."""
+    try:
+        result = command.main(args, prog_name="kg", standalone_mode=False)
+        return result if isinstance(result, int) else 0
+    except KgError as error:
+        if _debugging():
+            traceback.print_exception(error)
+        _say(str(error))
+        return error.exit_code
+    except click.exceptions.Exit as stop:
+        return stop.exit_code
+    except click.ClickException as error:
+        error.show()
+        return error.exit_code
+    except click.Abort:
+        _say("aborted.")
+        return EXIT_INTERRUPTED
+    except SystemExit as stop:
+        return stop.code if isinstance(stop.code, int) else (0 if stop.code is None else EXIT_ERROR)
+    except MemoryError:
+        _say("ran out of memory; give a smaller input or run on a machine with more memory.")
+        return EXIT_ERROR
+    except BrokenPipeError:
+        # The reader of stdout went away (`kg query ... | head`): nothing more to say to it.
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - stops Python's own flush error at exit
+        return 1
+    except Exception as error:
+        return _bug(error)
+
+
+def _children() -> list[int]:
+    """Process ids of this process's children (Linux: /proc/self/task/*/children), else none."""
+    pids: list[int] = []
+    for task in Path("/proc/self/task").glob("*/children"):
+        try:
+            pids += [int(pid) for pid in task.read_text().split()]
+        except (OSError, ValueError):
+            continue
+    return pids
+
+
+def _end_now(message: str, code: int) -> None:
+    """End the process at once: kill children, remove temporary files, say why."""
+    for pid in _children():
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+    remove_temporaries()
+    if message:
+        try:
+            sys.stderr.write(f"kg: {message}\n")
+            sys.stderr.flush()
+            sys.stdout.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(code)
+
+
+def run(command: click.Command, args: list[str] | None = None) -> int:
+    """Run ``command`` with ``args`` under the error boundary, its deadline and Ctrl-C; the exit code."""
+    args = sys.argv[1:] if args is None else args
+    outcome: list[int] = []
+    worker = threading.Thread(target=lambda: outcome.append(_run_command(command, args)), name="kg", daemon=True)
+    worker.start()
+    try:
+        while worker.is_alive():
+            worker.join(POLL_S)
+            deadline = _state["deadline"]
+            if deadline is not None and time.monotonic() > float(deadline) and worker.is_alive():
+                _end_now(
+                    f"stopped after {_state['timeout']:g} s (--timeout); nothing was written. "
+                    "Narrow the query or give a longer --timeout.",
+                    EXIT_ERROR,
+                )
+    except KeyboardInterrupt:
+        if _state["interrupt_ends_normally"]:
+            _end_now("stopped.", 0)
+        _end_now("interrupted; nothing was written.", EXIT_INTERRUPTED)
+    return outcome[0] if outcome else EXIT_BUG
+
+
+def timeout_option(help_text: str = "Stop after SECONDS and exit 2 (the query is really stopped).") -> Callable:
+    """The ``--timeout SECONDS`` option of every command that runs queries."""
+    return click.option(
+        "--timeout",
+        type=float,
+        metavar="SECONDS",
+        default=None,
+        expose_value=False,
+        is_eager=True,
+        callback=lambda _ctx, _param, value: set_timeout(value),
+        help=help_text,
+    )
