@@ -8,13 +8,14 @@ any SPARQL 1.1 endpoint, for projected and unprojected variables alike.
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass
 
 import pyoxigraph as ox
 
 from .errors import QueryError
-from .namespaces import expand
+from .namespaces import PREFIXES, expand
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 # Terms are pyoxigraph's here, so that binding parameters needs no rdflib import; sparql_term
@@ -55,6 +56,7 @@ class Parameter:
                 return _named_node(curie, problem)
             if not _IRI.fullmatch(text) or text.count(":") == 0:
                 raise QueryError(f"{problem}; give a full IRI (https://...) or a CURIE such as fw:u4ssc.")
+            _check_prefix(text, problem)
             return _named_node(text, problem)
         if self.type == "string":
             return ox.Literal(value)
@@ -67,6 +69,23 @@ class Parameter:
         if value.strip().lower() in ("true", "false"):
             return ox.Literal(value.strip().lower(), datatype=ox.NamedNode(XSD + "boolean"))
         raise QueryError(f"{problem}; use true or false.")
+
+
+# Schemes of IRIs written without "//" (urn:isbn:..., mailto:...); any other "name:rest" must be
+# a CURIE, and one with an unknown prefix would silently match nothing.
+_OPAQUE_SCHEMES = {"urn", "mailto", "tag", "doi", "did", "data", "geo", "tel", "info"}
+
+
+def _check_prefix(text: str, problem: str) -> None:
+    prefix, _, rest = text.partition(":")
+    if rest.startswith("//") or prefix.lower() in _OPAQUE_SCHEMES:
+        return
+    close = difflib.get_close_matches(prefix, list(PREFIXES), n=1, cutoff=0.5)
+    hint = f" (did you mean {close[0]}:{rest}?)" if close else ""
+    raise QueryError(
+        f"{problem}: {prefix!r} is not a known prefix{hint}; use a full IRI (https://...) or a CURIE with "
+        f"one of the prefixes {', '.join(p + ':' for p in PREFIXES)}."
+    )
 
 
 def _named_node(text: str, problem: str) -> ox.NamedNode:

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -20,7 +21,8 @@ import pyoxigraph as ox
 
 from .catalog import NamedQuery, get_query, load_query_file
 from .errors import QueryError
-from .params import bind_parameters, resolve
+from .namespaces import compact
+from .params import bind, bind_parameters, resolve
 from .results import Results
 from .sources import RdfDocument, read_text
 from .store import document_from_graph, rdflib_graph, read_documents, store_from
@@ -71,7 +73,24 @@ class KnowledgeGraph:
         named = query if isinstance(query, NamedQuery) else get_query(query)
         if named.inferred and not self.inferred:
             return self.with_inferences().query(named, **params)
-        return self.sparql(prepare(named, params), where=str(named.path or named.name))
+        terms = resolve(named.parameters, params, query=named.name)
+        self._check_known(named, terms)
+        return self.sparql(bind_parameters(named.text, named.parameters, terms), where=str(named.path or named.name))
+
+    def _check_known(self, named: NamedQuery, terms: dict[str, object]) -> None:
+        """An IRI parameter must name something in the graph: an unknown one would match nothing.
+
+        An empty answer to ``framework=fw:nosuch`` would read as "this framework has none", a
+        wrong answer; this says the name is unknown, with the closest names of the same kind.
+        """
+        for name, term in terms.items():
+            if named.parameters[name].type != "iri" or not isinstance(term, ox.NamedNode):
+                continue
+            if next(self.store.quads_for_pattern(term, None, None), None) is not None:
+                continue
+            if next(self.store.quads_for_pattern(None, None, term), None) is not None:
+                continue
+            raise QueryError(f"query {named.name!r}: {name}={compact(term.value)} {_not_in_graph(self.store, term)}")
 
     def query_file(self, path: Path | str, /, **params: str) -> Results:
         """Run a ``.rq`` file; a ``#+`` header is optional, and if present declares its parameters."""
@@ -87,21 +106,58 @@ class KnowledgeGraph:
         """Run SPARQL text as it is; ``where`` names it in error messages."""
         try:
             answer = self.store.query(text)
+            # Solutions are computed while they are read: a failing SERVICE call or a type error
+            # surfaces here, so reading them belongs inside the same try.
+            if isinstance(answer, ox.QueryBoolean):
+                return Results([], [], boolean=bool(answer))
+            if isinstance(answer, ox.QuerySolutions):
+                variables = [v.value for v in answer.variables]
+                return Results(variables, raw=[tuple(solution) for solution in answer])
+            triples = [(t.subject, t.predicate, t.object) for t in answer]
+            return Results(["subject", "predicate", "object"], raw=triples)
         except SyntaxError as error:
+            if _is_update(text):
+                raise QueryError(
+                    f"{where}: this is a SPARQL UPDATE; kg runs queries only (SELECT, ASK, CONSTRUCT, "
+                    "DESCRIBE) and never changes the graph: add data with --data FILE instead."
+                ) from None
             raise QueryError(f"{where}: {_syntax_error(text, str(error))}; fix the query.") from None
         except (OSError, RuntimeError, ValueError) as error:
-            raise QueryError(f"{where}: the query failed: {error}.") from None
-        if isinstance(answer, ox.QueryBoolean):
-            return Results([], [], boolean=bool(answer))
-        if isinstance(answer, ox.QuerySolutions):
-            variables = [v.value for v in answer.variables]
-            return Results(variables, raw=[tuple(solution) for solution in answer])
-        return Results(["subject", "predicate", "object"], raw=[(t.subject, t.predicate, t.object) for t in answer])
+            detail = " ".join(str(error).split())[:300] or type(error).__name__
+            raise QueryError(f"{where}: the query failed: {detail}.") from None
+
+
+def _not_in_graph(store: ox.Store, term: ox.NamedNode) -> str:
+    """The rest of the sentence for an IRI the graph does not hold: the nearest names of its kind."""
+    namespace = term.value[: max(term.value.rfind("/"), term.value.rfind("#")) + 1]
+    rows = store.query(bind(_SUBJECTS_IN, {"ns": ox.Literal(namespace)})) if namespace else []
+    known = sorted({compact(row[0].value) for row in rows})
+    close = difflib.get_close_matches(compact(term.value), known, n=3, cutoff=0.5)
+    if close:
+        return f"is not in the graph; did you mean {' or '.join(close)}?"
+    if known and len(known) <= 12:
+        return f"is not in the graph; known: {', '.join(known)}."
+    return "is not in the graph; check the name ('kg query frameworks' lists the frameworks)."
+
+
+_SUBJECTS_IN = "SELECT DISTINCT ?s WHERE { ?s ?p ?o FILTER(isIRI(?s) && STRSTARTS(STR(?s), ?ns)) } LIMIT 5000"
 
 
 def prepare(named: NamedQuery, params: dict[str, str]) -> str:
     """The query text with its parameters bound, ready for any SPARQL engine."""
     return bind_parameters(named.text, named.parameters, resolve(named.parameters, params, query=named.name))
+
+
+_UPDATE = re.compile(
+    r"^\s*(?:(?:PREFIX\s+\S*:\s*<[^>]*>|BASE\s+<[^>]*>)\s*)*"
+    r"(?:INSERT|DELETE|LOAD|CLEAR|CREATE|DROP|COPY|MOVE|ADD|WITH)\b",
+    re.IGNORECASE,
+)
+
+
+def _is_update(text: str) -> bool:
+    """Whether the text (comments aside) starts as a SPARQL UPDATE operation does."""
+    return bool(_UPDATE.match(re.sub(r"(?m)^\s*#.*$", "", text)))
 
 
 def _syntax_error(text: str, oxigraph_message: str) -> str:

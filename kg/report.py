@@ -14,6 +14,7 @@ matplotlib is imported inside the chart functions, so importing this module stay
 from __future__ import annotations
 
 import base64
+import difflib
 import html
 import io
 import os
@@ -76,13 +77,16 @@ def collect(graph: KnowledgeGraph, framework: str = DEFAULT_FRAMEWORK) -> Report
     iri = Parameter("framework", "iri").to_term(framework, where="--framework").value
     results: dict[str, Results] = {}
     parameters: dict[str, dict[str, str]] = {}
+    known = [str(f) for f in graph.query("frameworks").column("framework")]
+    if iri not in known:
+        close = difflib.get_close_matches(compact(iri), [compact(f) for f in known], n=1, cutoff=0.5)
+        hint = f"did you mean {close[0]}? " if close else ""
+        raise QueryError(f"the graph has no framework {compact(iri)}; {hint}'kg query frameworks' lists them.")
     for name in QUERIES:
         query = get_query(name)
         given = {"framework": iri} if "framework" in query.parameters else {}
         results[name] = graph.query(query, **given)
         parameters[name] = {key: compact(given.get(key, p.default or "")) for key, p in query.parameters.items()}
-    if iri not in results["frameworks"].column("framework"):
-        raise QueryError(f"the graph has no framework {compact(iri)}; 'kg query frameworks' lists them.")
     results[CLAIMS] = verdict_table(check_claims(graph))
     parameters[CLAIMS] = {}
     return ReportData(iri, results, parameters)
