@@ -17,6 +17,7 @@ import hashlib
 import os
 import re
 import shutil
+import stat
 import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -26,7 +27,10 @@ from .output import write_atomically
 
 T = TypeVar("T")
 
-_HEADER = re.compile(rb"# smartcity-kg cache 2 key=(\S+) bytes=(\d+) sha256=([0-9a-f]{64}) triples=(\d+)\n")
+_HEADER_MAX = 200  # bytes: the header line is about 140
+_HEADER = re.compile(
+    rb"# smartcity-kg cache 2 key=([0-9a-f]{1,64}) bytes=(\d{1,15}) sha256=([0-9a-f]{64}) triples=(\d{1,15})\n"
+)
 
 
 class Damaged(Exception):
@@ -54,31 +58,42 @@ def entry_bytes(key: str, payload: bytes, triples: int) -> bytes:
 
 
 def read_entry(path: Path, key: str) -> tuple[bytes, int] | None:
-    """The verified payload and triple count of the entry at ``path``; None if there is none; else Damaged."""
+    """The verified payload and triple count of the entry at ``path``; None if there is none; else Damaged.
+
+    Reads the header first and then no more than it announces (plus one byte to see a longer
+    file), so that nothing put in the entry's place (/dev/zero, a FIFO, a huge file) is read whole.
+    """
     try:
-        os.lstat(path)
+        info = os.stat(path)
     except (FileNotFoundError, NotADirectoryError):
-        return None
+        if not os.path.lexists(path):
+            return None
+        raise Damaged("a link to nothing") from None
     except OSError as error:
         raise Damaged(f"cannot be read: {error.strerror}") from None
-    if path.is_dir():
+    if stat.S_ISDIR(info.st_mode):
         raise Damaged("a folder is in its place")
+    if not stat.S_ISREG(info.st_mode):
+        raise Damaged("not a regular file")
     try:
-        data = path.read_bytes()
+        with open(path, "rb") as handle:
+            header = handle.readline(_HEADER_MAX)
+            if not header:
+                raise Damaged("empty")
+            match = _HEADER.fullmatch(header)
+            if not match:
+                raise Damaged("its header line is missing or damaged")
+            written = int(match.group(2))
+            # No more than the file holds: a forged length must not make us allocate it.
+            payload = handle.read(min(written + 1, info.st_size))
     except OSError as error:
         raise Damaged(f"cannot be read: {error.strerror}") from None
-    if not data:
-        raise Damaged("empty")
-    header, newline, payload = data.partition(b"\n")
-    match = _HEADER.fullmatch(header + newline)
-    if not match:
-        raise Damaged("its header line is missing or damaged")
     if match.group(1).decode() != key:
         raise Damaged("written for another key")
-    written = int(match.group(2))
     if len(payload) != written:
-        shape = "truncated" if len(payload) < written else "longer than written"
-        raise Damaged(f"{shape}: {len(payload)} of {written} bytes")
+        if len(payload) < written:
+            raise Damaged(f"truncated: {len(payload)} of {written} bytes")
+        raise Damaged(f"longer than the {written} bytes written")
     if hashlib.sha256(payload).hexdigest() != match.group(3).decode():
         raise Damaged("checksum mismatch")
     return payload, int(match.group(4))
@@ -133,5 +148,5 @@ def cached(
         _remove(path)
     write_entry(path, key, *encode(value))
     if damage is not None:
-        print(f"kg: the cached {what} {path} was damaged ({damage}); rebuilt it", file=sys.stderr)
+        print(f"kg: the cache entry for the {what} ({path}) was damaged ({damage}); rebuilt it", file=sys.stderr)
     return value

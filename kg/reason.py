@@ -324,7 +324,7 @@ def cached_inference(documents: Sequence[RdfDocument], reasoner: str = "hermit")
     """The inferred triples for ``documents``: from the cache (verified), or reasoned and then cached."""
     java = find_java(reasoner)
     name, key = _cache_entry(documents, reasoner, java)
-    return cached(name, key, "inferences", lambda: reason(documents, reasoner, java).graph, _encode, _decode)
+    return cached(name, key, "inferred triples", lambda: reason(documents, reasoner, java).graph, _encode, _decode)
 
 
 def summary(inference: Inference) -> str:

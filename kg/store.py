@@ -70,7 +70,8 @@ def _from_nquads(data: bytes, paths: Sequence[Path]) -> tuple[list[RdfDocument],
         graph = quad.graph_name
         members = by_graph.get(graph.value) if isinstance(graph, ox.NamedNode) else None
         if members is None:
-            raise Damaged(f"a triple in graph {graph}, which is not a bundled file")
+            where = "the default graph" if isinstance(graph, ox.DefaultGraph) else f"graph {graph}"
+            raise Damaged(f"a triple in {where}, not in a bundled file's")
         members.append(ox.Quad(quad.subject, quad.predicate, quad.object))
         count += 1
     return [RdfDocument(path, by_graph[path.resolve().as_uri()]) for path in paths], count
