@@ -215,6 +215,16 @@ def test_a_link_to_dev_zero_in_place_of_the_entry_is_not_read(cold, tmp_path, wh
     _assert_rebuilt(cold, cache, which)
 
 
+@pytest.mark.parametrize("which", ["bundled", "inferred"])
+def test_a_link_loop_in_place_of_the_entry_cannot_be_read_and_is_rebuilt(cold, tmp_path, which):
+    cache = warm_copy(cold, tmp_path)
+    path = cache / "smartcity-kg" / cold.entries[which].name
+    path.unlink()
+    path.symlink_to(path.name)  # stat fails (too many levels of links), even for root
+    _assert_rebuilt(cold, cache, which)
+    assert path.is_file() and not path.is_symlink()
+
+
 @pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="as root, chmod 000 does not stop reading")
 @pytest.mark.parametrize("which", ["bundled", "inferred"])
 def test_an_unreadable_entry_is_rebuilt(cold, tmp_path, which):
