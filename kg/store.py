@@ -6,15 +6,13 @@ rdflib Graph because it gave wrong results on an oxrdflib-backed one.
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
-from .cache import cache_dir, files_hash
-from .output import write_atomically
+from .cache import Damaged, cached, files_hash
 from .sources import RdfDocument, bundled_data_paths, read_rdf
 
 if TYPE_CHECKING:  # rdflib is imported only where it is used: `kg query` never needs it
@@ -39,36 +37,44 @@ def read_file(path: Path) -> RdfDocument:
 def bundled_documents() -> list[RdfDocument]:
     """The bundled files, from the on-disk cache when none has changed since it was written.
 
-    The cache is one N-Quads file whose graph names are the source files, so each document
-    keeps its own path; the key hashes every bundled file.
+    The cache is one N-Quads entry (see kg.cache) whose graph names are the source files, so
+    each document keeps its own path; the key hashes every bundled file. An entry that does
+    not verify is rebuilt from the files, with one line on stderr.
     """
     paths = bundled_data_paths()
-    cache = cache_dir() / f"bundled-{files_hash(paths, 'bundled 1')}.nq"
-    try:
-        if cache.is_file():
-            return _from_nquads(cache.read_bytes(), paths)
-    except (OSError, SyntaxError, KeyError):
-        pass  # an unreadable cache is rebuilt below
-    documents = [read_file(path) for path in paths]
-    with contextlib.suppress(OSError):
-        write_atomically(cache, _to_nquads(documents))
-    return documents
+    key = files_hash(paths, "bundled 2")
+    return cached(
+        f"bundled-{key}.nq",
+        key,
+        "bundled graph",
+        build=lambda: [read_file(path) for path in paths],
+        encode=_to_nquads,
+        decode=lambda payload: _from_nquads(payload, paths),
+    )
 
 
-def _to_nquads(documents: Sequence[RdfDocument]) -> bytes:
+def _to_nquads(documents: Sequence[RdfDocument]) -> tuple[bytes, int]:
     quads = (
         ox.Quad(q.subject, q.predicate, q.object, ox.NamedNode(d.path.resolve().as_uri()))
         for d in documents
         for q in d.quads
     )
-    return ox.serialize(quads, format=ox.RdfFormat.N_QUADS)
+    return ox.serialize(quads, format=ox.RdfFormat.N_QUADS), sum(len(d.quads) for d in documents)
 
 
-def _from_nquads(data: bytes, paths: Sequence[Path]) -> list[RdfDocument]:
+def _from_nquads(data: bytes, paths: Sequence[Path]) -> tuple[list[RdfDocument], int]:
+    """The documents of an N-Quads payload; Damaged on a quad outside the bundled files' graphs."""
     by_graph: dict[str, list[ox.Quad]] = {path.resolve().as_uri(): [] for path in paths}
+    count = 0
     for quad in ox.parse(data, format=ox.RdfFormat.N_QUADS):
-        by_graph[quad.graph_name.value].append(ox.Quad(quad.subject, quad.predicate, quad.object))
-    return [RdfDocument(path, by_graph[path.resolve().as_uri()]) for path in paths]
+        graph = quad.graph_name
+        members = by_graph.get(graph.value) if isinstance(graph, ox.NamedNode) else None
+        if members is None:
+            where = "the default graph" if isinstance(graph, ox.DefaultGraph) else f"graph {graph}"
+            raise Damaged(f"a triple in {where}, not in a bundled file's")
+        members.append(ox.Quad(quad.subject, quad.predicate, quad.object))
+        count += 1
+    return [RdfDocument(path, by_graph[path.resolve().as_uri()]) for path in paths], count
 
 
 def load_store(files: Sequence[Path | str] = (), *, bundled: bool = True) -> ox.Store:

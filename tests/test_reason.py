@@ -83,7 +83,7 @@ def test_kg_reason_prints_counts_and_writes_the_inferred_triples(tmp_path):
     inferred = Graph().parse(out, format="turtle")
     assert len(inferred) == 165
     assert (URIRef(U4SSC + "SC-SH-SI-4C"), RDF.type, URIRef(SCK + "CoreParticipationIndicator")) in inferred
-    assert list((tmp_path / "cache" / "smartcity-kg").glob("inferred-hermit-*.ttl")), "kg reason fills the cache"
+    assert list((tmp_path / "cache" / "smartcity-kg").glob("inferred-hermit-*.nt")), "kg reason fills the cache"
 
 
 def test_query_inferred_answers_voter_participation(tmp_path):
