@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TypeVar
 
-from .output import write_atomically
+from .output import OutputError, write_atomically
 
 T = TypeVar("T")
 
@@ -43,10 +43,14 @@ def cache_dir() -> Path:
 
 
 def files_hash(paths: Iterable[Path], salt: str = "") -> str:
-    """A short hash of the files' names and bytes (and ``salt``): any change gives a new key."""
+    """A short hash of the files' full paths and bytes (and ``salt``): any change gives a new key.
+
+    The full path, not just the name: two checkouts (or a checkout and an installed wheel) hold
+    the same bytes at different places, and an entry records where its triples came from.
+    """
     digest = hashlib.sha256(salt.encode())
     for path in paths:
-        digest.update(b"\0" + path.name.encode() + b"\0" + path.read_bytes())
+        digest.update(b"\0" + str(path.resolve()).encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:20]
 
 
@@ -101,7 +105,7 @@ def read_entry(path: Path, key: str) -> tuple[bytes, int] | None:
 
 def write_entry(path: Path, key: str, payload: bytes, triples: int) -> None:
     """Write an entry atomically; a cache that cannot be written is skipped."""
-    with contextlib.suppress(OSError):
+    with contextlib.suppress(OutputError):
         write_atomically(path, entry_bytes(key, payload, triples))
 
 

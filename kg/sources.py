@@ -113,6 +113,11 @@ def read_text(path: Path, *, fix: str = "save the file as UTF-8 and try again") 
     return text.removeprefix("\ufeff")
 
 
+def printable(text: str) -> str:
+    """Text quoted from a file or a parser, with control characters escaped: a message stays one line."""
+    return re.sub(r"[\x00-\x1f\x7f]", lambda match: repr(match.group())[1:-1], text)
+
+
 def parse_text(text: str, fmt: ox.RdfFormat, *, name: str, base_iri: str | None = None) -> list[ox.Quad]:
     """Parse RDF text; ``name`` is only used to say where an error is."""
     if fmt == ox.RdfFormat.RDF_XML and _UNSAFE_DTD.search(text):
@@ -129,11 +134,11 @@ def parse_text(text: str, fmt: ox.RdfFormat, *, name: str, base_iri: str | None 
     except SyntaxError as error:
         detail = str(error.msg)
         # pyoxigraph prefixes the position in words; we give it as file:line:column instead.
-        detail = re.sub(r"^Parser error (?:at line \d+ )?(?:between|column) [^:]*: ", "", detail)
+        detail = re.sub(r"^Parser error (?:at line \d+ )?(?:between|column) [^:]*: ", "", printable(detail))
         where = f"{name}:{error.lineno}:{error.offset}" if error.lineno else name
         raise InputError(f"{where}: {fmt.name} syntax error: {detail}; fix the file and try again.") from None
     except ValueError as error:
-        raise InputError(f"{name}: cannot be parsed as {fmt.name}: {error}.") from None
+        raise InputError(f"{name}: cannot be parsed as {fmt.name}: {printable(str(error))}.") from None
     if any(isinstance(q.subject, ox.Triple) or isinstance(q.object, ox.Triple) for q in quads):
         raise InputError(
             f"{name}: uses RDF 1.2 triple terms (<< ... >>), which smartcity-kg does not support; "

@@ -14,6 +14,14 @@ ROOT = Path(__file__).resolve().parent.parent
 U4SSC_TABLE = ROOT / "data" / "u4ssc" / "source" / "u4ssc_kpis.tsv"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def own_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A cache of the test run's own, for every process it starts: no test sees another run's entries."""
+    folder = tmp_path_factory.mktemp("cache")
+    os.environ["XDG_CACHE_HOME"] = str(folder)
+    return folder
+
+
 @pytest.fixture(scope="session")
 def graph() -> KnowledgeGraph:
     """The bundled graph, loaded once: the real ontology and data."""
