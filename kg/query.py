@@ -124,6 +124,11 @@ class KnowledgeGraph:
             raise QueryError(f"{where}: {_syntax_error(text, str(error))}; fix the query.") from None
         except (OSError, RuntimeError, ValueError) as error:
             detail = " ".join(str(error).split())[:300] or type(error).__name__
+            if isinstance(error, OSError) and re.search(r"\bSERVICE\b", text, re.IGNORECASE):
+                raise QueryError(
+                    f"{where}: the query failed calling a SERVICE endpoint ({detail}); check that the endpoint "
+                    "runs and that its address is right."
+                ) from None
             raise QueryError(f"{where}: the query failed: {detail}.") from None
 
 
