@@ -139,8 +139,10 @@ def _end_now(message: str, code: int) -> None:
     remove_temporaries()
     if message:
         try:
-            sys.stderr.write(f"kg: {message}\n")
-            sys.stderr.flush()
+            # The original stream: a library may have redirected sys.stderr (Owlready2's output is).
+            stream = sys.__stderr__ or sys.stderr
+            stream.write(f"kg: {message}\n")
+            stream.flush()
             sys.stdout.flush()
         except (OSError, ValueError):
             pass

@@ -310,3 +310,29 @@ def test_any_parameter_value_gives_an_answer_or_one_query_error(graph, parameter
         assert isinstance(error, kg.QueryError) and "\n" not in str(error)
     else:
         assert results.variables
+
+
+def test_ctrl_c_during_reasoning_also_ends_the_reasoners_java(tmp_path):
+    """The reasoner runs in a Java child process: interrupting kg must not leave it running."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "kg.cli", "reason"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "XDG_CACHE_HOME": str(tmp_path)},  # no cached inferences: the reasoner runs
+    )
+    deadline = time.monotonic() + 60
+    children: list[str] = []
+    while not children and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.1)
+        tasks = Path(f"/proc/{process.pid}/task").glob("*/children")
+        children = [pid for task in tasks for pid in task.read_text().split()]
+    assert children, "the reasoner's Java never started"
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=10)
+    assert process.returncode == 130 and stderr == "kg: interrupted; nothing was written.\n"
+    time.sleep(0.5)
+    for pid in children:  # gone, or dead and waiting to be reaped (state Z)
+        stat_file = Path(f"/proc/{pid}/stat")
+        assert not stat_file.exists() or stat_file.read_text().split()[2] in ("Z", "X")
+    assert not list(tmp_path.rglob("inferred-*"))
