@@ -1,0 +1,157 @@
+"""Hostile HTTP servers for tests: slow, silent, garbage, huge, erring and read-only endpoints.
+
+Run as ``python -m tests.hostile_servers MODE PORT [ARG]``; ``hostile_server(MODE, ARG)`` starts one
+on 127.0.0.1 on a free port in its own process, yields its base address and stops it by process id.
+Each mode misbehaves in one way a real server (or an attacker) can:
+
+- ``slow``: a valid SPARQL JSON answer, one byte every ARG seconds (default 2);
+- ``silent``: reads the request, never answers;
+- ``file``: answers 200 with the bytes of the file ARG (re-read on every request) as SPARQL JSON;
+- ``html``: answers 200 with an HTML error page;
+- ``huge``: an endless SPARQL JSON answer, as fast as the client reads;
+- ``huge-declared``: announces a 10 GB Content-Length, then sends nothing more;
+- ``status``: answers HTTP ARG (e.g. 404, 500) with a short text;
+- ``refuse``: answers 404 at once without reading the body, then closes (a read-only store);
+- ``refuse-open``: the same, but keeps the connection open and never reads;
+- ``hangup``: reads a little of the body, then closes without a word.
+"""
+
+from __future__ import annotations
+
+import itertools
+import socket
+import socketserver
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from tests.servers import free_port, stop
+
+ANSWER = b'{"head": {"vars": ["x"]}, "results": {"bindings": [{"x": {"type": "literal", "value": "slow"}}]}}'
+
+
+def _headers(status: str = "200 OK", media: str = "application/sparql-results+json", extra: str = "") -> bytes:
+    return f"HTTP/1.1 {status}\r\nContent-Type: {media}\r\nConnection: close\r\n{extra}\r\n".encode("ascii")
+
+
+def _read_head(stream) -> None:
+    """Read the request line and headers (not the body)."""
+    while stream.readline() not in (b"\r\n", b"\n", b""):
+        pass
+
+
+class Handler(socketserver.StreamRequestHandler):
+    mode = "status"
+    arg = ""
+
+    def handle(self) -> None:
+        try:
+            getattr(self, "serve_" + self.mode.replace("-", "_"))()
+        except OSError:
+            pass  # the client gave up: that is what most of these servers are for
+
+    def serve_slow(self) -> None:
+        _read_head(self.rfile)
+        pause = float(self.arg or 2)
+        for byte in _headers(extra=f"Content-Length: {len(ANSWER)}\r\n") + ANSWER:
+            self.wfile.write(bytes([byte]))
+            self.wfile.flush()
+            time.sleep(pause)
+
+    def serve_silent(self) -> None:
+        _read_head(self.rfile)
+        time.sleep(3600)
+
+    def serve_file(self) -> None:
+        _read_head(self.rfile)
+        body = Path(self.arg).read_bytes()
+        self.wfile.write(_headers(extra=f"Content-Length: {len(body)}\r\n") + body)
+
+    def serve_html(self) -> None:
+        _read_head(self.rfile)
+        body = b"<!DOCTYPE html><html><body><h1>Service unavailable</h1><p>Try later.</p></body></html>"
+        self.wfile.write(_headers(media="text/html", extra=f"Content-Length: {len(body)}\r\n") + body)
+
+    def serve_huge(self) -> None:
+        _read_head(self.rfile)
+        self.wfile.write(_headers() + b'{"head": {"vars": ["x"]}, "results": {"bindings": [')
+        row = b'{"x": {"type": "literal", "value": "' + b"a" * 200 + b'"}},'
+        block = row * 300
+        for _ in itertools.count():
+            self.wfile.write(block)
+
+    def serve_huge_declared(self) -> None:
+        _read_head(self.rfile)
+        self.wfile.write(_headers(extra="Content-Length: 10000000000\r\n"))
+        time.sleep(3600)
+
+    def serve_status(self) -> None:
+        _read_head(self.rfile)
+        body = b"something went wrong\n"
+        code = int(self.arg or 500)
+        self.wfile.write(_headers(f"{code} Whatever", "text/plain", f"Content-Length: {len(body)}\r\n") + body)
+
+    def serve_refuse(self) -> None:
+        self._refuse()  # then close with the client's body unread: the client's next send meets a reset
+
+    def serve_refuse_open(self) -> None:
+        self._refuse()
+        time.sleep(3600)
+
+    def _refuse(self) -> None:
+        _read_head(self.rfile)
+        body = b"this store is read-only\n"
+        self.wfile.write(_headers("404 Not Found", "text/plain", f"Content-Length: {len(body)}\r\n") + body)
+        self.wfile.flush()
+
+    def serve_hangup(self) -> None:
+        _read_head(self.rfile)
+        self.rfile.read(1000)
+        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+
+
+class Server(socketserver.ThreadingTCPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 64
+
+
+def main(mode: str, port: int, arg: str = "") -> None:
+    handler = type("ModeHandler", (Handler,), {"mode": mode, "arg": arg})
+    with Server(("127.0.0.1", port), handler) as server:
+        server.serve_forever()
+
+
+def _wait_for_port(port: int, process: subprocess.Popen, seconds: float = 15) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the hostile server exited with {process.returncode}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"the hostile server did not listen on port {port} within {seconds} s")
+
+
+@contextmanager
+def hostile_server(mode: str, arg: str = "") -> Iterator[str]:
+    """A hostile server in its own process on a free port; yields ``http://127.0.0.1:PORT``."""
+    port = free_port()
+    root = Path(__file__).resolve().parent.parent
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tests.hostile_servers", mode, str(port), arg], cwd=root, stderr=subprocess.DEVNULL
+    )
+    try:
+        _wait_for_port(port, process)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        stop(process)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], int(sys.argv[2]), sys.argv[3] if len(sys.argv) > 3 else "")
