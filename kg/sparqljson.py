@@ -83,11 +83,9 @@ def term(value: object, where: str) -> ox.NamedNode | ox.BlankNode | ox.Literal:
     if kind not in ("literal", "typed-literal"):
         shown = _short(kind) if isinstance(kind, str) else _json_type(kind)
         raise MalformedAnswer(f"{where} has the type {shown}, not uri, literal or bnode")
-    language, datatype = value.get("xml:lang"), value.get("datatype")
-    if datatype is not None:
-        datatype = _iri(datatype, f"the datatype of {where}")
+    language = _string(value["xml:lang"], f"the language of {where}") if "xml:lang" in value else None
+    datatype = _iri(value["datatype"], f"the datatype of {where}") if "datatype" in value else None
     if language is not None:
-        language = _string(language, f"the language of {where}")
         if datatype not in (None, RDF_LANGSTRING):
             raise MalformedAnswer(f"{where} has both a language tag and the datatype {datatype.value}")
         try:
@@ -105,9 +103,13 @@ def parse_results(body: bytes, *, ask: bool) -> Results:
         answer: Any = json.loads(body)
     except RecursionError:
         raise MalformedAnswer("the JSON is nested too deeply") from None
-    except ValueError as error:  # not JSON, not UTF-8, or a number too long to convert
-        first = str(error).split(":")[0]
-        raise MalformedAnswer(f"the answer ({len(body)} bytes) is not JSON ({first})") from None
+    except UnicodeDecodeError:
+        raise MalformedAnswer(f"the answer ({len(body)} bytes) is not UTF-8 text") from None
+    except json.JSONDecodeError as error:
+        where = f"line {error.lineno} column {error.colno}"
+        raise MalformedAnswer(f"the answer ({len(body)} bytes) is not JSON ({error.msg} at {where})") from None
+    except ValueError:  # Python refuses to convert integers of thousands of digits
+        raise MalformedAnswer("the answer holds a number too long to read") from None
     if not isinstance(answer, dict):
         raise MalformedAnswer(f"the answer is {_json_type(answer)}, not an object")
     if not isinstance(answer.get("head"), dict):

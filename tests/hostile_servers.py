@@ -18,6 +18,7 @@ Each mode misbehaves in one way a real server (or an attacker) can:
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import socket
 import socketserver
@@ -48,10 +49,8 @@ class Handler(socketserver.StreamRequestHandler):
     arg = ""
 
     def handle(self) -> None:
-        try:
+        with contextlib.suppress(OSError):  # the client gave up: that is what most of these servers are for
             getattr(self, "serve_" + self.mode.replace("-", "_"))()
-        except OSError:
-            pass  # the client gave up: that is what most of these servers are for
 
     def serve_slow(self) -> None:
         _read_head(self.rfile)
