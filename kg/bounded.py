@@ -211,14 +211,17 @@ def read_body(response: http.client.HTTPResponse, deadline: Deadline, cap: int) 
         chunks.append(chunk)
 
 
-def answered(sock: socket.socket | None) -> bool:
-    """Whether the server has already sent something (an early answer to an upload it refuses).
+def answered_early(sock: socket.socket | None, deadline: Deadline) -> bool:
+    """Before sending more of a body: wait until the socket takes bytes, and say whether the server
+    has answered meanwhile (a refusal sent before the body was read, by a server that may never read it).
 
-    Under TLS the socket can be readable for session tickets alone, so only plain sockets are asked.
+    Under TLS the socket can be readable for session tickets alone, so it is not asked.
     """
     if sock is None or isinstance(sock, ssl.SSLSocket):
         return False
-    try:
-        return bool(select.select([sock], [], [], 0)[0])
-    except (OSError, ValueError):
-        return False
+    readable, writable, _ = select.select([sock], [sock], [], deadline.check())
+    if readable:
+        return True
+    if not writable:
+        raise DeadlinePassed
+    return False

@@ -23,7 +23,7 @@ from collections.abc import Iterator, Sequence
 from http import HTTPStatus
 
 from . import __version__
-from .bounded import Deadline, DeadlinePassed, TooLarge, answered, connection_class, opener, read_body
+from .bounded import Deadline, DeadlinePassed, TooLarge, answered_early, connection_class, opener, read_body
 from .errors import KgError
 from .params import bind_rows
 from .results import Results
@@ -35,6 +35,7 @@ MAX_MB = 100.0
 RETRIES = 2
 BACKOFF_S = 0.5
 BULK_HINT_TRIPLES = 1_000_000
+PIECE = 64 * 1024  # an upload is sent in pieces this size, looking for an early answer before each
 _limits: dict[str, float | None] = {"timeout": None, "max_mb": None}
 
 
@@ -322,9 +323,10 @@ def push(store_url: str, documents: Sequence[RdfDocument], graph: str | None = N
     def body(connection: http.client.HTTPConnection, deadline: Deadline) -> Iterator[bytes]:
         for chunk in _ntriples(documents):
             deadline.restart()
-            if answered(connection.sock):  # a refusal sent before the body was read: stop and read it
-                raise _AnsweredEarly
-            yield chunk
+            for start in range(0, len(chunk), PIECE):
+                if answered_early(connection.sock, deadline):  # stop sending and read the answer
+                    raise _AnsweredEarly
+                yield chunk[start : start + PIECE]
 
     started = [False]  # whether this attempt got as far as sending
 
