@@ -125,6 +125,11 @@ def check_url(url: str, what: str = "endpoint address") -> None:
         raise RemoteError(f"the {what} {shown(url)!r} is not usable: {problem}.")
 
 
+def _ascii(url: str) -> str:
+    """The address as a request line needs it: characters beyond ASCII in path and query percent-encoded."""
+    return re.sub(r"[^\x00-\x7f]", lambda m: urllib.parse.quote(m.group()), url) if not url.isascii() else url
+
+
 def _credentials() -> tuple[str, str] | None:
     user = os.environ.get("KG_ENDPOINT_USER")
     return (user, os.environ.get("KG_ENDPOINT_PASSWORD", "")) if user else None
@@ -165,6 +170,8 @@ def _reason(error: BaseException, late: str, cap: float) -> str:
     if isinstance(error, http.client.HTTPException):
         return f"the server broke the HTTP protocol ({type(error).__name__})"
     text = _printable(str(error))
+    if isinstance(error, OSError) and text:
+        return text  # e.g. "[Errno 111] Connection refused"
     return f"{type(error).__name__}: {text}" if text else type(error).__name__
 
 
@@ -212,7 +219,7 @@ def remote_sparql(endpoint: str, text: str, *, timeout: float | None = None, max
 
     check_url(endpoint)
     limit, cap = timeout_s(timeout), cap_mb(max_mb)
-    client = SPARQLWrapper(endpoint, agent=USER_AGENT)
+    client = SPARQLWrapper(_ascii(endpoint), agent=USER_AGENT)
     # Comment lines (a named query's '#+' header) are not sent: SPARQLWrapper reads the query
     # type from the text and would take a word such as "address" in a comment for ADD.
     client.setQuery("\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#")))
@@ -307,6 +314,7 @@ def push(store_url: str, documents: Sequence[RdfDocument], graph: str | None = N
     check_url(store_url, "Graph Store address")
     limit = timeout_s(timeout)
     parts = urllib.parse.urlsplit(store_url)
+    parts = parts._replace(path=_ascii(parts.path), query=_ascii(parts.query))
     target = URIRef(graph) if graph else None
     if graph and not (target.startswith("http://") or target.startswith("https://") or target.startswith("urn:")):
         raise RemoteError(f"--graph {graph!r} is not an IRI.")

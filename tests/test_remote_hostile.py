@@ -202,6 +202,26 @@ def test_a_malformed_answer_is_one_sentence_naming_what_is_wrong(garbage, case):
     assert line.endswith("; is it a SPARQL endpoint?")
 
 
+def test_a_well_formed_answer_from_any_server_is_read_exactly(garbage):
+    """Lexical forms as sent, SPARQL 1.0 typed-literal, Virtuoso's blank node labels, a path beyond ASCII."""
+    base, document = garbage
+    rows = [
+        {"s": {"type": "bnode", "value": "nodeID://b1"}, "p": {"type": "uri", "value": "http://example.org/é"},
+         "o": {"type": "typed-literal", "value": "01", "datatype": XSD + "integer"}},
+        {"s": {"type": "bnode", "value": "nodeID://b1"}, "o": {"type": "literal", "value": "x", "xml:lang": "en"}},
+    ]  # fmt: skip
+    serve(document, {"head": {"vars": ["s", "p", "o"]}, "results": {"bindings": rows}})
+    run = run_kg("query", "frameworks", "--endpoint", f"{base}/qué", "--format", "csv")
+    assert (run.returncode, run.stderr) == (0, "")
+    [header, first, second] = run.stdout.splitlines()
+    assert (header, first[first.index(",") :], second[second.index(",") :]) == (
+        "s,p,o",
+        ",http://example.org/é,01",
+        ",,x",
+    )
+    assert first.split(",")[0] == second.split(",")[0]  # one blank node, twice
+
+
 def test_links_check_against_a_garbage_endpoint(garbage):
     base, document = garbage
     serve(document, GARBAGE["no value"][0])
