@@ -5,6 +5,7 @@ on 127.0.0.1 on a free port in its own process, yields its base address and stop
 Each mode misbehaves in one way a real server (or an attacker) can:
 
 - ``slow``: a valid SPARQL JSON answer, one byte every ARG seconds (default 2);
+- ``slow-body``: the same, but the status line and headers at once;
 - ``silent``: reads the request, never answers;
 - ``file``: answers 200 with the bytes of the file ARG (re-read on every request) as SPARQL JSON;
 - ``html``: answers 200 with an HTML error page;
@@ -59,6 +60,14 @@ class Handler(socketserver.StreamRequestHandler):
             self.wfile.write(bytes([byte]))
             self.wfile.flush()
             time.sleep(pause)
+
+    def serve_slow_body(self) -> None:
+        _read_head(self.rfile)
+        self.wfile.write(_headers(extra=f"Content-Length: {len(ANSWER)}\r\n"))
+        for byte in ANSWER:
+            self.wfile.write(bytes([byte]))
+            self.wfile.flush()
+            time.sleep(float(self.arg or 2))
 
     def serve_silent(self) -> None:
         _read_head(self.rfile)
