@@ -191,10 +191,13 @@ def opener(deadline: Deadline) -> urllib.request.OpenerDirector:
     return director
 
 
-def read_body(response: http.client.HTTPResponse, deadline: Deadline, cap: int) -> bytes:
-    """The whole body, read in chunks, each read bounded by the time left; TooLarge past ``cap`` bytes."""
+def read_body(response: http.client.HTTPResponse, deadline: Deadline, cap: int, *, cut: bool = False) -> bytes:
+    """The whole body, read in chunks, each read bounded by the time left.
+
+    Past ``cap`` bytes: TooLarge, or with ``cut`` the first ``cap`` bytes (enough of an error page).
+    """
     declared = response.headers.get("Content-Length", "")
-    if declared.strip().isdigit() and int(declared) > cap:
+    if not cut and declared.strip().isdigit() and int(declared) > cap:
         raise TooLarge
     chunks: list[bytes] = []
     size = 0
@@ -206,9 +209,11 @@ def read_body(response: http.client.HTTPResponse, deadline: Deadline, cap: int) 
         if not chunk:
             return b"".join(chunks)
         size += len(chunk)
-        if size > cap:
-            raise TooLarge
         chunks.append(chunk)
+        if size > cap:
+            if cut:
+                return b"".join(chunks)[:cap]
+            raise TooLarge
 
 
 def answered_early(sock: socket.socket | None, deadline: Deadline) -> bool:

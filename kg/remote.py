@@ -12,6 +12,7 @@ addresses are shown without their user-info part.
 from __future__ import annotations
 
 import base64
+import contextlib
 import http.client
 import ipaddress
 import os
@@ -158,7 +159,11 @@ def _reason(error: BaseException, late: str, cap: float) -> str:
     if isinstance(error, TooLarge):
         return f"the answer exceeds {cap:g} MB (KG_REMOTE_MAX_MB sets this limit)"
     if isinstance(error, urllib.error.HTTPError):
-        return f"HTTP {error.code}: {QUERY_REFUSALS[error.code]}" if error.code in QUERY_REFUSALS else _http(error.code)
+        said = _printable(getattr(error, "said", ""), 200)
+        reason = (
+            f"HTTP {error.code}: {QUERY_REFUSALS[error.code]}" if error.code in QUERY_REFUSALS else _http(error.code)
+        )
+        return f"{reason} ({said})" if said else reason
     if isinstance(error, urllib.error.URLError):
         return _printable(str(error.reason))
     if isinstance(error, http.client.RemoteDisconnected):
@@ -202,7 +207,8 @@ def _bounded(action, what: str, url: str, limit: float, cap: float, *, late: str
                     delay *= 2
                     continue
                 reason = _reason(error, late, cap)
-                problem = f"{what} at {shown(url)} failed: {reason}; check the address and the server."
+                advice = "fix the query" if getattr(error, "code", None) == 400 else "check the address and the server"
+                problem = f"{what} at {shown(url)} failed: {reason}; {advice}."
                 raise RemoteError(problem) from None
     raise AssertionError("unreachable")
 
@@ -235,8 +241,14 @@ def remote_sparql(endpoint: str, text: str, *, timeout: float | None = None, max
     request = client._createRequest()
 
     def ask(deadline: Deadline) -> tuple[str, bytes]:
-        with opener(deadline).open(request, timeout=deadline.check()) as response:
-            return response.headers.get_content_type(), read_body(response, deadline, int(cap * 1_000_000))
+        try:
+            with opener(deadline).open(request, timeout=deadline.check()) as response:
+                return response.headers.get_content_type(), read_body(response, deadline, int(cap * 1_000_000))
+        except urllib.error.HTTPError as error:
+            if error.code == 400:  # the endpoint's words on what is wrong with the query help to fix it
+                with contextlib.suppress(OSError, http.client.HTTPException, DeadlinePassed):
+                    error.said = read_body(error, deadline, 2000, cut=True).decode("utf-8", "replace")
+            raise
 
     media, body = _bounded(ask, "the query", endpoint, limit, cap)
     from .sparqljson import MalformedAnswer, parse_results

@@ -102,6 +102,11 @@ def test_an_unusable_limit_in_the_environment_is_one_sentence(value):
 @pytest.mark.parametrize(
     ("mode", "arg", "expected"),
     [
+        (
+            "status",
+            "400",
+            "failed: HTTP 400: the endpoint refused the query as malformed (something went wrong); fix the query.",
+        ),
         ("status", "404", "failed: HTTP 404: no SPARQL endpoint at this address; check the address and the server."),
         ("status", "500", "failed: HTTP 500: the endpoint failed; check the address and the server."),
         ("status", "503", "failed: HTTP 503 Service Unavailable; check the address and the server."),
