@@ -14,6 +14,7 @@ Each mode misbehaves in one way a real server (or an attacker) can:
 - ``status``: answers HTTP ARG (e.g. 404, 500) with a short text;
 - ``refuse``: answers 404 at once without reading the body, then closes (a read-only store);
 - ``refuse-open``: the same, but keeps the connection open and never reads;
+- ``ok-early``: answers 204 (success) at once without reading the body, keeps the connection open;
 - ``hangup``: reads a little of the body, then closes without a word.
 """
 
@@ -107,6 +108,12 @@ class Handler(socketserver.StreamRequestHandler):
 
     def serve_refuse_open(self) -> None:
         self._refuse()
+        time.sleep(3600)
+
+    def serve_ok_early(self) -> None:
+        _read_head(self.rfile)
+        self.wfile.write(_headers("204 No Content", "text/plain", "Content-Length: 0\r\n"))
+        self.wfile.flush()
         time.sleep(3600)
 
     def _refuse(self) -> None:
