@@ -38,15 +38,25 @@ BACKOFF_S = 0.5
 BULK_HINT_TRIPLES = 1_000_000
 PIECE = 64 * 1024  # an upload is sent in pieces this size, looking for an early answer before each
 _limits: dict[str, float | None] = {"timeout": None, "max_mb": None}
+_set_by = {"timeout": "--timeout", "max_mb": "--max-mb"}  # what set_limits' values came from, for messages
 
 
 class RemoteError(KgError):
     """An endpoint cannot be reached, refuses a request or answers something unusable."""
 
 
-def set_limits(timeout: float | None = None, max_mb: float | None = None) -> None:
-    """The defaults for later requests (the CLI's --timeout); None leaves the environment's or built-in one."""
+def set_limits(timeout: float | None = None, max_mb: float | None = None, *, option: str = "--timeout") -> None:
+    """The defaults for later requests (the CLI's --timeout, named by ``option`` in messages);
+    None leaves the environment's or the built-in one."""
     _limits["timeout"], _limits["max_mb"] = timeout, max_mb
+    _set_by["timeout"] = option
+
+
+def _hint(explicit: float | None, name: str, variable: str) -> str:
+    """Where a limit came from, for the message that states it."""
+    if explicit is not None:
+        return ""
+    return f" ({_set_by[name] if _limits[name] is not None else variable} sets this limit)"
 
 
 def _limit(explicit: float | None, name: str, variable: str, default: float) -> float:
@@ -153,11 +163,11 @@ QUERY_REFUSALS = {
 }
 
 
-def _reason(error: BaseException, late: str, cap: float) -> str:
+def _reason(error: BaseException, late: str, cap: str) -> str:
     if isinstance(error, DeadlinePassed):
         return late
     if isinstance(error, TooLarge):
-        return f"the answer exceeds {cap:g} MB (KG_REMOTE_MAX_MB sets this limit)"
+        return f"the answer exceeds {cap}"
     if isinstance(error, urllib.error.HTTPError):
         said = _printable(getattr(error, "said", ""), 200)
         reason = (
@@ -189,9 +199,11 @@ def _passing(error: BaseException) -> bool:
     return isinstance(error, (ConnectionRefusedError, ConnectionResetError, http.client.RemoteDisconnected))
 
 
-def _bounded(action, what: str, url: str, limit: float, cap: float, *, late: str | None = None, retry=_passing):
-    """``action(deadline)`` with retries and back-off, all within one deadline of ``limit`` seconds."""
-    late = late or f"no complete answer within {limit:g} s (KG_REMOTE_TIMEOUT sets this limit)"
+def _bounded(action, what: str, url: str, limit: float, late: str, cap: str = "", *, retry=_passing):
+    """``action(deadline)`` with retries and back-off, all within one deadline of ``limit`` seconds.
+
+    ``late`` says what a passed deadline means, ``cap`` what the size cap is, both with their limit.
+    """
     delay = BACKOFF_S
     with Deadline(limit) as deadline:
         for attempt in range(RETRIES + 1):
@@ -250,7 +262,9 @@ def remote_sparql(endpoint: str, text: str, *, timeout: float | None = None, max
                     error.said = read_body(error, deadline, 2000, cut=True).decode("utf-8", "replace")
             raise
 
-    media, body = _bounded(ask, "the query", endpoint, limit, cap)
+    late = f"no complete answer within {limit:g} s{_hint(timeout, 'timeout', 'KG_REMOTE_TIMEOUT')}"
+    size = f"{cap:g} MB{_hint(max_mb, 'max_mb', 'KG_REMOTE_MAX_MB')}"
+    media, body = _bounded(ask, "the query", endpoint, limit, late, size)
     from .sparqljson import MalformedAnswer, parse_results
 
     try:
@@ -380,5 +394,6 @@ def push(store_url: str, documents: Sequence[RdfDocument], graph: str | None = N
             raise RemoteError(_refusal(store_url, status))
         return count
 
-    late = f"the server took more than {limit:g} s to accept a chunk or to answer (KG_REMOTE_TIMEOUT sets this limit)"
-    return _bounded(send, "the upload", store_url, limit, 0, late=late, retry=lambda error: not started[0])
+    late = f"the server took more than {limit:g} s to accept a chunk or to answer"
+    late += _hint(timeout, "timeout", "KG_REMOTE_TIMEOUT")
+    return _bounded(send, "the upload", store_url, limit, late, retry=lambda error: not started[0])
