@@ -2,6 +2,7 @@
 
 Run as ``python -m tests.hostile_servers MODE PORT [ARG]``; ``hostile_server(MODE, ARG)`` starts one
 on 127.0.0.1 on a free port in its own process, yields its base address and stops it by process id.
+``one_sentence`` checks that a ``kg`` run failed as a user should see it: exit 2, one "kg: " line.
 Each mode misbehaves in one way a real server (or an attacker) can:
 
 - ``slow``: a valid SPARQL JSON answer, one byte every ARG seconds (default 2);
@@ -138,6 +139,22 @@ def main(mode: str, port: int, arg: str = "") -> None:
     handler = type("ModeHandler", (Handler,), {"mode": mode, "arg": arg})
     with Server(("127.0.0.1", port), handler) as server:
         server.serve_forever()
+
+
+def one_sentence(run: subprocess.CompletedProcess[str], started: float, bound: float) -> str:
+    """The single error line of a run that failed as it should, within ``bound`` seconds."""
+    assert time.monotonic() - started < bound, f"took {time.monotonic() - started:.1f} s"
+    assert run.returncode == 2, (run.returncode, run.stderr)
+    assert "Traceback" not in run.stderr, run.stderr
+    assert len(run.stderr.splitlines()) == 1 and run.stderr.startswith("kg: "), run.stderr
+    return run.stderr.splitlines()[0]
+
+
+def query(base: str, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """``kg query frameworks`` against the endpoint at ``base``/query."""
+    from tests.conftest import run_kg  # not at the top: the servers run this module without pytest
+
+    return run_kg("query", "frameworks", "--endpoint", f"{base}/query", *args, env=env, timeout=60)
 
 
 def _wait_for_port(port: int, process: subprocess.Popen, seconds: float = 15) -> None:
