@@ -192,11 +192,11 @@ def check_links(tables: Sequence[Path], graph_documents: Sequence[RdfDocument], 
         problems += check_mappings(Path(table), mappings, subjects)
         all_mappings += [(Path(table), m) for m in mappings]
     if endpoint:
-        from .remote import missing_on_endpoint
+        from .remote import missing_on_endpoint, shown
 
         objects = sorted({m.object for _, m in all_mappings if _IRI.fullmatch(m.object)})
         missing = missing_on_endpoint(endpoint, objects, batch=batch)
         for table, m in all_mappings:
             if m.object in missing:
-                problems.append(LinkProblem(table, m.line, f"object {m.object} does not exist on {endpoint}"))
+                problems.append(LinkProblem(table, m.line, f"object {m.object} does not exist on {shown(endpoint)}"))
     return sorted(problems, key=lambda p: (str(p.path), p.line, p.message))
