@@ -51,12 +51,10 @@ def set_timeout(seconds: float | None) -> None:
     _state["deadline"] = time.monotonic() + seconds
 
 
-def remaining(default: float) -> float:
-    """``default`` seconds, or fewer if the command's deadline comes sooner (never below 0.1)."""
+def time_left() -> float | None:
+    """Seconds before the command's deadline (at least 0.1), or None when it has none."""
     deadline = _state["deadline"]
-    if deadline is None:
-        return default
-    return max(0.1, min(default, float(deadline) - time.monotonic()))
+    return None if deadline is None else max(0.1, float(deadline) - time.monotonic())
 
 
 def set_debug(on: bool) -> None:

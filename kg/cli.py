@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .boundary import interrupt_ends_normally, run, set_debug, timeout_option
+from .boundary import interrupt_ends_normally, run, set_debug, time_left, timeout_option
 from .catalog import list_queries
 from .errors import EXIT_VIOLATIONS
 from .params import parse_assignments
@@ -34,18 +34,39 @@ NO_BUNDLED_OPTION = click.option(
 )
 
 
+def _bound_remote_requests() -> None:
+    """Requests to endpoints end by the command's --timeout too, and say so (else KG_REMOTE_TIMEOUT or 30 s)."""
+    from .remote import set_limits
+
+    left = time_left()
+    if left is not None:
+        set_limits(timeout=left)
+
+
 def _remote_results(endpoint: str, name: str | None, query_file: Path | None, values: dict[str, str]):
     from .catalog import get_query, load_query_file
-    from .query import prepare
+    from .errors import QueryError
+    from .namespaces import compact
+    from .params import bind, bind_parameters, resolve
     from .remote import remote_sparql
     from .sources import read_text
 
+    _bound_remote_requests()
     if query_file and not read_text(query_file).startswith("#+"):
         if values:
             raise click.UsageError("--param needs a query with a '#+ parameters:' header")
         return remote_sparql(endpoint, read_text(query_file))
     named = load_query_file(query_file) if query_file else get_query(name)
-    return remote_sparql(endpoint, prepare(named, values))
+    terms = resolve(named.parameters, values, query=named.name)
+    for key, term in terms.items():  # as on the embedded graph: an unknown IRI is an error, not an empty answer
+        if named.parameters[key].type == "iri" and not remote_sparql(endpoint, bind(_MENTIONED, {"x": term})).boolean:
+            raise QueryError(
+                f"query {named.name!r}: {key}={compact(term.value)} is not in the graph at {endpoint}; check the name."
+            )
+    return remote_sparql(endpoint, bind_parameters(named.text, named.parameters, terms))
+
+
+_MENTIONED = "ASK WHERE { { ?x ?p ?o } UNION { ?s ?p ?x } }"
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -322,6 +343,8 @@ def links_check_command(tables: tuple[Path, ...], endpoint: str | None) -> None:
     from .store import read_documents
 
     chosen = list(tables) or link_tables()
+    if endpoint:
+        _bound_remote_requests()
     problems = check_links(chosen, read_documents(tables), endpoint)
     for problem in problems:
         click.echo(str(problem))
@@ -341,6 +364,7 @@ def push_command(files: tuple[Path, ...], endpoint: str, graph_iri: str | None, 
     from .store import read_documents
 
     documents = read_documents(files, bundled=not files)
+    _bound_remote_requests()
     count = push(endpoint, documents, graph_iri, replace)
     click.echo(f"uploaded {count} triples to {shown(endpoint)}", err=True)
     if count > BULK_HINT_TRIPLES:

@@ -154,3 +154,20 @@ def test_kg_serve_answers_the_sparql_protocol_and_lists_named_queries():
         with pytest.raises(urllib.error.HTTPError) as refused:
             urllib.request.urlopen(update, timeout=10)
         assert refused.value.code == 403
+
+
+def test_unknown_framework_on_an_endpoint_is_an_error_too(server):
+    run = run_kg("query", "participation-kpis", "-p", "framework=fw:nosuch", "--endpoint", f"{server}/query")
+    assert run.returncode == 2 and run.stdout == ""
+    assert run.stderr == (
+        f"kg: query 'participation-kpis': framework=fw:nosuch is not in the graph at {server}/query; check the name.\n"
+    )
+
+
+def test_timeout_bounds_remote_requests_and_names_itself():
+    from tests.hostile_servers import hostile_server, one_sentence, query
+
+    with hostile_server("silent") as base:
+        started = time.monotonic()
+        line = one_sentence(query(base, "--timeout", "2"), started, 8)
+    assert "2 s" in line and "--timeout" in line
