@@ -1,11 +1,12 @@
-"""Validate on Oxigraph: the project's SHACL shapes compiled to SPARQL, for large graphs.
+"""Validate on Oxigraph: the project's SHACL shapes compiled to SPARQL; the default engine at every size.
 
-pySHACL (kg.validate) is the reference and stays the default on small graphs, but takes minutes
-on large ones. This engine reads ontology/shapes.ttl with rdflib when it runs and compiles every
-shape to SPARQL: per shape, one ASK says whether any focus node breaks any of its constraints,
-and only for a shape that fails does one SELECT per constraint list the results. No query runs
-per focus node: each constraint, SHACL-SPARQL ones included (``$this`` becomes a projected
-variable joined to the shape's targets), runs once over all focus nodes.
+pySHACL (kg.validate) is the reference, but it runs each SHACL-SPARQL constraint once per focus
+node: minutes on a framework of a thousand indicators. This engine reads ontology/shapes.ttl with
+rdflib when it runs and compiles every shape to SPARQL: per shape, one query lists its focus
+nodes (written into the store, so that each check joins from them), one ASK says whether any
+breaks any of its constraints, and only for a shape that fails does one SELECT per constraint
+list the results. No query runs per focus node: each constraint, SHACL-SPARQL ones included
+(``$this`` becomes a projected variable joined to the focus nodes), runs once over all of them.
 
 It knows exactly the SHACL features the shapes file uses (the ``_*_PARAMS`` sets below) and
 refuses a shape that uses any other, naming the shape and the feature, so that a change to the
@@ -70,12 +71,18 @@ _DERIVED = "nonPositiveInteger negativeInteger long int short byte nonNegativeIn
 _DERIVED += " unsignedShort unsignedByte positiveInteger dateTimeStamp"
 _NORMALISED = {str(XSD[name]) for name in f"{_STORED} {_DERIVED}".split()}
 _AS_WRITTEN = ox.NamedNode("urn:smartcity-kg:fastvalidate:literals-as-written")
+_FOCUS = ox.NamedNode("urn:smartcity-kg:fastvalidate:focus-nodes")  # of the shape being checked
+_FOCUS_OF = ox.NamedNode("urn:smartcity-kg:fastvalidate:focus-node-of")
 _STAND_IN = "urn:smartcity-kg:fastvalidate:datatype:"  # + the datatype's IRI
 _STORED_AS = "(isLiteral({v}) && datatype({v}) IN (" + ", ".join(f"<{XSD[n]}>" for n in _STORED.split()) + "))"
 
 
 class UnsupportedShape(KgError):
     """A shape uses a SHACL feature the Oxigraph engine does not implement."""
+
+    def __init__(self, message: str, reason: str = "") -> None:
+        super().__init__(message)
+        self.reason = reason or message  # what is refused, without the advice: for the fallback's note
 
 
 @dataclass
@@ -98,6 +105,7 @@ class CompiledShape:
     node: Node
     checks: list[Check]
     prefixes: dict[str, str]
+    targets: str = ""  # a SELECT DISTINCT ?this of the shape's focus nodes
 
     def query(self, body: str) -> str:
         return "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in sorted(self.prefixes.items())) + body
@@ -163,7 +171,8 @@ class _Compiler:
     def refuse(self, where: str, what: str) -> UnsupportedShape:
         return UnsupportedShape(
             f"{where}: {what}, which the Oxigraph validation engine does not support; "
-            "validate with --engine pyshacl, or teach kg/fastvalidate.py the feature."
+            "validate with --engine pyshacl, or teach kg/fastvalidate.py the feature.",
+            f"{where}: {what}, which the Oxigraph engine does not support.",
         )
 
     def name(self, node: Node) -> str:
@@ -219,10 +228,13 @@ class _Compiler:
                 if not re.fullmatch(r"[A-Za-z][\w.-]*|", prefix) or into.setdefault(prefix, namespace) != namespace:
                     raise self.refuse(where, f"its prefix {prefix!r} is malformed or declared twice differently")
 
-    def select(self, node: Node, where: str) -> str:
+    def select(self, node: Node, where: str, *, nested: bool = False) -> str:
+        """The sh:select text with $this as ?this. A target (``nested``) may hold subqueries: it runs once over
+        the whole graph in both engines, whereas a constraint's subquery would not see $this pre-bound."""
         text = str(self.one(node, SH.select, where))
         bad = re.search(r"^\s*(PREFIX|BASE)\b|\b(MINUS|VALUES|SERVICE)\b|\$(?!this\b)\w+", text, re.I | re.M)
-        if bad or len(re.findall(r"\bSELECT\b", text, re.I)) != 1:
+        selects = len(re.findall(r"\bSELECT\b", text, re.I))
+        if bad or selects < 1 or (selects > 1 and not nested):
             raise self.refuse(where, f"its sh:select uses {bad.group(0).strip() if bad else 'a nested SELECT'}")
         return re.sub(r"\$this\b", "?this", text)
 
@@ -339,8 +351,11 @@ class _Compiler:
                 raise self.refuse(target_where, "it is not a sh:SPARQLTarget")
             self.allow(target, _SELECT_PARAMS, target_where)
             self.prefixes(target, compiled.prefixes, target_where)
-            parts.append(f"{{ {self.select(target, target_where)} }}")
-        targets = "{ SELECT DISTINCT ?this WHERE { " + " UNION ".join(parts) + " } }"
+            parts.append(f"{{ {self.select(target, target_where, nested=True)} }}")
+        compiled.targets = "SELECT DISTINCT ?this WHERE { " + " UNION ".join(parts) + " }"
+        # The checks read the focus nodes that validate_store wrote into the store: computed once
+        # per shape, and a start Oxigraph's planner joins from, instead of a subquery per check.
+        targets = f"GRAPH {_FOCUS} {{ ?this {_FOCUS_OF} {_FOCUS} }}"
         severity = self.g.value(shape, SH.severity) or SH.Violation
         for prop in sorted(self.g.objects(shape, SH.property)):
             compiled.checks += self.property_checks(prop, targets, where)
@@ -422,9 +437,16 @@ def validate_store(store: ox.Store, shapes: Shapes | None = None) -> list[Proble
     """Every SHACL result for the graph in ``store``, made by validation_store."""
     problems: list[Problem] = []
     for compiled in (shapes or load_shapes()).shapes:
-        if compiled.checks and store.query(compiled.ask()):
-            for check in compiled.checks:
-                problems += _results(store, compiled, check)
+        if not compiled.checks:
+            continue
+        focus_nodes = [solution[0] for solution in store.query(compiled.query(compiled.targets))]
+        store.extend(ox.Quad(node, _FOCUS_OF, _FOCUS, _FOCUS) for node in focus_nodes)
+        try:
+            if focus_nodes and store.query(compiled.ask()):
+                for check in compiled.checks:
+                    problems += _results(store, compiled, check)
+        finally:
+            store.clear_graph(_FOCUS)
     return unique_problems(problems)
 
 
