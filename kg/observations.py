@@ -16,7 +16,8 @@ from pathlib import Path
 from rdflib import RDF, RDFS, XSD, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, SKOS
 
-from .importer import ImportProblems, Problem, comment, empty_cells, slug, web_address
+from .convert import comment, slug, web_address
+from .importer import ImportProblems, Problem, empty_cells
 from .namespaces import ID, PREFIXES, SCK
 from .output import write_turtle
 from .query import KnowledgeGraph
