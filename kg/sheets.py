@@ -86,8 +86,11 @@ def letter(index: int) -> str:
     return name
 
 
-def short(text: str, width: int = 40) -> str:
-    return repr(text if len(text) <= width else text[: width - 1] + "…")
+def short(text: str, width: int = 40, *, end: bool = False) -> str:
+    """``text`` quoted, cut to ``width`` characters (keeping its ``end`` if asked)."""
+    if len(text) > width:
+        text = "…" + text[1 - width :] if end else text[: width - 1] + "…"
+    return repr(text)
 
 
 def _delimiter(header_line: str) -> str:
@@ -176,7 +179,7 @@ def _meta(records: Records, where: str) -> tuple[dict[str, str], list[Problem]]:
             problems.append(Problem(number, column, f"in {where}, {message}"))
 
         if extra := [cell for cell in cells[2:] if cell]:
-            cut = f"{short(value, 30)} then {short(extra[0], 30)}"
+            cut = f"{short(value, 30, end=True)} then {short(extra[0], 30)}"
             problem("value", f"the {key!r} row has {2 + len(extra)} cells, not 2 ({cut}); {QUOTE_FIX}")
         if not key:
             problem("key", f"the value {short(value)} has no key; the keys are {', '.join(META_KEYS)}")

@@ -151,6 +151,11 @@ def run_pyshacl(data: Graph) -> Graph:
     return results
 
 
+def note(message: str) -> None:
+    """One line on stderr that does not change the outcome (the report and exit code stay as they are)."""
+    print(f"kg: note: {message}", file=sys.stderr)
+
+
 def choose_engine(engine: str) -> str:
     """The engine to try first, pyshacl or oxigraph: ``engine`` itself, or oxigraph for "auto"."""
     if engine not in ENGINES:
@@ -175,8 +180,7 @@ def validate_documents(
         except UnsupportedShape as refusal:
             if engine == "oxigraph":
                 raise
-            # One line, so that a user knows why validation is suddenly slow.
-            print(f"kg: note: validating with pySHACL, slower: {refusal.reason}", file=sys.stderr)
+            note(f"validating with pySHACL, slower: {refusal.reason}")  # why validation is suddenly slow
     data = rdflib_graph(documents)
     problems = _problems(run_pyshacl(data))
     return make_report(documents, checked, problems, lambda node: _describe(data, node))
@@ -213,9 +217,14 @@ def validate(files: Sequence[Path | str] = (), *, engine: str = "auto") -> Valid
     """Check ``files`` (with the bundled graph), or the bundled graph alone when none are given.
 
     ``engine``: "pyshacl", "oxigraph" or "auto" (Oxigraph, falling back to pySHACL for shapes it refuses).
-    Raises InputError, before any validation, when a file cannot be read.
+    Raises InputError, before any validation, when a file cannot be read. A file that holds no
+    triples is checked (it conforms) and named in a note on stderr, so that "Conforms" is never
+    taken to mean its data was checked.
     """
     documents = read_documents(files, bundled=True)
+    for document in documents[len(documents) - len(files) :]:
+        if not document.quads:
+            note(f"{document.path} holds no triples: there was nothing in it to check")
     checked = [Path(f) for f in files] or [d.path for d in documents]
     return validate_documents(documents, checked=checked, engine=engine)
 
