@@ -168,11 +168,13 @@ def check_rows(rows: list[Row], vocab: Vocabulary) -> list[Problem]:
 # ------------------------------------------------------------------ the whole import
 
 
-def shacl_problems(converted: Converted, others: list[RdfDocument], rows_done: set[int]) -> list[Problem]:
+def shacl_problems(
+    converted: Converted, others: list[RdfDocument], rows_done: set[int], engine: str = "auto"
+) -> list[Problem]:
     """The shapes' findings on the converted rows, in row-and-column terms."""
     from .validate import validate_documents
 
-    report = validate_documents([*others, converted.document()], checked=[])
+    report = validate_documents([*others, converted.document()], checked=[], engine=engine)
     problems = []
     for problem in report.problems:
         # Repeated codes are the row checks' to report: they name both rows.
@@ -193,12 +195,14 @@ def defines(document: RdfDocument, framework: str) -> bool:
     )
 
 
-def import_sheet(path: Path | str, framework_id: str, out: Path | str) -> tuple[Converted, int, list[Path]]:
+def import_sheet(
+    path: Path | str, framework_id: str, out: Path | str, *, engine: str = "auto"
+) -> tuple[Converted, int, list[Path]]:
     """Check and convert ``path``; write ``out`` only if there is no problem.
 
     Returns the converted triples (``len`` counts them), the number of indicator rows, and the
     bundled files that define the framework already (which the new file replaces, unless it
-    was written elsewhere).
+    was written elsewhere). ``engine`` validates the shapes, as in kg.validate.
     """
     path, out = Path(path), Path(out)
     if not FRAMEWORK_ID.fullmatch(framework_id):
@@ -219,7 +223,7 @@ def import_sheet(path: Path | str, framework_id: str, out: Path | str) -> tuple[
     problems = check_meta(sheet) + check_rows(sheet.rows, vocab)
     converted = convert(sheet, framework_id, vocab)
     # The row checks say more precisely what the shapes would also find on those rows.
-    problems += shacl_problems(converted, others, {p.row for p in problems})
+    problems += shacl_problems(converted, others, {p.row for p in problems}, engine)
     if problems:
         raise ImportProblems(path, problems)
     made = f"from {comment(path.name)} (framework {framework_id})"
