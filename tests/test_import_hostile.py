@@ -361,3 +361,33 @@ def test_generated_sheets_through_the_cli(tmp_path, rows, quoted):
     shutil.copy(META, tmp_path / "demo.meta.csv")
     code, _ = imports(path, tmp_path / "out.ttl")
     assert code in (1, 2)
+
+
+# ------------------------------------------------------------------ the engine
+
+
+def test_auto_falls_back_to_pyshacl_with_one_note_for_shapes_oxigraph_refuses(monkeypatch, capsys, tmp_path):
+    import kg.fastvalidate
+    from kg.fastvalidate import UnsupportedShape, compile_shapes
+    from kg.store import read_documents
+    from kg.validate import shapes_graph, validate_documents
+
+    # The project's shapes plus one feature the Oxigraph engine does not implement (sh:minLength).
+    shapes = shapes_graph()
+    shapes.parse(
+        data="""
+        @prefix sh: <http://www.w3.org/ns/shacl#> . @prefix sck: <https://w3id.org/smartcity-kg/ontology#> .
+        <https://example.org/LongNames> a sh:NodeShape ; sh:targetClass sck:Framework ;
+            sh:property [ sh:path sck:nothing ; sh:minLength 2 ; sh:message "m" ] .
+        """,
+        format="turtle",
+    )
+    monkeypatch.setattr(kg.fastvalidate, "load_shapes", lambda path=None: compile_shapes(shapes))
+    documents = read_documents([])
+    report = validate_documents(documents, checked=[], engine="auto")
+    assert report.conforms and report.problems == []
+    note = capsys.readouterr().err.splitlines()
+    assert len(note) == 1 and note[0].startswith("kg: note: validating with pySHACL, slower: ")
+    assert "https://example.org/LongNames: it uses sh:minLength, which the Oxigraph engine does not support" in note[0]
+    with pytest.raises(UnsupportedShape, match="validate with --engine pyshacl"):
+        validate_documents(documents, checked=[], engine="oxigraph")
