@@ -107,6 +107,15 @@ def test_every_bundled_description_has_two_cells_a_row():
             assert {len(row) for row in csv.reader(handle) if row} == {2}, meta
 
 
+def test_xlsx_template_describes_the_framework_as_the_csv_does():
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(TEMPLATE.with_suffix(".xlsx"), read_only=True)
+    with META.open(encoding="utf-8", newline="") as handle:
+        expected = [row for row in csv.reader(handle) if row]
+    assert [[cell or "" for cell in row] for row in workbook["meta"].iter_rows(values_only=True)] == expected
+
+
 def test_bundled_iso37120_source_title_is_whole(graph):
     title = graph.sparql(
         "SELECT ?t WHERE { <http://ontology.eil.utoronto.ca/ISO37120.owl> <http://purl.org/dc/terms/title> ?t }"
