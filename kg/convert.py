@@ -74,7 +74,7 @@ def typed(value: str, datatype: str) -> ox.Literal:
 class Converted:
     """The converted triples, each once and in the order made, and the sheet row of each node."""
 
-    framework_id: str
+    prefixes: dict[str, str] = field(default_factory=dict)  # more prefixes for the Turtle (name -> namespace)
     triples: dict[ox.Triple, None] = field(default_factory=dict)
     rows_of: dict[str, int] = field(default_factory=dict)  # indicator, grouping, classification ... IRI -> row
 
@@ -92,7 +92,10 @@ class Converted:
         ordered = sorted(self.triples, key=lambda t: t.subject.value)
         names = ("sck", "skos", "dcterms", "fw", "aspect", "agent", "rdfs", "xsd", "prov", "foaf")
         prefixes = {p: PREFIXES[p] for p in names}
-        prefixes[self.framework_id] = f"{ID}{self.framework_id}/"
+        # Oxigraph writes any prefix name it is given: one that Turtle does not allow ("9x") would
+        # make the file unreadable, and one of ours would hide our namespace.
+        valid = re.compile(r"[A-Za-z][A-Za-z0-9-]*")
+        prefixes |= {p: ns for p, ns in self.prefixes.items() if valid.fullmatch(p) and p not in prefixes}
         return ox.serialize(ordered, format=ox.RdfFormat.TURTLE, prefixes=prefixes)
 
 
@@ -102,7 +105,7 @@ def agent_for(name: str) -> ox.NamedNode:
 
 def convert(sheet: Sheet, framework_id: str, vocab: Vocabulary) -> Converted:
     """The sheet in the project's vocabulary. Rows with problems still convert, as far as they can."""
-    meta, out = sheet.meta, Converted(framework_id)
+    meta, out = sheet.meta, Converted({framework_id: f"{ID}{framework_id}/"})
     add = out.add
     ns = f"{ID}{framework_id}/"
     framework = iri(f"{PREFIXES['fw']}{framework_id}")

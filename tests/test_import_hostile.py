@@ -262,6 +262,20 @@ def test_file_name_with_a_newline_and_a_hash_cannot_inject_triples(tmp_path):
     assert codes_in(out) == ["D1"]
 
 
+def test_ids_that_are_not_turtle_prefix_names_still_write_readable_turtle(tmp_path):
+    out = tmp_path / "out.ttl"
+    run = run_kg("import", str(sheet(tmp_path, GOOD_ROW + "\n")), "--framework", "9x", "--out", str(out))
+    assert run.returncode == 0, run.stderr
+    assert codes_in(out) == ["D1"] and "@prefix 9x:" not in out.read_text(encoding="utf-8")
+    observations = tmp_path / "2020.csv"
+    shutil.copy(ROOT / "data" / "observations" / "u4ssc-verification-reports.csv", observations)
+    code, stderr = imports(observations, out, command="import-observations")
+    assert code == 0, stderr
+    store = ox.Store()
+    store.load(path=str(out), format=ox.RdfFormat.TURTLE)
+    assert len(store) == int(stderr.split("wrote ")[1].split()[0])
+
+
 def test_observation_sheet_name_is_escaped_too(tmp_path):
     source = ROOT / "data" / "observations" / "u4ssc-verification-reports.csv"
     path = tmp_path / "obs\nnew line #.csv"
