@@ -162,7 +162,7 @@ class _Compiler:
     def refuse(self, where: str, what: str) -> UnsupportedShape:
         return UnsupportedShape(
             f"{where}: {what}, which the Oxigraph validation engine does not support; "
-            "validate with --engine pyshacl, or teach kg/fastvalidate.py the feature.",
+            "validate with --engine pyshacl, or teach kg/shapes_sparql.py the feature.",
             f"{where}: {what}, which the Oxigraph engine does not support.",
         )
 
