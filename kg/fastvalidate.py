@@ -1,368 +1,49 @@
-"""Validate on Oxigraph: the project's SHACL shapes compiled to SPARQL, for large graphs.
+"""Validate on Oxigraph: the project's SHACL shapes compiled to SPARQL; the default engine at every size.
 
-pySHACL (kg.validate) is the reference and stays the default on small graphs, but takes minutes
-on large ones. This engine reads ontology/shapes.ttl with rdflib when it runs and compiles every
-shape to SPARQL: per shape, one ASK says whether any focus node breaks any of its constraints,
-and only for a shape that fails does one SELECT per constraint list the results. No query runs
-per focus node: each constraint, SHACL-SPARQL ones included (``$this`` becomes a projected
-variable joined to the shape's targets), runs once over all focus nodes.
+pySHACL (kg.validate) is the reference, but it runs each SHACL-SPARQL constraint once per focus
+node: minutes on a framework of a thousand indicators. This engine reads ontology/shapes.ttl with
+rdflib when it runs and compiles every shape to SPARQL (kg.shapes_sparql): per shape, one query
+lists its focus nodes (written into the store, so that each check joins from them), one ASK says
+whether any breaks any of its constraints, and only for a shape that fails does one SELECT per
+constraint list the results. No query runs per focus node: each constraint, SHACL-SPARQL ones
+included, runs once over all of them. A shape using a SHACL feature the compiler lacks is
+refused (UnsupportedShape), naming the shape. Results are kg.validate's Problem objects, with
+pySHACL's messages.
 
-It knows exactly the SHACL features the shapes file uses (the ``_*_PARAMS`` sets below) and
-refuses a shape that uses any other, naming the shape and the feature, so that a change to the
-shapes cannot be skipped silently. Constants from the shapes file are written as N-Triples
-terms; values from the data never enter query text. Results are kg.validate's Problem objects,
-with pySHACL's messages.
-
-Oxigraph stores numbers, booleans, dates and durations normalised ("03"^^xsd:positiveInteger
-becomes "3"^^xsd:integer). SHACL needs them as written (sh:datatype, sh:value, counting distinct
-values), so the validation store also keeps those literals as written in a named graph, under a
-stand-in datatype that Oxigraph leaves alone; the core constraints read values from there.
-SHACL-SPARQL constraints see the default graph, as any query does.
+Oxigraph stores numbers, booleans, dates and durations normalised; the validation store also
+keeps the literals the shapes check as written, in a named graph, under a stand-in datatype
+(see kg.shapes_sparql).
 """
 
 from __future__ import annotations
 
-import itertools
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from datetime import date, datetime, time
-from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 
 import pyoxigraph as ox
-from rdflib import RDF, RDFS, XSD, BNode, Graph, Literal, URIRef
-from rdflib.collection import Collection
-from rdflib.namespace import OWL, SH, SKOS
+from rdflib import BNode, Graph, Literal
+from rdflib.namespace import SH, SKOS
 from rdflib.term import Node
 
-from .errors import KgError
-from .namespaces import compact
+from .shapes_sparql import (  # noqa: F401 (re-exported: the API and tests name them here)
+    _AS_WRITTEN,
+    _FOCUS,
+    _FOCUS_OF,
+    _NORMALISED,
+    Check,
+    CompiledShape,
+    Shapes,
+    UnsupportedShape,
+    _as_written,
+    _from_store,
+    compile_shapes,
+    datatype_ok,
+    to_oxigraph,
+)
 from .sources import RdfDocument, shapes_path
-from .store import to_rdflib
 from .validate import Problem, ValidationReport, _describe, make_report, shapes_graph, unique_problems
-
-# The sh: parameters each kind of shape node may have; any other sh: parameter is refused.
-_ANNOTATIONS = {SH.name, SH.description, SH.order, SH.group}
-_VALUE_PARAMS = {SH["class"], SH["in"], SH.nodeKind, SH.pattern, SH.languageIn, SH["or"]}  # tests of one value
-_NODE_PARAMS = {SH.targetClass, SH.targetSubjectsOf, SH.target, SH.property, SH.sparql, SH.xone, SH.message}
-_NODE_PARAMS |= {SH.severity}
-_COUNTS = {SH.minCount, SH.maxCount, SH.qualifiedValueShape, SH.qualifiedMinCount, SH.qualifiedMaxCount}
-_PROPERTY_PARAMS = _VALUE_PARAMS | _COUNTS | {SH.path, SH.datatype, SH.message, SH.severity}
-_XONE_MEMBER_PARAMS = {SH.path, SH.minCount}
-_SELECT_PARAMS = {SH.prefixes, SH.select}  # of a sh:SPARQLTarget; a sh:SPARQLConstraint may add sh:message
-
-_TYPE = f"<{RDF.type}>/<{RDFS.subClassOf}>*"  # instances of a class or of its subclasses
-_NODE_KINDS = {SH.IRI: "isIRI", SH.Literal: "isLiteral", SH.BlankNode: "isBlank", SH.BlankNodeOrIRI: "isBlank isIRI"}
-_NODE_KINDS |= {SH.BlankNodeOrLiteral: "isBlank isLiteral", SH.IRIOrLiteral: "isIRI isLiteral"}
-# In a SHACL-SPARQL constraint these would apply to all focus nodes at once, not to each.
-_PER_FOCUS_NODE = r"\b(LIMIT|OFFSET|GROUP\s+BY|HAVING|ORDER\s+BY)\b|\b(COUNT|SUM|MIN|MAX|AVG|SAMPLE|GROUP_CONCAT)\s*\("
-# Lexical forms that surely pass sh:datatype; other values are judged in Python, as pySHACL judges them.
-_SURELY_WELL_FORMED = {XSD.string: "true", XSD.positiveInteger: 'REGEX(STR(?value), "^[1-9][0-9]*$")'}
-_PYTHON_TYPES = {XSD.string: (str, bytes), RDF.langString: (str, bytes), XSD.integer: int, XSD.float: float}
-_PYTHON_TYPES |= {XSD.decimal: Decimal, XSD.boolean: bool, XSD.date: date, XSD.time: time, XSD.dateTime: datetime}
-
-# The datatypes Oxigraph normalises when it stores a literal; it stores all of them as one of _STORED.
-_STORED = "boolean float double decimal integer dateTime time date gYearMonth gYear gMonthDay gDay gMonth duration"
-_STORED += " yearMonthDuration dayTimeDuration"
-_DERIVED = "nonPositiveInteger negativeInteger long int short byte nonNegativeInteger unsignedLong unsignedInt"
-_DERIVED += " unsignedShort unsignedByte positiveInteger dateTimeStamp"
-_NORMALISED = {str(XSD[name]) for name in f"{_STORED} {_DERIVED}".split()}
-_AS_WRITTEN = ox.NamedNode("urn:smartcity-kg:fastvalidate:literals-as-written")
-_STAND_IN = "urn:smartcity-kg:fastvalidate:datatype:"  # + the datatype's IRI
-_STORED_AS = "(isLiteral({v}) && datatype({v}) IN (" + ", ".join(f"<{XSD[n]}>" for n in _STORED.split()) + "))"
-
-
-class UnsupportedShape(KgError):
-    """A shape uses a SHACL feature the Oxigraph engine does not implement."""
-
-
-@dataclass
-class Check:
-    """One constraint as a SPARQL group pattern that binds ?this (and ?value) once per result."""
-
-    shape: Node
-    component: URIRef
-    path: Node | None
-    pattern: str
-    messages: list[str]
-    severity: URIRef
-    projection: str = "?this ?value"
-    constraint: Node | None = None  # the sh:sparql constraint
-    breaks: Callable[[Node], bool] | None = None  # the last word on ?value, in Python (sh:datatype)
-
-
-@dataclass
-class CompiledShape:
-    node: Node
-    checks: list[Check]
-    prefixes: dict[str, str]
-
-    def query(self, body: str) -> str:
-        return "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in sorted(self.prefixes.items())) + body
-
-    def ask(self) -> str:
-        return self.query("ASK {\n" + "\nUNION\n".join(f"{{ {c.pattern} }}" for c in self.checks) + "\n}")
-
-
-@dataclass
-class Shapes:
-    graph: Graph  # the shapes graph compiled; blank-node shapes in Problem.shape are its nodes
-    shapes: list[CompiledShape]
-    predicates: frozenset[str]  # the last steps of the paths: their literals are kept as written
-
-
-def to_oxigraph(node: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
-    """The Oxigraph term for an rdflib term (the inverse of kg.store.to_rdflib)."""
-    if not isinstance(node, Literal):
-        return ox.BlankNode(str(node)) if isinstance(node, BNode) else ox.NamedNode(str(node))
-    if node.language:
-        return ox.Literal(str(node), language=node.language)
-    return ox.Literal(str(node), datatype=ox.NamedNode(str(node.datatype or XSD.string)))
-
-
-def _as_written(term: ox.Literal) -> ox.Literal:
-    return ox.Literal(term.value, datatype=ox.NamedNode(_STAND_IN + term.datatype.value))
-
-
-def _term(node: Node) -> str:
-    """A constant from the shapes file in N-Triples syntax (escaped by Oxigraph), as the store keeps it."""
-    if isinstance(node, BNode):
-        raise UnsupportedShape(f"the shapes use the blank node {node} as a constant; the Oxigraph engine needs IRIs.")
-    term = to_oxigraph(node)
-    return str(_as_written(term) if isinstance(term, ox.Literal) and term.datatype.value in _NORMALISED else term)
-
-
-def _from_store(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> Node:
-    if isinstance(term, ox.Literal) and term.datatype.value.startswith(_STAND_IN):
-        return Literal(term.value, datatype=URIRef(term.datatype.value.removeprefix(_STAND_IN)))
-    return to_rdflib(term)
-
-
-def datatype_ok(value: Node, rule: URIRef) -> bool:
-    """Whether ``value`` satisfies sh:datatype ``rule``, decided as pySHACL 0.40 decides it."""
-    if not isinstance(value, Literal):
-        return False
-    kind = _PYTHON_TYPES.get(rule, object)
-    if value.datatype == rule:
-        return value.ill_typed is not True and isinstance(value.value, kind)
-    if rule in (RDFS.Literal, RDFS.Datatype):
-        return rule == RDFS.Literal or value.datatype is not None
-    if rule == XSD.string and value.datatype is None and not value.language:
-        return isinstance(value.value, kind)
-    return rule == RDF.langString and bool(value.language) and isinstance(value.value, kind)
-
-
-class _Compiler:
-    def __init__(self, graph: Graph) -> None:
-        self.g = graph
-        self.names = (f"?v{n}" for n in itertools.count())
-        self.predicates: set[str] = set()
-
-    def refuse(self, where: str, what: str) -> UnsupportedShape:
-        return UnsupportedShape(
-            f"{where}: {what}, which the Oxigraph validation engine does not support; "
-            "validate with --engine pyshacl, or teach kg/fastvalidate.py the feature."
-        )
-
-    def name(self, node: Node) -> str:
-        return compact(str(node)) if isinstance(node, URIRef) else "[ ]"
-
-    def allow(self, node: Node, allowed: set[URIRef], where: str) -> None:
-        for param in sorted(set(self.g.predicates(node))):
-            if param.startswith(str(SH)) and param not in allowed | _ANNOTATIONS:
-                raise self.refuse(where, f"it uses {compact(str(param))}")
-
-    def one(self, node: Node, param: URIRef, where: str) -> Node:
-        values = list(self.g.objects(node, param))
-        if len(values) != 1:
-            raise self.refuse(where, f"it has {len(values)} values of {compact(str(param))}")
-        return values[0]
-
-    def count(self, node: Node, param: URIRef, where: str) -> int:
-        value = self.one(node, param, where)
-        if not isinstance(value, Literal) or not isinstance(value.value, int):
-            raise self.refuse(where, f"its {compact(str(param))} is not an integer")
-        return value.value
-
-    def items(self, node: Node) -> list[Node]:
-        return list(Collection(self.g, node))
-
-    def steps(self, path: Node, where: str) -> list[str]:
-        if isinstance(path, URIRef):
-            return [_term(path)]
-        if (path, RDF.first, None) in self.g and len(self.items(path)) > 1:
-            return [step for item in self.items(path) for step in self.steps(item, where)]
-        raise self.refuse(where, "its sh:path is neither an IRI nor a sequence path")
-
-    def values(self, path: Node, v: str, where: str) -> str:
-        """A pattern binding ``v`` to each value of ?this's ``path``, literals as written (see validation_store)."""
-        *head, last = self.steps(path, where)
-        self.predicates.add(last[1:-1])
-        middle = next(self.names) if head else "?this"
-        lead = f"?this {'/'.join(head)} {middle} . " if head else ""
-        stored = f"?this {'/'.join([*head, last])} {v} . FILTER(!{_STORED_AS.format(v=v)})"
-        return f"{{ {{ {stored} }} UNION {{ {lead}GRAPH {_AS_WRITTEN} {{ {middle} {last} {v} }} }} }}"
-
-    def messages(self, node: Node, where: str, *, required: bool = True) -> list[str]:
-        messages = sorted(str(m) for m in self.g.objects(node, SH.message))
-        if required and not messages:
-            raise self.refuse(where, "it has no sh:message (pySHACL's generic messages are not reproduced)")
-        return messages
-
-    def prefixes(self, node: Node, into: dict[str, str], where: str) -> None:
-        for ontology in self.g.objects(node, SH.prefixes):
-            for declaration in self.g.objects(ontology, SH.declare):
-                prefix = str(self.one(declaration, SH.prefix, where))
-                namespace = ox.NamedNode(str(self.one(declaration, SH.namespace, where))).value
-                if not re.fullmatch(r"[A-Za-z][\w.-]*|", prefix) or into.setdefault(prefix, namespace) != namespace:
-                    raise self.refuse(where, f"its prefix {prefix!r} is malformed or declared twice differently")
-
-    def select(self, node: Node, where: str) -> str:
-        text = str(self.one(node, SH.select, where))
-        bad = re.search(r"^\s*(PREFIX|BASE)\b|\b(MINUS|VALUES|SERVICE)\b|\$(?!this\b)\w+", text, re.I | re.M)
-        if bad or len(re.findall(r"\bSELECT\b", text, re.I)) != 1:
-            raise self.refuse(where, f"its sh:select uses {bad.group(0).strip() if bad else 'a nested SELECT'}")
-        return re.sub(r"\$this\b", "?this", text)
-
-    def value_ok(self, param: URIRef, rule: Node, v: str, where: str) -> str:
-        """An expression that is true when the value ``v`` passes the constraint."""
-        if param == SH["class"]:
-            return f"EXISTS {{ {v} {_TYPE} {_term(rule)} }}"
-        if param == SH["in"]:
-            return "(" + (" || ".join(f"sameTerm({v}, {_term(m)})" for m in self.items(rule)) or "false") + ")"
-        if param == SH.nodeKind and rule in _NODE_KINDS:
-            return "(" + " || ".join(f"{test}({v})" for test in _NODE_KINDS[rule].split()) + ")"
-        if param == SH.pattern:
-            return f"(!isBlank({v}) && REGEX(STR({v}), {_term(Literal(str(rule)))}))"
-        if param == SH.languageIn:  # as pySHACL: the whole tag or its first subtag, in any case
-            tags = [str(t).lower() for t in self.items(rule)]
-            listed = ", ".join(_term(Literal(t)) for t in tags)
-            first = f'LCASE(STRBEFORE(CONCAT(lang({v}), "-"), "-"))'
-            match = "true" if "*" in tags else f"(LCASE(lang({v})) IN ({listed}) || {first} IN ({listed}))"
-            return f'(isLiteral({v}) && lang({v}) != "" && {match})'
-        if param == SH["or"]:
-            members = [self.shape_ok(m, v, f"a member of the sh:or of {where}") for m in self.items(rule)]
-            return "(" + " || ".join(members) + ")"
-        raise self.refuse(where, f"{compact(str(param))} {self.name(rule)}")
-
-    def shape_ok(self, shape: Node, v: str, where: str) -> str:
-        """A value shape (of sh:qualifiedValueShape or sh:or) as one expression on ``v``."""
-        self.allow(shape, _VALUE_PARAMS, where)
-        rules = [(p, r) for p, r in sorted(self.g.predicate_objects(shape)) if p in _VALUE_PARAMS]
-        return "(" + (" && ".join(self.value_ok(p, r, v, where) for p, r in rules) or "true") + ")"
-
-    def counted(self, path: Node, op: str, n: int, targets: str, where: str, ok: Callable | None = None) -> str | None:
-        """A pattern binding ?this when its number of values of ``path`` (passing ``ok``) is ``op n``."""
-        a, b, c = next(self.names), next(self.names), next(self.names)
-        test = (lambda v: f" FILTER({ok(v)})") if ok else (lambda v: "")
-        if (op, n) == ("<", 0):
-            return None
-        if (op, n) == ("<", 1):
-            exists = self.values(path, a, where) if ok else f"?this {'/'.join(self.steps(path, where))} {a} ."
-            return f"{targets} FILTER NOT EXISTS {{ {exists}{test(a)} }}"
-        values_a, values_b = self.values(path, a, where), self.values(path, b, where)
-        if (op, n) == (">", 1):
-            return f"{targets} {values_a}{test(a)} {values_b}{test(b)} FILTER(!sameTerm({a}, {b}))"
-        grouped = f"SELECT ?this (COUNT(DISTINCT {a}) AS {c}) WHERE {{ {targets} OPTIONAL {{ {values_a}{test(a)} }} }}"
-        return f"{{ {grouped} GROUP BY ?this }} FILTER({c} {op} {n})"
-
-    def has_values(self, member: Node, where: str) -> str:
-        """A sh:xone member (a property shape with sh:minCount at most) as an expression on ?this."""
-        self.allow(member, _XONE_MEMBER_PARAMS, where)
-        path = self.one(member, SH.path, where)
-        names = [next(self.names) for _ in range(self.count(member, SH.minCount, where))]
-        distinct = "".join(f" FILTER(!sameTerm({a}, {b}))" for a, b in itertools.combinations(names, 2))
-        return f"EXISTS {{ {' '.join(self.values(path, v, where) for v in names)}{distinct} }}" if names else "true"
-
-    def property_checks(self, shape: Node, targets: str, owner: str) -> list[Check]:
-        path = self.one(shape, SH.path, f"a property shape of {owner}")
-        name = f"{self.name(shape)} " if isinstance(shape, URIRef) else ""
-        where = f"the property shape {name}(sh:path {' / '.join(self.steps(path, owner))}) of {owner}"
-        self.allow(shape, _PROPERTY_PARAMS, where)
-        messages, severity = self.messages(shape, where), self.g.value(shape, SH.severity) or SH.Violation
-        checks = []
-        for param, rule in sorted(self.g.predicate_objects(shape)):
-            pattern, breaks, values = None, None, self.values(path, "?value", where)
-            if param in (SH.minCount, SH.maxCount):
-                op = "<" if param == SH.minCount else ">"
-                pattern = self.counted(path, op, self.count(shape, param, where), targets, where)
-            elif param in (SH.qualifiedMinCount, SH.qualifiedMaxCount):
-                inner = self.one(shape, SH.qualifiedValueShape, where)
-                ok = lambda v, s=inner: self.shape_ok(s, v, f"the sh:qualifiedValueShape of {where}")  # noqa: E731
-                op = "<" if param == SH.qualifiedMinCount else ">"
-                pattern = self.counted(path, op, self.count(shape, param, where), targets, where, ok)
-            elif param in _VALUE_PARAMS:
-                pattern = f"{targets} {values} FILTER(!{self.value_ok(param, rule, '?value', where)})"
-            elif param == SH.datatype:
-                surely = _SURELY_WELL_FORMED.get(rule, "false")
-                stored = f"<{_STAND_IN}{rule}>" if str(rule) in _NORMALISED else _term(rule)
-                known = f'isLiteral(?value) && lang(?value) = "" && sameTerm(datatype(?value), {stored})'
-                pattern = f"{targets} {values} FILTER(!({known} && {surely}))"
-                breaks = lambda v, r=rule: not datatype_ok(v, r)  # noqa: E731
-            if pattern:
-                local = param.removeprefix(str(SH))
-                component = SH[local[0].upper() + local[1:] + "ConstraintComponent"]
-                checks.append(Check(shape, component, path, pattern, messages, severity, breaks=breaks))
-        return checks
-
-    def sparql_check(self, shape: Node, constraint: Node, targets: str, severity: URIRef, prefixes: dict) -> Check:
-        where = f"the SPARQL constraint {self.name(constraint)} of {self.name(shape)}"
-        self.allow(constraint, _SELECT_PARAMS | {SH.message}, where)
-        self.prefixes(constraint, prefixes, where)
-        text = self.select(constraint, where)
-        if per_focus_node := re.search(_PER_FOCUS_NODE, text, re.I):
-            raise self.refuse(where, f"its sh:select uses {per_focus_node.group(0).strip(' (')}")
-        head = re.match(r"\s*SELECT\s+((?:DISTINCT\s+|REDUCED\s+)?)(.*?)\bWHERE\s*\{", text, re.I | re.S)
-        if not head or re.search(r"\?failure\b", head.group(2)):
-            raise self.refuse(where, "its sh:select is not of the form SELECT ... WHERE { ... } without ?failure")
-        listed = head.group(2).strip() == "*" or re.search(r"\?this\b", head.group(2))
-        projection = head.group(2) if listed else f"?this {head.group(2)}"
-        body = f"SELECT {head.group(1)}{projection} WHERE {{ {targets} " + text[head.end() :]
-        messages = self.messages(constraint, where, required=False) + self.messages(shape, where, required=False)
-        if not messages:
-            raise self.refuse(where, "neither it nor its shape has a sh:message")
-        return Check(shape, SH.SPARQLConstraintComponent, None, f"{{ {body} }}", messages, severity, "*", constraint)
-
-    def node_shape(self, shape: Node) -> CompiledShape:
-        where = self.name(shape)
-        self.allow(shape, _NODE_PARAMS, where)
-        if set(self.g.objects(shape, RDF.type)) & {RDFS.Class, OWL.Class}:
-            raise self.refuse(where, "it is also a class (an implicit class target)")
-        compiled = CompiledShape(shape, [], {})
-        parts = [f"{{ ?this {_TYPE} {_term(c)} }}" for c in sorted(self.g.objects(shape, SH.targetClass))]
-        parts += [f"{{ ?this {_term(p)} [] }}" for p in sorted(self.g.objects(shape, SH.targetSubjectsOf))]
-        for target in self.g.objects(shape, SH.target):
-            target_where = f"the sh:target of {where}"
-            if self.g.value(target, RDF.type) != SH.SPARQLTarget:
-                raise self.refuse(target_where, "it is not a sh:SPARQLTarget")
-            self.allow(target, _SELECT_PARAMS, target_where)
-            self.prefixes(target, compiled.prefixes, target_where)
-            parts.append(f"{{ {self.select(target, target_where)} }}")
-        targets = "{ SELECT DISTINCT ?this WHERE { " + " UNION ".join(parts) + " } }"
-        severity = self.g.value(shape, SH.severity) or SH.Violation
-        for prop in sorted(self.g.objects(shape, SH.property)):
-            compiled.checks += self.property_checks(prop, targets, where)
-        for xone in self.g.objects(shape, SH.xone):
-            tests = [self.has_values(m, f"a member of the sh:xone of {where}") for m in self.items(xone)]
-            pattern = f"{targets} FILTER(({' + '.join(f'IF({t}, 1, 0)' for t in tests)}) != 1)"
-            messages = self.messages(shape, where)
-            compiled.checks.append(Check(shape, SH.XoneConstraintComponent, None, pattern, messages, severity, "?this"))
-        for constraint in sorted(self.g.objects(shape, SH.sparql)):
-            compiled.checks.append(self.sparql_check(shape, constraint, targets, severity, compiled.prefixes))
-        return compiled
-
-
-def compile_shapes(graph: Graph) -> Shapes:
-    """Every shape with a target, compiled; UnsupportedShape if one uses a feature the engine lacks."""
-    compiler = _Compiler(graph)
-    for param in (SH.targetNode, SH.targetObjectsOf):
-        for shape in graph.subjects(param, None):
-            raise compiler.refuse(compiler.name(shape), f"it uses {compact(str(param))}")
-    targeted = {s for p in (SH.targetClass, SH.targetSubjectsOf, SH.target) for s in graph.subjects(p, None)}
-    compiled = [compiler.node_shape(shape) for shape in sorted(targeted)]
-    return Shapes(graph, compiled, frozenset(compiler.predicates))
 
 
 @lru_cache(maxsize=4)
@@ -422,9 +103,16 @@ def validate_store(store: ox.Store, shapes: Shapes | None = None) -> list[Proble
     """Every SHACL result for the graph in ``store``, made by validation_store."""
     problems: list[Problem] = []
     for compiled in (shapes or load_shapes()).shapes:
-        if compiled.checks and store.query(compiled.ask()):
-            for check in compiled.checks:
-                problems += _results(store, compiled, check)
+        if not compiled.checks:
+            continue
+        focus_nodes = [solution[0] for solution in store.query(compiled.query(compiled.targets))]
+        store.extend(ox.Quad(node, _FOCUS_OF, _FOCUS, _FOCUS) for node in focus_nodes)
+        try:
+            if focus_nodes and store.query(compiled.ask()):
+                for check in compiled.checks:
+                    problems += _results(store, compiled, check)
+        finally:
+            store.clear_graph(_FOCUS)
     return unique_problems(problems)
 
 

@@ -13,19 +13,16 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from rdflib import RDF, RDFS, XSD, Graph, Literal, Namespace, URIRef
-from rdflib.namespace import DCTERMS, SKOS
-
-from .importer import URL, ImportProblems, Problem, empty_cells, slug
+from .convert import RDF, RDFS, SKOS, Converted, comment, iri, slug, text, typed, web_address
+from .importer import ImportProblems, Problem, empty_cells
 from .namespaces import ID, PREFIXES, SCK
-from .output import write_turtle
+from .output import write_atomically
 from .query import KnowledgeGraph
 from .sheets import read_table
 
-QB = Namespace("http://purl.org/linked-data/cube#")
-SDMX_DIMENSION = Namespace("http://purl.org/linked-data/sdmx/2009/dimension#")
-SDMX_ATTRIBUTE = Namespace("http://purl.org/linked-data/sdmx/2009/attribute#")
-SCK_NS = Namespace(SCK)
+QB = "http://purl.org/linked-data/cube#"
+SDMX_DIMENSION = "http://purl.org/linked-data/sdmx/2009/dimension#"
+SDMX_ATTRIBUTE = "http://purl.org/linked-data/sdmx/2009/attribute#"
 COLUMNS = ("city", "framework", "indicator", "year", "value", "unit", "source", "wikidata", "note")
 REQUIRED = ("city", "framework", "indicator", "year", "value", "unit", "source")
 
@@ -36,32 +33,31 @@ SELECT ?id ?code ?kpi WHERE { ?framework dcterms:identifier ?id . ?kpi skos:inSc
 """
 
 
-def import_observations(path: Path | str, out: Path | str, dataset_id: str | None = None) -> tuple[Graph, int]:
-    """Check and convert an observation sheet; write ``out`` only if every row is clean."""
+def import_observations(path: Path | str, out: Path | str, dataset_id: str | None = None) -> tuple[Converted, int]:
+    """Check and convert an observation sheet; write ``out`` only if every row is clean.
+
+    Returns the converted triples (``len`` counts them) and the number of observation rows.
+    """
     path, out = Path(path), Path(out)
     columns, rows = read_table(path)
     dataset_id = dataset_id or slug(path.stem).lower()
     others = [d for d in KnowledgeGraph.load().documents if d.path.resolve() != out.resolve()]
-    known = {
-        (str(r["id"]), str(r["code"])): URIRef(r["kpi"]) for r in KnowledgeGraph(others).sparql(INDICATORS).dicts()
-    }
+    known = {(str(r["id"]), str(r["code"])): str(r["kpi"]) for r in KnowledgeGraph(others).sparql(INDICATORS).dicts()}
     frameworks = {framework for framework, _ in known}
     problems = [Problem(1, c, "the header row lacks this column") for c in REQUIRED if c not in columns]
     problems += [
         Problem(1, c, f"unknown column; the columns are {', '.join(COLUMNS)}") for c in columns if c not in COLUMNS
     ]
-    ns = Namespace(f"{ID}observation/{dataset_id}/")
-    dataset = ns["dataset"]
-    graph = Graph()
-    for prefix in ("sck", "skos", "dcterms"):
-        graph.bind(prefix, PREFIXES[prefix])
-    graph.bind("qb", QB)
-    graph.bind("sdmx-dimension", SDMX_DIMENSION)
-    graph.bind("sdmx-attribute", SDMX_ATTRIBUTE)
-    graph.add((dataset, RDF.type, QB.DataSet))
-    graph.add((dataset, QB.structure, SCK_NS.ObservationStructure))
-    graph.add((dataset, RDFS.label, Literal(f"City observations imported from {path.name}", lang="en")))
+    ns = f"{ID}observation/{dataset_id}/"
+    dataset = iri(f"{ns}dataset")
+    more = {"qb": QB, "sdmx-dimension": SDMX_DIMENSION, "sdmx-attribute": SDMX_ATTRIBUTE, "city": f"{ID}city/"}
+    graph = Converted(more | {dataset_id: ns})
+    add = graph.add
+    add(dataset, RDF + "type", iri(QB + "DataSet"))
+    add(dataset, QB + "structure", iri(SCK + "ObservationStructure"))
+    add(dataset, RDFS + "label", text(f"City observations imported from {path.name}", "en"))
     seen: dict[tuple[str, str, str, str], int] = {}
+    made: dict[str, int] = {}  # observation IRI -> its row
     for row in rows:
         cell = row.values.get
 
@@ -78,37 +74,42 @@ def import_observations(path: Path | str, out: Path | str, dataset_id: str | Non
             problem("year", f"{year!r} is not a four-digit year")
         if value and not re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)", value):
             problem("value", f"{value!r} is not a number (use a dot for decimals)")
-        if cell("source") and not URL.fullmatch(cell("source")):
+        if cell("source") and not web_address(cell("source")):
             problem("source", f"{cell('source')!r} is not a web address (https://...)")
         wikidata = cell("wikidata", "")
         if wikidata and not re.fullmatch(r"Q\d+", wikidata):
             problem("wikidata", f"{wikidata!r} is not a Wikidata item id such as Q1065")
         key = (cell("city", "").casefold(), framework, code, year)
+        name = cell("city", "")
+        observation = f"{ns}{slug(f'{name}-{framework}-{code}-{year}').lower()}"
         if key in seen:
             problem("value", f"row {seen[key]} already gives {cell('city')}'s {code} for {year}")
+        elif observation in made:  # "A.1" and "A-1", or "São Paulo" and "S o Paulo", make one name
+            problem("city", f"row {made[observation]}'s city, indicator and year name the same observation; rename one")
         seen.setdefault(key, row.number)
+        made.setdefault(observation, row.number)
         if problems and problems[-1].row == row.number:
             continue
-        city = URIRef(f"{ID}city/{slug(cell('city')).lower()}")
-        graph.add((city, RDF.type, SCK_NS.City))
-        graph.add((city, RDFS.label, Literal(cell("city"), lang="en")))
+        city = iri(f"{ID}city/{slug(name).lower()}")
+        add(city, RDF + "type", iri(SCK + "City"))
+        add(city, RDFS + "label", text(name, "en"))
         if wikidata:
-            graph.add((city, SKOS.exactMatch, URIRef(f"http://www.wikidata.org/entity/{wikidata}")))
-        observation = ns[slug(f"{cell('city')}-{framework}-{code}-{year}").lower()]
-        graph.add((observation, RDF.type, QB.Observation))
-        graph.add((observation, QB.dataSet, dataset))
-        graph.add((observation, SCK_NS.measuredIndicator, known[(framework, code)]))
-        graph.add((observation, SDMX_DIMENSION.refArea, city))
-        graph.add((observation, SDMX_DIMENSION.refPeriod, Literal(year, datatype=XSD.gYear)))
-        graph.add((observation, SCK_NS.observedValue, Literal(value, datatype=XSD.decimal)))
-        graph.add((observation, SDMX_ATTRIBUTE.unitMeasure, Literal(cell("unit"))))
-        graph.add((observation, DCTERMS.source, URIRef(cell("source"))))
+            add(city, SKOS + "exactMatch", iri(f"{PREFIXES['wikidata']}{wikidata}"))
+        node = iri(observation)
+        add(node, RDF + "type", iri(QB + "Observation"))
+        add(node, QB + "dataSet", dataset)
+        add(node, SCK + "measuredIndicator", iri(known[(framework, code)]))
+        add(node, SDMX_DIMENSION + "refArea", city)
+        add(node, SDMX_DIMENSION + "refPeriod", typed(year, "gYear"))
+        add(node, SCK + "observedValue", typed(value, "decimal"))
+        add(node, SDMX_ATTRIBUTE + "unitMeasure", text(cell("unit")))
+        add(node, PREFIXES["dcterms"] + "source", iri(cell("source")))
         if cell("note"):
-            graph.add((observation, RDFS.comment, Literal(cell("note"), lang="en")))
+            add(node, RDFS + "comment", text(cell("note"), "en"))
     if not rows:
-        problems.append(Problem(2, "city", "the sheet has no observation rows"))
+        problems.append(Problem(2, "city", "the sheet has a header but no observation rows; add one row per value"))
     if problems:
         raise ImportProblems(path, problems)
-    header = f"# Generated by 'kg import-observations' from {path.name}: edit the sheet, not this file.\n"
-    write_turtle(graph, out, header)
+    header = f"# Generated by 'kg import-observations' from {comment(path.name)}: edit the sheet, not this file.\n"
+    write_atomically(out, header.encode("utf-8") + graph.turtle())
     return graph, len(rows)

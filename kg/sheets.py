@@ -4,23 +4,56 @@ A sheet holds one row per indicator under a header row; the framework itself is 
 key/value rows in a companion: ``NAME.meta.csv`` beside a CSV, or a worksheet named "meta" in
 an XLSX. Row numbers are the ones a spreadsheet program shows (the header is row 1), so that
 error messages point where the user looks.
+
+A sheet whose shape cannot be read without guessing is refused, all its faults listed at once
+with row and column (SheetProblems, exit 1): a cell over MAX_CELL characters, a header naming a
+column twice, a value under an empty header cell or beyond the header's last column (in a CSV,
+usually a value holding an unquoted comma), a description row with more than key and value, a
+spreadsheet error (#DIV/0! ...). A file that is not a sheet at all (missing, not UTF-8, NUL
+bytes, not an .xlsx workbook, empty) is an InputError (exit 2).
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
-from .errors import InputError
-from .sources import read_text
+from .errors import EXIT_VIOLATIONS, InputError, KgError
+from .sources import check_regular_file, read_text
 
 META_SHEET = "meta"
+META_KEYS = ("title", "publisher", "year", "source", "source_title", "coded_by", "note")
+MAX_CELL = 131_072  # characters in one cell (Python's csv default field limit; Excel allows 32,767)
 UTF8_FIX = "in Excel, save it with 'Save As' and the type 'CSV UTF-8 (comma delimited)'"
+QUOTE_FIX = "put a value that holds a comma or semicolon in double quotes"
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    row: int  # 1 for the header or the framework description
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"row {self.row}, column {self.column}: {self.message}"
+
+
+class SheetProblems(KgError):
+    """The sheet has data problems; nothing was written."""
+
+    exit_code = EXIT_VIOLATIONS
+
+    def __init__(self, path: Path, problems: list[Problem]) -> None:
+        self.problems = sorted(set(problems))
+        lines = "\n".join(f"  {problem}" for problem in self.problems)
+        super().__init__(f"{path}: {len(self.problems)} problem(s), nothing written:\n{lines}")
 
 
 @dataclass(frozen=True)
@@ -38,8 +71,26 @@ class Sheet:
     meta_source: str = ""  # where the framework description came from, for messages
 
 
-def _clean(value: object) -> str:
-    return "" if value is None else str(value).strip()
+# One record: its row number and its cells; errors: (row, cell index) -> the spreadsheet error shown.
+Records = list[tuple[int, list[str]]]
+Errors = dict[tuple[int, int], str]
+
+
+def letter(index: int) -> str:
+    """The spreadsheet's name of the column at ``index`` (0 -> A, 26 -> AA)."""
+    name = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        name = chr(65 + rest) + name
+    return name
+
+
+def short(text: str, width: int = 40, *, end: bool = False) -> str:
+    """``text`` quoted, cut to ``width`` characters (keeping its ``end`` if asked)."""
+    if len(text) > width:
+        text = "…" + text[1 - width :] if end else text[: width - 1] + "…"
+    return repr(text)
 
 
 def _delimiter(header_line: str) -> str:
@@ -47,35 +98,98 @@ def _delimiter(header_line: str) -> str:
     return ";" if header_line.count(";") > header_line.count(",") else ","
 
 
-def _csv_rows(text: str) -> list[tuple[int, list[str]]]:
-    lines = text.splitlines()
-    if not lines:
+def _csv_records(path: Path) -> Records:
+    text = read_text(path, fix=UTF8_FIX)
+    if "\0" in text:
+        raise InputError(f"{path}: holds NUL bytes, so it is not a CSV text file; {UTF8_FIX}.")
+    if not text.strip():
         return []
-    reader = csv.reader(io.StringIO(text), delimiter=_delimiter(lines[0]))
-    # reader.line_num counts physical lines, which a quoted newline would advance; the row
-    # number a spreadsheet shows is the record's ordinal, so count records instead.
-    return [(number, [_clean(cell) for cell in record]) for number, record in enumerate(reader, start=1)]
+    header_line = re.split(r"\r\n|\r|\n", text, maxsplit=1)[0]
+    # Long cells are reported by _table with row and column; the csv module's own limit would
+    # only raise, without either.
+    previous = csv.field_size_limit(2**31 - 1)
+    records: Records = []
+    try:
+        # newline="": a record may end in \n, \r\n or a lone \r (old Mac files); quoted ones stay in the cell.
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(header_line))
+        # reader.line_num counts physical lines, which a quoted newline would advance; the row
+        # number a spreadsheet shows is the record's ordinal, so count records instead.
+        for number, record in enumerate(reader, start=1):
+            records.append((number, [cell.strip() for cell in record]))
+    except csv.Error as error:
+        raise InputError(f"{path}: row {len(records) + 1} cannot be read as CSV ({error}); {UTF8_FIX}.") from None
+    finally:
+        csv.field_size_limit(previous)
+    return records
 
 
-def _table(path: Path, records: list[tuple[int, list[str]]]) -> tuple[list[str], list[Row]]:
+def _too_long(number: int, column: str, cell: str, where: str = "") -> Problem:
+    message = f"{where}the cell holds {len(cell):,} characters, more than {MAX_CELL:,}; shorten it"
+    return Problem(number, column, message)
+
+
+def _table(path: Path, records: Records, errors: Errors | None = None) -> tuple[list[str], list[Row], list[Problem]]:
     if not records or not any(records[0][1]):
         raise InputError(f"{path}: the sheet is empty; start it with the header row of data/templates/framework.csv.")
     columns = [cell.lower().replace(" ", "_") for cell in records[0][1]]
+    problems = []
+
+    def name(index: int) -> str:
+        return columns[index] if index < len(columns) and columns[index] else letter(index)
+
+    first: dict[str, int] = {}
+    for index, column in enumerate(columns):
+        if column and column in first:
+            where = f"{letter(first[column])} and {letter(index)}"
+            problems.append(Problem(1, column, f"the header names this column twice ({where}); rename or remove one"))
+        first.setdefault(column, index)
+    problems += [_too_long(1, letter(i), cell) for i, cell in enumerate(records[0][1]) if len(cell) > MAX_CELL]
+    for (number, index), shown in (errors or {}).items():
+        message = f"the cell shows the error {shown}; fix its formula or type the value"
+        problems.append(Problem(number, name(index), message))
     rows = []
     for number, cells in records[1:]:
+        problems += [_too_long(number, name(i), cell) for i, cell in enumerate(cells) if len(cell) > MAX_CELL]
         if not any(cells):
             continue  # blank rows are spacing, not indicators
+        for index, cell in enumerate(cells):
+            if cell and index >= len(columns):
+                what = f"a value ({short(cell)}) beyond the header's last column ({letter(len(columns) - 1)})"
+                problems.append(Problem(number, letter(index), f"the row has {what}; {QUOTE_FIX}"))
+                break
+            if cell and not columns[index]:
+                message = f"the row has a value ({short(cell)}) under an empty header cell; name the column in row 1"
+                problems.append(Problem(number, letter(index), message))
         padded = cells + [""] * (len(columns) - len(cells))
         rows.append(Row(number, {column: value for column, value in zip(columns, padded, strict=False) if column}))
-    return columns, rows
+    return columns, rows, problems
 
 
-def _meta(records: list[tuple[int, list[str]]]) -> dict[str, str]:
-    meta = {}
-    for _, cells in records:
-        if cells and cells[0] and cells[0].lower() != "key":
-            meta[cells[0].lower()] = cells[1] if len(cells) > 1 else ""
-    return meta
+def _meta(records: Records, where: str) -> tuple[dict[str, str], list[Problem]]:
+    """The framework description's key/value rows; problems name the row and column of ``where``."""
+    meta: dict[str, str] = {}
+    problems = []
+    for number, cells in records:
+        key = cells[0].lower() if cells else ""
+        value = cells[1] if len(cells) > 1 else ""
+        if not any(cells) or (key, value.lower()) == ("key", "value"):
+            continue  # blank rows, and the "key,value" header
+
+        def problem(column: str, message: str, number: int = number) -> None:
+            problems.append(Problem(number, column, f"in {where}, {message}"))
+
+        if extra := [cell for cell in cells[2:] if cell]:
+            cut = f"{short(value, 30, end=True)} then {short(extra[0], 30)}"
+            problem("value", f"the {key!r} row has {2 + len(extra)} cells, not 2 ({cut}); {QUOTE_FIX}")
+        if not key:
+            problem("key", f"the value {short(value)} has no key; the keys are {', '.join(META_KEYS)}")
+        elif key not in META_KEYS:
+            problem("key", f"{short(key)} is not a key; the keys are {', '.join(META_KEYS)}")
+        elif key in meta:
+            problem("key", f"{key!r} is given twice; keep one row")
+        problems.extend(_too_long(number, "value", cell, f"in {where}, ") for cell in cells if len(cell) > MAX_CELL)
+        meta.setdefault(key, value)
+    return meta, problems
 
 
 def meta_path(path: Path) -> Path:
@@ -83,14 +197,17 @@ def meta_path(path: Path) -> Path:
 
 
 def read_csv(path: Path) -> Sheet:
-    columns, rows = _table(path, _csv_rows(read_text(path, fix=UTF8_FIX)))
+    columns, rows, problems = _table(path, _csv_records(path))
     companion = meta_path(path)
     if not companion.is_file():
         raise InputError(
             f"{path}: the framework description {companion.name} is missing beside it; "
             "copy data/templates/framework.meta.csv and fill in title, publisher, year and source."
         )
-    return Sheet(path, columns, rows, _meta(_csv_rows(read_text(companion, fix=UTF8_FIX))), str(companion))
+    meta, meta_problems = _meta(_csv_records(companion), companion.name)
+    if problems + meta_problems:
+        raise SheetProblems(path, problems + meta_problems)
+    return Sheet(path, columns, rows, meta, str(companion))
 
 
 @contextmanager
@@ -98,6 +215,7 @@ def _workbook(path: Path) -> Iterator[Any]:
     """An .xlsx workbook opened read-only; one clear sentence if it cannot be."""
     from openpyxl import load_workbook
 
+    check_regular_file(path)  # a symlink to /dev/zero would be read until memory runs out
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except FileNotFoundError:
@@ -110,9 +228,33 @@ def _workbook(path: Path) -> Iterator[Any]:
         workbook.close()
 
 
-def _records(worksheet: Any) -> list[tuple[int, list[str]]]:
-    rows = worksheet.iter_rows(values_only=True)
-    return [(number, [_clean(cell) for cell in row]) for number, row in enumerate(rows, start=1)]
+def _text(value: object) -> str:
+    """A cell's value as the sheet shows it: whole numbers without '.0', dates as ISO dates."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    if isinstance(value, datetime) and value.time() == time(0):
+        return value.date().isoformat()
+    if isinstance(value, date | time):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def _records(path: Path, worksheet: Any) -> tuple[Records, Errors]:
+    records: Records = []
+    errors: Errors = {}
+    try:
+        for number, row in enumerate(worksheet.iter_rows(), start=1):
+            cells = []
+            for index, cell in enumerate(row):
+                cells.append(_text(cell.value))
+                if getattr(cell, "data_type", None) == "e" and cell.value is not None:
+                    errors[(number, index)] = str(cell.value)
+            records.append((number, cells))
+    except Exception as error:  # a damaged worksheet part surfaces only while reading it
+        raise InputError(f"{path}: worksheet {worksheet.title} cannot be read ({error}); save it again.") from None
+    return records, errors
 
 
 def read_xlsx(path: Path) -> Sheet:
@@ -120,14 +262,22 @@ def read_xlsx(path: Path) -> Sheet:
         sheets = [name for name in workbook.sheetnames if name.lower() != META_SHEET]
         if not sheets:
             raise InputError(f"{path}: the workbook has no indicator sheet.")
-        columns, rows = _table(path, _records(workbook[sheets[0]]))
+        columns, rows, problems = _table(path, *_records(path, workbook[sheets[0]]))
         meta_name = next((name for name in workbook.sheetnames if name.lower() == META_SHEET), None)
         if meta_name is None:
             raise InputError(
                 f"{path}: the workbook has no worksheet named 'meta' describing the framework; "
                 "copy it from data/templates/framework.xlsx."
             )
-        return Sheet(path, columns, rows, _meta(_records(workbook[meta_name])), f"{path} (worksheet meta)")
+        meta_records, errors = _records(path, workbook[meta_name])
+        meta, meta_problems = _meta(meta_records, f"worksheet {meta_name}")
+        meta_problems += [
+            Problem(number, letter(index), f"in worksheet {meta_name}, the cell shows the error {shown}")
+            for (number, index), shown in errors.items()
+        ]
+        if problems + meta_problems:
+            raise SheetProblems(path, problems + meta_problems)
+        return Sheet(path, columns, rows, meta, f"{path} (worksheet meta)")
 
 
 def read_table(path: Path | str) -> tuple[list[str], list[Row]]:
@@ -136,11 +286,15 @@ def read_table(path: Path | str) -> tuple[list[str], list[Row]]:
     if path.is_dir():
         raise InputError(f"{path}: is a folder, not a spreadsheet.")
     if path.suffix.lower() == ".csv":
-        return _table(path, _csv_rows(read_text(path, fix=UTF8_FIX)))
-    if path.suffix.lower() == ".xlsx":
+        columns, rows, problems = _table(path, _csv_records(path))
+    elif path.suffix.lower() == ".xlsx":
         with _workbook(path) as workbook:
-            return _table(path, _records(workbook.worksheets[0]))
-    raise InputError(f"{path}: unknown sheet type {path.suffix or '(none)'!r}; use a .csv or .xlsx file.")
+            columns, rows, problems = _table(path, *_records(path, workbook.worksheets[0]))
+    else:
+        raise InputError(f"{path}: unknown sheet type {path.suffix or '(none)'!r}; use a .csv or .xlsx file.")
+    if problems:
+        raise SheetProblems(path, problems)
+    return columns, rows
 
 
 def read_sheet(path: Path | str) -> Sheet:

@@ -1,4 +1,4 @@
-"""Validate framework data against the SHACL shapes with pySHACL, or on large graphs with Oxigraph.
+"""Validate framework data against the SHACL shapes, on Oxigraph (kg.fastvalidate) or with pySHACL.
 
 With no files, the bundled graph is checked. With files, they are checked together with the
 ontology and the bundled data, so that references to U4SSC concepts, participation aspects or
@@ -6,12 +6,14 @@ documents resolve. The report is grouped by focus node and names, for each node,
 comes from, the property and the shape's message.
 
 pySHACL is the reference engine. kg.fastvalidate compiles the same shapes to SPARQL and runs
-them on Oxigraph, many times faster on large graphs; ``engine="auto"`` picks it above
-AUTO_OXIGRAPH_TRIPLES triples.
+them on Oxigraph, in time linear in the data where pySHACL's SHACL-SPARQL targets are quadratic;
+it is proven equal to pySHACL by tests/test_fastvalidate.py. ``engine="auto"`` (the default)
+runs it and falls back to pySHACL only for shapes it refuses.
 """
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,7 +37,6 @@ def _is_iri(node: object) -> bool:
 
 
 ENGINES = ("auto", "pyshacl", "oxigraph")
-AUTO_OXIGRAPH_TRIPLES = 200_000  # above this, engine="auto" validates on Oxigraph
 
 
 @dataclass(frozen=True)
@@ -150,13 +151,16 @@ def run_pyshacl(data: Graph) -> Graph:
     return results
 
 
-def choose_engine(engine: str, documents: Sequence[RdfDocument]) -> str:
-    """The engine to run, pyshacl or oxigraph: ``engine`` itself, or for "auto" the one that suits the size."""
+def note(message: str) -> None:
+    """One line on stderr that does not change the outcome (the report and exit code stay as they are)."""
+    print(f"kg: note: {message}", file=sys.stderr)
+
+
+def choose_engine(engine: str) -> str:
+    """The engine to try first, pyshacl or oxigraph: ``engine`` itself, or oxigraph for "auto"."""
     if engine not in ENGINES:
         raise ValueError(f"unknown validation engine {engine!r}; use one of {', '.join(ENGINES)}")
-    if engine != "auto":
-        return engine
-    return "oxigraph" if sum(len(d.quads) for d in documents) > AUTO_OXIGRAPH_TRIPLES else "pyshacl"
+    return "oxigraph" if engine == "auto" else engine
 
 
 def validate_documents(
@@ -164,12 +168,19 @@ def validate_documents(
 ) -> ValidationReport:
     """Validate parsed documents (already read safely) together, as one data graph.
 
-    ``engine``: "pyshacl" (the reference), "oxigraph" (kg.fastvalidate) or "auto" (by size).
+    ``engine``: "pyshacl" (the reference), "oxigraph" (kg.fastvalidate) or "auto": Oxigraph, falling
+    back to pySHACL (with a note on stderr) when the shapes use a feature the Oxigraph engine refuses.
     """
-    if choose_engine(engine, documents) == "oxigraph":
+    if choose_engine(engine) == "oxigraph":
+        from .fastvalidate import UnsupportedShape
         from .fastvalidate import validate_documents as validate_on_oxigraph
 
-        return validate_on_oxigraph(documents, checked=checked)
+        try:
+            return validate_on_oxigraph(documents, checked=checked)
+        except UnsupportedShape as refusal:
+            if engine == "oxigraph":
+                raise
+            note(f"validating with pySHACL, slower: {refusal.reason}")  # why validation is suddenly slow
     data = rdflib_graph(documents)
     problems = _problems(run_pyshacl(data))
     return make_report(documents, checked, problems, lambda node: _describe(data, node))
@@ -205,10 +216,15 @@ def _subject_key(term: object) -> str:
 def validate(files: Sequence[Path | str] = (), *, engine: str = "auto") -> ValidationReport:
     """Check ``files`` (with the bundled graph), or the bundled graph alone when none are given.
 
-    ``engine``: "pyshacl", "oxigraph" or "auto" (Oxigraph above AUTO_OXIGRAPH_TRIPLES triples).
-    Raises InputError, before any validation, when a file cannot be read.
+    ``engine``: "pyshacl", "oxigraph" or "auto" (Oxigraph, falling back to pySHACL for shapes it refuses).
+    Raises InputError, before any validation, when a file cannot be read. A file that holds no
+    triples is checked (it conforms) and named in a note on stderr, so that "Conforms" is never
+    taken to mean its data was checked.
     """
     documents = read_documents(files, bundled=True)
+    for document in documents[len(documents) - len(files) :]:
+        if not document.quads:
+            note(f"{document.path} holds no triples: there was nothing in it to check")
     checked = [Path(f) for f in files] or [d.path for d in documents]
     return validate_documents(documents, checked=checked, engine=engine)
 

@@ -24,7 +24,7 @@ from rdflib.term import Node
 from kg.fastvalidate import UnsupportedShape, compile_shapes, load_shapes, to_oxigraph, validate_store, validation_store
 from kg.sources import RdfDocument
 from kg.store import rdflib_graph, read_documents
-from kg.validate import AUTO_OXIGRAPH_TRIPLES, Problem, _problems, choose_engine, run_pyshacl
+from kg.validate import Problem, _problems, choose_engine, run_pyshacl
 from tests.conftest import run_kg
 
 SCK = Namespace("https://w3id.org/smartcity-kg/ontology#")
@@ -309,15 +309,10 @@ def test_unknown_shape_feature_is_refused_by_name() -> None:
         compile_shapes(shapes)
 
 
-def test_auto_engine_switches_at_the_threshold() -> None:
-    def documents(triples: int) -> list[RdfDocument]:
-        return [RdfDocument(Path("a.nt"), [None] * triples)]  # type: ignore[list-item]
-
-    assert choose_engine("auto", documents(AUTO_OXIGRAPH_TRIPLES)) == "pyshacl"
-    assert choose_engine("auto", documents(AUTO_OXIGRAPH_TRIPLES + 1)) == "oxigraph"
-    assert choose_engine("pyshacl", documents(AUTO_OXIGRAPH_TRIPLES + 1)) == "pyshacl"
+def test_auto_engine_is_oxigraph_at_every_size() -> None:
+    assert [choose_engine(name) for name in ("auto", "oxigraph", "pyshacl")] == ["oxigraph", "oxigraph", "pyshacl"]
     with pytest.raises(ValueError, match="unknown validation engine"):
-        choose_engine("jena", documents(1))
+        choose_engine("jena")
 
 
 BAD_FILE = """\

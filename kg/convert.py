@@ -1,0 +1,242 @@
+"""Turn a framework sheet's rows into the project's vocabulary, as Oxigraph triples and Turtle.
+
+kg.importer checks the rows first; rows with problems still convert as far as they can, so
+that the SHACL shapes can run on the whole sheet. The triples are made as Oxigraph terms (no
+rdflib Graph: at 10,000 rows that cost most of the import) and written by Oxigraph's Turtle
+serialiser, each subject's triples together.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pyoxigraph as ox
+
+from .namespaces import ID, PREFIXES, SCK
+from .sheets import Row, Sheet
+from .sources import RdfDocument
+
+if TYPE_CHECKING:
+    from .importer import Vocabulary
+
+RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+RDFS = PREFIXES["rdfs"]
+XSD = PREFIXES["xsd"]
+SKOS = PREFIXES["skos"]
+DCTERMS = PREFIXES["dcterms"]
+TIERS = {"core": "Core", "advanced": "Advanced", "supporting": "Supporting"}
+# Grouping columns, outermost first: the concept class and the indicator property of each.
+GROUPS = {"dimension": ("Dimension", "dimension"), "sub_dimension": ("SubDimension", "subDimension")}
+GROUPS |= {"category": ("Category", "category")}
+URL = re.compile(r"https?://[^\s<>\"{}|\\^`]+")
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-") or "x"
+
+
+def comment(text: str) -> str:
+    """``text`` safe inside a one-line comment: line breaks and other unprintable characters escaped."""
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
+
+
+def web_address(text: str) -> bool:
+    """Whether ``text`` is an http(s) address that is also a valid IRI (so it can name a node)."""
+    if not URL.fullmatch(text):
+        return False
+    try:
+        ox.NamedNode(text)
+    except ValueError:
+        return False
+    return True
+
+
+def split(cell: str) -> list[str]:
+    return [part.strip() for part in cell.split(";") if part.strip()]
+
+
+def iri(text: str) -> ox.NamedNode:
+    return ox.NamedNode(text)
+
+
+def text(value: str, language: str | None = None) -> ox.Literal:
+    return ox.Literal(value, language=language)
+
+
+def typed(value: str, datatype: str) -> ox.Literal:
+    return ox.Literal(value, datatype=iri(XSD + datatype))
+
+
+@dataclass
+class Converted:
+    """The converted triples, each once and in the order made, and the sheet row of each node."""
+
+    prefixes: dict[str, str] = field(default_factory=dict)  # more prefixes for the Turtle (name -> namespace)
+    triples: dict[ox.Triple, None] = field(default_factory=dict)
+    rows_of: dict[str, int] = field(default_factory=dict)  # indicator, grouping, classification ... IRI -> row
+
+    def add(self, subject: ox.NamedNode, predicate: str, value: ox.NamedNode | ox.Literal) -> None:
+        self.triples[ox.Triple(subject, iri(predicate), value)] = None
+
+    def __len__(self) -> int:
+        return len(self.triples)
+
+    def document(self) -> RdfDocument:
+        return RdfDocument(Path("(import)"), [ox.Quad(t.subject, t.predicate, t.object) for t in self.triples])
+
+    def turtle(self) -> bytes:
+        """Turtle, each subject's triples together (a stable sort keeps their order within it)."""
+        ordered = sorted(self.triples, key=lambda t: t.subject.value)
+        names = ("sck", "skos", "dcterms", "fw", "aspect", "agent", "rdfs", "xsd", "prov", "foaf")
+        prefixes = {p: PREFIXES[p] for p in names}
+        # Oxigraph writes any prefix name it is given: one that Turtle does not allow ("9x") would
+        # make the file unreadable, and one of ours would hide our namespace.
+        valid = re.compile(r"[A-Za-z][A-Za-z0-9-]*")
+        prefixes |= {p: ns for p, ns in self.prefixes.items() if valid.fullmatch(p) and p not in prefixes}
+        return ox.serialize(ordered, format=ox.RdfFormat.TURTLE, prefixes=prefixes)
+
+
+def agent_for(name: str) -> ox.NamedNode:
+    return iri(f"{ID}agent/{slug(name).lower()}")
+
+
+def convert(sheet: Sheet, framework_id: str, vocab: Vocabulary) -> Converted:
+    """The sheet in the project's vocabulary. Rows with problems still convert, as far as they can."""
+    meta, out = sheet.meta, Converted({framework_id: f"{ID}{framework_id}/"})
+    add = out.add
+    ns = f"{ID}{framework_id}/"
+    framework = iri(f"{PREFIXES['fw']}{framework_id}")
+    source = meta.get("source", "")
+    document = iri(source if web_address(source) else f"{ns}source")
+    publisher = agent_for(meta.get("publisher") or "unknown publisher")
+    coded_by = meta.get("coded_by") or "smartcity-kg"
+    coder = agent_for(coded_by)
+    year = meta.get("year", "")
+    add(framework, RDF + "type", iri(SCK + "Framework"))
+    add(framework, DCTERMS + "identifier", text(framework_id))
+    add(framework, SKOS + "prefLabel", text(meta.get("title", framework_id), "en"))
+    add(framework, DCTERMS + "source", document)
+    add(framework, DCTERMS + "publisher", publisher)
+    add(document, RDF + "type", iri(SCK + "Document"))
+    add(document, DCTERMS + "title", text(meta.get("source_title") or meta.get("title", framework_id), "en"))
+    add(document, DCTERMS + "publisher", publisher)
+    if re.fullmatch(r"\d{4}", year):
+        for node in (framework, document):
+            add(node, DCTERMS + "issued", typed(year, "gYear"))
+    for agent, name in ((publisher, meta.get("publisher", "")), (coder, coded_by)):
+        add(agent, RDF + "type", iri(PREFIXES["foaf"] + "Agent"))
+        add(agent, RDF + "type", iri(PREFIXES["prov"] + "Agent"))
+        add(agent, PREFIXES["foaf"] + "name", text(name))
+    if meta.get("note"):
+        add(framework, SKOS + "editorialNote", text(meta["note"], "en"))
+
+    seen: set[str] = set()
+    for position, row in enumerate(sheet.rows, start=1):
+        cell = row.values.get
+        code = cell("code", "") or f"row {row.number}"
+        # A repeated code is check_rows' to report, naming both rows: its notation stays out of the
+        # shapes' way. Codes that differ but slug alike ("A.1", "A-1") keep apart by row number.
+        repeated = code in vocab.codes_in_graph or code in seen
+        seen.add(code)
+        if f"{ns}{slug(code)}" in out.rows_of:
+            code = f"{code} row {row.number}"
+        kpi = iri(f"{ns}{slug(code)}")
+        out.rows_of[kpi.value] = row.number
+        add(kpi, RDF + "type", iri(SCK + "Indicator"))
+        add(kpi, SKOS + "inScheme", framework)
+        add(kpi, SCK + "listPosition", typed(str(position), "positiveInteger"))
+        if cell("code") and not repeated:
+            add(kpi, SKOS + "notation", text(cell("code")))
+        if cell("name"):
+            add(kpi, SKOS + "prefLabel", text(cell("name"), "en"))
+        if cell("tier", "").lower() in TIERS:
+            add(kpi, SCK + "tier", iri(SCK + TIERS[cell("tier").lower()]))
+        broader = _groups(out, ns, framework, document, row)
+        for column, node in broader.items():
+            out.rows_of.setdefault(node.value, row.number)  # a grouping's problems show at its first row
+            add(kpi, SCK + GROUPS[column][1], node)
+        if broader:
+            add(kpi, SKOS + "broader", list(broader.values())[-1])
+        if cell("measure"):
+            add(kpi, SCK + "measure", text(cell("measure")))
+        for number in split(cell("sdg", "")):
+            add(kpi, SCK + "sdgReference", text(number))
+        origin = _source(out, document, row)
+        out.rows_of.setdefault(origin.value, row.number)
+        add(kpi, DCTERMS + "source", origin)
+        for aspect_name in split(cell("aspects", "")):
+            aspect = vocab.aspects.get(aspect_name.casefold())
+            if aspect is None:
+                continue
+            add(kpi, SCK + "addresses", iri(aspect))
+            local = f"{slug(code)}-{aspect.rsplit('/', 1)[-1]}"
+            classification, evidence = iri(f"{ns}classification-{local}"), iri(f"{ns}evidence-{local}")
+            out.rows_of[classification.value] = out.rows_of[evidence.value] = row.number
+            add(classification, RDF + "type", iri(SCK + "Classification"))
+            add(classification, SCK + "indicator", kpi)
+            add(classification, SCK + "aspect", iri(aspect))
+            add(classification, DCTERMS + "source", coder)
+            add(classification, SCK + "evidence", evidence)
+            if cell("measure"):
+                add(classification, SCK + "measure", text(cell("measure")))
+            if cell("coding_note"):
+                add(classification, RDFS + "comment", text(cell("coding_note"), "en"))
+            add(evidence, RDF + "type", iri(SCK + "Evidence"))
+            add(evidence, DCTERMS + "source", origin)
+            if cell("evidence"):
+                add(evidence, SCK + "quote", text(cell("evidence")))
+    return out
+
+
+def _groups(out: Converted, ns: str, framework: ox.NamedNode, document: ox.NamedNode, row: Row) -> dict:
+    """The row's dimension, sub-dimension and category concepts, each below the one before."""
+    found: dict[str, ox.NamedNode] = {}
+    parent = None
+    path = []
+    for column, (cls, _) in GROUPS.items():
+        name = row.values.get(column, "")
+        if not name:
+            continue
+        path.append(slug(name).lower())
+        node = iri(f"{ns}{column.replace('_', '')}-{'-'.join(path)}")
+        out.add(node, RDF + "type", iri(SCK + cls))
+        out.add(node, SKOS + "prefLabel", text(name, "en"))
+        out.add(node, SKOS + "inScheme", framework)
+        out.add(node, DCTERMS + "source", document)
+        if parent is None:
+            out.add(node, SKOS + "topConceptOf", framework)
+            out.add(framework, SKOS + "hasTopConcept", node)
+        else:
+            out.add(node, SKOS + "broader", parent)
+        found[column] = parent = node
+    return found
+
+
+def _source(out: Converted, document: ox.NamedNode, row: Row) -> ox.NamedNode:
+    """Where the row's indicator is defined: the framework's document, a page of it, or another document.
+
+    A ``source`` below the framework's source address is a web page of that publication; any
+    other address is a document of its own, titled by ``source_title``. ``page`` adds a page
+    number (as ``#page=N``, the fragment PDF readers understand).
+    """
+    url, page = row.values.get("source", ""), row.values.get("page", "")
+    if not web_address(url) or (page and "#" in url):
+        url = ""  # reported by check_rows
+    parent = document
+    if url and not url.startswith(document.value):
+        parent = iri(url)
+        out.add(parent, RDF + "type", iri(SCK + "Document"))
+        out.add(parent, DCTERMS + "title", text(row.values.get("source_title") or url, "en"))
+        url = ""
+    page = page if re.fullmatch(r"[1-9]\d*", page) else ""  # else reported by check_rows
+    if not url and not page:
+        return parent
+    node = iri(f"{url or parent.value}#page={page}" if page else url)
+    out.add(node, RDF + "type", iri(SCK + "Page"))
+    out.add(node, DCTERMS + "isPartOf", parent)
+    if page:
+        out.add(node, SCK + "pageNumber", typed(page, "positiveInteger"))
+    return node
