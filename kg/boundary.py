@@ -45,7 +45,7 @@ def set_timeout(seconds: float | None) -> None:
     """Give the running command a deadline, ``seconds`` from now (None: no deadline)."""
     if seconds is None:
         return
-    if seconds <= 0:
+    if not 0 < seconds < float("inf"):  # NaN fails this too: a deadline that never comes is none
         raise click.BadParameter("must be a positive number of seconds", param_hint="'--timeout'")
     _state["timeout"] = seconds
     _state["deadline"] = time.monotonic() + seconds
