@@ -223,6 +223,12 @@ def make_handler() -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             self.wfile.write(data)
 
+        def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+            """http.server's own refusals (bad request line, headers, method) as one plain sentence too."""
+            self.request_version = "HTTP/1.0"  # a status line even for requests that look like HTTP/0.9
+            self.close_connection = True
+            self._error(HTTPStatus(code), f"{message or HTTPStatus(code).phrase}; see / for what this server answers.")
+
         def _error(self, status: HTTPStatus, message: str) -> None:
             self._send(status, message + "\n", "text/plain; charset=utf-8")
 
