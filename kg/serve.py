@@ -155,7 +155,8 @@ class Server(ThreadingHTTPServer):
                 oldest = min(self.reading, key=self.reading.__getitem__, default=None)
             if oldest is not None:
                 self._cut(oldest)
-            if not self.slots.acquire(timeout=0.5):
+            # wait only for the connection just cut: answers that are being computed are not cut
+            if oldest is None or not self.slots.acquire(timeout=0.5):
                 _refuse(request)
                 self.shutdown_request(request)
                 return

@@ -10,8 +10,10 @@ fork+exec), never a bare ``fork()`` of the server: replacements are started whil
 threads are running, and a forked copy of a threaded process can inherit locks held by threads
 that do not exist in the child. Each worker loads the graph itself with
 ``KnowledgeGraph.load(data_files)`` (the bundled graph comes from the on-disk cache in ~0.3 s).
-On Linux a worker asks to be killed when the server dies (PR_SET_PDEATHSIG), so even a killed
-server leaves no runaway query behind.
+Each worker has a session (process group) of its own: Ctrl-C in the terminal reaches only the
+server, which then stops its workers, and a kill takes the whole group, including a reasoner
+the worker started for an ``inferred`` query. On Linux a worker also asks to be killed when the
+server dies (PR_SET_PDEATHSIG), so even a killed server leaves no runaway query behind.
 
 Jobs and answers are JSON in length-prefixed frames (multiprocessing's Connection) over the
 worker's stdin and stdout; the worker points its own fd 1 at stderr so a stray print cannot
@@ -71,8 +73,8 @@ class Worker:
         return self.process.pid
 
     def kill(self) -> None:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(self.process.pid, signal.SIGKILL)
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.process.pid, signal.SIGKILL)  # its own process group: a reasoner it started goes too
         self.process.wait()
         for channel in (self.jobs, self.answers):
             with contextlib.suppress(OSError):
@@ -87,7 +89,10 @@ def start_worker(data_files: Sequence[Path]) -> Worker:
     try:
         # PR_SET_PDEATHSIG fires when the thread that started the child ends, so every worker is started
         # from one thread that lives as long as the server.
-        process = _SPAWNER.submit(subprocess.Popen, command, stdin=job_read, stdout=answer_write).result()
+        spawn = _SPAWNER.submit(
+            subprocess.Popen, command, stdin=job_read, stdout=answer_write, start_new_session=True
+        )  # a session of its own: Ctrl-C in the terminal reaches the server, which then stops its workers
+        process = spawn.result()
     finally:
         os.close(job_read)
         os.close(answer_write)
@@ -268,7 +273,6 @@ def answer(graph, job: dict) -> dict:
 
 def main(argv: list[str]) -> int:
     _die_with_parent(int(argv[0]))
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole process group; the server stops us
     out = os.dup(1)
     os.dup2(2, 1)
     jobs, answers = Connection(0, writable=False), Connection(out, readable=False)
