@@ -103,6 +103,13 @@ class BadRequest(Exception):
     """A malformed request: its message is the one sentence the client gets with a 400."""
 
 
+def _split(path: str) -> urllib.parse.SplitResult:
+    try:
+        return urllib.parse.urlsplit(path)
+    except ValueError:
+        raise BadRequest("the request's path is not a valid URL.") from None
+
+
 def _form(text: str) -> dict[str, str]:
     """Decode ``a=1&b=2`` strictly: a stray ``%`` or bytes that are not UTF-8 are a BadRequest."""
     if _BAD_PERCENT.search(text):
@@ -255,7 +262,7 @@ def make_handler() -> type[BaseHTTPRequestHandler]:
             self._guarded(self._post)
 
         def _get(self) -> None:
-            url = urllib.parse.urlsplit(self.path)
+            url = _split(self.path)
             params = _form(url.query)
             self.server.end_reading(self.connection)
             if url.path == "/":
@@ -268,7 +275,7 @@ def make_handler() -> type[BaseHTTPRequestHandler]:
                 self._error(HTTPStatus.NOT_FOUND, "no such page; see / for the named queries and /sparql")
 
         def _post(self) -> None:
-            url = urllib.parse.urlsplit(self.path)
+            url = _split(self.path)
             if url.path != "/sparql":
                 self._error(HTTPStatus.NOT_FOUND, "POST goes to /sparql")
                 return
