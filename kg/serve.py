@@ -126,7 +126,7 @@ class Server(ThreadingHTTPServer):
     request_queue_size = 128  # the listen backlog: 5 (the default) gave 1 s p99 spikes at 16 clients
     daemon_threads = True
 
-    def __init__(self, address, handler, pool: Pool, timeout: float, allowed, max_connections: int) -> None:
+    def __init__(self, address, handler, pool: Pool | None, timeout: float, allowed, max_connections: int) -> None:
         self.pool, self.query_timeout, self.allowed = pool, timeout, allowed
         self.slots = threading.BoundedSemaphore(max_connections)
         self.reading: dict[socket.socket, float] = {}  # connections still sending a request -> when they began
@@ -376,24 +376,23 @@ def serve(
         raise KgError(f"{error}.") from None
     if workers < 1 or timeout <= 0:
         raise KgError("--workers must be at least 1 and --timeout more than 0 seconds.")
-    pool = Pool([Path(f) for f in data_files], workers)
     try:
-        try:
-            server = Server((host, port), make_handler(), pool, timeout, allowed, max_connections)
-        except OSError as error:
-            raise KgError(f"cannot listen on {host}:{port} ({error.strerror}); choose another --port.") from None
+        server = Server((host, port), make_handler(), None, timeout, allowed, max_connections)
+    except OSError as error:
+        raise KgError(f"cannot listen on {host}:{port} ({error.strerror}); choose another --port.") from None
+    try:
+        server.pool = Pool([Path(f) for f in data_files], workers)
         address = f"http://{host}:{server.server_address[1]}"
         print(f"serving the graph on {address}/ (SPARQL endpoint {address}/sparql) with {workers} query workers, "
               f"{timeout:g} s per query; Ctrl-C stops", file=sys.stderr, flush=True)  # fmt: skip
         signal.signal(signal.SIGTERM, _interrupt)
-        try:
-            server.serve_forever()
-        except KeyboardInterrupt:
-            pass
-        finally:
-            server.server_close()
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
     finally:
-        pool.close()
+        server.server_close()
+        if server.pool is not None:
+            server.pool.close()
 
 
 def _interrupt(signum, frame) -> None:

@@ -85,7 +85,7 @@ def start_worker(data_files: Sequence[Path]) -> Worker:
     """A worker process that has loaded the graph; raises KgError with the worker's sentence if it cannot."""
     job_read, job_write = os.pipe()
     answer_read, answer_write = os.pipe()
-    command = [sys.executable, "-m", "kg.workers", str(os.getpid()), *(str(Path(f).resolve()) for f in data_files)]
+    command = [sys.executable, "-m", "kg.workers", str(os.getpid()), *map(str, data_files)]  # same cwd
     try:
         # PR_SET_PDEATHSIG fires when the thread that started the child ends, so every worker is started
         # from one thread that lives as long as the server.

@@ -206,12 +206,15 @@ def test_runaway_query_is_stopped_its_cpu_freed_and_others_answered_meanwhile(se
     assert answered == [(503, stopped + "narrow it (a LIMIT, fewer joins) and try again.\n")]
     assert TIMEOUT <= elapsed < TIMEOUT + 3
     assert not alive(worker)
-    time.sleep(1.5)  # the replacement worker loads the graph
-    workers = children(process.pid)
-    assert len(workers) == 2 and worker not in workers
-    before = sum(cpu_seconds(w) for w in workers)
-    time.sleep(1)
-    assert sum(cpu_seconds(w) for w in workers) - before < 0.3  # nothing is left computing
+    deadline = time.monotonic() + 15
+    while True:  # a replacement loads the graph, then nothing is left computing
+        workers = children(process.pid)
+        before = sum(cpu_seconds(w) for w in workers)
+        time.sleep(0.5)
+        if len(workers) == 2 and sum(cpu_seconds(w) for w in workers) - before < 0.1:
+            break
+        assert time.monotonic() < deadline, f"workers still busy: {workers}"
+    assert worker not in workers
     assert get(base, NORMAL)[0] == 200
 
 
@@ -296,7 +299,7 @@ def test_slow_idle_and_half_sent_requests_do_not_stall_others(server):
         # a body shorter than its Content-Length: 400 once the read timeout (10 s) passes
         assert short.recv(4096).startswith(b"HTTP/1.0 400 ")
         dripping.join(30)
-        assert 19 < cut[0] < 23  # cut at the 20 s deadline for a whole request
+        assert 19 < cut[0] < 24  # cut at the 20 s deadline for a whole request
         assert get(base, NORMAL, timeout=5)[0] == 200
     finally:
         for connection in [*idle, half, short]:
