@@ -190,14 +190,12 @@ def _refuse(request: socket.socket) -> None:
     """Answer 503 straight away, without a thread, to a connection over the limit."""
     body = b"the server is at its limit of connections; try again in a moment.\n"
     head = "HTTP/1.0 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\nRetry-After: 1\r\n"
-    try:
-        request.setblocking(False)
-        with_body = head.encode() + f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode() + body
-        request.recv(65536)  # what the client already sent, so that closing does not reset the connection
-    except OSError:
-        pass
+    head += f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
     with contextlib.suppress(OSError):
-        request.send(with_body)
+        request.setblocking(False)
+        request.recv(65536)  # what the client already sent, so that closing does not reset the connection
+    with contextlib.suppress(OSError):
+        request.send(head.encode() + body)
 
 
 def make_handler() -> type[BaseHTTPRequestHandler]:
@@ -209,7 +207,8 @@ def make_handler() -> type[BaseHTTPRequestHandler]:
         server: Server
 
         def log_message(self, format: str, *args: object) -> None:
-            sys.stderr.write(f"{self.address_string()} {format % args}\n")
+            message = (format % args).translate(self._control_char_table)  # no escape codes from clients
+            sys.stderr.write(f"{self.address_string()} {message}\n")
 
         def handle(self) -> None:
             self.close_connection = True
@@ -252,7 +251,7 @@ def make_handler() -> type[BaseHTTPRequestHandler]:
             except OSError:
                 raise
             except Exception as error:
-                print(f"kg serve: internal error (a bug) on {self.requestline!r}: {error!r}", file=sys.stderr)
+                self.log_message("internal error (a bug): %r", error)
                 self._error(HTTPStatus.INTERNAL_SERVER_ERROR, "the server failed on this request (a bug).")
 
         def do_GET(self) -> None:
@@ -294,6 +293,8 @@ def make_handler() -> type[BaseHTTPRequestHandler]:
             """The request body as text; malformed lengths, short bodies and non-UTF-8 are a BadRequest."""
             if "Transfer-Encoding" in self.headers:
                 raise BadRequest("send the body with a Content-Length; chunked bodies are not accepted.")
+            if len(self.headers.get_all("Content-Length", [])) > 1:
+                raise BadRequest("the request has more than one Content-Length header.")
             declared = (self.headers.get("Content-Length") or "").strip()
             if not declared.isdigit() or not declared.isascii():
                 raise BadRequest("a POST needs a Content-Length header with the body's size in bytes.")

@@ -68,10 +68,6 @@ class Worker:
     jobs: Connection
     answers: Connection
 
-    @property
-    def pid(self) -> int:
-        return self.process.pid
-
     def kill(self) -> None:
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(self.process.pid, signal.SIGKILL)  # its own process group: a reasoner it started goes too
@@ -118,7 +114,6 @@ class Pool:
 
     def __init__(self, data_files: Sequence[Path], size: int) -> None:
         self.data_files = list(data_files)
-        self.size = size
         self.idle: queue.Queue[Worker] = queue.Queue()
         self.all: set[Worker] = set()
         self.lock = threading.Lock()
@@ -179,10 +174,6 @@ class Pool:
             except KgError as error:
                 print(f"kg serve: could not start a query worker ({error}); retrying in 5 s.", file=sys.stderr)
                 time.sleep(5)
-
-    def pids(self) -> list[int]:
-        with self.lock:
-            return sorted(worker.pid for worker in self.all)
 
     def close(self) -> None:
         with self.lock:
