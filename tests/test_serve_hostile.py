@@ -124,6 +124,8 @@ def server(labels, tmp_path_factory):
     allowed = labels.removeprefix("http://")
     with kg_serve(log, "--timeout", str(TIMEOUT), "--workers", "2", "--allow-service", allowed) as (base, process):
         yield base, process
+        workers = children(process.pid)
+    assert len(workers) == 2 and not any(alive(worker) for worker in workers)  # SIGTERM stops the workers too
     text = log.read_text()
     assert "Traceback" not in text and "internal error" not in text, text
 
@@ -240,6 +242,7 @@ def test_a_client_that_hangs_up_stops_its_query(server):
         (b"POST /sparql HTTP/1.1\r\nContent-Length: -1\r\n\r\nquery=ASK{}", 400),
         (b"POST /sparql HTTP/1.1\r\nContent-Length: abc\r\n\r\nquery=ASK{}", 400),
         (b"POST /sparql HTTP/1.1\r\n\r\nquery=ASK{}", 400),
+        (b"POST /sparql HTTP/1.1\r\nContent-Length: 3\r\nContent-Length: 11\r\n\r\nquery=ASK{}", 400),
         (b"POST /sparql HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400),
         (b"POST /sparql HTTP/1.1\r\nContent-Length: 99999999\r\n\r\n", 413),
         (b"POST /sparql HTTP/1.1\r\nContent-Length: 10\r\n\r\nquery=\xff\xfe\xfd\xfc", 400),
