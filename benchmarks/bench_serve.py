@@ -7,6 +7,7 @@ while another client keeps a 4-way cross join over the graph running (re-sent wh
 server stops it at --timeout), so one worker is always busy with it. Not a test: run it by hand.
 
     python benchmarks/bench_serve.py [--clients 16] [--seconds 10] [--workers 2] [--timeout 30]
+    PYTHONPATH=/path/to/an/older/checkout python benchmarks/bench_serve.py --before   # to compare
 """
 
 from __future__ import annotations
@@ -79,11 +80,13 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--timeout", type=float, default=30)
+    parser.add_argument("--before", action="store_true", help="for a kg serve without --workers/--timeout")
     args = parser.parse_args()
 
     port = free_port()
     command = [sys.executable, "-m", "kg.cli", "serve", "--port", str(port)]
-    command += ["--workers", str(args.workers), "--timeout", str(args.timeout)]
+    if not args.before:
+        command += ["--workers", str(args.workers), "--timeout", str(args.timeout)]
     server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         wait_until_up(f"http://127.0.0.1:{port}/", server)
@@ -99,7 +102,8 @@ def main() -> int:
         time.sleep(1)  # the cross join is running
         rate, p50, p99, failed = load(port, args.clients, args.seconds)
         print(f"| beside a runaway query | {rate:.0f} | {p50:.0f} ms | {p99:.0f} ms | {failed} |")
-        hog.join(args.timeout + 10)
+        if not args.before:  # an older server would compute the cross join for hours
+            hog.join(args.timeout + 10)
         print(f"runaway query answers: {answers or 'none yet'}")
     finally:
         stop(server)
