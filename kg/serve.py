@@ -375,8 +375,8 @@ def serve(
         allowed = parse_allowed(allow_service)
     except ValueError as error:
         raise KgError(f"{error}.") from None
-    if workers < 1 or timeout <= 0:
-        raise KgError("--workers must be at least 1 and --timeout more than 0 seconds.")
+    if not 1 <= workers <= 64 or not 0 < timeout <= 86400:  # NaN fails the comparison too
+        raise KgError("--workers must be 1 to 64 and --timeout more than 0 and at most 86400 seconds.")
     try:
         server = Server((host, port), make_handler(), None, timeout, allowed, max_connections)
     except OSError as error:
