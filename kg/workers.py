@@ -18,7 +18,8 @@ server dies (PR_SET_PDEATHSIG), so even a killed server leaves no runaway query 
 Jobs and answers are JSON in length-prefixed frames (multiprocessing's Connection) over the
 worker's stdin and stdout; the worker points its own fd 1 at stderr so a stray print cannot
 corrupt the channel. Answers are rendered in the worker (JSON, CSV, TSV or the HTML page), so
-the server process never holds a result set, and a result over MAX_ROWS rows is refused.
+the server process never holds a result set; an answer over MAX_ROWS rows or MAX_ANSWER
+characters is refused.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from pathlib import Path
 from .errors import KgError, QueryError
 
 MAX_ROWS = 500_000
+MAX_ANSWER = 50_000_000  # characters of rendered answer: the server holds each answer whole while sending it
 _SPAWNER = ThreadPoolExecutor(1, thread_name_prefix="kg-worker-spawner")
 START_SECONDS = 300  # a cold cache parses every bundled file; later starts take well under a second
 
@@ -259,6 +261,8 @@ def answer(graph, job: dict) -> dict:
         raise QueryError(f"{where}: the query failed: {error}.") from None
     fmt = job["format"]
     body = results_page(job.get("title", "Results"), results) if fmt == "html" else render(results, fmt)
+    if len(body) > MAX_ANSWER:
+        raise QueryError(f"{where}: the answer is over {MAX_ANSWER // 1_000_000} MB; add a LIMIT.")
     return {"status": 200, "body": body, "media": MEDIA[fmt]}
 
 
