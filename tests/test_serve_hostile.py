@@ -161,6 +161,7 @@ def test_service_to_an_address_not_allowed_is_refused_and_never_called(server, l
         f"PREFIX x: <http://127.0.0.1:{port}/> SELECT * WHERE {{ SERVICE SILENT x:q {{ ?s ?p ?o }} }}",
         f"SELECT * WHERE {{ BIND(<http://127.0.0.1:{port}/> AS ?e) SERVICE ?e {{ ?s ?p ?o }} }}",
         f"SELECT * WHERE {{ service <http://127.0.0.1:{port}/\\u0061> {{ ?s ?p ?o }} }}",
+        f"PREFIX x: <http://127.0.0.1:{port}/> SELECT * WHERE {{ SERVICEx:q {{ ?s ?p ?o }} }}",
     ]
     for query in forged:
         assert sparql(base, query)[0] == 403, query
@@ -189,6 +190,23 @@ def test_service_detection_skips_strings_iris_and_comments():
     assert "a.example.evil" in refusal("PREFIX e: <http://a.example> ASK { SERVICE e:\\.evil\\/ {} }", allowed)
     assert "SERVICE zz:q is refused" in refusal("ASK { SERVICE zz:q {} }", allowed)
     assert refusal("ASK { SERVICE ?any {} }", parse_allowed(["*"])) is None
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "PREFIX x: <http://evil.example/> ASK { SERVICEx:q {} }",
+        "ASK { SERVICESILENT <http://evil.example/> {} }",
+        "PREFIX x: <http://evil.example/> PREFIX SILENTx: <http://a.example/> ASK { SERVICE SILENTx:q {} }",
+        "ASK { ?s ?p trueSERVICE<http://evil.example/> {} }",
+        "ASK { ?s ?p 1.5e5SERVICE<http://evil.example/> {} }",
+        "PREFIX x: <http://a.example/> ASK { ?s ?p x:.SERVICE<http://evil.example/> {} }",
+        "PREFIX : <http://a.example/> PREFIX é: <http://evil.example/> ASK { SERVICE é:q {} }",
+    ],
+)
+def test_service_glued_to_other_text_is_refused(query):
+    """Oxigraph reads keywords without a word boundary: SERVICEx:q calls x:q."""
+    assert refusal(query, parse_allowed(["a.example"])) is not None
 
 
 def test_runaway_query_is_stopped_its_cpu_freed_and_others_answered_meanwhile(server):
