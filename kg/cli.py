@@ -383,14 +383,19 @@ def push_command(files: tuple[Path, ...], endpoint: str, graph_iri: str | None, 
 @cli.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="The address to listen on.")
 @click.option("--port", default=7878, show_default=True, help="The port (0 picks a free one).")
+@click.option("--timeout", default=30.0, show_default=True, help="Seconds a query may run before it is stopped (503).")
+@click.option("--workers", default=2, show_default=True, help="Query worker processes (queries run at once).")
+@click.option("--allow-service", "allow_service", multiple=True, metavar="HOST[:PORT]",
+              help="A host SERVICE may call (repeatable; '*' allows any). By default SERVICE is refused.")  # fmt: skip
 @DATA_OPTION
-def serve_command(host: str, port: int, data_files: tuple[Path, ...]) -> None:
+def serve_command(
+    host: str, port: int, timeout: float, workers: int, allow_service: tuple[str, ...], data_files: tuple[Path, ...]
+) -> None:
     """Serve the bundled graph as a read-only SPARQL 1.1 endpoint, with a page of the named queries."""
-    from .query import KnowledgeGraph
     from .serve import serve
 
     interrupt_ends_normally()
-    serve(KnowledgeGraph.load(data_files), host, port)
+    serve(data_files, host, port, workers=workers, timeout=timeout, allow_service=allow_service)
 
 
 @cli.command("check")

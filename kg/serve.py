@@ -7,21 +7,37 @@
 Results follow the Accept header (SPARQL JSON by default; CSV and TSV). Only queries are
 answered: the store is never updated, so an UPDATE is refused. It listens on 127.0.0.1 unless
 told otherwise, and runs until interrupted.
+
+It is built to face clients it cannot trust (see kg.workers and kg.services for the rest):
+queries run in worker processes and one past ``--timeout`` is killed (503); SERVICE is refused
+unless ``--allow-service`` names the host (403); every connection has a read timeout and a
+deadline for its whole request, at most MAX_CONNECTIONS are served at once (a new one takes the
+place of the oldest still sending its request, else gets 503 at once), the listen backlog is
+128, and a malformed request gets 400 (413 for a body over MAX_BODY), never a traceback.
 """
 
 from __future__ import annotations
 
+import contextlib
 import html
+import re
+import signal
+import socket
 import sys
+import threading
+import time
 import urllib.parse
+from collections.abc import Sequence
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 from .catalog import NamedQuery, list_queries
 from .errors import KgError
 from .namespaces import compact
-from .query import KnowledgeGraph
-from .results import Results, render
+from .results import Results
+from .services import parse_allowed, refusal
+from .workers import Busy, ClientGone, Pool, TimedOut, WorkerDied
 
 MEDIA = {
     "json": "application/sparql-results+json",
@@ -32,6 +48,11 @@ MEDIA = {
 ACCEPT = {"application/sparql-results+json": "json", "application/json": "json", "text/csv": "csv"}
 ACCEPT |= {"text/tab-separated-values": "tsv", "text/html": "html"}
 MAX_BODY = 1_000_000
+MAX_CONNECTIONS = 128
+READ_TIMEOUT = 10  # seconds a connection may stay silent while sending its request
+REQUEST_SECONDS = 20  # seconds to send a whole request, however slowly the bytes trickle in
+WRITE_TIMEOUT = 60  # seconds to take the whole answer
+_BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
 
 
 def _format_from_accept(accept: str, default: str = "json") -> str:
@@ -78,38 +99,171 @@ def results_page(title: str, results: Results) -> str:
     return _page(title, body + f"<table><tr>{head}</tr>{rows}</table>")
 
 
-def make_handler(graph: KnowledgeGraph) -> type[BaseHTTPRequestHandler]:
+class BadRequest(Exception):
+    """A malformed request: its message is the one sentence the client gets with a 400."""
+
+
+def _split(path: str) -> urllib.parse.SplitResult:
+    try:
+        return urllib.parse.urlsplit(path)
+    except ValueError:
+        raise BadRequest("the request's path is not a valid URL.") from None
+
+
+def _form(text: str) -> dict[str, str]:
+    """Decode ``a=1&b=2`` strictly: a stray ``%`` or bytes that are not UTF-8 are a BadRequest."""
+    if _BAD_PERCENT.search(text):
+        raise BadRequest("the request has a '%' that does not start a %XX escape; percent-encode it as %25.")
+    try:
+        return dict(urllib.parse.parse_qsl(text, keep_blank_values=True, errors="strict"))
+    except UnicodeDecodeError:
+        raise BadRequest("the request's percent-encoded text is not UTF-8.") from None
+
+
+class Server(ThreadingHTTPServer):
+    """A threading HTTP server with a bounded number of connections and a deadline on reading requests."""
+
+    request_queue_size = 128  # the listen backlog: 5 (the default) gave 1 s p99 spikes at 16 clients
+    daemon_threads = True
+
+    def __init__(self, address, handler, pool: Pool | None, timeout: float, allowed, max_connections: int) -> None:
+        self.pool, self.query_timeout, self.allowed = pool, timeout, allowed
+        self.slots = threading.BoundedSemaphore(max_connections)
+        self.reading: dict[socket.socket, float] = {}  # connections still sending a request -> when they began
+        self.reading_lock = threading.Lock()
+        super().__init__(address, handler)
+        threading.Thread(target=self._reap, daemon=True, name="kg-serve-reaper").start()
+
+    def begin_reading(self, connection: socket.socket) -> None:
+        with self.reading_lock:
+            self.reading[connection] = time.monotonic()
+
+    def end_reading(self, connection: socket.socket) -> None:
+        with self.reading_lock:
+            self.reading.pop(connection, None)
+
+    def _cut(self, connection: socket.socket) -> None:
+        """Make a blocked read on ``connection`` return at once; its thread then ends and frees its slot."""
+        with contextlib.suppress(OSError):
+            connection.shutdown(socket.SHUT_RDWR)
+
+    def _reap(self) -> None:
+        while True:
+            time.sleep(1)
+            limit = time.monotonic() - REQUEST_SECONDS
+            with self.reading_lock:
+                late = [c for c, began in self.reading.items() if began < limit]
+            for connection in late:
+                self._cut(connection)
+
+    def process_request(self, request, client_address) -> None:
+        if not self.slots.acquire(blocking=False):
+            with self.reading_lock:  # take the place of the connection that has been sending its request longest
+                oldest = min(self.reading, key=self.reading.__getitem__, default=None)
+            if oldest is not None:
+                self._cut(oldest)
+            # wait only for the connection just cut: answers that are being computed are not cut
+            if oldest is None or not self.slots.acquire(timeout=0.5):
+                _refuse(request)
+                self.shutdown_request(request)
+                return
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self.slots.release()
+            raise
+
+    def process_request_thread(self, request, client_address) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self.end_reading(request)
+            self.slots.release()
+
+    def handle_error(self, request, client_address) -> None:
+        error = sys.exc_info()[1]
+        if not isinstance(error, OSError):  # a client going away is routine; anything else is a bug
+            print(f"kg serve: internal error (a bug) serving {client_address[0]}: {error!r}", file=sys.stderr)
+
+
+def _refuse(request: socket.socket) -> None:
+    """Answer 503 straight away, without a thread, to a connection over the limit."""
+    body = b"the server is at its limit of connections; try again in a moment.\n"
+    head = "HTTP/1.0 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\nRetry-After: 1\r\n"
+    head += f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+    with contextlib.suppress(OSError):
+        request.setblocking(False)
+        request.recv(65536)  # what the client already sent, so that closing does not reset the connection
+    with contextlib.suppress(OSError):
+        request.send(head.encode() + body)
+
+
+def make_handler() -> type[BaseHTTPRequestHandler]:
     queries = {query.name: query for query in list_queries()}
 
     class Handler(BaseHTTPRequestHandler):
         server_version = "smartcity-kg"
+        timeout = READ_TIMEOUT  # StreamRequestHandler applies it to the socket
+        server: Server
 
         def log_message(self, format: str, *args: object) -> None:
-            sys.stderr.write(f"{self.address_string()} {format % args}\n")
+            message = (format % args).translate(self._control_char_table)  # no escape codes from clients
+            sys.stderr.write(f"{self.address_string()} {message}\n")
+
+        def handle(self) -> None:
+            self.close_connection = True
+            self.server.begin_reading(self.connection)
+            try:
+                self.handle_one_request()
+            except OSError:
+                self.close_connection = True  # the client went away or was cut off: nothing to answer
 
         def _send(self, status: int, body: str, media: str) -> None:
+            self.server.end_reading(self.connection)
             data = body.encode("utf-8")
+            self.connection.settimeout(WRITE_TIMEOUT)
             self.send_response(status)
             self.send_header("Content-Type", media)
             self.send_header("Content-Length", str(len(data)))
+            if status == HTTPStatus.SERVICE_UNAVAILABLE:
+                self.send_header("Retry-After", "5")
             self.end_headers()
             self.wfile.write(data)
+
+        def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+            """http.server's own refusals (bad request line, headers, method) as one plain sentence too."""
+            self.request_version = "HTTP/1.0"  # a status line even for requests that look like HTTP/0.9
+            self.close_connection = True
+            self._error(HTTPStatus(code), f"{message or HTTPStatus(code).phrase}; see / for what this server answers.")
 
         def _error(self, status: HTTPStatus, message: str) -> None:
             self._send(status, message + "\n", "text/plain; charset=utf-8")
 
-        def _answer(self, run, fmt: str, title: str = "Results") -> None:
+        def _guarded(self, method) -> None:
             try:
-                results = run()
+                method()
+            except _Answered:
+                pass
+            except BadRequest as error:
+                self._error(HTTPStatus.BAD_REQUEST, str(error))
             except KgError as error:
                 self._error(HTTPStatus.BAD_REQUEST, str(error))
-                return
-            body = results_page(title, results) if fmt == "html" else render(results, fmt)
-            self._send(HTTPStatus.OK, body, MEDIA[fmt])
+            except OSError:
+                raise
+            except Exception as error:
+                self.log_message("internal error (a bug): %r", error)
+                self._error(HTTPStatus.INTERNAL_SERVER_ERROR, "the server failed on this request (a bug).")
 
         def do_GET(self) -> None:
-            url = urllib.parse.urlsplit(self.path)
-            params = dict(urllib.parse.parse_qsl(url.query, keep_blank_values=True))
+            self._guarded(self._get)
+
+        def do_POST(self) -> None:
+            self._guarded(self._post)
+
+        def _get(self) -> None:
+            url = _split(self.path)
+            params = _form(url.query)
+            self.server.end_reading(self.connection)
             if url.path == "/":
                 self._send(HTTPStatus.OK, index_page(list(queries.values())), MEDIA["html"])
             elif url.path == "/sparql":
@@ -119,24 +273,45 @@ def make_handler(graph: KnowledgeGraph) -> type[BaseHTTPRequestHandler]:
             else:
                 self._error(HTTPStatus.NOT_FOUND, "no such page; see / for the named queries and /sparql")
 
-        def do_POST(self) -> None:
-            url = urllib.parse.urlsplit(self.path)
-            length = int(self.headers.get("Content-Length") or 0)
+        def _post(self) -> None:
+            url = _split(self.path)
             if url.path != "/sparql":
                 self._error(HTTPStatus.NOT_FOUND, "POST goes to /sparql")
                 return
-            if length > MAX_BODY:
-                self._error(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "the query is too long")
-                return
-            body = self.rfile.read(length).decode("utf-8", errors="replace")
+            body = self._body()
+            self.server.end_reading(self.connection)
             media = (self.headers.get("Content-Type") or "").split(";")[0].strip()
             if media == "application/sparql-query":
                 self._sparql(body, None)
             elif media == "application/sparql-update":
                 self._sparql(None, body)
             else:
-                form = dict(urllib.parse.parse_qsl(body, keep_blank_values=True))
+                form = _form(body)
                 self._sparql(form.get("query"), form.get("update"))
+
+        def _body(self) -> str:
+            """The request body as text; malformed lengths, short bodies and non-UTF-8 are a BadRequest."""
+            if "Transfer-Encoding" in self.headers:
+                raise BadRequest("send the body with a Content-Length; chunked bodies are not accepted.")
+            if len(self.headers.get_all("Content-Length", [])) > 1:
+                raise BadRequest("the request has more than one Content-Length header.")
+            declared = (self.headers.get("Content-Length") or "").strip()
+            if not declared.isdigit() or not declared.isascii():
+                raise BadRequest("a POST needs a Content-Length header with the body's size in bytes.")
+            length = int(declared)
+            if length > MAX_BODY:
+                self._error(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, f"the request body is over {MAX_BODY:,} bytes.")
+                raise _Answered
+            try:
+                data = self.rfile.read(length)
+            except TimeoutError:
+                data = b""
+            if len(data) < length:
+                raise BadRequest(f"the body was shorter than its Content-Length of {length} bytes.")
+            try:
+                return data.decode("utf-8")
+            except UnicodeDecodeError:
+                raise BadRequest("the request body is not UTF-8.") from None
 
         def _sparql(self, query: str | None, update: str | None) -> None:
             if update is not None:
@@ -144,33 +319,82 @@ def make_handler(graph: KnowledgeGraph) -> type[BaseHTTPRequestHandler]:
             elif not query:
                 self._error(HTTPStatus.BAD_REQUEST, "give a SPARQL query in the 'query' parameter")
             else:
-                self._answer(lambda: graph.sparql(query), _format_from_accept(self.headers.get("Accept", "")))
+                self._run(query, _format_from_accept(self.headers.get("Accept", "")))
 
         def _named(self, query: NamedQuery, params: dict[str, str]) -> None:
+            from .query import prepare
+
             fmt = params.pop("format", "html")
             if fmt not in MEDIA:
                 self._error(HTTPStatus.BAD_REQUEST, f"format {fmt!r} is not one of {', '.join(MEDIA)}")
                 return
             given = {key: value for key, value in params.items() if value != ""}
-            self._answer(lambda: graph.query(query, **given), fmt, query.title)
+            text = prepare(query, given)  # parameters checked and bound here; SERVICE is then checked as text
+            self._run(text, fmt, query.title, inferred=query.inferred, where=query.name)
+
+        def _run(self, text: str, fmt: str, title: str = "Results", inferred: bool = False, where="query") -> None:
+            refused = refusal(text, self.server.allowed)
+            if refused:
+                self._error(HTTPStatus.FORBIDDEN, refused)
+                return
+            limit = self.server.query_timeout
+            job = {"query": text, "format": fmt, "title": title, "inferred": inferred, "where": where}
+            try:
+                answer = self.server.pool.run(job, time.monotonic() + limit, self.connection)
+            except ClientGone:
+                self.log_message("client went away; its query was stopped")
+                return
+            except TimedOut:
+                message = f"the query ran past this server's limit of {limit:g} s and was stopped; "
+                self._error(HTTPStatus.SERVICE_UNAVAILABLE, message + "narrow it (a LIMIT, fewer joins) and try again.")
+                return
+            except Busy:
+                self._error(HTTPStatus.SERVICE_UNAVAILABLE, f"every query worker was busy for {limit:g} s; try later.")
+                return
+            except WorkerDied:
+                self._error(HTTPStatus.SERVICE_UNAVAILABLE, "the query's worker process died; try again.")
+                return
+            if answer["status"] == 200:
+                self._send(HTTPStatus.OK, answer["body"], answer["media"])
+            else:
+                self._error(HTTPStatus(answer["status"]), answer["body"])
 
     return Handler
 
 
-def serve(graph: KnowledgeGraph, host: str = "127.0.0.1", port: int = 7878) -> None:
-    """Serve until interrupted; prints the address on stderr once listening."""
-    len(graph)  # build the store before the first request
+class _Answered(Exception):
+    """The request was already answered (with an error); nothing more to send."""
+
+
+def serve(
+    data_files: Sequence[Path | str] = (), host: str = "127.0.0.1", port: int = 7878, *, workers: int = 2,
+    timeout: float = 30, allow_service: Sequence[str] = (), max_connections: int = MAX_CONNECTIONS,
+) -> None:  # fmt: skip
+    """Serve until interrupted (Ctrl-C or SIGTERM); prints the address on stderr once listening."""
     try:
-        server = ThreadingHTTPServer((host, port), make_handler(graph))
+        allowed = parse_allowed(allow_service)
+    except ValueError as error:
+        raise KgError(f"{error}.") from None
+    if not 1 <= workers <= 64 or not 0 < timeout <= 86400:  # NaN fails the comparison too
+        raise KgError("--workers must be 1 to 64 and --timeout more than 0 and at most 86400 seconds.")
+    try:
+        server = Server((host, port), make_handler(), None, timeout, allowed, max_connections)
     except OSError as error:
         raise KgError(f"cannot listen on {host}:{port} ({error.strerror}); choose another --port.") from None
-    address = f"http://{host}:{server.server_address[1]}"
-    print(
-        f"serving the graph on {address}/ (SPARQL endpoint {address}/sparql); Ctrl-C stops", file=sys.stderr, flush=True
-    )
     try:
+        server.pool = Pool([Path(f) for f in data_files], workers)
+        address = f"http://{host}:{server.server_address[1]}"
+        print(f"serving the graph on {address}/ (SPARQL endpoint {address}/sparql) with {workers} query workers, "
+              f"{timeout:g} s per query; Ctrl-C stops", file=sys.stderr, flush=True)  # fmt: skip
+        signal.signal(signal.SIGTERM, _interrupt)
         server.serve_forever()
     except KeyboardInterrupt:
         pass
     finally:
         server.server_close()
+        if server.pool is not None:
+            server.pool.close()
+
+
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt

@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -21,11 +22,12 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def wait_until_up(url: str, process: subprocess.Popen, seconds: float = 30) -> None:
+def wait_until_up(url: str, process: subprocess.Popen, seconds: float = 30, log: Path | None = None) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"the server exited with {process.returncode}: {process.stderr.read()}")
+            said = log.read_text(errors="replace") if log else ""
+            raise RuntimeError(f"the server exited with {process.returncode}: {said}")
         try:
             with urllib.request.urlopen(url, timeout=2):
                 return
@@ -45,14 +47,21 @@ def stop(process: subprocess.Popen) -> None:
 
 @contextmanager
 def _running(command: list[str], probe: str, port: int, cwd: Path | None = None) -> Iterator[str]:
-    """Start a server process, wait until ``probe`` answers, yield its base address, stop it."""
-    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_up(base + probe, process)
-        yield base
-    finally:
-        stop(process)
+    """Start a server process, wait until ``probe`` answers, yield its base address, stop it.
+
+    The server's stderr goes to a file, not a pipe: a server that logs every request would
+    block once a pipe nobody reads is full.
+    """
+    with tempfile.TemporaryDirectory(prefix="kg-server-") as folder:
+        log = Path(folder) / "stderr.log"
+        with log.open("wb") as stderr:
+            process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=stderr)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            wait_until_up(base + probe, process, log=log)
+            yield base
+        finally:
+            stop(process)
 
 
 def oxigraph_server(workdir: Path):
