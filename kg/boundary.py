@@ -9,7 +9,7 @@ three guarantees a research tool needs:
 - ``--timeout SECONDS`` really ends the work: pyoxigraph cannot cancel a running query, but it
   releases the GIL, so the main thread can end the whole process at the deadline, which frees
   the CPU (child processes such as the reasoner's Java are killed first);
-- Ctrl-C ends any command within a second, even inside a long query.
+- Ctrl-C (or SIGTERM) ends any command within a second, even inside a long query.
 
 Before ending the process early it removes the temporary files of unfinished atomic writes
 (kg.output registers them), so no half-written output is left behind.
@@ -35,6 +35,7 @@ from .output import remove_temporaries
 
 EXIT_BUG = 3  # an internal error: the message says it is a bug
 EXIT_INTERRUPTED = 130  # Ctrl-C, as shells report SIGINT
+EXIT_TERMINATED = 143  # SIGTERM, likewise
 DEBUG_ENV = "KG_DEBUG"
 POLL_S = 0.1
 
@@ -147,9 +148,19 @@ def _end_now(message: str, code: int) -> None:
     os._exit(code)
 
 
+class _Terminated(Exception):
+    """SIGTERM arrived (a service manager, a test stopping a server by pid)."""
+
+
+def _on_sigterm(_signum: int, _frame: object) -> None:
+    raise _Terminated
+
+
 def run(command: click.Command, args: list[str] | None = None) -> int:
     """Run ``command`` with ``args`` under the error boundary, its deadline and Ctrl-C; the exit code."""
     args = sys.argv[1:] if args is None else args
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _on_sigterm)
     outcome: list[int] = []
     worker = threading.Thread(target=lambda: outcome.append(_run_command(command, args)), name="kg", daemon=True)
     worker.start()
@@ -167,6 +178,10 @@ def run(command: click.Command, args: list[str] | None = None) -> int:
         if _state["interrupt_ends_normally"]:
             _end_now("stopped.", 0)
         _end_now("interrupted; nothing was written.", EXIT_INTERRUPTED)
+    except _Terminated:
+        if _state["interrupt_ends_normally"]:
+            _end_now("stopped.", 0)
+        _end_now("terminated; nothing was written.", EXIT_TERMINATED)
     return outcome[0] if outcome else EXIT_BUG
 
 

@@ -386,7 +386,8 @@ def serve(
         address = f"http://{host}:{server.server_address[1]}"
         print(f"serving the graph on {address}/ (SPARQL endpoint {address}/sparql) with {workers} query workers, "
               f"{timeout:g} s per query; Ctrl-C stops", file=sys.stderr, flush=True)  # fmt: skip
-        signal.signal(signal.SIGTERM, _interrupt)
+        if threading.current_thread() is threading.main_thread():  # under kg's CLI, kg.boundary handles it
+            signal.signal(signal.SIGTERM, _interrupt)
         server.serve_forever()
     except KeyboardInterrupt:
         pass
