@@ -130,11 +130,29 @@ def _children() -> list[int]:
     return pids
 
 
+def _reap(pids: list[int], seconds: float) -> None:
+    """Wait (briefly) until the killed children are gone, so none outlives this process even for a moment."""
+    deadline = time.monotonic() + seconds
+    waiting = set(pids)
+    while waiting and time.monotonic() < deadline:
+        for pid in list(waiting):
+            try:
+                done, _ = os.waitpid(pid, os.WNOHANG)
+            except ChildProcessError:  # already reaped elsewhere
+                done = pid
+            if done:
+                waiting.discard(pid)
+        if waiting:
+            time.sleep(0.01)
+
+
 def _end_now(message: str, code: int) -> None:
     """End the process at once: kill children, remove temporary files, say why."""
-    for pid in _children():
+    children = _children()
+    for pid in children:
         with contextlib.suppress(OSError):
             os.kill(pid, signal.SIGKILL)
+    _reap(children, seconds=1.0)
     remove_temporaries()
     if message:
         try:

@@ -40,7 +40,7 @@ def _bound_remote_requests() -> None:
 
     left = time_left()
     if left is not None:
-        set_limits(timeout=left)
+        set_limits(timeout=round(left, 1))  # rounded: messages say "within 2 s", not "within 1.9805 s"
 
 
 def _remote_results(endpoint: str, name: str | None, query_file: Path | None, values: dict[str, str]):
