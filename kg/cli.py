@@ -69,6 +69,12 @@ def _remote_results(endpoint: str, name: str | None, query_file: Path | None, va
 _MENTIONED = "ASK WHERE { { ?x ?p ?o } UNION { ?s ?p ?x } }"
 
 
+def _choose_workspace(folder: Path | None) -> None:
+    from .workspace import choose
+
+    choose(folder)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="kg")
 @click.option(
@@ -79,8 +85,20 @@ _MENTIONED = "ASK WHERE { { ?x ?p ?o } UNION { ?s ?p ?x } }"
     callback=lambda _ctx, _param, value: set_debug(value),
     help="On an internal error, show the traceback (also KG_DEBUG=1).",
 )
+@click.option(
+    "--workspace",
+    type=click.Path(file_okay=False, path_type=Path),
+    expose_value=False,
+    is_eager=True,
+    callback=lambda _ctx, _param, value: _choose_workspace(value),
+    help="The workspace to use (else KG_WORKSPACE, else the nearest folder upward holding kg-workspace.json, "
+    "else your own default); see 'kg init'.",
+)
 def cli() -> None:
     """smartcity-kg: query and validate smart-city indicator frameworks as a knowledge graph.
+
+    Commands read and change your workspace: the bundled data plus what you add (kg init,
+    kg add, kg import, kg sources, kg remove).
 
     Exit codes: 0 success, 1 data problems (violations, failed checks, bad rows), 2 an error
     you can fix (unreadable input, unknown name, unusable environment, unreachable endpoint,
@@ -149,7 +167,7 @@ def query_command(
     reasoner: str,
     endpoint: str | None,
 ) -> None:
-    """Run the named query NAME (see 'kg queries') or a query file, on the embedded graph or an endpoint."""
+    """Run the named query NAME (see 'kg queries') or a query file, on the workspace's graph or an endpoint."""
     from .query import KnowledgeGraph
 
     if bool(name) == bool(query_file):
@@ -161,7 +179,7 @@ def query_command(
         results = _remote_results(endpoint, name, query_file, values)
         click.echo(render(results, fmt), nl=False)
         return
-    graph = KnowledgeGraph.load(data_files, bundled=not no_bundled)
+    graph = KnowledgeGraph.load(data_files, bundled=False) if no_bundled else KnowledgeGraph.open(data_files)
     if inferred:
         graph = graph.with_inferences(reasoner)
     results = graph.query_file(query_file, **values) if query_file else graph.query(name, **values)
@@ -183,15 +201,16 @@ def query_command(
 )
 @timeout_option()
 def validate_command(files: tuple[Path, ...], engine: str) -> None:
-    """Check FILES (with the ontology and bundled data) against the SHACL shapes.
+    """Check FILES (with the workspace's graph) against the SHACL shapes.
 
-    With no FILES, check the bundled graph. Exit 0 when it conforms, 1 on violations
+    With no FILES, check the workspace's graph. Exit 0 when it conforms, 1 on violations
     (reported per node), 2 when a file cannot be read. A file without triples conforms,
     with a note on stderr.
     """
+    from .query import KnowledgeGraph
     from .validate import format_report, validate
 
-    report = validate(files, engine=engine)
+    report = validate(files, engine=engine, base=KnowledgeGraph.open().documents)
     click.echo(format_report(report), nl=False)
     sys.exit(report.exit_code)
 
@@ -209,7 +228,7 @@ def claims_command(fmt: str, data_files: tuple[Path, ...]) -> None:
     from .claims import check_claims, verdict_table
     from .query import KnowledgeGraph
 
-    verdicts = check_claims(KnowledgeGraph.load(data_files))
+    verdicts = check_claims(KnowledgeGraph.open(data_files))
     click.echo(render(verdict_table(verdicts), fmt), nl=False)
 
 
@@ -232,7 +251,7 @@ def report_command(out_dir: Path, framework: str) -> None:
     from .query import KnowledgeGraph
     from .report import build_report
 
-    for path in build_report(KnowledgeGraph.load(), out_dir, framework=framework):
+    for path in build_report(KnowledgeGraph.open(), out_dir, framework=framework):
         click.echo(f"wrote {path}", err=True)
 
 
@@ -244,72 +263,22 @@ def report_command(out_dir: Path, framework: str) -> None:
 )
 @timeout_option()
 def reason_command(files: tuple[Path, ...], reasoner: str, out: Path | None) -> None:
-    """Classify the bundled graph (plus FILES) with an OWL reasoner and list what it inferred.
+    """Classify the workspace's graph (plus FILES) with an OWL reasoner and list what it inferred.
 
     Prints the class memberships the data does not assert, grouped by class, and caches the
     inferred triples for 'kg query --inferred'. Exit 0 when consistent, 1 when the data
     contradicts the ontology (naming the culprit), 2 when no usable Java runtime is found.
     """
+    from .query import KnowledgeGraph
     from .reason import reason, store_in_cache, summary, write_turtle
-    from .store import read_documents
 
-    documents = read_documents(files)
+    documents = KnowledgeGraph.open(files).documents
     inference = reason(documents, reasoner)
     store_in_cache(documents, inference)
     if out is not None:
         write_turtle(inference.graph, out)
         click.echo(f"wrote {len(inference.graph)} inferred triples to {out}", err=True)
     click.echo(summary(inference), nl=False)
-
-
-@cli.command("import")
-@click.argument("sheet", type=click.Path(path_type=Path))
-@click.option("--framework", "framework_id", required=True, help="The framework's short id, e.g. iso37120.")
-@click.option(
-    "--out", type=click.Path(dir_okay=False, path_type=Path), help="Where to write the Turtle (default: ID.ttl here)."
-)
-@click.option(
-    "--engine",
-    type=click.Choice(["auto", "pyshacl", "oxigraph"]),
-    default="auto",
-    show_default=True,
-    help="The SHACL engine for the shapes check, as for 'kg validate'.",
-)
-@timeout_option()
-def import_command(sheet: Path, framework_id: str, out: Path | None, engine: str) -> None:
-    """Convert a framework sheet (.csv or .xlsx) to Turtle, after checking every row.
-
-    The sheet has one row per indicator (see data/templates/framework.csv); the framework is
-    described in NAME.meta.csv beside a CSV, or in a worksheet 'meta' of an XLSX. Every
-    problem is listed with its row and column, and nothing is written: exit 1 on data
-    problems, 2 when the sheet cannot be read.
-    """
-    from .importer import import_sheet
-
-    target = out or Path(f"{framework_id}.ttl")
-    graph, rows, elsewhere = import_sheet(sheet, framework_id, target, engine=engine)
-    click.echo(f"imported {rows} indicators from {sheet}: wrote {len(graph)} triples to {target}", err=True)
-    for path in elsewhere:
-        click.echo(f"note: {path} also defines framework {framework_id}; the new file is meant to replace it", err=True)
-
-
-@cli.command("import-observations")
-@click.argument("sheet", type=click.Path(path_type=Path))
-@click.option(
-    "--out", type=click.Path(dir_okay=False, path_type=Path), help="Where to write the Turtle (default: NAME.ttl here)."
-)
-@timeout_option()
-def import_observations_command(sheet: Path, out: Path | None) -> None:
-    """Convert city observations (city, framework, indicator, year, value, unit, source) to Data Cube Turtle.
-
-    Every problem is listed with its row and column, and nothing is written: exit 1 on data
-    problems, 2 when the sheet cannot be read.
-    """
-    from .observations import import_observations
-
-    target = out or Path(f"{sheet.stem}.ttl")
-    graph, rows = import_observations(sheet, target)
-    click.echo(f"imported {rows} observations from {sheet}: wrote {len(graph)} triples to {target}", err=True)
 
 
 @cli.command("suggest")
@@ -329,7 +298,7 @@ def suggest_command(framework: str, top: int, fmt: str, data_files: tuple[Path, 
     from .query import KnowledgeGraph
     from .suggest import as_results, aspect_labels, sheet_indicators, suggestions, uncoded_indicators
 
-    graph = KnowledgeGraph.load(data_files)
+    graph = KnowledgeGraph.open(data_files)
     is_sheet = Path(framework).suffix.lower() in (".csv", ".xlsx")
     indicators = sheet_indicators(Path(framework)) if is_sheet else uncoded_indicators(graph, framework)
     click.echo(render(as_results(suggestions(indicators, aspect_labels(graph), top=top)), fmt), nl=False)
@@ -349,12 +318,12 @@ def links_check_command(tables: tuple[Path, ...], endpoint: str | None) -> None:
     subjects that exist in the graph, no pair both exactMatch and relatedMatch. Exit 1 on problems.
     """
     from .links import check_links, link_tables
-    from .store import read_documents
+    from .query import KnowledgeGraph
 
     chosen = list(tables) or link_tables()
     if endpoint:
         _bound_remote_requests()
-    problems = check_links(chosen, read_documents(tables), endpoint)
+    problems = check_links(chosen, KnowledgeGraph.open(tables).documents, endpoint)
     for problem in problems:
         click.echo(str(problem))
     click.echo(f"{len(problems)} problem(s) in {len(chosen)} mapping table(s)", err=True)
@@ -368,11 +337,12 @@ def links_check_command(tables: tuple[Path, ...], endpoint: str | None) -> None:
 @click.option("--replace", is_flag=True, help="Replace the graph's content instead of adding to it.")
 @timeout_option()
 def push_command(files: tuple[Path, ...], endpoint: str, graph_iri: str | None, replace: bool) -> None:
-    """Upload the bundled graph (or only FILES) to a triple store through the Graph Store Protocol."""
+    """Upload the workspace's graph (or only FILES) to a triple store through the Graph Store Protocol."""
+    from .query import KnowledgeGraph
     from .remote import BULK_HINT_TRIPLES, push, shown
     from .store import read_documents
 
-    documents = read_documents(files, bundled=not files)
+    documents = read_documents(files, bundled=False) if files else KnowledgeGraph.open().documents
     _bound_remote_requests()
     count = push(endpoint, documents, graph_iri, replace)
     click.echo(f"uploaded {count} triples to {shown(endpoint)}", err=True)
@@ -391,9 +361,11 @@ def push_command(files: tuple[Path, ...], endpoint: str, graph_iri: str | None, 
 def serve_command(
     host: str, port: int, timeout: float, workers: int, allow_service: tuple[str, ...], data_files: tuple[Path, ...]
 ) -> None:
-    """Serve the bundled graph as a read-only SPARQL 1.1 endpoint, with a page of the named queries."""
+    """Serve the workspace's graph as a read-only SPARQL 1.1 endpoint, with a page of the named queries."""
     from .serve import serve
+    from .workspace import open_workspace
 
+    open_workspace()  # created or brought up to date here, once, before the query workers open it
     interrupt_ends_normally()
     serve(data_files, host, port, workers=workers, timeout=timeout, allow_service=allow_service)
 
@@ -405,7 +377,7 @@ def check_command(data_files: tuple[Path, ...]) -> None:
     """Run the quality-control queries; each must return no rows (exit 1 if any does)."""
     from .query import KnowledgeGraph
 
-    graph = KnowledgeGraph.load(data_files)
+    graph = KnowledgeGraph.open(data_files)
     failed = 0
     for query in list_queries("qc"):
         results = graph.query(query)
@@ -415,6 +387,11 @@ def check_command(data_files: tuple[Path, ...]) -> None:
             failed += 1
             click.echo(render(results, "table"))
     sys.exit(EXIT_VIOLATIONS if failed else 0)
+
+
+from .workspace_cli import register  # noqa: E402 - the workspace's commands join the group defined above
+
+register(cli)
 
 
 def main(args: list[str] | None = None) -> None:

@@ -77,6 +77,7 @@ class Converted:
     prefixes: dict[str, str] = field(default_factory=dict)  # more prefixes for the Turtle (name -> namespace)
     triples: dict[ox.Triple, None] = field(default_factory=dict)
     rows_of: dict[str, int] = field(default_factory=dict)  # indicator, grouping, classification ... IRI -> row
+    header: str = ""  # the comment block a file of these triples starts with
 
     def add(self, subject: ox.NamedNode, predicate: str, value: ox.NamedNode | ox.Literal) -> None:
         self.triples[ox.Triple(subject, iri(predicate), value)] = None

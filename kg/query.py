@@ -30,6 +30,8 @@ from .store import document_from_graph, rdflib_graph, read_documents, store_from
 if TYPE_CHECKING:
     from rdflib import Graph
 
+    from .workspace import Workspace
+
 
 @dataclass
 class KnowledgeGraph:
@@ -43,8 +45,28 @@ class KnowledgeGraph:
 
     @classmethod
     def load(cls, files: Sequence[Path | str] = (), *, bundled: bool = True) -> KnowledgeGraph:
-        """The bundled graph (ontology, schemes, framework data) plus ``files``."""
+        """The bundled graph (ontology, schemes, framework data) plus ``files``, parsed into memory."""
         return cls(read_documents(files, bundled=bundled))
+
+    @classmethod
+    def open(
+        cls, files: Sequence[Path | str] = (), *, workspace: Path | str | None = None, locked: bool = False
+    ) -> KnowledgeGraph:
+        """The workspace's graph (see kg.workspace; by default the one ``kg`` would use), plus ``files``.
+
+        Without ``files`` the graph is the on-disk store, opened read-only: nothing is parsed. With
+        them, the workspace's documents and the files are joined in memory for this graph only.
+        ``locked``: the caller holds the workspace's writer lock (so the bundled data is not refreshed).
+        """
+        from .workspace import Workspace as Folder
+        from .workspace import open_workspace, read_manifest
+
+        folder = Path(workspace).expanduser().absolute() if workspace is not None else None
+        opened = Folder(folder, read_manifest(folder)) if locked and folder is not None else open_workspace(folder)
+        graph = WorkspaceGraph(opened)
+        if files:
+            return cls([*graph.documents, *read_documents(files, bundled=False)])
+        return graph
 
     def with_inferences(self, reasoner: str = "hermit") -> KnowledgeGraph:
         """This graph plus what the OWL reasoner infers from it (cached on disk; see kg.reason)."""
@@ -130,6 +152,35 @@ class KnowledgeGraph:
                     "runs and that its address is right."
                 ) from None
             raise QueryError(f"{where}: the query failed: {detail}.") from None
+
+
+class WorkspaceGraph(KnowledgeGraph):
+    """The graph of a workspace: its on-disk store read-only, its documents read back from it when asked for."""
+
+    def __init__(self, workspace: Workspace) -> None:
+        from .generations import open_shared
+        from .workspace import read_manifest
+
+        self.workspace, self.inferred = workspace, False
+        for _attempt in range(20):
+            try:
+                generation = workspace.manifest["generation"]
+                self.__dict__["store"], self._lock = open_shared(workspace.store_folder, generation)
+                break
+            except FileNotFoundError:  # a writer committed a newer generation and removed this one: read it again
+                workspace.manifest = read_manifest(workspace.folder)
+        else:
+            raise QueryError(f"the workspace {workspace.folder} changes too often to be read; try again.")
+
+    def __repr__(self) -> str:
+        return f"KnowledgeGraph(workspace {self.workspace.folder}, {len(self)} triples)"
+
+    @cached_property
+    def documents(self) -> list[RdfDocument]:  # type: ignore[override]
+        return self.workspace.documents()
+
+    def __len__(self) -> int:
+        return int(self.workspace.manifest["triples"])
 
 
 def _not_in_graph(store: ox.Store, term: ox.NamedNode) -> str:

@@ -213,15 +213,18 @@ def _subject_key(term: object) -> str:
     return getattr(term, "value", str(term))
 
 
-def validate(files: Sequence[Path | str] = (), *, engine: str = "auto") -> ValidationReport:
-    """Check ``files`` (with the bundled graph), or the bundled graph alone when none are given.
+def validate(
+    files: Sequence[Path | str] = (), *, engine: str = "auto", base: Sequence[RdfDocument] | None = None
+) -> ValidationReport:
+    """Check ``files`` (with the bundled graph, or the documents ``base``), or that graph alone when none are given.
 
     ``engine``: "pyshacl", "oxigraph" or "auto" (Oxigraph, falling back to pySHACL for shapes it refuses).
     Raises InputError, before any validation, when a file cannot be read. A file that holds no
     triples is checked (it conforms) and named in a note on stderr, so that "Conforms" is never
     taken to mean its data was checked.
     """
-    documents = read_documents(files, bundled=True)
+    documents = read_documents(files, bundled=base is None)
+    documents = [*(base or []), *documents]
     for document in documents[len(documents) - len(files) :]:
         if not document.quads:
             note(f"{document.path} holds no triples: there was nothing in it to check")

@@ -9,7 +9,7 @@ Workers are fresh interpreters (``python -m kg.workers FILE...`` through subproc
 fork+exec), never a bare ``fork()`` of the server: replacements are started while the server's
 threads are running, and a forked copy of a threaded process can inherit locks held by threads
 that do not exist in the child. Each worker loads the graph itself with
-``KnowledgeGraph.load(data_files)`` (the bundled graph comes from the on-disk cache in ~0.3 s).
+``KnowledgeGraph.open(data_files)`` (the workspace's on-disk store, opened read-only).
 Each worker has a session (process group) of its own: Ctrl-C in the terminal reaches only the
 server, which then stops its workers, and a kill takes the whole group, including a reasoner
 the worker started for an ``inferred`` query. On Linux a worker also asks to be killed when the
@@ -274,7 +274,7 @@ def main(argv: list[str]) -> int:
     from .query import KnowledgeGraph
 
     try:
-        graph = KnowledgeGraph.load([Path(f) for f in argv[1:]])
+        graph = KnowledgeGraph.open([Path(f) for f in argv[1:]])
         answers.send_bytes(json.dumps({"ready": len(graph)}).encode("utf-8"))
     except Exception as error:  # KgError is the user's to fix; anything else is a bug, said in one line
         message = str(error) if isinstance(error, KgError) else f"loading the graph failed (a bug): {error!r}"
