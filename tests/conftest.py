@@ -22,6 +22,14 @@ def own_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
+@pytest.fixture(scope="session", autouse=True)
+def own_workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A workspace of the test run's own, for every process it starts: no test touches the user's."""
+    folder = tmp_path_factory.mktemp("workspace")
+    os.environ["KG_WORKSPACE"] = str(folder)
+    return folder
+
+
 @pytest.fixture(scope="session")
 def graph() -> KnowledgeGraph:
     """The bundled graph, loaded once: the real ontology and data."""
