@@ -104,7 +104,10 @@ def clone(folder: Path, number: int) -> Path:
     target.mkdir()
     for item in source.iterdir():
         if item.suffix == ".sst":  # RocksDB never changes a table file once written: sharing is safe
-            os.link(item, target / item.name)
+            try:
+                os.link(item, target / item.name)
+            except OSError:  # a filesystem without hard links: a copy is slower, not wrong
+                shutil.copy2(item, target / item.name)
         elif item.is_file() and item.name != "LOCK":
             shutil.copy2(item, target / item.name)
     return target
@@ -128,26 +131,6 @@ class Writable:
         if self.store is not None:
             store, self.store = self.store, None
             _close(store)
-
-
-@contextlib.contextmanager
-def reading(folder: Path, number: int) -> Iterator[ox.Store]:
-    """Generation ``number`` opened read-only, its lock held shared while it is open."""
-    with _open_lock(folder / f"{number}.lock") as handle:
-        _flock(handle, fcntl.LOCK_SH, time.monotonic() + WRITER_WAIT_S, f"generation {number} is being removed")
-        path = generation_path(folder, number)
-        if not path.is_dir():
-            raise FileNotFoundError(path)  # removed before we locked it: the caller reads the manifest again
-        try:
-            store = ox.Store.read_only(str(path))
-        except OSError as error:
-            raise WorkspaceError(
-                f"the workspace store {path} cannot be read ({error}); remove the workspace folder and run "
-                "'kg init' again."
-            ) from None
-        yield store
-        del store
-        gc.collect()
 
 
 def open_shared(folder: Path, number: int) -> tuple[ox.Store, IO[bytes]]:
