@@ -3,7 +3,8 @@
 The public API, for notebooks and scripts::
 
     import kg
-    graph = kg.KnowledgeGraph.load()                     # ontology + bundled framework data
+    graph = kg.KnowledgeGraph.open()                     # your workspace: bundled data + what you added
+    graph = kg.KnowledgeGraph.load()                     # in memory: ontology + bundled framework data
     rows = graph.query("participation-kpis").dicts()     # a named query, default parameters
     graph.query("kpi-details", code="SC: SH: SI: 4C")    # parameters bound as RDF terms
     report = kg.validate(["my-framework.ttl"])           # SHACL, grouped by focus node

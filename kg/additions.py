@@ -17,7 +17,7 @@ from . import generations
 from .errors import InputError
 from .sources import RdfDocument, check_regular_file, parse_text
 from .validate import ValidationReport, note, validate_documents
-from .workspace import Addition, Workspace, change, new_entry, read_manifest, replaced_by
+from .workspace import Addition, Workspace, change, new_entry, read_manifest, replaced_by, stored_name
 
 
 def checked_as(engine: str) -> str:
@@ -78,7 +78,7 @@ def add_turtle(
     with generations.writer_lock(workspace.store_folder):
         workspace.manifest = read_manifest(workspace.folder)
         entry = new_entry(workspace, kind, str(original.expanduser().absolute()), ".ttl", turtle, source_id)
-        entry["id"], entry["stored"] = source_id, f"sources/{source_id}.ttl"
+        entry["id"], entry["stored"] = source_id, stored_name(source_id, entry["sha256"], ".ttl")
         entry["checked"] = checked
         stored = {str(workspace.folder / s["stored"]) for s in workspace.sources}
         removals = [s for s in workspace.sources if s["id"] == source_id or str(workspace.folder / s["stored"]) in
@@ -88,9 +88,6 @@ def add_turtle(
 
 
 def _check(workspace: Workspace, new: list[RdfDocument], removals: list[dict], engine: str) -> ValidationReport:
-    from .query import KnowledgeGraph
-
     gone = {str(workspace.folder / s["stored"]) for s in removals}
-    graph = KnowledgeGraph.open(workspace=workspace.folder, locked=True)
-    others = [d for d in graph.documents if str(d.path) not in gone]
+    others = [d for d in workspace.documents() if str(d.path) not in gone]
     return validate_documents([*others, *new], checked=[d.path for d in new], engine=engine)

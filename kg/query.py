@@ -49,24 +49,19 @@ class KnowledgeGraph:
         return cls(read_documents(files, bundled=bundled))
 
     @classmethod
-    def open(
-        cls, files: Sequence[Path | str] = (), *, workspace: Path | str | None = None, locked: bool = False
-    ) -> KnowledgeGraph:
+    def open(cls, files: Sequence[Path | str] = (), *, workspace: Path | str | None = None) -> KnowledgeGraph:
         """The workspace's graph (see kg.workspace; by default the one ``kg`` would use), plus ``files``.
 
         Without ``files`` the graph is the on-disk store, opened read-only: nothing is parsed. With
         them, the workspace's documents and the files are joined in memory for this graph only.
-        ``locked``: the caller holds the workspace's writer lock (so the bundled data is not refreshed).
         """
-        from .workspace import Workspace as Folder
-        from .workspace import open_workspace, read_manifest
+        from .workspace import open_workspace
 
         folder = Path(workspace).expanduser().absolute() if workspace is not None else None
-        opened = Folder(folder, read_manifest(folder)) if locked and folder is not None else open_workspace(folder)
-        graph = WorkspaceGraph(opened)
+        opened = open_workspace(folder)
         if files:
-            return cls([*graph.documents, *read_documents(files, bundled=False)])
-        return graph
+            return cls([*opened.documents(), *read_documents(files, bundled=False)])
+        return WorkspaceGraph(opened)
 
     def with_inferences(self, reasoner: str = "hermit") -> KnowledgeGraph:
         """This graph plus what the OWL reasoner infers from it (cached on disk; see kg.reason)."""

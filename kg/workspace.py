@@ -194,20 +194,24 @@ class Addition:
 
 
 def new_entry(workspace: Workspace, kind: str, original: str, suffix: str, data: bytes, wanted_id: str) -> dict:
-    """A manifest entry for a new source; a source with the same id or original path is replaced."""
+    """A manifest entry for a new source: the id of the source it replaces (same original path), else
+    ``wanted_id`` made unique (demo, demo-2 ...)."""
     base = re.sub(r"[^a-z0-9-]+", "-", wanted_id.lower()).strip("-") or "source"
-    taken = {s["id"] for s in workspace.sources if s["original"] != original and s["id"] != wanted_id}
+    same = [s["id"] for s in workspace.sources if s["original"] == original]
+    base = same[0] if same else base
+    taken = {s["id"] for s in workspace.sources if s["original"] != original}
     source_id = base
     for n in range(2, 10_000):
         if source_id not in taken:
             break
         source_id = f"{base}-{n}"
+    digest = hashlib.sha256(data).hexdigest()
     return {
         "id": source_id,
         "kind": kind,
         "original": original,
-        "stored": f"sources/{source_id}{suffix}",
-        "sha256": hashlib.sha256(data).hexdigest(),
+        "stored": stored_name(source_id, digest, suffix),
+        "sha256": digest,
         "triples": 0,
         "added": datetime.now(UTC).isoformat(timespec="seconds"),
         "checked": "",
@@ -215,11 +219,16 @@ def new_entry(workspace: Workspace, kind: str, original: str, suffix: str, data:
     }
 
 
+def stored_name(source_id: str, digest: str, suffix: str) -> str:
+    """Where a source's copy lives: named by its content too, so that a new version never overwrites the
+    copy the committed manifest names (a writer killed between the two would leave them disagreeing)."""
+    return f"sources/{source_id}.{digest[:10]}{suffix}"
+
+
 def replaced_by(workspace: Workspace, entries: Iterable[dict]) -> list[dict]:
-    """The workspace's sources that ``entries`` replace (same id or same original path)."""
-    keys = {(e["id"], e["original"]) for e in entries}
-    ids, originals = {k[0] for k in keys}, {k[1] for k in keys}
-    return [s for s in workspace.sources if s["id"] in ids or s["original"] in originals]
+    """The workspace's sources that ``entries`` replace: those added from the same path."""
+    originals = {e["original"] for e in entries}
+    return [s for s in workspace.sources if s["original"] in originals]
 
 
 def _graph_quads(quads: Iterable[ox.Quad], graph: ox.NamedNode) -> Iterable[ox.Quad]:
@@ -258,15 +267,15 @@ def change(workspace: Workspace, additions: Sequence[Addition] = (), removals: S
                 relative = str(document.path.relative_to(root))
                 name = f"{GRAPH_BASE}bundled/{stamp}/{relative}"
                 _load(store, document.quads, name)
-                files.append({"path": relative, "graph": name, "triples": len(document.quads)})
+                files.append({"path": relative, "graph": name, "triples": _count(store, name)})
             manifest["bundled"] = {"hash": bundled_hash(), "version": __version__, "files": files}
         removed_ids = {s["id"] for s in removals}
         manifest["sources"] = [s for s in manifest["sources"] if s["id"] not in removed_ids]
         for addition in additions:
             entry = addition.entry
             entry["graph"] = f"{GRAPH_BASE}source/{stamp}/{entry['id']}"
-            entry["triples"] = len(addition.document.quads)
             _load(store, addition.document.quads, entry["graph"])
+            entry["triples"] = _count(store, entry["graph"])  # a file may state a triple twice
             manifest["sources"].append(entry)
         named = sum(f["triples"] for f in manifest["bundled"]["files"]) + sum(s["triples"] for s in manifest["sources"])
         manifest["triples"] = len(store) - named
@@ -278,11 +287,16 @@ def change(workspace: Workspace, additions: Sequence[Addition] = (), removals: S
     finally:
         writable.close()
     workspace.manifest = manifest
-    kept = {s["stored"] for s in manifest["sources"]}
-    for source in removals:
-        if source["stored"] not in kept:
-            (workspace.folder / source["stored"]).unlink(missing_ok=True)
+    kept = {workspace.folder / s["stored"] for s in manifest["sources"]}
+    for item in (workspace.folder / "sources").iterdir():  # removed, replaced, or left by a writer that died
+        if item not in kept and item.is_file():
+            item.unlink(missing_ok=True)
     generations.collect(folder, manifest["generation"])
+
+
+def _count(store: ox.Store, graph: str) -> int:
+    answer = store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
+    return int(next(iter(answer))[0].value)
 
 
 def _load(store: ox.Store, quads: Sequence[ox.Quad], graph: str) -> None:

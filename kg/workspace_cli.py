@@ -47,7 +47,7 @@ def init_command(folder: Path | None) -> None:
 def add_command(files: tuple[Path, ...], engine: str) -> None:
     """Add RDF files or SSSOM mapping tables to the workspace, after checking them with its graph.
 
-    A file added again (same path or name) replaces its earlier copy. Files that do not conform
+    A file added again from the same path replaces its earlier copy. Files that do not conform
     are refused with the report (exit 1) and nothing is added; 2 when a file cannot be read.
     """
     from .additions import add_files

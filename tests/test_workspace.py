@@ -66,9 +66,9 @@ def test_init_add_sources_remove(workspace: Path, demo_ttl: Path) -> None:
     added = kg_in(workspace, "add", str(demo_ttl))
     assert added.returncode == 0, added.stderr
     assert f"added {demo_ttl} as demo: 127 triples" in added.stderr
-    stored = workspace / "sources" / "demo.ttl"
-    assert stored.read_bytes() == demo_ttl.read_bytes()
     entry = manifest(workspace)["sources"][0]
+    stored = workspace / entry["stored"]
+    assert stored.read_bytes() == demo_ttl.read_bytes()
     assert (entry["id"], entry["kind"], entry["original"], entry["triples"]) == ("demo", "rdf", str(demo_ttl), 127)
     assert entry["checked"] == "SHACL: conforms (oxigraph engine)"
     listed = kg_in(workspace, "sources", "--format", "csv")
