@@ -31,9 +31,12 @@ def own_workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def graph() -> KnowledgeGraph:
-    """The bundled graph, loaded once: the real ontology and data."""
-    return KnowledgeGraph.load()
+def graph(own_workspace: Path) -> KnowledgeGraph:
+    """The graph every kg command reads: the session's workspace, holding the real ontology and data.
+
+    tests/test_workspace.py checks that it answers every named query as the in-memory graph does.
+    """
+    return KnowledgeGraph.open()
 
 
 @pytest.fixture(scope="session")
