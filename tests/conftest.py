@@ -25,8 +25,11 @@ def own_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session", autouse=True)
 def own_workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A workspace of the test run's own, for every process it starts: no test touches the user's."""
+    from kg.workspace import init
+
     folder = tmp_path_factory.mktemp("workspace")
     os.environ["KG_WORKSPACE"] = str(folder)
+    init(folder)  # now, so that no test's stderr holds the line that says the bundled data is loaded
     return folder
 
 
