@@ -153,7 +153,7 @@ class WorkspaceGraph(KnowledgeGraph):
     """The graph of a workspace: its on-disk store read-only, its documents read back from it when asked for."""
 
     def __init__(self, workspace: Workspace) -> None:
-        from .generations import open_shared
+        from .generations import WorkspaceError, open_shared
         from .workspace import read_manifest
 
         self.workspace, self.inferred = workspace, False
@@ -164,6 +164,12 @@ class WorkspaceGraph(KnowledgeGraph):
                 break
             except FileNotFoundError:  # a writer committed a newer generation and removed this one: read it again
                 workspace.manifest = read_manifest(workspace.folder)
+                if workspace.manifest["generation"] == generation:
+                    raise WorkspaceError(
+                        f"the workspace {workspace.folder} is damaged: its store "
+                        f"{workspace.store_folder / str(generation)} "
+                        "is missing; make a new one with 'kg init' and add the sources again ('kg sources' lists them)."
+                    ) from None
         else:
             raise QueryError(f"the workspace {workspace.folder} changes too often to be read; try again.")
 

@@ -132,7 +132,31 @@ def read_manifest(folder: Path) -> dict:
         raise WorkspaceError(
             f"{path}: not a workspace manifest of format {FORMAT}; this smartcity-kg ({__version__}) cannot use it."
         )
+    if not _well_formed(manifest):
+        raise WorkspaceError(f"{path}: the manifest is damaged (a field is missing or of the wrong type); restore it "
+                             "or run 'kg init' in a new folder.")  # fmt: skip
     return manifest
+
+
+_SOURCE_FIELDS = {"id": str, "kind": str, "original": str, "stored": str, "sha256": str, "triples": int,
+                  "added": str, "checked": str, "graph": str}  # fmt: skip
+
+
+def _well_formed(manifest: dict) -> bool:
+    """Whether every field the commands read is there, with its type (a hand-edited manifest may lack one)."""
+    bundled, sources = manifest.get("bundled"), manifest.get("sources")
+    if not (isinstance(manifest.get("generation"), int) and isinstance(manifest.get("triples"), int)):
+        return False
+    if not (isinstance(bundled, dict) and isinstance(bundled.get("hash"), str) and isinstance(sources, list)):
+        return False
+    files = bundled.get("files")
+    if not isinstance(files, list) or not all(isinstance(f, dict) and isinstance(f.get("graph"), str) for f in files):
+        return False
+    return all(
+        isinstance(s, dict) and all(isinstance(s.get(k), t) for k, t in _SOURCE_FIELDS.items())
+        and not Path(s["stored"]).is_absolute() and ".." not in Path(s["stored"]).parts
+        for s in sources
+    )  # fmt: skip
 
 
 def _write_manifest(folder: Path, manifest: dict) -> None:

@@ -245,3 +245,32 @@ def _in_memory() -> KnowledgeGraph:
     if not _loaded:
         _loaded.append(KnowledgeGraph.load())
     return _loaded[0]
+
+
+def test_a_second_writer_waits_then_says_who_holds_the_workspace(workspace: Path, demo_ttl: Path) -> None:
+    import fcntl
+
+    with (workspace / "store" / "writer.lock").open("ab") as lock:
+        fcntl.flock(lock.fileno(), fcntl.LOCK_EX)  # as a writer in another process would
+        waited = kg_in(workspace, "add", str(demo_ttl), env={**os.environ, "KG_WORKSPACE_WAIT": "0.5"})
+        reading = kg_in(workspace, "query", "core-participation-kpis")  # readers never wait for writers
+    assert waited.returncode == 2, waited.stderr
+    said = f"kg: another kg command is changing the workspace at {workspace} (waited 0.5 s); "
+    assert waited.stderr == said + "let it finish and try again.\n"
+    assert first_column(reading.stdout) == CORE
+    assert manifest(workspace)["sources"] == []
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        (lambda m: "{", "cannot be read"),
+        (lambda m: json.dumps({**m, "sources": None}), "the manifest is damaged"),
+        (lambda m: json.dumps({**m, "generation": 99}), "is damaged: its store"),
+    ],
+    ids=["not-json", "no-sources", "no-store"],
+)
+def test_a_damaged_workspace_is_one_sentence(workspace: Path, damage, message: str) -> None:
+    (workspace / "kg-workspace.json").write_text(damage(manifest(workspace)))
+    run = kg_in(workspace, "query", "frameworks")
+    assert run.returncode == 2 and message in run.stderr and len(run.stderr.splitlines()) == 1, run.stderr
