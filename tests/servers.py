@@ -161,9 +161,11 @@ def write_ntriples(documents, path: Path) -> Path:
 
 
 @contextmanager
-def virtuoso_server(workdir: Path, ntriples: tuple[Path, ...] = ()) -> Iterator[str]:
+def virtuoso_server(workdir: Path, ntriples: tuple[Path, ...] = (), graphs: dict[str, tuple[Path, ...]] | None = None
+                    ) -> Iterator[str]:  # fmt: skip
     """Virtuoso 7 on 127.0.0.1 with its database in ``workdir``, the ``ntriples`` files loaded into
-    VIRTUOSO_GRAPH; yields its SPARQL endpoint, ``/sparql?default-graph-uri=...``.
+    VIRTUOSO_GRAPH (and ``graphs``' files into the graphs they name); yields its SPARQL endpoint,
+    ``/sparql?default-graph-uri=...`` (add a default-graph-uri parameter to read another graph too).
 
     Without FROM, Virtuoso's /sparql reads the union of all its graphs, its own system graphs
     included (2,500 triples of virtrdf: and others); the protocol's default-graph-uri parameter
@@ -196,10 +198,11 @@ def virtuoso_server(workdir: Path, ntriples: tuple[Path, ...] = ()) -> Iterator[
                     problem = f"Virtuoso did not answer at {base} within {VIRTUOSO_START_S} s; see {log}"
                     raise RuntimeError(problem) from None
                 time.sleep(0.1)
-        for path in ntriples:
-            source = str(Path(path).resolve()).replace("'", "''")
-            _isql(sql_port, f"DB.DBA.TTLP_MT(file_to_string_output('{source}'), '', '{VIRTUOSO_GRAPH}', 0)", log,
-                  VIRTUOSO_LOAD_S)  # fmt: skip
+        for graph, files in {VIRTUOSO_GRAPH: ntriples, **(graphs or {})}.items():
+            for path in files:
+                source = str(Path(path).resolve()).replace("'", "''")
+                _isql(sql_port, f"DB.DBA.TTLP_MT(file_to_string_output('{source}'), '', '{graph}', 0)", log,
+                      VIRTUOSO_LOAD_S)  # fmt: skip
         yield base + "?" + urllib.parse.urlencode({"default-graph-uri": VIRTUOSO_GRAPH})
     finally:
         stop(process)

@@ -14,10 +14,11 @@ How answers are compared, exactly:
 - rows in order when the query has a top-level ORDER BY (a line starting "ORDER BY"), else as
   sorted lists (the same rows, the same number of times).
 
-Covered: every named query but the two that need what a store does not hold (those whose header
-says ``inferred: true``, which need the reasoner's inferences, and sdg-labels-federated, which
-calls a second endpoint through SERVICE); every claim check with the parameters its claim
-gives; the queries of `kg report` for each framework of the graph. Where the two engines read
+Covered: every named query but sdg-labels-federated, which calls a second endpoint through
+SERVICE; those whose header says ``inferred: true`` run where the servers also hold the OWL
+reasoner's inferences (Virtuoso: a second graph, named by a second default-graph-uri; Oxigraph:
+a second server, the inferences pushed after the bundled graph). Also every claim check with the
+parameters its claim gives, and the queries of `kg report` for each framework of the graph. Where the two engines read
 SPARQL 1.1 differently, the query says how it is written to agree in its ``#+ portability:``
 header. Under CI=true a missing virtuoso-t fails these tests (tests/servers.py).
 """
@@ -26,6 +27,7 @@ from __future__ import annotations
 
 import re
 import time
+import urllib.parse
 
 import pytest
 
@@ -41,6 +43,15 @@ from tests.servers import oxigraph_server, virtuoso_server, write_ntriples
 
 NOT_COMPARED = {"sdg-labels-federated": "calls a second endpoint through SERVICE"}
 NAMED = [q for q in list_queries() if not q.inferred and q.name not in NOT_COMPARED]
+INFERRED = [q for q in list_queries() if q.inferred]
+INFERRED_GRAPH = "urn:smartcity-kg:inferred"
+
+
+@pytest.fixture(scope="module")
+def inferences(graph, tmp_path_factory):
+    """The reasoner's inferences (cached on disk for the session) as an N-Triples file."""
+    inferred = graph.with_inferences().documents[len(graph.documents) :]
+    return write_ntriples(inferred, tmp_path_factory.mktemp("inferred") / "inferred.nt")
 
 
 @pytest.fixture(scope="module")
@@ -53,14 +64,36 @@ def oxigraph(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def virtuoso(tmp_path_factory):
-    """A Virtuoso 7 server holding the bundled graph; yields its query endpoint."""
+def oxigraph_inferred(tmp_path_factory, inferences):
+    """A second Oxigraph server holding the bundled graph and the inferences; yields its query endpoint."""
+    with oxigraph_server(tmp_path_factory.mktemp("oxigraph-inferred")) as base:
+        for files in ((), (str(inferences),)):  # the second push adds to the first (POST)
+            run = run_kg("push", *files, "--endpoint", f"{base}/store")
+            assert run.returncode == 0, run.stderr
+        yield f"{base}/query"
+
+
+@pytest.fixture(scope="module")
+def virtuoso_server_endpoint(tmp_path_factory, inferences):
+    """A Virtuoso 7 server holding the bundled graph and, in a graph of their own, the inferences."""
     folder = tmp_path_factory.mktemp("virtuoso")
     started = time.monotonic()
     data = write_ntriples(read_documents(), folder / "bundled.nt")
-    with virtuoso_server(folder, (data,)) as endpoint:
+    with virtuoso_server(folder, (data,), {INFERRED_GRAPH: (inferences,)}) as endpoint:
         print(f"Virtuoso started and loaded in {time.monotonic() - started:.1f} s")
         yield endpoint
+
+
+@pytest.fixture(scope="module")
+def virtuoso(virtuoso_server_endpoint):
+    """Virtuoso's query endpoint for the bundled graph alone."""
+    return virtuoso_server_endpoint
+
+
+@pytest.fixture(scope="module")
+def virtuoso_inferred(virtuoso_server_endpoint):
+    """Virtuoso's query endpoint for the bundled graph and the inferences: two default-graph-uri parameters."""
+    return virtuoso_server_endpoint + "&" + urllib.parse.urlencode({"default-graph-uri": INFERRED_GRAPH})
 
 
 def terms(results: Results) -> list[tuple[str | None, ...]]:
@@ -90,6 +123,11 @@ def assert_same(graph, named, params: dict[str, str], endpoints: dict[str, str])
 def test_every_named_query_gives_the_same_rows_on_every_store(graph, oxigraph, virtuoso, query):
     params = {"code": "SC: SH: SI: 4C"} if "code" in query.parameters else {}
     assert_same(graph, query, params, {"oxigraph": oxigraph, "virtuoso": virtuoso})
+
+
+@pytest.mark.parametrize("query", INFERRED, ids=lambda q: q.name)
+def test_inferred_queries_give_the_same_rows_on_every_store(graph, oxigraph_inferred, virtuoso_inferred, query):
+    assert_same(graph, query, {}, {"oxigraph": oxigraph_inferred, "virtuoso": virtuoso_inferred})
 
 
 def test_every_claim_check_gives_the_same_answer_on_every_store(graph, oxigraph, virtuoso):
