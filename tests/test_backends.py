@@ -163,3 +163,46 @@ def test_ask_on_virtuoso_reads_its_one_row_answer(virtuoso):
     """Virtuoso 7 answers ASK with a table (one row ?__ASK_RETVAL = 1, or none), which kg reads as yes or no."""
     assert remote_sparql(virtuoso, "ASK { ?s a <https://w3id.org/smartcity-kg/ontology#Framework> }").boolean is True
     assert remote_sparql(virtuoso, "ASK { ?s a <https://w3id.org/smartcity-kg/ontology#Nothing> }").boolean is False
+
+
+@pytest.mark.parametrize("store", ["oxigraph", "virtuoso"])
+def test_claims_check_and_suggest_print_the_same_on_every_store(store, request, tmp_path):
+    """The commands built on queries run on an endpoint through kg.endpoint.RemoteGraph, unchanged."""
+    endpoint = request.getfixturevalue(store)
+    sheet = tmp_path / "mine.csv"  # suggest reads the aspects and their labels from the graph
+    sheet.write_text("code,name,dimension,tier\nD6,Participatory budgeting share of capital budget,Governance,core\n")
+    (tmp_path / "mine.meta.csv").write_text(
+        "key,value\ntitle,Mine\npublisher,Me\nyear,2026\nsource,https://example.org/\n"
+    )
+    for command in (("claims", "--format", "csv"), ("check",), ("suggest", str(sheet), "--format", "csv")):
+        local = run_kg(*command)
+        remote = run_kg(*command, "--endpoint", endpoint)
+        assert (remote.returncode, remote.stdout) == (local.returncode, local.stdout), (command, remote.stderr)
+    assert local.returncode == 0 and local.stdout.count("\n") > 1
+
+
+@pytest.mark.parametrize("store", ["oxigraph", "virtuoso"])
+def test_the_report_is_the_same_on_every_store(store, request, tmp_path):
+    endpoint = request.getfixturevalue(store)
+    for framework in ("fw:u4ssc", "fw:iso37120"):
+        local, remote = tmp_path / f"local-{framework[3:]}", tmp_path / f"{store}-{framework[3:]}"
+        assert run_kg("report", "--framework", framework, "--out", str(local)).returncode == 0
+        run = run_kg("report", "--framework", framework, "--out", str(remote), "--endpoint", endpoint)
+        assert run.returncode == 0, run.stderr
+        assert (remote / "report.md").read_text() == (local / "report.md").read_text()
+
+
+def test_push_inferred_makes_inferred_queries_work_on_a_server(graph, tmp_path):
+    with oxigraph_server(tmp_path) as base:
+        run = run_kg("push", "--inferred", "--endpoint", f"{base}/store")
+        assert run.returncode == 0, run.stderr
+        local = run_kg("query", "core-participation-kpis-inferred", "--format", "csv")
+        remote = run_kg("query", "core-participation-kpis-inferred", "--format", "csv", "--endpoint", f"{base}/query")
+    assert remote.returncode == 0 and remote.stdout == local.stdout
+    assert "SC: SH: SI: 4C" in remote.stdout
+
+
+def test_an_unknown_framework_is_an_error_on_every_store(oxigraph, virtuoso):
+    for endpoint in (oxigraph, virtuoso):
+        run = run_kg("report", "--framework", "fw:nosuch", "--out", "unused", "--endpoint", endpoint)
+        assert run.returncode == 2 and run.stderr.startswith("kg: the graph has no framework fw:nosuch")
