@@ -30,7 +30,7 @@ MENTIONED = "ASK WHERE { { ?x ?p ?o } UNION { ?s ?p ?x } }"
 
 
 class RemoteGraph:
-    """The graph held by a SPARQL 1.1 endpoint (SELECT and ASK through kg.remote, with its limits)."""
+    """The graph held by a SPARQL 1.1 endpoint (every query form, through kg.remote with its limits)."""
 
     def __init__(self, endpoint: str) -> None:
         from .remote import check_url
