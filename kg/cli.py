@@ -178,17 +178,24 @@ def query_command(
     "pyshacl: the reference SHACL engine, minutes on large graphs; auto: oxigraph, or pyshacl for shapes "
     "oxigraph refuses (with a note).",
 )
+@ENDPOINT_OPTION
 @timeout_option()
-def validate_command(files: tuple[Path, ...], engine: str) -> None:
+def validate_command(files: tuple[Path, ...], engine: str, endpoint: str | None) -> None:
     """Check FILES (with the ontology and bundled data) against the SHACL shapes.
 
-    With no FILES, check the bundled graph. Exit 0 when it conforms, 1 on violations
-    (reported per node), 2 when a file cannot be read. A file without triples conforms,
-    with a note on stderr.
+    With no FILES, check the bundled graph (or with --endpoint, the endpoint's whole graph).
+    Exit 0 when it conforms, 1 on violations (reported per node), 2 when a file cannot be read.
+    A file without triples conforms, with a note on stderr.
     """
-    from .validate import format_report, validate
+    from .validate import format_report, validate, validate_documents
 
-    report = validate(files, engine=engine)
+    if endpoint:
+        if files:
+            raise click.UsageError("give either FILES or --endpoint: --endpoint validates the endpoint's whole graph")
+        documents = _graph(endpoint=endpoint).documents()
+        report = validate_documents(documents, checked=[d.path for d in documents], engine=engine)
+    else:
+        report = validate(files, engine=engine)
     click.echo(format_report(report), nl=False)
     sys.exit(report.exit_code)
 

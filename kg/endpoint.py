@@ -23,7 +23,7 @@ from .errors import QueryError
 from .namespaces import compact
 from .params import bind, bind_parameters, resolve
 from .results import Results
-from .sources import read_text
+from .sources import RdfDocument, read_text
 
 # Whether an IRI occurs in the graph at all, as subject or object.
 MENTIONED = "ASK WHERE { { ?x ?p ?o } UNION { ?s ?p ?x } }"
@@ -64,6 +64,17 @@ class RemoteGraph:
         if params:
             raise QueryError(f"{path}: --param needs a '#+ parameters:' header declaring {', '.join(params)}.")
         return self.sparql(text, where=str(path))
+
+    def documents(self) -> list[RdfDocument]:
+        """The endpoint's whole graph as one document (for validation), read with one bounded CONSTRUCT."""
+        import urllib.parse
+
+        import pyoxigraph as ox
+
+        triples = self.sparql("CONSTRUCT WHERE { ?s ?p ?o }").terms()
+        parts = urllib.parse.urlsplit(self.endpoint)  # host:port/path names it in reports ('//' would not survive Path)
+        label = Path(f"{parts.hostname}{f':{parts.port}' if parts.port else ''}{parts.path}")
+        return [RdfDocument(label, [ox.Quad(*triple) for triple in triples])]
 
     def sparql(self, text: str, *, where: str = "query") -> Results:
         """Run SPARQL text on the endpoint (``where`` is accepted for the embedded graph's signature)."""
