@@ -39,7 +39,13 @@ EXIT_TERMINATED = 143  # SIGTERM, likewise
 DEBUG_ENV = "KG_DEBUG"
 POLL_S = 0.1
 
-_state: dict[str, object] = {"deadline": None, "timeout": None, "debug": False, "interrupt_ends_normally": False}
+_state: dict[str, object] = {
+    "deadline": None,
+    "timeout": None,
+    "debug": False,
+    "interrupt_ends_normally": False,
+    "ending": False,  # set once the process is being ended early
+}
 
 
 def set_timeout(seconds: float | None) -> None:
@@ -72,11 +78,13 @@ def _debugging() -> bool:
 
 
 def _say(message: str) -> None:
+    if _state["ending"]:  # the command is being ended: what its thread says now is only an echo of that
+        return
     click.echo(f"kg: {message}", err=True)
 
 
 def _bug(error: BaseException) -> int:
-    if _debugging():
+    if _debugging() and not _state["ending"]:
         traceback.print_exception(error)
     detail = " ".join(str(error).split())[:300]
     where = "" if _debugging() else " (rerun with --debug or KG_DEBUG=1 to see where)"
@@ -94,7 +102,7 @@ def _run_command(command: click.Command, args: list[str]) -> int:
         result = command.main(args, prog_name="kg", standalone_mode=False)
         return result if isinstance(result, int) else 0
     except KgError as error:
-        if _debugging():
+        if _debugging() and not _state["ending"]:
             traceback.print_exception(error)
         _say(str(error))
         return error.exit_code
@@ -148,6 +156,7 @@ def _reap(pids: list[int], seconds: float) -> None:
 
 def _end_now(message: str, code: int) -> None:
     """End the process at once: kill children, remove temporary files, say why."""
+    _state["ending"] = True
     children = _children()
     for pid in children:
         with contextlib.suppress(OSError):

@@ -24,7 +24,9 @@ from .errors import QueryError
 from .params import PARAMETER_TYPES, Parameter
 from .sources import queries_dir, read_text
 
-HEADER_KEYS = {"title", "question", "parameters", "qc", "inferred"}  # qc: a marker; the folder decides
+# qc: a marker, the folder decides; portability: why the query is written as it is, so that the
+# embedded store, Oxigraph server and Virtuoso give the same rows (tests/test_backends.py)
+HEADER_KEYS = {"title", "question", "parameters", "qc", "inferred", "portability"}
 PARAMETER_KEYS = {"type", "default", "description"}
 
 
@@ -37,6 +39,7 @@ class NamedQuery:
     path: Path | None = None
     parameters: dict[str, Parameter] = field(default_factory=dict)
     inferred: bool = False  # asks for classes only the OWL reasoner fills (kg query --inferred)
+    portability: str = ""  # how the text keeps engines agreeing where they read SPARQL 1.1 differently
 
 
 def _header(text: str, where: str) -> tuple[str, int]:
@@ -107,6 +110,7 @@ def parse_named_query(text: str, *, name: str, path: Path | None = None) -> Name
         path=path,
         parameters=parameters,
         inferred=bool(meta.get("inferred", False)),
+        portability=" ".join(str(meta.get("portability") or "").split()),
     )
 
 

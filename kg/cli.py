@@ -43,30 +43,26 @@ def _bound_remote_requests() -> None:
         set_limits(timeout=round(left, 1))  # rounded: messages say "within 2 s", not "within 1.9805 s"
 
 
-def _remote_results(endpoint: str, name: str | None, query_file: Path | None, values: dict[str, str]):
-    from .catalog import get_query, load_query_file
-    from .errors import QueryError
-    from .namespaces import compact
-    from .params import bind, bind_parameters, resolve
-    from .remote import remote_sparql
-    from .sources import read_text
+def _graph(data_files: tuple[Path, ...] = (), endpoint: str | None = None):
+    """The graph a reading command works on: the embedded one (plus --data files) or an endpoint's."""
+    if endpoint is None:
+        from .query import KnowledgeGraph
+
+        return KnowledgeGraph.open(data_files)
+    if data_files:
+        raise click.UsageError("--data applies to the embedded graph, not to --endpoint")
+    from .endpoint import RemoteGraph
 
     _bound_remote_requests()
-    if query_file and not read_text(query_file).startswith("#+"):
-        if values:
-            raise click.UsageError("--param needs a query with a '#+ parameters:' header")
-        return remote_sparql(endpoint, read_text(query_file))
-    named = load_query_file(query_file) if query_file else get_query(name)
-    terms = resolve(named.parameters, values, query=named.name)
-    for key, term in terms.items():  # as on the embedded graph: an unknown IRI is an error, not an empty answer
-        if named.parameters[key].type == "iri" and not remote_sparql(endpoint, bind(_MENTIONED, {"x": term})).boolean:
-            raise QueryError(
-                f"query {named.name!r}: {key}={compact(term.value)} is not in the graph at {endpoint}; check the name."
-            )
-    return remote_sparql(endpoint, bind_parameters(named.text, named.parameters, terms))
+    return RemoteGraph(endpoint)
 
 
-_MENTIONED = "ASK WHERE { { ?x ?p ?o } UNION { ?s ?p ?x } }"
+ENDPOINT_OPTION = click.option(
+    "--endpoint",
+    metavar="URL",
+    help="Work on this SPARQL 1.1 endpoint's graph instead of the workspace's "
+    "(credentials from KG_ENDPOINT_USER and KG_ENDPOINT_PASSWORD).",
+)
 
 
 def _choose_workspace(folder: Path | None) -> None:
@@ -176,7 +172,8 @@ def query_command(
     if endpoint:
         if inferred or data_files or no_bundled:
             raise click.UsageError("--inferred, --data and --no-bundled apply to the embedded graph, not to --endpoint")
-        results = _remote_results(endpoint, name, query_file, values)
+        remote = _graph(endpoint=endpoint)
+        results = remote.query_file(query_file, **values) if query_file else remote.query(name, **values)
         click.echo(render(results, fmt), nl=False)
         return
     graph = KnowledgeGraph.load(data_files, bundled=False) if no_bundled else KnowledgeGraph.open(data_files)
@@ -199,18 +196,25 @@ def query_command(
     "pyshacl: the reference SHACL engine, minutes on large graphs; auto: oxigraph, or pyshacl for shapes "
     "oxigraph refuses (with a note).",
 )
+@ENDPOINT_OPTION
 @timeout_option()
-def validate_command(files: tuple[Path, ...], engine: str) -> None:
+def validate_command(files: tuple[Path, ...], engine: str, endpoint: str | None) -> None:
     """Check FILES (with the workspace's graph) against the SHACL shapes.
 
-    With no FILES, check the workspace's graph. Exit 0 when it conforms, 1 on violations
-    (reported per node), 2 when a file cannot be read. A file without triples conforms,
-    with a note on stderr.
+    With no FILES, check the workspace's graph (or with --endpoint, the endpoint's whole graph).
+    Exit 0 when it conforms, 1 on violations (reported per node), 2 when a file cannot be read.
+    A file without triples conforms, with a note on stderr.
     """
     from .query import KnowledgeGraph
-    from .validate import format_report, validate
+    from .validate import format_report, validate, validate_documents
 
-    report = validate(files, engine=engine, base=KnowledgeGraph.open().documents)
+    if endpoint:
+        if files:
+            raise click.UsageError("give either FILES or --endpoint: --endpoint validates the endpoint's whole graph")
+        documents = _graph(endpoint=endpoint).documents()
+        report = validate_documents(documents, checked=[d.path for d in documents], engine=engine)
+    else:
+        report = validate(files, engine=engine, base=KnowledgeGraph.open().documents)
     click.echo(format_report(report), nl=False)
     sys.exit(report.exit_code)
 
@@ -218,17 +222,17 @@ def validate_command(files: tuple[Path, ...], engine: str) -> None:
 @cli.command("claims")
 @click.option("--format", "-f", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
 @DATA_OPTION
+@ENDPOINT_OPTION
 @timeout_option()
-def claims_command(fmt: str, data_files: tuple[Path, ...]) -> None:
+def claims_command(fmt: str, data_files: tuple[Path, ...], endpoint: str | None) -> None:
     """Check the study's claims against the data: claim, study says, data says, verdict.
 
     Exit 0 whatever the verdicts; 2 if a claim's query fails. --data adds claims (or data)
     of your own.
     """
     from .claims import check_claims, verdict_table
-    from .query import KnowledgeGraph
 
-    verdicts = check_claims(KnowledgeGraph.open(data_files))
+    verdicts = check_claims(_graph(data_files, endpoint))
     click.echo(render(verdict_table(verdicts), fmt), nl=False)
 
 
@@ -242,16 +246,16 @@ def claims_command(fmt: str, data_files: tuple[Path, ...]) -> None:
     help="Directory to write report.md, report.html and the charts into (created if needed).",
 )
 @click.option("--framework", default="fw:u4ssc", show_default=True, help="The framework to audit, as an IRI or CURIE.")
+@ENDPOINT_OPTION
 @timeout_option()
-def report_command(out_dir: Path, framework: str) -> None:
+def report_command(out_dir: Path, framework: str, endpoint: str | None) -> None:
     """Write a participation audit of a framework: report.md with PNG charts and a self-contained report.html.
 
     Every number in it is a query's answer; the files written are listed on stderr.
     """
-    from .query import KnowledgeGraph
     from .report import build_report
 
-    for path in build_report(KnowledgeGraph.open(), out_dir, framework=framework):
+    for path in build_report(_graph(endpoint=endpoint), out_dir, framework=framework):
         click.echo(f"wrote {path}", err=True)
 
 
@@ -286,8 +290,9 @@ def reason_command(files: tuple[Path, ...], reasoner: str, out: Path | None) -> 
 @click.option("--top", default=2, show_default=True, help="Candidates per indicator.")
 @click.option("--format", "-f", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
 @DATA_OPTION
+@ENDPOINT_OPTION
 @timeout_option()
-def suggest_command(framework: str, top: int, fmt: str, data_files: tuple[Path, ...]) -> None:
+def suggest_command(framework: str, top: int, fmt: str, data_files: tuple[Path, ...], endpoint: str | None) -> None:
     """Propose participation aspects for indicators nobody has coded yet.
 
     FRAMEWORK is a framework in the graph (its id, e.g. iso37120, or IRI) or a sheet
@@ -295,10 +300,9 @@ def suggest_command(framework: str, top: int, fmt: str, data_files: tuple[Path, 
     and the label that matched; accept one by writing its aspect into the sheet's aspects
     column.
     """
-    from .query import KnowledgeGraph
     from .suggest import as_results, aspect_labels, sheet_indicators, suggestions, uncoded_indicators
 
-    graph = KnowledgeGraph.open(data_files)
+    graph = _graph(data_files, endpoint)
     is_sheet = Path(framework).suffix.lower() in (".csv", ".xlsx")
     indicators = sheet_indicators(Path(framework)) if is_sheet else uncoded_indicators(graph, framework)
     click.echo(render(as_results(suggestions(indicators, aspect_labels(graph), top=top)), fmt), nl=False)
@@ -335,14 +339,29 @@ def links_check_command(tables: tuple[Path, ...], endpoint: str | None) -> None:
 @click.option("--endpoint", required=True, metavar="URL", help="The Graph Store Protocol address, e.g. .../store.")
 @click.option("--graph", "graph_iri", metavar="IRI", help="The named graph to write (default: the default graph).")
 @click.option("--replace", is_flag=True, help="Replace the graph's content instead of adding to it.")
+@click.option(
+    "--inferred",
+    is_flag=True,
+    help="Also upload what the OWL reasoner infers (from the workspace's graph and FILES; cached), so that "
+    "queries whose header says 'inferred: true' work on the endpoint.",
+)
+@REASONER_OPTION
 @timeout_option()
-def push_command(files: tuple[Path, ...], endpoint: str, graph_iri: str | None, replace: bool) -> None:
+def push_command(
+    files: tuple[Path, ...], endpoint: str, graph_iri: str | None, replace: bool, inferred: bool, reasoner: str
+) -> None:
     """Upload the workspace's graph (or only FILES) to a triple store through the Graph Store Protocol."""
     from .query import KnowledgeGraph
     from .remote import BULK_HINT_TRIPLES, push, shown
     from .store import read_documents
 
     documents = read_documents(files, bundled=False) if files else KnowledgeGraph.open().documents
+    if inferred:
+        from .reason import cached_inference
+        from .store import document_from_graph
+
+        everything = KnowledgeGraph.open(files).documents  # the reasoner needs the ontology and data, FILES or not
+        documents = [*documents, document_from_graph(cached_inference(everything, reasoner), "inferred triples")]
     _bound_remote_requests()
     count = push(endpoint, documents, graph_iri, replace)
     click.echo(f"uploaded {count} triples to {shown(endpoint)}", err=True)
@@ -372,12 +391,11 @@ def serve_command(
 
 @cli.command("check")
 @DATA_OPTION
+@ENDPOINT_OPTION
 @timeout_option()
-def check_command(data_files: tuple[Path, ...]) -> None:
+def check_command(data_files: tuple[Path, ...], endpoint: str | None) -> None:
     """Run the quality-control queries; each must return no rows (exit 1 if any does)."""
-    from .query import KnowledgeGraph
-
-    graph = KnowledgeGraph.open(data_files)
+    graph = _graph(data_files, endpoint)
     failed = 0
     for query in list_queries("qc"):
         results = graph.query(query)

@@ -233,7 +233,7 @@ def remote_sparql(endpoint: str, text: str, *, timeout: float | None = None, max
 
     ``timeout`` bounds the whole request, retries included; ``max_mb`` the size of the answer.
     """
-    from SPARQLWrapper import JSON, POST, URLENCODED, SPARQLWrapper
+    from SPARQLWrapper import JSON, N3, POST, URLENCODED, SPARQLWrapper
 
     check_url(endpoint)
     limit, cap = timeout_s(timeout), cap_mb(max_mb)
@@ -241,9 +241,12 @@ def remote_sparql(endpoint: str, text: str, *, timeout: float | None = None, max
     # Comment lines (a named query's '#+' header) are not sent: SPARQLWrapper reads the query
     # type from the text and would take a word such as "address" in a comment for ADD.
     client.setQuery("\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#")))
-    if client.queryType not in ("SELECT", "ASK"):
-        raise RemoteError(f"only SELECT and ASK queries run on an endpoint; this one is {client.queryType}.")
-    client.setReturnFormat(JSON)
+    graph_form = client.queryType in ("CONSTRUCT", "DESCRIBE")
+    if client.queryType not in ("SELECT", "ASK") and not graph_form:
+        raise RemoteError(
+            f"only queries run on an endpoint (SELECT, ASK, CONSTRUCT, DESCRIBE); this is {client.queryType}."
+        )
+    client.setReturnFormat(N3 if graph_form else JSON)
     client.setMethod(POST)
     client.setRequestMethod(URLENCODED)
     credentials = _credentials()
@@ -251,6 +254,8 @@ def remote_sparql(endpoint: str, text: str, *, timeout: float | None = None, max
         client.setCredentials(*credentials)
     # SPARQLWrapper builds the request; sending it and reading the answer are bounded here.
     request = client._createRequest()
+    if graph_form:  # N-Triples: the one RDF format every SPARQL server writes and any parser reads line by line
+        request.add_header("Accept", "application/n-triples, text/plain;q=0.9")
 
     def ask(deadline: Deadline) -> tuple[str, bytes]:
         try:
@@ -265,6 +270,8 @@ def remote_sparql(endpoint: str, text: str, *, timeout: float | None = None, max
     late = f"no complete answer within {limit:g} s{_hint(timeout, 'timeout', 'KG_REMOTE_TIMEOUT')}"
     size = f"{cap:g} MB{_hint(max_mb, 'max_mb', 'KG_REMOTE_MAX_MB')}"
     media, body = _bounded(ask, "the query", endpoint, limit, late, size)
+    if graph_form:
+        return _triples(endpoint, media, body)
     from .sparqljson import MalformedAnswer, parse_results
 
     try:
@@ -275,6 +282,23 @@ def remote_sparql(endpoint: str, text: str, *, timeout: float | None = None, max
             f"{shown(endpoint)} did not answer with usable SPARQL JSON results{sent}: {problem}; "
             "is it a SPARQL endpoint?"
         ) from None
+
+
+def _triples(endpoint: str, media: str, body: bytes) -> Results:
+    """A CONSTRUCT or DESCRIBE answer (N-Triples, or Turtle from a server that ignores Accept) as rows."""
+    import pyoxigraph as ox
+
+    # Virtuoso 7 answers text/rdf+n3 (Turtle in practice); N-Triples is a subset of Turtle.
+    fmt = ox.RdfFormat.N_TRIPLES if media in ("application/n-triples", "text/plain") else ox.RdfFormat.TURTLE
+    try:
+        triples = [(q.subject, q.predicate, q.object) for q in ox.parse(body, format=fmt)]
+    except (SyntaxError, ValueError) as error:
+        detail = _printable(str(getattr(error, "msg", error)), 200)
+        raise RemoteError(
+            f"{shown(endpoint)} did not answer with readable RDF ({_printable(media, 60)}): {detail}; "
+            "is it a SPARQL endpoint?"
+        ) from None
+    return Results(["subject", "predicate", "object"], raw=triples)
 
 
 def missing_on_endpoint(

@@ -20,6 +20,7 @@ import pyoxigraph as ox
 from .results import Results
 
 RDF_LANGSTRING = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#langString")
+XSD_INTEGER = "http://www.w3.org/2001/XMLSchema#integer"
 _VARIABLE = re.compile(r"\w+")
 _LABEL = re.compile(r"[^\x00-\x20\x7f]+")
 
@@ -97,6 +98,23 @@ def term(value: object, where: str) -> ox.NamedNode | ox.BlankNode | ox.Literal:
     return ox.Literal(text, datatype=datatype)
 
 
+def _virtuoso_ask(answer: dict[str, Any]) -> bool | None:
+    """Virtuoso 7 answers ASK with a table of ?__ASK_RETVAL: one row bound to 1 (xsd:integer) for
+    yes, no row for no; None for anything else."""
+    results = answer.get("results")
+    if answer["head"].get("vars") != ["__ASK_RETVAL"] or not isinstance(results, dict):
+        return None
+    bindings = results.get("bindings")
+    if bindings == []:
+        return False
+    if not isinstance(bindings, list) or len(bindings) != 1 or not isinstance(bindings[0], dict):
+        return None
+    value = bindings[0].get("__ASK_RETVAL")
+    if not isinstance(value, dict) or value.get("datatype") != XSD_INTEGER or value.get("value") not in ("0", "1"):
+        return None
+    return value["value"] == "1"
+
+
 def parse_results(body: bytes, *, ask: bool) -> Results:
     """The results of a SELECT (``ask=False``) or ASK query from a JSON document."""
     try:
@@ -115,9 +133,10 @@ def parse_results(body: bytes, *, ask: bool) -> Results:
     if not isinstance(answer.get("head"), dict):
         raise MalformedAnswer("it has no 'head' object")
     if ask:
-        if not isinstance(answer.get("boolean"), bool):
+        boolean = answer["boolean"] if "boolean" in answer else _virtuoso_ask(answer)
+        if not isinstance(boolean, bool):
             raise MalformedAnswer("the answer to an ASK query has no 'boolean' true or false")
-        return Results([], [], boolean=answer["boolean"])
+        return Results([], [], boolean=boolean)
     if "boolean" in answer:
         raise MalformedAnswer("it answers yes or no ('boolean') to a SELECT query")
     variables = answer["head"].get("vars")

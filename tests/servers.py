@@ -75,3 +75,143 @@ def kg_server(*args: str):
     """``kg serve`` on a free port; yields its base address."""
     port = free_port()
     return _running([sys.executable, "-m", "kg.cli", "serve", "--port", str(port), *args], "/", port)
+
+
+# ------------------------------------------------------------------ Virtuoso Open Source 7
+
+VIRTUOSO_GRAPH = "urn:smartcity-kg:bundled"  # the graph the data is loaded into and /sparql reads by default
+VIRTUOSO_START_S = 60  # a fresh database is created on first start: ~2 s here
+VIRTUOSO_LOAD_S = 120
+
+_VIRTUOSO_INI = """\
+[Database]
+DatabaseFile = {db}/virtuoso.db
+ErrorLogFile = {db}/virtuoso.log
+LockFile = {db}/virtuoso.lck
+TransactionFile = {db}/virtuoso.trx
+xa_persistent_file = {db}/virtuoso.pxa
+ErrorLogLevel = 7
+FileExtend = 200
+Striping = 0
+TempStorage = TempDatabase
+
+[TempDatabase]
+DatabaseFile = {db}/virtuoso-temp.db
+TransactionFile = {db}/virtuoso-temp.trx
+
+[Parameters]
+ServerPort = 127.0.0.1:{sql_port}
+DisableUnixSocket = 1
+; file_to_string_output reads only below these folders
+DirsAllowed = ., {db}
+NumberOfBuffers = 10000
+MaxDirtyBuffers = 6000
+CheckpointInterval = 0
+
+[HTTPServer]
+ServerPort = 127.0.0.1:{http_port}
+ServerRoot = {db}
+ServerThreads = 4
+MaxClientConnections = 4
+
+[SPARQL]
+; Virtuoso cuts every answer at ResultSetMaxRows (10,000 by default) without saying so
+ResultSetMaxRows = 1000000
+MaxQueryExecutionTime = 120
+"""
+
+
+def virtuoso_executable() -> str:
+    """``virtuoso-t``, or a skip (a failure under CI=true, where .ci/run installs it)."""
+    import pytest
+
+    executable = shutil.which("virtuoso-t")
+    if executable and shutil.which("isql-vt"):
+        return executable
+    reason = "virtuoso-t or isql-vt is not installed (Debian package virtuoso-opensource; .ci/run installs it)"
+    if os.environ.get("CI") == "true":
+        pytest.fail(reason + ", and CI must run the Virtuoso tests.")
+    pytest.skip(reason)
+
+
+def _free_ports(count: int) -> list[int]:
+    """Distinct free ports: the probes are held open together so that no two are the same."""
+    probes = [socket.socket() for _ in range(count)]
+    try:
+        for probe in probes:
+            probe.bind(("127.0.0.1", 0))
+        return [probe.getsockname()[1] for probe in probes]
+    finally:
+        for probe in probes:
+            probe.close()
+
+
+def _isql(port: int, statement: str, log: Path, seconds: float) -> None:
+    """Run one SQL statement as dba; isql-vt exits 0 even when the statement fails, so its output is read."""
+    run = subprocess.run(
+        ["isql-vt", f"127.0.0.1:{port}", "dba", "dba", f"exec={statement}"],
+        capture_output=True,
+        text=True,
+        timeout=seconds,
+        stdin=subprocess.DEVNULL,
+    )
+    if run.returncode != 0 or "*** Error" in run.stdout + run.stderr:
+        said = run.stderr.strip() or run.stdout.strip()
+        raise RuntimeError(f"isql-vt failed on {statement[:80]!r}: {said} (server log: {log})")
+
+
+def write_ntriples(documents, path: Path) -> Path:
+    """The documents' triples as one N-Triples file, written by pyoxigraph (the form Virtuoso's loader reads)."""
+    import pyoxigraph as ox
+
+    triples = (ox.Triple(q.subject, q.predicate, q.object) for d in documents for q in d.quads)
+    path.write_bytes(ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES))
+    return path
+
+
+@contextmanager
+def virtuoso_server(workdir: Path, ntriples: tuple[Path, ...] = (), graphs: dict[str, tuple[Path, ...]] | None = None
+                    ) -> Iterator[str]:  # fmt: skip
+    """Virtuoso 7 on 127.0.0.1 with its database in ``workdir``, the ``ntriples`` files loaded into
+    VIRTUOSO_GRAPH (and ``graphs``' files into the graphs they name); yields its SPARQL endpoint,
+    ``/sparql?default-graph-uri=...`` (add a default-graph-uri parameter to read another graph too).
+
+    Without FROM, Virtuoso's /sparql reads the union of all its graphs, its own system graphs
+    included (2,500 triples of virtrdf: and others); the protocol's default-graph-uri parameter
+    in the endpoint's address makes the loaded graph the default one, so ``kg query --endpoint``
+    needs nothing Virtuoso-specific. Stopped by process id: SIGTERM, SIGKILL after 10 s.
+    """
+    import urllib.parse
+
+    executable = virtuoso_executable()
+    workdir = Path(workdir).resolve()
+    sql_port, http_port = _free_ports(2)
+    ini = workdir / "virtuoso.ini"
+    ini.write_text(_VIRTUOSO_INI.format(db=workdir, sql_port=sql_port, http_port=http_port), encoding="utf-8")
+    log = workdir / "virtuoso.out"
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            [executable, "-f", "-c", str(ini)], cwd=workdir, stdin=subprocess.DEVNULL, stdout=output, stderr=output
+        )
+    base = f"http://127.0.0.1:{http_port}/sparql"
+    try:
+        deadline = time.monotonic() + VIRTUOSO_START_S
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"virtuoso-t exited with {process.returncode}; see {log}")
+            try:
+                with urllib.request.urlopen(base + "?query=ASK%7B%7D", timeout=2):
+                    break
+            except OSError:
+                if time.monotonic() > deadline:
+                    problem = f"Virtuoso did not answer at {base} within {VIRTUOSO_START_S} s; see {log}"
+                    raise RuntimeError(problem) from None
+                time.sleep(0.1)
+        for graph, files in {VIRTUOSO_GRAPH: ntriples, **(graphs or {})}.items():
+            for path in files:
+                source = str(Path(path).resolve()).replace("'", "''")
+                _isql(sql_port, f"DB.DBA.TTLP_MT(file_to_string_output('{source}'), '', '{graph}', 0)", log,
+                      VIRTUOSO_LOAD_S)  # fmt: skip
+        yield base + "?" + urllib.parse.urlencode({"default-graph-uri": VIRTUOSO_GRAPH})
+    finally:
+        stop(process)
