@@ -255,10 +255,6 @@ def replaced_by(workspace: Workspace, entries: Iterable[dict]) -> list[dict]:
     return [s for s in workspace.sources if s["original"] in originals]
 
 
-def _graph_quads(quads: Iterable[ox.Quad], graph: ox.NamedNode) -> Iterable[ox.Quad]:
-    return (ox.Quad(q.subject, q.predicate, q.object, graph) for q in quads)
-
-
 def _drop(store: ox.Store, graphs: Sequence[str]) -> None:
     """Remove graphs and, from the union, their triples that no other graph states."""
     for graph in graphs:
@@ -324,8 +320,10 @@ def _count(store: ox.Store, graph: str) -> int:
 
 
 def _load(store: ox.Store, quads: Sequence[ox.Quad], graph: str) -> None:
-    """Put ``quads`` into their own graph and into the union; bulk (no transaction): the generation is new."""
-    store.bulk_extend(_graph_quads(quads, ox.NamedNode(graph)))
+    """Put ``quads`` into their own graph, then into the union (bulk, no transaction: the generation is
+    new). Two passes rather than one: for 1M triples one pass took 17.9 s and 2.6 GB, two 23.9 s and 1.6 GB."""
+    name = ox.NamedNode(graph)
+    store.bulk_extend(ox.Quad(q.subject, q.predicate, q.object, name) for q in quads)
     store.bulk_extend(ox.Quad(q.subject, q.predicate, q.object) for q in quads)
 
 
