@@ -122,7 +122,8 @@ class KnowledgeGraph:
     def sparql(self, text: str, *, where: str = "query") -> Results:
         """Run SPARQL text as it is; ``where`` names it in error messages."""
         try:
-            answer = self.store.query(text)
+            # No named graphs: the workspace keeps one per source, and the in-memory graph has none.
+            answer = self.store.query(text, named_graphs=[])
             # Solutions are computed while they are read: a failing SERVICE call or a type error
             # surfaces here, so reading them belongs inside the same try.
             if isinstance(answer, ox.QueryBoolean):

@@ -244,7 +244,7 @@ def answer(graph, job: dict) -> dict:
         graph = graph.with_inferences()
     text, where = job["query"], job.get("where", "query")
     try:
-        solutions = graph.store.query(text)
+        solutions = graph.store.query(text, named_graphs=[])  # as KnowledgeGraph.sparql: sources stay hidden
         if isinstance(solutions, ox.QueryBoolean):
             results = Results([], [], boolean=bool(solutions))
         else:

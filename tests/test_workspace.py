@@ -274,3 +274,10 @@ def test_a_damaged_workspace_is_one_sentence(workspace: Path, damage, message: s
     (workspace / "kg-workspace.json").write_text(damage(manifest(workspace)))
     run = kg_in(workspace, "query", "frameworks")
     assert run.returncode == 2 and message in run.stderr and len(run.stderr.splitlines()) == 1, run.stderr
+
+
+def test_queries_see_one_graph_as_in_memory(graph: KnowledgeGraph) -> None:
+    """The sources' named graphs are the workspace's bookkeeping: a query sees the union only."""
+    assert graph.sparql("SELECT ?g WHERE { GRAPH ?g { ?s ?p ?o } } LIMIT 1").rows == []
+    count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+    assert graph.sparql(count).rows == _in_memory().sparql(count).rows  # a triple two files state counts once
