@@ -1,8 +1,9 @@
 """The ``kg`` command: a thin layer over the Python API.
 
-Data goes to stdout, diagnostics to stderr. Exit codes: 0 success (or conforms), 1 violations
-(``kg validate``) or failed QC checks (``kg check``), 2 an error the user can fix (unreadable
-input, unknown query, bad parameter).
+Data goes to stdout, diagnostics to stderr. Exit codes: 0 success (or conforms), 1 data problems
+(violations, failed QC checks, bad rows), 2 an error the user can fix (unreadable input, unknown
+query or parameter, unusable environment, unreachable endpoint, --timeout), 3 a bug (see
+kg.boundary, which runs every command), 130 Ctrl-C, 143 SIGTERM.
 """
 
 from __future__ import annotations
@@ -98,7 +99,8 @@ def cli() -> None:
 
     Exit codes: 0 success, 1 data problems (violations, failed checks, bad rows), 2 an error
     you can fix (unreadable input, unknown name, unusable environment, unreachable endpoint,
-    --timeout reached), 3 an internal error (a bug), 130 interrupted.
+    --timeout reached), 3 an internal error (a bug), 130 interrupted (Ctrl-C), 143 terminated
+    (SIGTERM).
 
     \b
     Examples:
