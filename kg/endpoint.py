@@ -18,12 +18,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .catalog import NamedQuery, get_query, load_query_file
+from .catalog import NamedQuery, get_query
 from .errors import QueryError
 from .namespaces import compact
 from .params import bind, bind_parameters, resolve
 from .results import Results
-from .sources import RdfDocument, read_text
+from .sources import RdfDocument
 
 # Whether an IRI occurs in the graph at all, as subject or object.
 MENTIONED = "ASK WHERE { { ?x ?p ?o } UNION { ?s ?p ?x } }"
@@ -57,13 +57,9 @@ class RemoteGraph:
 
     def query_file(self, path: Path | str, /, **params: str) -> Results:
         """Run a ``.rq`` file; a ``#+`` header is optional, and if present declares its parameters."""
-        path = Path(path)
-        text = read_text(path)
-        if text.startswith("#+"):
-            return self.query(load_query_file(path), **params)
-        if params:
-            raise QueryError(f"{path}: --param needs a '#+ parameters:' header declaring {', '.join(params)}.")
-        return self.sparql(text, where=str(path))
+        from .query import run_query_file
+
+        return run_query_file(self, path, params)
 
     def documents(self) -> list[RdfDocument]:
         """The endpoint's whole graph as one document (for validation), read with one bounded CONSTRUCT."""

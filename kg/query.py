@@ -30,6 +30,7 @@ from .store import document_from_graph, rdflib_graph, read_documents, store_from
 if TYPE_CHECKING:
     from rdflib import Graph
 
+    from .endpoint import RemoteGraph
     from .workspace import Workspace
 
 
@@ -111,13 +112,7 @@ class KnowledgeGraph:
 
     def query_file(self, path: Path | str, /, **params: str) -> Results:
         """Run a ``.rq`` file; a ``#+`` header is optional, and if present declares its parameters."""
-        path = Path(path)
-        text = read_text(path)
-        if text.startswith("#+"):
-            return self.query(load_query_file(path), **params)
-        if params:
-            raise QueryError(f"{path}: --param needs a '#+ parameters:' header declaring {', '.join(params)}.")
-        return self.sparql(text, where=str(path))
+        return run_query_file(self, path, params)
 
     def sparql(self, text: str, *, where: str = "query") -> Results:
         """Run SPARQL text as it is; ``where`` names it in error messages."""
@@ -199,6 +194,17 @@ def _not_in_graph(store: ox.Store, term: ox.NamedNode) -> str:
 
 
 _SUBJECTS_IN = "SELECT DISTINCT ?s WHERE { ?s ?p ?o FILTER(isIRI(?s) && STRSTARTS(STR(?s), ?ns)) } LIMIT 5000"
+
+
+def run_query_file(graph: KnowledgeGraph | RemoteGraph, path: Path | str, params: dict[str, str]) -> Results:
+    """A ``.rq`` file run on any graph with ``query`` and ``sparql`` (embedded or an endpoint's)."""
+    path = Path(path)
+    text = read_text(path)
+    if text.startswith("#+"):
+        return graph.query(load_query_file(path), **params)
+    if params:
+        raise QueryError(f"{path}: --param needs a '#+ parameters:' header declaring {', '.join(params)}.")
+    return graph.sparql(text, where=str(path))
 
 
 def prepare(named: NamedQuery, params: dict[str, str]) -> str:
