@@ -224,52 +224,32 @@ def oxigraph_run(folder: Path, files: list[Path], env: dict, args) -> dict:
 
 
 def virtuoso_run(folder: Path, files: list[Path], env: dict, args) -> dict:
-    from tests.servers import _VIRTUOSO_INI, _free_ports, _isql, stop, virtuoso_executable
+    from tests.servers import _isql, virtuoso_process
 
-    executable = virtuoso_executable()
     db = folder / "virtuoso"
     data = db / "data"
     data.mkdir(parents=True)
     for path in files:
         os.link(path, data / path.name)
-    sql_port, http_port = _free_ports(2)
     # The tests' settings, with the buffers Virtuoso's own ini recommends for 8 GB of free memory.
-    ini = _VIRTUOSO_INI.format(db=db, sql_port=sql_port, http_port=http_port)
-    ini = ini.replace("NumberOfBuffers = 10000", "NumberOfBuffers = 680000")
-    ini = ini.replace("MaxDirtyBuffers = 6000", "MaxDirtyBuffers = 500000")
-    ini = ini.replace("MaxQueryExecutionTime = 120", f"MaxQueryExecutionTime = {QUERY_DEADLINE_S}")
-    (db / "virtuoso.ini").write_text(ini, encoding="utf-8")
-    log = db / "virtuoso.out"
-    with log.open("wb") as output:
-        process = subprocess.Popen([executable, "-f", "-c", str(db / "virtuoso.ini")], cwd=db,
-                                   stdin=subprocess.DEVNULL, stdout=output, stderr=output)  # fmt: skip
-    base = f"http://127.0.0.1:{http_port}/sparql"
+    settings = {
+        "NumberOfBuffers": "680000",
+        "MaxDirtyBuffers": "500000",
+        "MaxQueryExecutionTime": str(QUERY_DEADLINE_S),
+    }
     out: dict = {}
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"virtuoso-t exited with {process.returncode}; see {log}")
-            try:
-                with urllib.request.urlopen(base + "?query=ASK%7B%7D", timeout=2):
-                    break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"Virtuoso did not answer within 120 s; see {log}") from None
-                time.sleep(0.1)
+    with virtuoso_process(db, settings, start_s=120) as virtuoso:
         start = time.perf_counter()
-        _isql(sql_port, f"ld_dir('{data}', '*.nt', '{GRAPH}')", log, 60)
-        _isql(sql_port, "rdf_loader_run()", log, LOAD_DEADLINE_S)
-        _isql(sql_port, "checkpoint", log, LOAD_DEADLINE_S)
+        _isql(virtuoso.sql_port, f"ld_dir('{data}', '*.nt', '{GRAPH}')", virtuoso.log, 60)
+        _isql(virtuoso.sql_port, "rdf_loader_run()", virtuoso.log, LOAD_DEADLINE_S)
+        _isql(virtuoso.sql_port, "checkpoint", virtuoso.log, LOAD_DEADLINE_S)
         out["load"] = time.perf_counter() - start
-        out["load memory"] = vm_hwm_mb(process.pid)
-        endpoint = base + "?" + urllib.parse.urlencode({"default-graph-uri": GRAPH})
+        out["load memory"] = vm_hwm_mb(virtuoso.process.pid)
+        endpoint = virtuoso.sparql + "?" + urllib.parse.urlencode({"default-graph-uri": GRAPH})
         out.update(cold_query(["--endpoint", endpoint], env, args.runs))
         out.update(timed_queries(remote_runner(endpoint), args.repeat))
         out["triples"] = remote_count(endpoint)
-        out["server memory"] = vm_hwm_mb(process.pid)
-    finally:
-        stop(process)
+        out["server memory"] = vm_hwm_mb(virtuoso.process.pid)
     shutil.rmtree(db)
     return out
 

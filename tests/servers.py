@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import socket
@@ -13,6 +14,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 
@@ -169,6 +171,57 @@ def write_ntriples(documents, path: Path) -> Path:
     return path
 
 
+@dataclass(frozen=True)
+class Virtuoso:
+    """A running virtuoso-t: its SPARQL address (no default graph), SQL port, log file and process."""
+
+    sparql: str
+    sql_port: int
+    log: Path
+    process: subprocess.Popen
+
+
+@contextmanager
+def virtuoso_process(workdir: Path, settings: dict[str, str] | None = None, start_s: float = VIRTUOSO_START_S
+                     ) -> Iterator[Virtuoso]:  # fmt: skip
+    """virtuoso-t on 127.0.0.1 on free ports with its database in ``workdir``, once /sparql answers.
+
+    ``settings`` replace lines of the ini by key (e.g. {"NumberOfBuffers": "680000"}).
+    Stopped by process id: SIGTERM, SIGKILL after 10 s.
+    """
+    executable = virtuoso_executable()
+    workdir = Path(workdir).resolve()
+    sql_port, http_port = _free_ports(2)
+    text = _VIRTUOSO_INI.format(db=workdir, sql_port=sql_port, http_port=http_port)
+    for key, value in (settings or {}).items():
+        text, count = re.subn(rf"(?m)^{re.escape(key)} = .*$", f"{key} = {value}", text)
+        if count != 1:
+            raise ValueError(f"the ini has no setting {key}")
+    ini = workdir / "virtuoso.ini"
+    ini.write_text(text, encoding="utf-8")
+    log = workdir / "virtuoso.out"
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            [executable, "-f", "-c", str(ini)], cwd=workdir, stdin=subprocess.DEVNULL, stdout=output, stderr=output
+        )
+    base = f"http://127.0.0.1:{http_port}/sparql"
+    try:
+        deadline = time.monotonic() + start_s
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"virtuoso-t exited with {process.returncode}; see {log}")
+            try:
+                with urllib.request.urlopen(base + "?query=ASK%7B%7D", timeout=2):
+                    break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"Virtuoso did not answer at {base} within {start_s} s; see {log}") from None
+                time.sleep(0.1)
+        yield Virtuoso(base, sql_port, log, process)
+    finally:
+        stop(process)
+
+
 @contextmanager
 def virtuoso_server(workdir: Path, ntriples: tuple[Path, ...] = (), graphs: dict[str, tuple[Path, ...]] | None = None
                     ) -> Iterator[str]:  # fmt: skip
@@ -179,39 +232,14 @@ def virtuoso_server(workdir: Path, ntriples: tuple[Path, ...] = (), graphs: dict
     Without FROM, Virtuoso's /sparql reads the union of all its graphs, its own system graphs
     included (2,500 triples of virtrdf: and others); the protocol's default-graph-uri parameter
     in the endpoint's address makes the loaded graph the default one, so ``kg query --endpoint``
-    needs nothing Virtuoso-specific. Stopped by process id: SIGTERM, SIGKILL after 10 s.
+    needs nothing Virtuoso-specific.
     """
     import urllib.parse
 
-    executable = virtuoso_executable()
-    workdir = Path(workdir).resolve()
-    sql_port, http_port = _free_ports(2)
-    ini = workdir / "virtuoso.ini"
-    ini.write_text(_VIRTUOSO_INI.format(db=workdir, sql_port=sql_port, http_port=http_port), encoding="utf-8")
-    log = workdir / "virtuoso.out"
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            [executable, "-f", "-c", str(ini)], cwd=workdir, stdin=subprocess.DEVNULL, stdout=output, stderr=output
-        )
-    base = f"http://127.0.0.1:{http_port}/sparql"
-    try:
-        deadline = time.monotonic() + VIRTUOSO_START_S
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"virtuoso-t exited with {process.returncode}; see {log}")
-            try:
-                with urllib.request.urlopen(base + "?query=ASK%7B%7D", timeout=2):
-                    break
-            except OSError:
-                if time.monotonic() > deadline:
-                    problem = f"Virtuoso did not answer at {base} within {VIRTUOSO_START_S} s; see {log}"
-                    raise RuntimeError(problem) from None
-                time.sleep(0.1)
+    with virtuoso_process(workdir) as virtuoso:
         for graph, files in {VIRTUOSO_GRAPH: ntriples, **(graphs or {})}.items():
             for path in files:
                 source = str(Path(path).resolve()).replace("'", "''")
-                _isql(sql_port, f"DB.DBA.TTLP_MT(file_to_string_output('{source}'), '', '{graph}', 0)", log,
-                      VIRTUOSO_LOAD_S)  # fmt: skip
-        yield base + "?" + urllib.parse.urlencode({"default-graph-uri": VIRTUOSO_GRAPH})
-    finally:
-        stop(process)
+                _isql(virtuoso.sql_port, f"DB.DBA.TTLP_MT(file_to_string_output('{source}'), '', '{graph}', 0)",
+                      virtuoso.log, VIRTUOSO_LOAD_S)  # fmt: skip
+        yield virtuoso.sparql + "?" + urllib.parse.urlencode({"default-graph-uri": VIRTUOSO_GRAPH})
