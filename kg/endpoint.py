@@ -21,12 +21,10 @@ from pathlib import Path
 from .catalog import NamedQuery, get_query
 from .errors import QueryError
 from .namespaces import compact
-from .params import bind, bind_parameters, resolve
+from .params import bind_parameters, resolve
+from .query import run_query_file, unknown_iris
 from .results import Results
 from .sources import RdfDocument
-
-# Whether an IRI occurs in the graph at all, as subject or object.
-MENTIONED = "ASK WHERE { { ?x ?p ?o } UNION { ?s ?p ?x } }"
 
 
 class RemoteGraph:
@@ -47,18 +45,15 @@ class RemoteGraph:
         """Run a named query (by name or object) with parameter values as strings."""
         named = query if isinstance(query, NamedQuery) else get_query(query)
         terms = resolve(named.parameters, params, query=named.name)
-        for name, term in terms.items():
-            if named.parameters[name].type == "iri" and not self.sparql(bind(MENTIONED, {"x": term})).boolean:
-                raise QueryError(
-                    f"query {named.name!r}: {name}={compact(term.value)} is not in the graph at {self.endpoint}; "
-                    "check the name."
-                )
+        for name, term in unknown_iris(self, named, terms):
+            raise QueryError(
+                f"query {named.name!r}: {name}={compact(term.value)} is not in the graph at {self.endpoint}; "
+                "check the name."
+            )
         return self.sparql(bind_parameters(named.text, named.parameters, terms), where=str(named.path or named.name))
 
     def query_file(self, path: Path | str, /, **params: str) -> Results:
         """Run a ``.rq`` file; a ``#+`` header is optional, and if present declares its parameters."""
-        from .query import run_query_file
-
         return run_query_file(self, path, params)
 
     def documents(self) -> list[RdfDocument]:

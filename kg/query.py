@@ -101,13 +101,7 @@ class KnowledgeGraph:
         An empty answer to ``framework=fw:nosuch`` would read as "this framework has none", a
         wrong answer; this says the name is unknown, with the closest names of the same kind.
         """
-        for name, term in terms.items():
-            if named.parameters[name].type != "iri" or not isinstance(term, ox.NamedNode):
-                continue
-            if next(self.store.quads_for_pattern(term, None, None), None) is not None:
-                continue
-            if next(self.store.quads_for_pattern(None, None, term), None) is not None:
-                continue
+        for name, term in unknown_iris(self, named, terms):
             raise QueryError(f"query {named.name!r}: {name}={compact(term.value)} {_not_in_graph(self.store, term)}")
 
     def query_file(self, path: Path | str, /, **params: str) -> Results:
@@ -178,6 +172,23 @@ class WorkspaceGraph(KnowledgeGraph):
 
     def __len__(self) -> int:
         return int(self.workspace.manifest["triples"])
+
+
+# Whether an IRI occurs in the graph the queries read, as subject or object.
+MENTIONED = "ASK WHERE { { ?x ?p ?o } UNION { ?s ?p ?x } }"
+
+
+def unknown_iris(
+    graph: KnowledgeGraph | RemoteGraph, named: NamedQuery, terms: dict[str, object]
+) -> list[tuple[str, ox.NamedNode]]:
+    """The IRI parameters (name, term) that name nothing in ``graph``, embedded or an endpoint's (one ASK each)."""
+    return [
+        (name, term)
+        for name, term in terms.items()
+        if named.parameters[name].type == "iri"
+        and isinstance(term, ox.NamedNode)
+        and not graph.sparql(bind(MENTIONED, {"x": term})).boolean
+    ]
 
 
 def _not_in_graph(store: ox.Store, term: ox.NamedNode) -> str:
