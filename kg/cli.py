@@ -147,12 +147,7 @@ def queries_command(qc: bool, claims: bool) -> None:
     "header says 'inferred: true' always do.",
 )
 @REASONER_OPTION
-@click.option(
-    "--endpoint",
-    metavar="URL",
-    help="Run the query on this SPARQL 1.1 endpoint instead of the embedded graph "
-    "(credentials from KG_ENDPOINT_USER and KG_ENDPOINT_PASSWORD).",
-)
+@ENDPOINT_OPTION
 @timeout_option()
 def query_command(
     name: str | None,
@@ -174,13 +169,11 @@ def query_command(
     if endpoint:
         if inferred or data_files or no_bundled:
             raise click.UsageError("--inferred, --data and --no-bundled apply to the embedded graph, not to --endpoint")
-        remote = _graph(endpoint=endpoint)
-        results = remote.query_file(query_file, **values) if query_file else remote.query(name, **values)
-        click.echo(render(results, fmt), nl=False)
-        return
-    graph = KnowledgeGraph.load(data_files, bundled=False) if no_bundled else KnowledgeGraph.open(data_files)
-    if inferred:
-        graph = graph.with_inferences(reasoner)
+        graph = _graph(endpoint=endpoint)
+    else:
+        graph = KnowledgeGraph.load(data_files, bundled=False) if no_bundled else KnowledgeGraph.open(data_files)
+        if inferred:
+            graph = graph.with_inferences(reasoner)
     results = graph.query_file(query_file, **values) if query_file else graph.query(name, **values)
     click.echo(render(results, fmt), nl=False)
     if fmt == "table" and sys.stdout.isatty():
@@ -357,12 +350,14 @@ def push_command(
     from .remote import BULK_HINT_TRIPLES, push, shown
     from .store import read_documents
 
-    documents = read_documents(files, bundled=False) if files else KnowledgeGraph.open().documents
+    workspace = KnowledgeGraph.open()  # its documents are read only if asked for
+    documents = read_documents(files, bundled=False) if files else workspace.documents
     if inferred:
         from .reason import cached_inference
         from .store import document_from_graph
 
-        everything = KnowledgeGraph.open(files).documents  # the reasoner needs the ontology and data, FILES or not
+        # The reasoner needs the ontology and the data, FILES or not.
+        everything = [*workspace.documents, *documents] if files else documents
         documents = [*documents, document_from_graph(cached_inference(everything, reasoner), "inferred triples")]
     _bound_remote_requests()
     count = push(endpoint, documents, graph_iri, replace)
