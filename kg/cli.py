@@ -347,9 +347,10 @@ def push_command(
 ) -> None:
     """Upload the workspace's graph (or only FILES) to a triple store through the Graph Store Protocol."""
     from .query import KnowledgeGraph
-    from .remote import BULK_HINT_TRIPLES, push, shown
+    from .remote import BULK_HINT_TRIPLES, check_url, push, shown
     from .store import read_documents
 
+    check_url(endpoint, "Graph Store address")  # before reading or reasoning over anything
     workspace = KnowledgeGraph.open()  # its documents are read only if asked for
     documents = read_documents(files, bundled=False) if files else workspace.documents
     if inferred:
