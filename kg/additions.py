@@ -8,15 +8,19 @@ a graph the other is changing; a source that does not conform is refused with th
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+import hashlib
+import os
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import pyoxigraph as ox
 
 from . import generations
 from .errors import InputError
+from .loading import Load, bulk_loadable
 from .sources import RdfDocument, check_regular_file, parse_text
-from .validate import ValidationReport, note, validate_documents
+from .validate import ValidationReport, make_report, note, validate_documents
 from .workspace import Addition, Workspace, change, new_entry, read_manifest, replaced_by, stored_name
 
 
@@ -29,7 +33,6 @@ def _read(path: Path) -> tuple[RdfDocument, bytes, str, str]:
     """A file to add: its document, bytes, kind and the suffix its stored copy keeps."""
     from .store import read_file
 
-    check_regular_file(path)
     document = read_file(path)
     try:
         data = path.read_bytes()
@@ -40,25 +43,101 @@ def _read(path: Path) -> tuple[RdfDocument, bytes, str, str]:
     return document, data, "rdf", path.suffix.lower()
 
 
+def _copy_in(workspace: Workspace, path: Path) -> tuple[Path, str]:
+    """A large file copied into the workspace's sources/ in pieces, never whole in memory: (copy, SHA-256)."""
+    digest, copy = hashlib.sha256(), workspace.folder / "sources" / f".incoming-{os.getpid()}{path.suffix.lower()}"
+    try:
+        with path.open("rb") as source, copy.open("wb") as target:
+            while piece := source.read(_PIECE):
+                digest.update(piece)
+                target.write(piece)
+    except OSError as error:
+        copy.unlink(missing_ok=True)
+        raise InputError(f"{path}: cannot be copied into the workspace ({error.strerror}).") from None
+    return copy, digest.hexdigest()
+
+
+_PIECE = 16 * 2**20
+
+
 def add_files(workspace: Workspace, paths: Sequence[Path], engine: str = "auto") -> ValidationReport | None:
-    """Add ``paths`` if, with the workspace's graph, they conform; else the report (nothing is added)."""
-    read = [(path, *_read(path)) for path in paths]  # every file readable before the lock is taken
+    """Add ``paths`` if, with the workspace's graph, they conform; else the report (nothing is added).
+
+    Each file is loaded into a new generation of the store and the shapes run there, over the
+    whole graph; the generation is committed only if it conforms. Large N-Triples files are
+    copied in and bulk-loaded by Oxigraph (kg.loading); the others are parsed first, before the
+    writer lock is taken, so that a syntax error is reported at once.
+    """
+    for path in paths:
+        check_regular_file(path)
+    parsed = {path: _read(path) for path in paths if not bulk_loadable(path)}
     with generations.writer_lock(workspace.store_folder):
         workspace.manifest = read_manifest(workspace.folder)
         additions = []
-        for path, document, data, kind, suffix in read:
+        for path in paths:
             original = str(path.expanduser().absolute())
-            entry = new_entry(workspace, kind, original, suffix, data, path.name.removesuffix(suffix))
+            if path in parsed:
+                document, data, kind, suffix = parsed[path]
+                entry = new_entry(workspace, kind, original, suffix, hashlib.sha256(data).hexdigest(), path.stem)
+                additions.append(Addition(entry, Load(str(path), document=document), data))
+                if not document.quads:
+                    note(f"{path} holds no triples: there was nothing in it to check")
+            else:
+                copy, digest = _copy_in(workspace, path)
+                entry = new_entry(workspace, "rdf", original, ".nt", digest, path.stem)
+                stored = workspace.folder / entry["stored"]
+                copy.replace(stored)
+                additions.append(Addition(entry, Load(str(path), path=stored)))
             entry["checked"] = checked_as(engine)
-            additions.append(Addition(entry, document, data))
-            if not document.quads:
-                note(f"{path} holds no triples: there was nothing in it to check")
         removals = replaced_by(workspace, [a.entry for a in additions])
-        report = _check(workspace, [a.document for a in additions], removals, engine)
-        if not report.conforms:
-            return report
-        change(workspace, additions, removals)
-    return None
+        if engine == "pyshacl":  # the reference engine works on parsed documents, not in the store
+            report = _check_documents(workspace, additions, removals, engine)
+            return report if not report.conforms else change(workspace, additions, removals)
+        others = _others(workspace, removals)
+        return change(workspace, additions, removals, check=lambda store: _check_in_store(store, additions, others))
+
+
+def check_files(workspace: Workspace, paths: Sequence[Path], engine: str = "auto") -> ValidationReport:
+    """What ``kg add`` would say of ``paths``, without adding them: loaded into a throw-away copy of the
+    workspace's store (large N-Triples by the bulk loader, straight from the file) and checked there."""
+    from .fastvalidate import load_shapes
+    from .loading import put
+
+    for path in paths:
+        check_regular_file(path)
+    loads = [Load(str(p), path=p) if bulk_loadable(p) else Load(str(p), document=_read(p)[0]) for p in paths]
+    for load in loads:
+        if load.document is not None and not load.document.quads:
+            note(f"{load.name} holds no triples: there was nothing in it to check")
+    if engine == "pyshacl":
+        return _check_documents(workspace, [Addition({}, load) for load in loads], [], engine)
+    predicates = load_shapes().predicates
+    with _throw_away_copy(workspace) as store:
+        for load in loads:
+            put(store, load, predicates)
+        return _check_in_store(store, [Addition({}, load) for load in loads], _others(workspace, []))
+
+
+# A workspace up to this size is copied into memory to check files against it (faster to load
+# into); a larger one is checked in a throw-away copy of its on-disk store (copying is free).
+IN_MEMORY_TRIPLES = 500_000
+
+
+@contextlib.contextmanager
+def _throw_away_copy(workspace: Workspace) -> Iterator[ox.Store]:
+    folder, number = workspace.store_folder, workspace.manifest["generation"]
+    if workspace.manifest["triples"] > IN_MEMORY_TRIPLES:
+        with generations.scratch(folder, number) as store:
+            yield store
+        return
+    source, lock = generations.open_shared(folder, number)
+    try:
+        store = ox.Store()
+        store.bulk_extend(source.quads_for_pattern(None, None, None, None))
+    finally:
+        del source
+        lock.close()
+    yield store
 
 
 def add_turtle(
@@ -77,17 +156,45 @@ def add_turtle(
     document = RdfDocument(original, parse_text(turtle.decode("utf-8"), ox.RdfFormat.TURTLE, name=str(original)))
     with generations.writer_lock(workspace.store_folder):
         workspace.manifest = read_manifest(workspace.folder)
-        entry = new_entry(workspace, kind, str(original.expanduser().absolute()), ".ttl", turtle, source_id)
+        digest = hashlib.sha256(turtle).hexdigest()
+        entry = new_entry(workspace, kind, str(original.expanduser().absolute()), ".ttl", digest, source_id)
         entry["id"], entry["stored"] = source_id, stored_name(source_id, entry["sha256"], ".ttl")
         entry["checked"] = checked
         stored = {str(workspace.folder / s["stored"]) for s in workspace.sources}
         removals = [s for s in workspace.sources if s["id"] == source_id or str(workspace.folder / s["stored"]) in
                     {r for r in replaces if r in stored}]  # fmt: skip
-        change(workspace, [Addition(entry, document, turtle)], removals)
+        change(workspace, [Addition(entry, Load(str(original), document=document), turtle)], removals)
     return entry
 
 
-def _check(workspace: Workspace, new: list[RdfDocument], removals: list[dict], engine: str) -> ValidationReport:
+def _documents(additions: Sequence[Addition]) -> list[RdfDocument]:
+    """The additions as parsed documents (a bulk-loaded file is parsed here, only when a report needs it)."""
+    from .store import read_file
+
+    return [a.load.document or read_file(Path(a.load.name)) for a in additions]
+
+
+def _check_in_store(
+    store: ox.Store, additions: Sequence[Addition], others: Callable[[], list[RdfDocument]]
+) -> ValidationReport:
+    """The shapes run in ``store`` over the whole graph (kg.fastvalidate). Only if something is wrong
+    are the files read again, ``others`` (the workspace's) and the additions, to say which state
+    each offending node, as the reference engine's report does."""
+    from .fastvalidate import describer, load_shapes, validate_store
+
+    problems = validate_store(store, load_shapes())
+    checked = [Path(a.load.name) for a in additions]
+    documents = [*others(), *_documents(additions)] if problems else []
+    return make_report(documents, checked, problems, describer(store, {p.focus for p in problems}))
+
+
+def _others(workspace: Workspace, removals: Sequence[dict]) -> Callable[[], list[RdfDocument]]:
     gone = {str(workspace.folder / s["stored"]) for s in removals}
-    others = [d for d in workspace.documents() if str(d.path) not in gone]
-    return validate_documents([*others, *new], checked=[d.path for d in new], engine=engine)
+    return lambda: [d for d in workspace.documents() if str(d.path) not in gone]
+
+
+def _check_documents(
+    workspace: Workspace, additions: Sequence[Addition], removals: list[dict], engine: str
+) -> ValidationReport:
+    new = _documents(additions)
+    return validate_documents([*_others(workspace, removals)(), *new], checked=[d.path for d in new], engine=engine)

@@ -60,13 +60,12 @@ def load_shapes(path: Path | None = None) -> Shapes:
 def validation_store(documents: Sequence[RdfDocument], shapes: Shapes | None = None) -> ox.Store:
     """KnowledgeGraph's store of ``documents``, plus, in a named graph, the literals that Oxigraph normalises
     as written, of the properties the shapes check."""
+    from .loading import literals_as_written
     from .query import KnowledgeGraph
 
     store = KnowledgeGraph(list(documents)).store
     predicates = (shapes or load_shapes()).predicates
-    quads = (q for document in documents for q in document.quads if q.predicate.value in predicates)
-    literals = (q for q in quads if isinstance(q.object, ox.Literal) and q.object.datatype.value in _NORMALISED)
-    store.bulk_extend(ox.Quad(q.subject, q.predicate, _as_written(q.object), _AS_WRITTEN) for q in literals)
+    store.bulk_extend(literals_as_written((q for d in documents for q in d.quads), predicates))
     return store
 
 
@@ -116,7 +115,7 @@ def validate_store(store: ox.Store, shapes: Shapes | None = None) -> list[Proble
     return unique_problems(problems)
 
 
-def _describer(store: ox.Store, nodes: set[Node]) -> Callable[[Node], str]:
+def describer(store: ox.Store, nodes: set[Node]) -> Callable[[Node], str]:
     """kg.validate's description of a node, from a small rdflib graph of what it needs from the store."""
     graph = Graph()
     for node in (n for n in nodes if not isinstance(n, Literal)):
@@ -134,4 +133,4 @@ def validate_documents(documents: Sequence[RdfDocument], *, checked: Sequence[Pa
     shapes = load_shapes()  # before the store: a shape the engine cannot run fails fast
     store = validation_store(documents, shapes)
     problems = validate_store(store, shapes)
-    return make_report(documents, checked, problems, _describer(store, {p.focus for p in problems}))
+    return make_report(documents, checked, problems, describer(store, {p.focus for p in problems}))

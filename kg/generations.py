@@ -35,6 +35,17 @@ from .errors import KgError
 
 WRITER_WAIT_S = float(os.environ.get("KG_WORKSPACE_WAIT", "60"))
 _GENERATION = re.compile(r"\d{1,12}")
+_SCRATCH = re.compile(r"scratch-(\d+)-\d+")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # another user's process
+        return True
+    return True
 
 
 class WorkspaceError(KgError):
@@ -101,6 +112,31 @@ def clone(folder: Path, number: int) -> Path:
     source, target = generation_path(folder, number), generation_path(folder, number + 1)
     if target.exists():  # left by a writer that died: never named by the manifest
         shutil.rmtree(target)
+    _copy(source, target)
+    return target
+
+
+@contextlib.contextmanager
+def scratch(folder: Path, number: int) -> Iterator[ox.Store]:
+    """A throw-away writable copy of generation ``number`` (to check files against the graph without
+    changing it), removed afterwards; one left by a process that died is removed by ``collect``."""
+    target = folder / f"scratch-{os.getpid()}-{time.monotonic_ns()}"
+    handle = _open_lock(folder / f"{number}.lock")
+    try:
+        _flock(handle, fcntl.LOCK_SH, time.monotonic() + WRITER_WAIT_S, f"generation {number} is being removed")
+        _copy(generation_path(folder, number), target)
+    finally:
+        handle.close()
+    store = ox.Store(str(target))
+    try:
+        yield store
+    finally:
+        del store
+        gc.collect()
+        shutil.rmtree(target, ignore_errors=True)
+
+
+def _copy(source: Path, target: Path) -> None:
     target.mkdir()
     for item in source.iterdir():
         if item.suffix == ".sst":  # RocksDB never changes a table file once written: sharing is safe
@@ -110,15 +146,20 @@ def clone(folder: Path, number: int) -> Path:
                 shutil.copy2(item, target / item.name)
         elif item.is_file() and item.name != "LOCK":
             shutil.copy2(item, target / item.name)
-    return target
 
 
 class Writable:
     """A new generation open for writing; ``commit`` closes it so that readers may open it."""
 
-    def __init__(self, folder: Path, number: int) -> None:
+    def __init__(self, folder: Path, number: int, *, empty: bool = False) -> None:
+        """Generation ``number + 1``: a copy of ``number``, or with ``empty`` a new store to fill from scratch."""
         self.number = number + 1
-        self.path = clone(folder, number)
+        if empty:
+            self.path = generation_path(folder, self.number)
+            if self.path.exists():  # left by a writer that died: never named by the manifest
+                shutil.rmtree(self.path)
+        else:
+            self.path = clone(folder, number)
         try:
             self.store: ox.Store | None = ox.Store(str(self.path))
         except OSError as error:
@@ -156,6 +197,8 @@ def open_shared(folder: Path, number: int) -> tuple[ox.Store, IO[bytes]]:
 def collect(folder: Path, keep: int) -> None:
     """Remove every generation but ``keep`` that no reader holds (called by a writer, under its lock)."""
     for item in folder.iterdir():
+        if (pid := _SCRATCH.fullmatch(item.name)) and not _alive(int(pid.group(1))):
+            shutil.rmtree(item, ignore_errors=True)
         if not (_GENERATION.fullmatch(item.name) and item.is_dir()) or int(item.name) == keep:
             continue
         lock = folder / f"{item.name}.lock"

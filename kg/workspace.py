@@ -6,11 +6,14 @@ in generations: see kg.generations). Which one a command uses: ``--workspace DIR
 $KG_WORKSPACE, else the nearest folder upward from the current one holding a manifest, else a
 per-user default (platformdirs), created on first use. Nothing is written inside the package.
 
-In the store, each bundled file and each added source has its own named graph (so it can be
-removed, and read back as a document with its path), and the default graph holds their union,
-which queries read: a triple stated by two sources counts once, as in the in-memory graph.
-The manifest names the generation readers open, so an add or remove is visible all at once,
-or not at all if it is interrupted.
+In the store, the default graph holds the union of the bundled files and the added sources,
+which queries read: a triple stated by two sources counts once, as in the in-memory graph. One
+named graph keeps the literals the shapes check as written (kg.loading), so that an addition
+is validated inside the store, against the whole graph, without parsing anything again. An
+addition is loaded into a copy of the last generation (a large N-Triples file by Oxigraph's
+bulk loader); a removal, a replacement or new bundled data rebuilds the store from the stored
+copies. The manifest names the generation readers open, so a change is visible all at once,
+or not at all if it is interrupted or refused.
 """
 
 from __future__ import annotations
@@ -20,10 +23,11 @@ import json
 import os
 import re
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
@@ -33,10 +37,16 @@ from .generations import WorkspaceError
 from .output import OutputError, write_atomically
 from .sources import RdfDocument, bundled_data_paths, project_root
 
+if TYPE_CHECKING:  # kg.loading needs rdflib, which a query never imports
+    from .loading import Load
+    from .validate import ValidationReport
+
 MANIFEST = "kg-workspace.json"
-FORMAT = 1
+# Format 1 also kept each source in a named graph (union in the default graph, as now); it is
+# rebuilt as format 2 when first opened.
+FORMAT = 2
+FORMATS = (1, 2)
 ENV = "KG_WORKSPACE"
-GRAPH_BASE = "urn:smartcity-kg:graph:"
 KINDS = ("rdf", "framework", "observations", "links")
 
 _chosen: list[Path] = []  # set by `kg --workspace DIR`
@@ -128,7 +138,7 @@ def read_manifest(folder: Path) -> dict:
         raise WorkspaceError(
             f"{path}: cannot be read ({reason}); restore it or run 'kg init' in a new folder."
         ) from None
-    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+    if not isinstance(manifest, dict) or manifest.get("format") not in FORMATS:
         raise WorkspaceError(
             f"{path}: not a workspace manifest of format {FORMAT}; this smartcity-kg ({__version__}) cannot use it."
         )
@@ -139,7 +149,7 @@ def read_manifest(folder: Path) -> dict:
 
 
 _SOURCE_FIELDS = {"id": str, "kind": str, "original": str, "stored": str, "sha256": str, "triples": int,
-                  "added": str, "checked": str, "graph": str}  # fmt: skip
+                  "added": str, "checked": str}  # fmt: skip
 
 
 def _well_formed(manifest: dict) -> bool:
@@ -150,7 +160,7 @@ def _well_formed(manifest: dict) -> bool:
     if not (isinstance(bundled, dict) and isinstance(bundled.get("hash"), str) and isinstance(sources, list)):
         return False
     files = bundled.get("files")
-    if not isinstance(files, list) or not all(isinstance(f, dict) and isinstance(f.get("graph"), str) for f in files):
+    if not isinstance(files, list) or not all(isinstance(f, dict) and isinstance(f.get("path"), str) for f in files):
         return False
     return all(
         isinstance(s, dict) and all(isinstance(s.get(k), t) for k, t in _SOURCE_FIELDS.items())
@@ -200,24 +210,33 @@ def open_workspace(folder: Path | None = None) -> Workspace:
             raise WorkspaceError(f"{folder}: not a workspace (no {MANIFEST}); run 'kg init {folder}' to make one.")
         return init(folder)
     workspace = Workspace(folder, read_manifest(folder))
-    if workspace.manifest["bundled"]["hash"] != bundled_hash():
+    if _stale(workspace.manifest):
         with generations.writer_lock(workspace.store_folder):
             workspace.manifest = read_manifest(folder)
-            if workspace.manifest["bundled"]["hash"] != bundled_hash():
+            if _stale(workspace.manifest):
                 refresh_bundled(workspace)
     return workspace
 
 
+def _stale(manifest: dict) -> bool:
+    """Whether the store must be rebuilt: the package's bundled data changed, or it is of an older format."""
+    return manifest["bundled"]["hash"] != bundled_hash() or manifest["format"] != FORMAT
+
+
 @dataclass
 class Addition:
-    """A source to add: its entry (without graph and counts) and its parsed document."""
+    """A source to add: its entry (without counts) and what goes into the store.
+
+    ``data`` is what the stored copy holds, written when the change commits; None when the copy
+    is already in place (a large file, copied before it was loaded from the copy).
+    """
 
     entry: dict
-    document: RdfDocument
-    data: bytes  # what the stored copy holds
+    load: Load
+    data: bytes | None = None
 
 
-def new_entry(workspace: Workspace, kind: str, original: str, suffix: str, data: bytes, wanted_id: str) -> dict:
+def new_entry(workspace: Workspace, kind: str, original: str, suffix: str, digest: str, wanted_id: str) -> dict:
     """A manifest entry for a new source: the id of the source it replaces (same original path), else
     ``wanted_id`` made unique (demo, demo-2 ...)."""
     base = re.sub(r"[^a-z0-9-]+", "-", wanted_id.lower()).strip("-") or "source"
@@ -229,7 +248,6 @@ def new_entry(workspace: Workspace, kind: str, original: str, suffix: str, data:
         if source_id not in taken:
             break
         source_id = f"{base}-{n}"
-    digest = hashlib.sha256(data).hexdigest()
     return {
         "id": source_id,
         "kind": kind,
@@ -239,7 +257,6 @@ def new_entry(workspace: Workspace, kind: str, original: str, suffix: str, data:
         "triples": 0,
         "added": datetime.now(UTC).isoformat(timespec="seconds"),
         "checked": "",
-        "graph": "",
     }
 
 
@@ -255,76 +272,85 @@ def replaced_by(workspace: Workspace, entries: Iterable[dict]) -> list[dict]:
     return [s for s in workspace.sources if s["original"] in originals]
 
 
-def _drop(store: ox.Store, graphs: Sequence[str]) -> None:
-    """Remove graphs and, from the union, their triples that no other graph states."""
-    for graph in graphs:
-        store.update(
-            f"DELETE {{ ?s ?p ?o }} WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} "
-            f"FILTER NOT EXISTS {{ GRAPH ?other {{ ?s ?p ?o }} FILTER(?other != <{graph}>) }} }}"
-        )
-        store.remove_graph(ox.NamedNode(graph))
+def change(
+    workspace: Workspace,
+    additions: Sequence[Addition] = (),
+    removals: Sequence[dict] = (),
+    bundled: Sequence[RdfDocument] | None = None,
+    check: Callable[[ox.Store], ValidationReport] | None = None,
+) -> ValidationReport | None:
+    """Make a new generation with ``removals`` taken out (and, with ``bundled``, new bundled files put
+    in) and ``additions`` put in; if ``check`` finds it does not conform, drop it and return the report,
+    else commit it by replacing the manifest.
 
-
-def change(workspace: Workspace, additions: Sequence[Addition] = (), removals: Sequence[dict] = (),
-           bundled: Sequence[RdfDocument] | None = None) -> None:  # fmt: skip
-    """Make a new generation with ``removals`` (and, with ``bundled``, the old bundled files) taken out
-    and ``additions`` (and ``bundled``) put in, then commit it by replacing the manifest.
-
-    The caller holds the writer lock and has read the manifest under it.
+    Additions alone are loaded into a copy of the last generation; anything else rebuilds the store
+    from the bundled files and the stored copies. The caller holds the writer lock and has read the
+    manifest under it.
     """
+    from .fastvalidate import load_shapes
+    from .loading import Load, put
+    from .store import bundled_documents
+
     folder, manifest = workspace.store_folder, json.loads(json.dumps(workspace.manifest))
-    stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S%f")
-    writable = generations.Writable(folder, manifest["generation"])
+    rebuild = bool(removals) or bundled is not None or manifest["format"] != FORMAT
+    predicates = load_shapes().predicates
+    writable = generations.Writable(folder, manifest["generation"], empty=rebuild)
     try:
         store = writable.store
-        gone = [s["graph"] for s in removals]
-        if bundled is not None:
-            gone += [f["graph"] for f in manifest["bundled"]["files"]]
-        _drop(store, gone)
-        if bundled is not None:
+        if rebuild:
             root, files = project_root(), []
-            for document in bundled:
-                relative = str(document.path.relative_to(root))
-                name = f"{GRAPH_BASE}bundled/{stamp}/{relative}"
-                _load(store, document.quads, name)
-                files.append({"path": relative, "graph": name, "triples": _count(store, name)})
+            for document in bundled if bundled is not None else bundled_documents():
+                triples = put(store, Load(str(document.path), document=document), predicates)
+                files.append({"path": str(document.path.relative_to(root)), "triples": triples})
             manifest["bundled"] = {"hash": bundled_hash(), "version": __version__, "files": files}
-        removed_ids = {s["id"] for s in removals}
-        manifest["sources"] = [s for s in manifest["sources"] if s["id"] not in removed_ids]
+            removed_ids = {s["id"] for s in removals}
+            manifest["sources"] = [s for s in manifest["sources"] if s["id"] not in removed_ids]
+            for source in manifest["sources"]:
+                source["triples"] = put(store, stored_load(workspace, source), predicates)
+                source.pop("graph", None)  # of format 1
         for addition in additions:
-            entry = addition.entry
-            entry["graph"] = f"{GRAPH_BASE}source/{stamp}/{entry['id']}"
-            _load(store, addition.document.quads, entry["graph"])
-            entry["triples"] = _count(store, entry["graph"])  # a file may state a triple twice
-            manifest["sources"].append(entry)
-        named = sum(f["triples"] for f in manifest["bundled"]["files"]) + sum(s["triples"] for s in manifest["sources"])
-        manifest["triples"] = len(store) - named
+            addition.entry["triples"] = put(store, addition.load, predicates)
+            manifest["sources"].append(addition.entry)
+        manifest["triples"] = sum(f["triples"] for f in manifest["bundled"]["files"])
+        manifest["triples"] += sum(s["triples"] for s in manifest["sources"])
+        manifest["format"] = FORMAT
+        if check is not None and not (report := check(store)).conforms:
+            return report
         writable.close()
         for addition in additions:
-            _write(workspace.folder / addition.entry["stored"], addition.data)
+            if addition.data is not None:
+                _write(workspace.folder / addition.entry["stored"], addition.data)
         manifest["generation"] = writable.number
         _write_manifest(workspace.folder, manifest)
+        workspace.manifest = manifest
     finally:
         writable.close()
-    workspace.manifest = manifest
-    kept = {workspace.folder / s["stored"] for s in manifest["sources"]}
-    for item in (workspace.folder / "sources").iterdir():  # removed, replaced, or left by a writer that died
+        _tidy(workspace)
+    return None
+
+
+def _tidy(workspace: Workspace) -> None:
+    """Remove stored copies the manifest does not name (removed, replaced, refused, or left by a writer
+    that died) and the generations no reader holds."""
+    kept = {workspace.folder / s["stored"] for s in workspace.manifest["sources"]}
+    for item in (workspace.folder / "sources").iterdir():
         if item not in kept and item.is_file():
             item.unlink(missing_ok=True)
-    generations.collect(folder, manifest["generation"])
+    generations.collect(workspace.store_folder, workspace.manifest["generation"])
 
 
-def _count(store: ox.Store, graph: str) -> int:
-    answer = store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
-    return int(next(iter(answer))[0].value)
+def stored_load(workspace: Workspace, source: dict) -> Load:
+    """What the store takes of a source's stored copy: parsed, or a large N-Triples file for the bulk loader."""
+    from .loading import Load, bulk_loadable
+    from .store import read_file
 
-
-def _load(store: ox.Store, quads: Sequence[ox.Quad], graph: str) -> None:
-    """Put ``quads`` into their own graph, then into the union (bulk, no transaction: the generation is
-    new). Two passes rather than one: for 1M triples one pass took 17.9 s and 2.6 GB, two 23.9 s and 1.6 GB."""
-    name = ox.NamedNode(graph)
-    store.bulk_extend(ox.Quad(q.subject, q.predicate, q.object, name) for q in quads)
-    store.bulk_extend(ox.Quad(q.subject, q.predicate, q.object) for q in quads)
+    path = workspace.folder / source["stored"]
+    if not path.is_file():
+        raise WorkspaceError(
+            f"{path}: the workspace's copy of source {source['id']} is missing; "
+            f"run 'kg remove {source['id']}' and add {source['original']} again."
+        )
+    return Load(str(path), path=path) if bulk_loadable(path) else Load(str(path), document=read_file(path))
 
 
 def refresh_bundled(workspace: Workspace) -> None:
@@ -335,6 +361,8 @@ def refresh_bundled(workspace: Workspace) -> None:
     verb = "loading" if first else f"refreshing (it was from smartcity-kg {workspace.manifest['bundled']['version']})"
     print(f"kg: {verb} the bundled data of smartcity-kg {__version__} into the workspace {workspace.folder}",
           file=sys.stderr)  # fmt: skip
+    if workspace.manifest["format"] != FORMAT:
+        print(f"kg: rebuilding the store of the workspace {workspace.folder} in format {FORMAT}", file=sys.stderr)
     change(workspace, bundled=bundled_documents())
 
 

@@ -61,13 +61,14 @@ def add_command(files: tuple[Path, ...], engine: str) -> None:
         click.echo(f"kg: nothing was added to the workspace {workspace.folder}.", err=True)
         sys.exit(EXIT_VIOLATIONS)
     for source in workspace.sources[-len(files) :]:
-        click.echo(f"added {source['original']} as {source['id']}: {source['triples']} triples", err=True)
+        click.echo(f"added {source['original']} as {source['id']}: {source['triples']} new triples", err=True)
 
 
 @click.command("sources")
 @click.option("--format", "-f", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
 def sources_command(fmt: str) -> None:
-    """List what the workspace's graph holds: each source with its kind, triples, time added and check."""
+    """List what the workspace's graph holds: each source with its kind, the triples it adds (a triple an earlier
+    source states is counted there), time added and check."""
     import pyoxigraph as ox
 
     from .workspace import open_workspace

@@ -1,0 +1,141 @@
+"""Large N-Triples files added to a workspace through Oxigraph's bulk loader (kg.loading, kg.additions).
+
+The bulk path must give exactly what the parsed path gives: the same graph, the same literals
+as written for the shapes, the same reports. These tests lower the size threshold so that small
+real files take the bulk path, in-process.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from kg import loading
+from kg.additions import add_files
+from kg.errors import InputError
+from kg.fastvalidate import load_shapes
+from kg.shapes_sparql import _AS_WRITTEN
+from kg.workspace import init, open_workspace
+from tests.conftest import run_kg
+
+SCK = "https://w3id.org/smartcity-kg/ontology#"
+XSD = "http://www.w3.org/2001/XMLSchema#"
+DOCUMENT = "https://w3id.org/smartcity-kg/id/document/2017-u4ssc-collection-methodology"
+
+
+def page(iri: str, number: str, datatype: str = "positiveInteger", subject: str | None = None) -> str:
+    subject = subject or f"<{iri}>"
+    return (
+        f"{subject} <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <{SCK}Page> .\n"
+        f"{subject} <http://purl.org/dc/terms/isPartOf> <{DOCUMENT}> .\n"
+        f'{subject} <{SCK}pageNumber> "{number}"^^<{XSD}{datatype}> .\n'
+    )
+
+
+GOOD = page("https://example.org/p/1", "03") + page("https://example.org/p/2", "12")
+BAD = GOOD + page("https://example.org/p/3", "-3") + page("https://example.org/p/4", "4", "integer")
+
+
+@pytest.fixture
+def bulk(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(loading, "BULK_MIN_BYTES", 0)
+
+
+def default_graph(folder: Path) -> set[tuple[str, str, str]]:
+    workspace = open_workspace(folder)
+    store = ox.Store.read_only(str(workspace.store_folder / str(workspace.manifest["generation"])))
+    quads = store.quads_for_pattern(None, None, None, ox.DefaultGraph())
+    return {(str(q.subject), str(q.predicate), str(q.object)) for q in quads}
+
+
+def written(folder: Path) -> set[tuple[str, str, str]]:
+    workspace = open_workspace(folder)
+    store = ox.Store.read_only(str(workspace.store_folder / str(workspace.manifest["generation"])))
+    return {
+        (str(q.subject), str(q.predicate), str(q.object))
+        for q in store.quads_for_pattern(None, None, None, _AS_WRITTEN)
+    }
+
+
+def add(tmp_path: Path, name: str, text: str, monkeypatch: pytest.MonkeyPatch, *, bulk: bool):
+    monkeypatch.setattr(loading, "BULK_MIN_BYTES", 0 if bulk else 2**62)
+    folder = tmp_path / f"ws-{name}-{'bulk' if bulk else 'parsed'}"
+    workspace = init(folder)
+    path = tmp_path / f"{name}.nt"
+    path.write_text(text, encoding="utf-8")
+    return folder, add_files(workspace, [path])
+
+
+@pytest.mark.parametrize("text", [GOOD, BAD], ids=["conforms", "does-not-conform"])
+def test_bulk_and_parsed_paths_agree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str) -> None:
+    parsed_folder, parsed = add(tmp_path, "pages", text, monkeypatch, bulk=False)
+    bulk_folder, bulked = add(tmp_path, "pages", text, monkeypatch, bulk=True)
+    assert (parsed is None) == (bulked is None) == (text == GOOD)
+    if text == GOOD:
+        assert default_graph(parsed_folder) == default_graph(bulk_folder)
+        assert written(parsed_folder) == written(bulk_folder)
+        assert any("03" in o for _s, _p, o in written(bulk_folder))  # "03" kept as written, not as "3"
+        assert json.loads((bulk_folder / "kg-workspace.json").read_text())["sources"][0]["stored"].endswith(".nt")
+    else:
+        assert parsed is not None and bulked is not None
+        found = {(str(p.focus), str(p.value)) for p in bulked.problems}
+        assert found == {(str(p.focus), str(p.value)) for p in parsed.problems}
+        assert {focus for focus, _ in found} == {"https://example.org/p/3", "https://example.org/p/4"}
+        assert all(str(paths[0]).endswith("pages.nt") for paths in bulked.origins.values())
+
+
+def test_refused_bulk_add_leaves_the_workspace_as_it_was(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder, report = add(tmp_path, "pages", BAD, monkeypatch, bulk=True)
+    assert report is not None and not report.conforms
+    manifest = json.loads((folder / "kg-workspace.json").read_text())
+    assert manifest["sources"] == [] and manifest["generation"] == 1
+    assert list((folder / "sources").iterdir()) == []
+    assert sorted(p.name for p in (folder / "store").iterdir() if p.is_dir()) == ["1"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        page("", "03", subject="_:b1") + GOOD,  # a blank-node subject: the loader renames it
+        GOOD + '<https://example.org/x> <https://example.org/says> "caf\\u00E9" .\n',  # escapes
+    ],
+    ids=["blank-node", "escapes"],
+)
+def test_literals_as_written_fall_back_to_parsing_when_the_text_cannot_tell(
+    tmp_path: Path, text: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "data.nt"
+    path.write_text(text, encoding="utf-8")
+    assert loading.written_in_ntriples(path, load_shapes().predicates) is None
+    parsed_folder, parsed = add(tmp_path, "data", text, monkeypatch, bulk=False)
+    bulk_folder, bulked = add(tmp_path, "data", text, monkeypatch, bulk=True)
+    assert parsed is None and bulked is None  # "03"^^xsd:positiveInteger conforms, on a blank node too
+    objects = sorted(o for _s, _p, o in written(bulk_folder))
+    assert objects == sorted(o for _s, _p, o in written(parsed_folder)) and len(objects) >= 2
+
+
+def test_triple_terms_in_a_bulk_file_are_refused(tmp_path: Path, bulk: None) -> None:
+    path = tmp_path / "terms.nt"
+    path.write_text(f"<https://example.org/a> <{SCK}says> <<( <https://example.org/a> <https://example.org/b> "
+                    "<https://example.org/c> )>> .\n", encoding="utf-8")  # fmt: skip
+    workspace = init(tmp_path / "ws")
+    with pytest.raises(InputError, match="triple terms") as refused:  # parsed instead, which refuses them
+        add_files(workspace, [path])
+    assert str(refused.value).startswith(f"{path}: ")  # the user's file, not the workspace's copy
+    assert list((workspace.folder / "sources").iterdir()) == []
+
+
+def test_a_format_1_workspace_is_rebuilt_in_format_2(tmp_path: Path) -> None:
+    folder = tmp_path / "old"
+    assert run_kg("init", str(folder)).returncode == 0
+    manifest = json.loads((folder / "kg-workspace.json").read_text())
+    manifest["format"] = 1
+    (folder / "kg-workspace.json").write_text(json.dumps(manifest))
+    run = run_kg("--workspace", str(folder), "query", "core-participation-kpis")
+    assert run.returncode == 0, run.stderr
+    assert "rebuilding the store of the workspace" in run.stderr and "format 2" in run.stderr
+    assert "u4ssc:SC-SH-SI-4C" in run.stdout
+    assert json.loads((folder / "kg-workspace.json").read_text())["format"] == 2
