@@ -21,7 +21,9 @@ import time
 import urllib.error
 import urllib.parse
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from http import HTTPStatus
+from pathlib import Path
 
 from . import __version__
 from .bounded import Deadline, DeadlinePassed, TooLarge, answered_early, connection_class, opener, read_body
@@ -319,6 +321,14 @@ def missing_on_endpoint(
 # ------------------------------------------------------------------ Graph Store Protocol
 
 
+@dataclass
+class NTriplesFile:
+    """A graph to upload that is already N-Triples on disk (a workspace's store, dumped), and its size."""
+
+    path: Path
+    triples: int
+
+
 class _AnsweredEarly(Exception):
     """The server answered before the whole body was sent."""
 
@@ -349,15 +359,24 @@ def _refusal(url: str, status: int) -> str:
     return f"the upload to {where} failed: {code}; check the address and the server."
 
 
-def push(store_url: str, documents: Sequence[RdfDocument], graph: str | None = None, replace: bool = False, *,
-         timeout: float | None = None) -> int:  # fmt: skip
-    """Upload the documents' triples to a Graph Store Protocol endpoint; returns how many were sent.
+def _ntriples_file(path: Path) -> Iterator[bytes]:
+    """An N-Triples file in chunks of whole lines (about 1 MB each)."""
+    with path.open("rb") as handle:
+        while chunk := handle.read(2**20):
+            yield chunk + handle.readline()
+
+
+def push(store_url: str, documents: Sequence[RdfDocument] | NTriplesFile, graph: str | None = None,
+         replace: bool = False, *, timeout: float | None = None, bulk: bool = False) -> int:  # fmt: skip
+    """Upload the documents' triples (or an N-Triples file's) to a Graph Store Protocol endpoint;
+    returns how many were sent.
 
     ``graph`` names the target graph (default: the default graph); ``replace`` uses PUT, which
-    replaces the graph, instead of POST, which adds to it. ``timeout`` is a progress deadline: the
-    connection, each chunk of 5,000 triples, and the answer after the last one must each take no
-    longer. Only a connection that could not be opened is retried: a repeated upload would add its
-    blank nodes twice.
+    replaces the graph, instead of POST, which adds to it. ``bulk`` asks the server for its bulk
+    loader (``no_transaction``, which Oxigraph's server understands: several times faster, but not
+    atomic). ``timeout`` is a progress deadline: the connection, each chunk, and the answer after
+    the last one must each take no longer. Only a connection that could not be opened is retried:
+    a repeated upload would add its blank nodes twice.
     """
     from rdflib import URIRef
 
@@ -369,8 +388,11 @@ def push(store_url: str, documents: Sequence[RdfDocument], graph: str | None = N
     if graph and not (target.startswith("http://") or target.startswith("https://") or target.startswith("urn:")):
         raise RemoteError(f"--graph {graph!r} is not an IRI.")
     query = urllib.parse.urlencode({"graph": graph}) if graph else "default"
-    path = (parts.path or "/") + "?" + "&".join(filter(None, [parts.query, query]))
-    count = sum(len(d.quads) for d in documents)
+    path = (parts.path or "/") + "?" + "&".join(filter(None, [parts.query, query, "no_transaction" if bulk else ""]))
+    if isinstance(documents, NTriplesFile):
+        count, chunks = documents.triples, lambda: _ntriples_file(documents.path)
+    else:
+        count, chunks = sum(len(d.quads) for d in documents), lambda: _ntriples(documents)
     headers = {"Content-Type": "application/n-triples", "User-Agent": USER_AGENT}
     credentials = _credentials()
     if credentials:
@@ -379,7 +401,7 @@ def push(store_url: str, documents: Sequence[RdfDocument], graph: str | None = N
     base = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
 
     def body(connection: http.client.HTTPConnection, deadline: Deadline) -> Iterator[bytes]:
-        for chunk in _ntriples(documents):
+        for chunk in chunks():
             deadline.restart()
             for start in range(0, len(chunk), PIECE):
                 if answered_early(connection.sock, deadline):  # stop sending and read the answer

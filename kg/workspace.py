@@ -18,12 +18,14 @@ or not at all if it is interrupted or refused.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import re
 import sys
-from collections.abc import Callable, Iterable, Sequence
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -39,6 +41,8 @@ from .sources import RdfDocument, bundled_data_paths, project_root
 
 if TYPE_CHECKING:  # kg.loading needs rdflib, which a query never imports
     from .loading import Load
+    from .query import WorkspaceGraph
+    from .remote import NTriplesFile
     from .validate import ValidationReport
 
 MANIFEST = "kg-workspace.json"
@@ -351,6 +355,25 @@ def stored_load(workspace: Workspace, source: dict) -> Load:
             f"run 'kg remove {source['id']}' and add {source['original']} again."
         )
     return Load(str(path), path=path) if bulk_loadable(path) else Load(str(path), document=read_file(path))
+
+
+@contextlib.contextmanager
+def dumped(graph: WorkspaceGraph) -> Iterator[NTriplesFile]:
+    """The workspace's graph as an N-Triples file written by Oxigraph (nothing parsed in Python), in the
+    workspace folder, removed afterwards: what ``kg push`` uploads."""
+    from .output import track_temporary, untrack_temporary
+    from .remote import NTriplesFile
+
+    handle, name = tempfile.mkstemp(prefix=".push-", suffix=".nt", dir=graph.workspace.folder)
+    path = Path(name)
+    track_temporary(path)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            graph.store.dump(out, format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())
+        yield NTriplesFile(path, len(graph))
+    finally:
+        path.unlink(missing_ok=True)
+        untrack_temporary(path)
 
 
 def refresh_bundled(workspace: Workspace) -> None:

@@ -43,6 +43,15 @@ def test_push_reports_what_it_uploaded(server):
     assert int(count) == len(KnowledgeGraph.load())
 
 
+def test_push_bulk_uses_the_servers_bulk_loader_and_sends_the_same_graph(tmp_path, server):
+    with oxigraph_server(tmp_path) as bulk:
+        run = run_kg("push", "--bulk", "--endpoint", f"{bulk}/store")
+        assert run.returncode == 0, run.stderr
+        assert f"uploaded {len(KnowledgeGraph.open())} triples" in run.stderr
+        every = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o FILTER(!isBlank(?s) && !isBlank(?o)) }"
+        assert comparable(remote_sparql(f"{bulk}/query", every)) == comparable(remote_sparql(f"{server}/query", every))
+
+
 def test_core_participation_kpis_on_the_endpoint(server):
     run = run_kg("query", "core-participation-kpis", "--endpoint", f"{server}/query", "--format", "json")
     assert run.returncode == 0, run.stderr
