@@ -19,7 +19,7 @@ import pyoxigraph as ox
 from . import generations
 from .errors import InputError
 from .loading import Load, bulk_loadable
-from .sources import RdfDocument, check_regular_file, parse_text
+from .sources import RdfDocument, bundled_data_paths, check_regular_file, parse_text
 from .validate import ValidationReport, make_report, note, validate_documents
 from .workspace import Addition, Workspace, change, new_entry, read_manifest, replaced_by, stored_name
 
@@ -99,7 +99,8 @@ def add_files(workspace: Workspace, paths: Sequence[Path], engine: str = "auto")
 
 def check_files(workspace: Workspace, paths: Sequence[Path], engine: str = "auto") -> ValidationReport:
     """What ``kg add`` would say of ``paths``, without adding them: loaded into a throw-away copy of the
-    workspace's store (large N-Triples by the bulk loader, straight from the file) and checked there."""
+    workspace's store (large N-Triples by the bulk loader, straight from the file) and checked there.
+    Without ``paths``, the workspace's graph itself is checked, in the same way."""
     from .fastvalidate import load_shapes
     from .loading import put
 
@@ -115,7 +116,10 @@ def check_files(workspace: Workspace, paths: Sequence[Path], engine: str = "auto
     with _throw_away_copy(workspace) as store:
         for load in loads:
             put(store, load, predicates)
-        return _check_in_store(store, [Addition({}, load) for load in loads], _others(workspace, []))
+        report = _check_in_store(store, [Addition({}, load) for load in loads], _others(workspace, []))
+    if not paths:  # the whole graph was checked: name its files, as kg.validate does
+        report.checked_files = [*bundled_data_paths(), *(workspace.folder / s["stored"] for s in workspace.sources)]
+    return report
 
 
 # A workspace up to this size is copied into memory to check files against it (faster to load

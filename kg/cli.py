@@ -208,13 +208,13 @@ def validate_command(files: tuple[Path, ...], engine: str, endpoint: str | None)
             raise click.UsageError("give either FILES or --endpoint: --endpoint validates the endpoint's whole graph")
         documents = _graph(endpoint=endpoint).documents()
         report = validate_documents(documents, checked=[d.path for d in documents], engine=engine)
-    elif files:
+    elif engine == "pyshacl" and not files:  # the reference engine works on the parsed documents
+        report = validate(files, engine=engine, base=KnowledgeGraph.open().documents)
+    else:
         from .additions import check_files
         from .workspace import open_workspace
 
         report = check_files(open_workspace(), files, engine=engine)
-    else:
-        report = validate(files, engine=engine, base=KnowledgeGraph.open().documents)
     click.echo(format_report(report), nl=False)
     sys.exit(report.exit_code)
 
