@@ -216,3 +216,22 @@ def test_generator_refuses_evidence_for_a_kpi_the_table_already_confirms(build, 
     rows = build.read_table()
     note = {"code": rows[0]["code"], "where_looked": "somewhere"}  # EC: ICT: ICT: 1C is confirmed
     assert "is not an unconfirmed KPI" in _refusal(build, rows, dict(evidence, where_looked=[note]))
+
+
+def test_a_confirmation_turns_a_kpi_verified_with_its_page_variant_and_author(build, evidence):
+    """The path a confirmation row takes, on a made-up row (the committed table may hold none)."""
+    rows = build.read_table()
+    row = next(row for row in rows if row["source_url"].startswith("unconfirmed"))
+    url = "https://www.itu.int/en/publications/Documents/tsb/2017-U4SSC-Collection-Methodology/files/basic-html/page99.html"
+    confirmation = dict(code=row["code"], url=url, page="99", name_on_page=row["name"] + " (variant)")
+    confirmation.update(confirms="code; name; tier", how="read in the sheet's header", checked="2026-11-29")
+    looked = [w for w in evidence["where_looked"] if w["code"] != row["code"]]
+    graph = build.build_graph(rows, dict(evidence, confirmations=[confirmation], where_looked=looked))
+    kpi = build.U4SSC[build.local_name(row["code"])]
+    page = build.URIRef(url)
+    assert graph.value(kpi, build.SCK.verificationStatus) == build.SCK.Verified
+    assert set(graph.objects(kpi, build.DCTERMS.source)) == {page}
+    assert int(graph.value(page, build.SCK.pageNumber)) == 99
+    assert str(graph.value(kpi, build.SKOS.altLabel)) == row["name"] + " (variant)"
+    assert graph.value(kpi, build.PROV.wasAttributedTo) == build.PROJECT
+    assert "Confirmed by smartcity-kg on 2026-11-29" in str(graph.value(kpi, build.SKOS.editorialNote))
