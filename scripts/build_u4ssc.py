@@ -1,8 +1,13 @@
-"""Generate data/u4ssc/kpis.ttl from the checked fact table data/u4ssc/source/u4ssc_kpis.tsv.
+"""Generate data/u4ssc/kpis.ttl from the checked fact tables in data/u4ssc/source/.
 
-The table is the single source of the KPI facts; the Turtle is derived from it and committed
-so that users need no build step. tests/test_u4ssc_data.py proves the two agree row for row
-and that running this script again yields an isomorphic graph.
+u4ssc_kpis.tsv (a copy of the reference table) holds the KPI facts. Three tables of the
+project's own say what each KPI rests on: u4ssc_confirmations.tsv (a public page, read by
+smartcity-kg, that shows a KPI the reference table left unconfirmed), u4ssc_where_looked.tsv
+(for every KPI still unconfirmed, where its page was looked for) and u4ssc_documents.tsv (the
+documents those rows cite that documents.ttl does not describe, such as the secondary list).
+The Turtle is derived from the tables and committed so that users need no build step.
+tests/test_u4ssc_data.py proves the two agree row for row and that running this script again
+yields an isomorphic graph.
 
     python scripts/build_u4ssc.py            # rewrite data/u4ssc/kpis.ttl
     python scripts/build_u4ssc.py --check    # exit 1 if the committed file is stale
@@ -16,12 +21,16 @@ import re
 import sys
 from pathlib import Path
 
-from rdflib import RDF, RDFS, XSD, Graph, Literal, Namespace, URIRef
+from rdflib import RDF, XSD, Graph, Literal, Namespace, URIRef
 from rdflib.compare import isomorphic
-from rdflib.namespace import DCTERMS, SKOS
+from rdflib.namespace import DCTERMS, FOAF, SKOS
 
 ROOT = Path(__file__).resolve().parent.parent
-TABLE = ROOT / "data" / "u4ssc" / "source" / "u4ssc_kpis.tsv"
+SOURCE = ROOT / "data" / "u4ssc" / "source"
+TABLE = SOURCE / "u4ssc_kpis.tsv"
+CONFIRMATIONS = SOURCE / "u4ssc_confirmations.tsv"
+WHERE_LOOKED = SOURCE / "u4ssc_where_looked.tsv"
+DOCUMENTS = SOURCE / "u4ssc_documents.tsv"
 OUTPUT = ROOT / "data" / "u4ssc" / "kpis.ttl"
 
 SCK = Namespace("https://w3id.org/smartcity-kg/ontology#")
@@ -30,6 +39,10 @@ DOC = Namespace("https://w3id.org/smartcity-kg/id/document/")
 FW = Namespace("https://w3id.org/smartcity-kg/id/framework/")
 FRAMEWORK = FW.u4ssc
 METHODOLOGY = DOC["2017-u4ssc-collection-methodology"]
+# What an unconfirmed KPI's code and tier rest on (reference notes, section 1).
+SECONDARY_LIST = DOC["u4ssc-kpi-secondary-list"]
+PROJECT = Namespace("https://w3id.org/smartcity-kg/id/agent/")["smartcity-kg"]
+PROV = Namespace("http://www.w3.org/ns/prov#")
 
 TIERS = {"core": SCK.Core, "advanced": SCK.Advanced}
 
@@ -87,6 +100,15 @@ def read_table(path: Path = TABLE) -> list[dict[str, str]]:
         return list(csv.DictReader(handle, delimiter="\t"))
 
 
+def read_evidence() -> dict[str, list[dict[str, str]]]:
+    """The project's own tables, by name: confirmations, where_looked, documents."""
+    return {
+        "confirmations": read_table(CONFIRMATIONS),
+        "where_looked": read_table(WHERE_LOOKED),
+        "documents": read_table(DOCUMENTS),
+    }
+
+
 def local_name(code: str) -> str:
     return code.replace(": ", "-")
 
@@ -98,13 +120,36 @@ def document_for(url: str) -> URIRef:
     return DOC[match["doc"].lower()]
 
 
-def add_page(graph: Graph, url: str) -> URIRef:
+def add_page(graph: Graph, url: str, number: int | None = None) -> URIRef:
+    """A flipbook page: its document and number come from its address unless given."""
     page = URIRef(url)
     graph.add((page, RDF.type, SCK.Page))
     graph.add((page, DCTERMS.isPartOf, document_for(url)))
-    number = int(PAGE_URL.search(url)["page"])
+    number = number or int(PAGE_URL.search(url)["page"])
     graph.add((page, SCK.pageNumber, Literal(number, datatype=XSD.positiveInteger)))
     return page
+
+
+def unconfirmed_codes(rows: list[dict[str, str]], confirmations: list[dict[str, str]]) -> list[str]:
+    """Codes the reference table leaves unconfirmed and no confirmation row confirms, in table order."""
+    confirmed = {row["code"] for row in confirmations}
+    return [
+        row["code"] for row in rows if row["source_url"].startswith(UNCONFIRMED_PREFIX) and row["code"] not in confirmed
+    ]
+
+
+def add_documents(graph: Graph, documents: list[dict[str, str]]) -> None:
+    """Documents the KPI rows cite that documents.ttl does not describe."""
+    for row in documents:
+        document = DOC[row["id"]]
+        graph.add((document, RDF.type, SCK.Document))
+        graph.add((document, DCTERMS.title, Literal(row["title"], lang="en")))
+        if row["issued"]:
+            graph.add((document, DCTERMS.issued, Literal(row["issued"], datatype=XSD.gYear)))
+        if row["url"]:
+            graph.add((document, FOAF.page, URIRef(row["url"])))
+        if row["note"]:
+            graph.add((document, SKOS.editorialNote, Literal(row["note"], lang="en")))
 
 
 def add_structure(graph: Graph, row: dict[str, str]) -> tuple[URIRef, URIRef, URIRef]:
@@ -133,16 +178,50 @@ def add_structure(graph: Graph, row: dict[str, str]) -> tuple[URIRef, URIRef, UR
     return dimension, sub_dimension, category
 
 
-def add_sources(graph: Graph, kpi: URIRef, source: str) -> None:
+def add_confirmed(graph: Graph, kpi: URIRef, name: str, confirmations: list[dict[str, str]]) -> None:
+    """A KPI the reference table left unconfirmed, confirmed on the pages smartcity-kg read."""
+    graph.add((kpi, SCK.verificationStatus, SCK.Verified))
+    for row in confirmations:
+        if not row["url"] or not row["page"]:
+            raise TableError(f"confirmation of {row['code']!r} lacks its url or page")
+        page = add_page(graph, row["url"], int(row["page"]))
+        graph.add((kpi, DCTERMS.source, page))
+        variant = ""
+        if row["name_on_page"] != name:
+            graph.add((kpi, SKOS.altLabel, Literal(row["name_on_page"], lang="en")))
+            variant = f' The page names it "{row["name_on_page"]}".'
+        note = (
+            f"Confirmed by smartcity-kg on {row['checked']}, after the reference table left it unconfirmed: "
+            f"{row['confirms']} read on page {row['page']} ({row['url']}); {row['how']}.{variant}"
+        )
+        graph.add((kpi, SKOS.editorialNote, Literal(note, lang="en")))
+    graph.add((kpi, PROV.wasAttributedTo, PROJECT))
+
+
+def add_unconfirmed(graph: Graph, kpi: URIRef, source: str, looked: str) -> None:
+    """A KPI no ITU page was found for: its sources are what it rests on (a city report, the secondary list)."""
+    if not looked:
+        raise TableError(f"unconfirmed KPI {kpi} has no where-looked note in {WHERE_LOOKED.name}")
+    graph.add((kpi, SCK.verificationStatus, SCK.Unverified))
+    graph.add((kpi, DCTERMS.source, SECONDARY_LIST))
+    for url in URL.findall(source):
+        graph.add((kpi, DCTERMS.source, add_page(graph, url)))
+    detail = source[len(UNCONFIRMED_PREFIX) :].strip()
+    note = f"Not checked against an ITU page of the methodology or verification manual; {detail}"
+    graph.add((kpi, SKOS.editorialNote, Literal(note, lang="en")))
+    graph.add((kpi, SKOS.editorialNote, Literal(f"Where its page was looked for: {looked}", lang="en")))
+
+
+def add_sources(graph: Graph, kpi: URIRef, row: dict[str, str], evidence: dict[str, list[dict[str, str]]]) -> None:
+    source = row["source_url"]
     urls = URL.findall(source)
     if source.startswith(UNCONFIRMED_PREFIX):
-        graph.add((kpi, SCK.verificationStatus, SCK.Unverified))
-        graph.add((kpi, DCTERMS.source, METHODOLOGY))
-        detail = source[len(UNCONFIRMED_PREFIX) :].strip()
-        note = f"Not checked against an ITU page of the methodology or verification manual; {detail}"
-        graph.add((kpi, SKOS.editorialNote, Literal(note, lang="en")))
-        for url in urls:
-            graph.add((kpi, RDFS.seeAlso, add_page(graph, url)))
+        confirmations = [c for c in evidence["confirmations"] if c["code"] == row["code"]]
+        if confirmations:
+            add_confirmed(graph, kpi, row["name"], confirmations)
+            return
+        looked = " ".join(w["where_looked"] for w in evidence["where_looked"] if w["code"] == row["code"])
+        add_unconfirmed(graph, kpi, source, looked)
         return
     if not urls:
         raise TableError(f"source {source!r} names no page")
@@ -151,7 +230,7 @@ def add_sources(graph: Graph, kpi: URIRef, source: str) -> None:
         graph.add((kpi, DCTERMS.source, add_page(graph, url)))
 
 
-def add_row(graph: Graph, position: int, row: dict[str, str]) -> None:
+def add_row(graph: Graph, position: int, row: dict[str, str], evidence: dict[str, list[dict[str, str]]]) -> None:
     code = row["code"]
     match = CODE.match(code)
     if not match:
@@ -174,10 +253,11 @@ def add_row(graph: Graph, position: int, row: dict[str, str]) -> None:
     graph.add((kpi, SCK.listPosition, Literal(position, datatype=XSD.positiveInteger)))
     for sdg in filter(None, (part.strip() for part in row["sdg_targets"].split(";"))):
         graph.add((kpi, SCK.sdgReference, Literal(sdg)))
-    add_sources(graph, kpi, row["source_url"])
+    add_sources(graph, kpi, row, evidence)
 
 
-def build_graph(rows: list[dict[str, str]]) -> Graph:
+def build_graph(rows: list[dict[str, str]], evidence: dict[str, list[dict[str, str]]] | None = None) -> Graph:
+    evidence = read_evidence() if evidence is None else evidence
     graph = Graph()
     for prefix, namespace in (
         ("sck", SCK),
@@ -186,15 +266,31 @@ def build_graph(rows: list[dict[str, str]]) -> Graph:
         ("fw", FW),
         ("skos", SKOS),
         ("dcterms", DCTERMS),
+        ("prov", PROV),
     ):
         graph.bind(prefix, namespace)
+    check_evidence(rows, evidence)
+    add_documents(graph, evidence["documents"])
     for position, row in enumerate(rows, start=1):
-        add_row(graph, position, row)
+        add_row(graph, position, row, evidence)
     return graph
 
 
+def check_evidence(rows: list[dict[str, str]], evidence: dict[str, list[dict[str, str]]]) -> None:
+    """Every row of the project's tables names a KPI the reference table leaves unconfirmed."""
+    open_codes = {row["code"] for row in rows if row["source_url"].startswith(UNCONFIRMED_PREFIX)}
+    for table in ("confirmations", "where_looked"):
+        for number, row in enumerate(evidence[table], start=2):
+            if row["code"] not in open_codes:
+                raise TableError(f"{table} line {number}: {row['code']!r} is not an unconfirmed KPI of the table")
+    confirmed = {row["code"] for row in evidence["confirmations"]}
+    for number, row in enumerate(evidence["where_looked"], start=2):
+        if row["code"] in confirmed:
+            raise TableError(f"where_looked line {number}: {row['code']!r} is confirmed; drop its note")
+
+
 HEADER = (
-    "# GENERATED by scripts/build_u4ssc.py from data/u4ssc/source/u4ssc_kpis.tsv: do not edit.\n"
+    "# GENERATED by scripts/build_u4ssc.py from the tables in data/u4ssc/source/: do not edit.\n"
     "# The 91 U4SSC KPIs (Collection Methodology for KPIs for Smart Sustainable Cities, 2017).\n"
 )
 
