@@ -58,6 +58,11 @@ def set_timeout(seconds: float | None) -> None:
     _state["deadline"] = time.monotonic() + seconds
 
 
+def timeout_given() -> float | None:
+    """The command's --timeout in seconds, or None."""
+    return _state["timeout"]
+
+
 def time_left() -> float | None:
     """Seconds before the command's deadline (at least 0.1), or None when it has none."""
     deadline = _state["deadline"]

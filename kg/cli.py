@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .boundary import interrupt_ends_normally, run, set_debug, time_left, timeout_option
+from .boundary import interrupt_ends_normally, run, set_debug, time_left, timeout_given, timeout_option
 from .catalog import list_queries
 from .errors import EXIT_VIOLATIONS
 from .params import parse_assignments
@@ -39,9 +39,10 @@ def _bound_remote_requests() -> None:
     """Requests to endpoints end by the command's --timeout too, and say so (else KG_REMOTE_TIMEOUT or 30 s)."""
     from .remote import set_limits
 
-    left = time_left()
-    if left is not None:
-        set_limits(timeout=round(left, 1))  # rounded: messages say "within 2 s", not "within 1.9805 s"
+    left, given = time_left(), timeout_given()
+    if left is not None and given is not None:
+        # What is left of it, rounded ("within 1.9 s", not "within 1.9805 s"); the message names the option as given.
+        set_limits(timeout=round(left, 1), option=f"--timeout {given:g} s")
 
 
 def _graph(data_files: tuple[Path, ...] = (), endpoint: str | None = None):
