@@ -20,7 +20,8 @@ from .services import _tokens, _uchar
 
 # The classes an OWL reasoner fills in: named classes with an equivalent class expression.
 DEFINED_CLASSES = """
-SELECT DISTINCT ?class WHERE { ?class <http://www.w3.org/2002/07/owl#equivalentClass> ?definition FILTER(isIRI(?class)) }
+SELECT DISTINCT ?class
+WHERE { ?class <http://www.w3.org/2002/07/owl#equivalentClass> ?definition FILTER(isIRI(?class)) }
 ORDER BY ?class
 """
 

@@ -13,7 +13,7 @@ from kg.endpoint import RemoteGraph
 from kg.errors import QueryError
 from kg.namespaces import ID, PREFIXES, expand
 from kg.prologue import declare, inference_hint, mentioned_iris
-from kg.remote import remote_sparql
+from kg.remote import RemoteError, remote_sparql
 from tests.conftest import ROOT, run_kg
 from tests.servers import kg_server, oxigraph_server
 
@@ -120,7 +120,7 @@ def test_an_endpoint_is_sent_the_prefix_lines(tmp_path):
     """An empty Oxigraph server knows none of the project's prefixes: the text sent must declare them."""
     with oxigraph_server(tmp_path) as base:
         text = "SELECT (STR(fw:u4ssc) AS ?iri) WHERE {}"
-        with pytest.raises(Exception):  # the endpoint refuses the undeclared prefix when sent as it is
+        with pytest.raises(RemoteError):  # the endpoint refuses the undeclared prefix when sent as it is
             remote_sparql(f"{base}/query", text)
         assert [str(r[0]) for r in RemoteGraph(f"{base}/query").sparql(text).rows] == [PREFIXES["fw"] + "u4ssc"]
         mine = "PREFIX fw: <https://example.org/>\n" + text
