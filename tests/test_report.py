@@ -65,7 +65,7 @@ def test_every_chart_the_markdown_references_is_a_real_png(report, markdown):
 
     out, _ = report
     names = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", markdown)
-    assert names == ["kpis-by-dimension.png", "participation-levels.png", "helix-coverage.png"]
+    assert names == ["kpis-by-dimension.png", "participation-levels.png", "helix-coverage.png", "frameworks-compared.png"]
     for name in names:
         assert (out / name).read_bytes().startswith(b"\x89PNG")
         height, width, channels = imread(out / name).shape
@@ -75,7 +75,7 @@ def test_every_chart_the_markdown_references_is_a_real_png(report, markdown):
 def test_html_is_self_contained_and_escaped(report):
     out, _ = report
     page = (out / "report.html").read_text(encoding="utf-8")
-    assert page.count('src="data:image/png;base64,') == 3
+    assert page.count('src="data:image/png;base64,') == 4
     assert not re.search(r"""(src|href)=["']?https?:""", page)
     assert "<script" not in page and "<link" not in page
     assert "Arnstein&#x27;s ladder of citizen participation" in page
