@@ -12,7 +12,7 @@ import pytest
 from kg.endpoint import RemoteGraph
 from kg.errors import QueryError
 from kg.namespaces import ID, PREFIXES, expand
-from kg.prologue import declare, inference_hint, mentioned_iris
+from kg.prologue import declare, inference_hint, mentioned_iris, missing
 from kg.remote import RemoteError, remote_sparql
 from tests.conftest import ROOT, run_kg
 from tests.servers import kg_server, oxigraph_server
@@ -170,3 +170,13 @@ def test_a_defined_class_without_inferred_gets_a_one_line_hint(tmp_path, graph):
     assert "sck:CoreParticipationIndicator" in line
     named = run_kg("query", "core-participation-kpis-inferred")  # its header says inferred: true
     assert named.returncode == 0 and "--inferred" not in named.stderr
+
+
+@pytest.mark.parametrize("collection", ["", "qc", "claims"])
+def test_named_queries_declare_every_prefix_they_use(collection):
+    """Named queries run as written on any endpoint (tests/test_backends.py sends them unchanged)."""
+    from kg.catalog import list_queries
+
+    queries = list_queries(collection)
+    assert queries
+    assert {query.name: missing(query.text) for query in queries if missing(query.text)} == {}
