@@ -84,7 +84,7 @@ def section(data: ReportData) -> tuple[str, list[Block]]:
         else "No participation indicator of any framework has been placed on a participation ladder yet."
     )
     claims = (
-        "Claims of `agent:smartcity-kg` about the comparison, from kg claims, each tested by a query of queries/claims/."
+        "Claims of `agent:smartcity-kg` about the comparison, from kg claims, each tested by a query in queries/claims."
     )
     blocks: list[Block] = [
         summary(data),

@@ -65,7 +65,8 @@ def test_every_chart_the_markdown_references_is_a_real_png(report, markdown):
 
     out, _ = report
     names = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", markdown)
-    assert names == ["kpis-by-dimension.png", "participation-levels.png", "helix-coverage.png", "frameworks-compared.png"]
+    charts = ["kpis-by-dimension.png", "participation-levels.png", "helix-coverage.png", "frameworks-compared.png"]
+    assert names == charts
     for name in names:
         assert (out / name).read_bytes().startswith(b"\x89PNG")
         height, width, channels = imread(out / name).shape
