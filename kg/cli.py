@@ -175,25 +175,14 @@ def query_command(
         if inferred:
             graph = graph.with_inferences(reasoner)
     results = graph.query_file(query_file, **values) if query_file else graph.query(name, **values)
-    if not endpoint and not graph.inferred:
-        _hint_inferred(graph, query_file, name)
+    if not endpoint and not graph.inferred:  # a defined class without --inferred: say so in one line
+        from .prologue import query_hint
+
+        if hint := query_hint(graph, query_file, name):
+            click.echo(f"kg: {hint}", err=True)
     click.echo(render(results, fmt), nl=False)
     if fmt == "table" and sys.stdout.isatty():
         click.echo(f"({len(results)} row{'s' if len(results) != 1 else ''})", err=True)
-
-
-def _hint_inferred(graph, query_file: Path | None, name: str | None) -> None:
-    """Say on stderr, in one line, that a query naming a defined class probably wants --inferred."""
-    from .catalog import get_query, load_query_file
-    from .prologue import inference_hint
-    from .sources import read_text
-
-    text = read_text(query_file) if query_file else get_query(name).text
-    if text.startswith("#+") and (load_query_file(query_file) if query_file else get_query(name)).inferred:
-        return  # the query runs over the inferences anyway
-    hint = inference_hint(graph, text)
-    if hint:
-        click.echo(f"kg: {hint}", err=True)
 
 
 @cli.command("validate")

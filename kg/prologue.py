@@ -108,3 +108,14 @@ def inference_hint(graph, text: str) -> str | None:
         f"note: the query names {which}, whose members the OWL reasoner infers; without --inferred it "
         "matches only what the data asserts, so you probably want --inferred."
     )
+
+
+def query_hint(graph, query_file, name: str | None) -> str | None:
+    """:func:`inference_hint` for ``kg query``'s query file or named query, unless its header asks for inferences."""
+    from .catalog import get_query, load_query_file
+    from .sources import read_text
+
+    text = read_text(query_file) if query_file else get_query(name).text
+    if text.startswith("#+") and (load_query_file(query_file) if query_file else get_query(name)).inferred:
+        return None  # the query runs over the inferences anyway
+    return inference_hint(graph, text)
