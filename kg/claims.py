@@ -1,33 +1,42 @@
-"""The study's claims, checked against the graph.
+"""The claims of the graph (the study's, and smartcity-kg's own), checked against it.
 
 Each sck:Claim names the query that tests it (sck:testedBy) and the parameter values it
 passes (sck:queryBinding). The query answers with one row: ?value, what the data says, and
 ?holds, whether that agrees with the claim. A claim with sck:untestableBecause instead is
 reported as not testable, with the reason.
+
+The verdicts are data, one row per claim (:func:`verdict_table`): the claim's IRI, who makes
+it, what it states, what the data says and the verdict, in every results format.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from rdflib import Literal
+from rdflib import Literal, URIRef
 
 from .errors import QueryError
 from .query import KnowledgeGraph
 from .results import Results
 
 AGREES, DISAGREES, NOT_TESTABLE = "agrees", "disagrees", "not testable"
+PROJECT = "https://w3id.org/smartcity-kg/id/agent/smartcity-kg"  # who makes the project's own claims
 
 
 @dataclass(frozen=True)
 class Claim:
     iri: str
+    made_by: str  # the claim's dcterms:source: the study, or PROJECT
     text: str
     location: str
     stated: str
     query: str | None
     reason: str | None
     parameters: dict[str, str]
+
+    @property
+    def by_project(self) -> bool:
+        return self.made_by == PROJECT
 
 
 @dataclass(frozen=True)
@@ -39,11 +48,12 @@ class Verdict:
 
 def read_claims(graph: KnowledgeGraph) -> list[Claim]:
     claims: dict[str, Claim] = {}
-    for row in graph.query("study-claims").dicts():
+    for row in graph.query("all-claims").dicts():
         claim = claims.setdefault(
             row["claim"],
             Claim(
                 iri=row["claim"],
+                made_by=row["made_by"] or "",
                 text=row["text"],
                 location=row["location"] or "",
                 stated=str(row["stated"]),
@@ -75,11 +85,26 @@ def check_claims(graph: KnowledgeGraph) -> list[Verdict]:
     return [check_claim(graph, claim) for claim in read_claims(graph)]
 
 
-def verdict_table(verdicts: list[Verdict]) -> Results:
-    """The verdicts as query-like results, so that every output format applies."""
-    variables = ["claim", "location", "study_says", "data_says", "verdict"]
-    rows = [
-        tuple(Literal(v) for v in (v.claim.text, v.claim.location, v.claim.stated, v.data_says, v.verdict))
-        for v in verdicts
-    ]
+def verdict_table(verdicts: list[Verdict], *, brief: bool = False) -> Results:
+    """The verdicts as query-like results, so that every output format applies.
+
+    One row per claim: ``claim`` (its IRI), ``statement``, ``made_by`` (the study or
+    agent:smartcity-kg), ``location``, ``stated``, ``data_says``, ``verdict`` and ``tested_by``
+    (the named query). ``brief`` keeps the columns a reader needs: statement, location,
+    stated, data_says, verdict.
+    """
+    if brief:
+        variables = ["statement", "location", "stated", "data_says", "verdict"]
+        rows = [
+            tuple(Literal(v) for v in (v.claim.text, v.claim.location, v.claim.stated, v.data_says, v.verdict))
+            for v in verdicts
+        ]
+        return Results(variables, rows)
+    variables = ["claim", "statement", "made_by", "location", "stated", "data_says", "verdict", "tested_by"]
+    rows = []
+    for v in verdicts:
+        texts = (v.claim.text, v.claim.location, v.claim.stated, v.data_says, v.verdict, v.claim.query or "")
+        text, location, stated, data_says, verdict, tested_by = (Literal(t) for t in texts)
+        made_by = URIRef(v.claim.made_by) if v.claim.made_by else None
+        rows.append((URIRef(v.claim.iri), text, made_by, location, stated, data_says, verdict, tested_by))
     return Results(variables, rows)

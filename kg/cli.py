@@ -176,6 +176,11 @@ def query_command(
         if inferred:
             graph = graph.with_inferences(reasoner)
     results = graph.query_file(query_file, **values) if query_file else graph.query(name, **values)
+    if not endpoint and not graph.inferred:  # a defined class without --inferred: say so in one line
+        from .prologue import query_hint
+
+        if hint := query_hint(graph, query_file, name):
+            click.echo(f"kg: {hint}", err=True)
     click.echo(render(results, fmt), nl=False)
     if fmt == "table" and sys.stdout.isatty():
         click.echo(f"({len(results)} row{'s' if len(results) != 1 else ''})", err=True)

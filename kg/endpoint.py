@@ -68,7 +68,11 @@ class RemoteGraph:
         return [RdfDocument(label, [ox.Quad(*triple) for triple in triples])]
 
     def sparql(self, text: str, *, where: str = "query") -> Results:
-        """Run SPARQL text on the endpoint (``where`` is accepted for the embedded graph's signature)."""
+        """Run SPARQL text on the endpoint (``where`` is accepted for the embedded graph's signature).
+
+        The project's prefixes the text uses without declaring are declared in the text sent.
+        """
+        from .prologue import declare
         from .remote import remote_sparql
 
-        return remote_sparql(self.endpoint, text)
+        return remote_sparql(self.endpoint, declare(text, mark=False))

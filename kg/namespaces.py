@@ -1,4 +1,7 @@
-"""The prefixes the project uses, for reading CURIEs and for compact table output."""
+"""The prefixes the project uses: for reading CURIEs, compact table output and queries without PREFIX lines.
+
+README.md's table "Prefixes" documents each (tests/test_prefixes.py keeps the two equal).
+"""
 
 from __future__ import annotations
 
@@ -20,6 +23,9 @@ PREFIXES: dict[str, str] = {
     "scaffold": ID + "scaffold/",
     "background": ID + "background/",
     "claim": ID + "claim/",
+    "city": ID + "city/",
+    "observation": ID + "observation/",
+    "links": ID + "links/",
     "skos": "http://www.w3.org/2004/02/skos/core#",
     "dcterms": "http://purl.org/dc/terms/",
     "prov": "http://www.w3.org/ns/prov#",

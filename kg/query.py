@@ -23,6 +23,7 @@ from .catalog import NamedQuery, get_query, load_query_file
 from .errors import QueryError
 from .namespaces import compact
 from .params import bind, bind_parameters, resolve
+from .prologue import declare, user_line
 from .results import Results
 from .sources import RdfDocument, read_text
 from .store import document_from_graph, rdflib_graph, read_documents, store_from
@@ -112,7 +113,7 @@ class KnowledgeGraph:
         """Run SPARQL text as it is; ``where`` names it in error messages."""
         try:
             # No named graphs: the workspace keeps one per source, and the in-memory graph has none.
-            answer = self.store.query(text, named_graphs=[])
+            answer = self.store.query(declare(text), named_graphs=[])
             # Solutions are computed while they are read: a failing SERVICE call or a type error
             # surfaces here, so reading them belongs inside the same try.
             if isinstance(answer, ox.QueryBoolean):
@@ -128,7 +129,7 @@ class KnowledgeGraph:
                     f"{where}: this is a SPARQL UPDATE; kg runs queries only (SELECT, ASK, CONSTRUCT, "
                     "DESCRIBE) and never changes the graph: add data with --data FILE instead."
                 ) from None
-            raise QueryError(f"{where}: {_syntax_error(text, str(error))}; fix the query.") from None
+            raise QueryError(f"{where}: {_syntax_error(declare(text), str(error))}; fix the query.") from None
         except (OSError, RuntimeError, ValueError) as error:
             detail = " ".join(str(error).split())[:300] or type(error).__name__
             if isinstance(error, OSError) and re.search(r"\bSERVICE\b", text, re.IGNORECASE):
@@ -236,9 +237,10 @@ def _is_update(text: str) -> bool:
 
 
 def _syntax_error(text: str, oxigraph_message: str) -> str:
-    """One sentence locating a SPARQL syntax error.
+    """One sentence locating a SPARQL syntax error, at its line in the user's text.
 
-    Oxigraph often places an unclosed pattern's error at the end of the query; rdflib's parser
+    ``text`` is the text that ran: the lines kg.prologue declared in front of it are not
+    counted. Oxigraph often places an unclosed pattern's error at the end of the query; rdflib's parser
     points at the start of the broken statement and names the token, so it is asked second,
     only when a query has already failed.
     """
@@ -256,5 +258,5 @@ def _syntax_error(text: str, oxigraph_message: str) -> str:
         detail = f"unexpected {found.group(1)}" if found else detail
     except Exception as error:  # rdflib names unknown prefixes and the like in its own words
         detail = str(error).strip() or detail
-    where = f" at line {line}, column {column}" if line else ""
+    where = f" at line {user_line(text, int(line))}, column {column}" if line else ""
     return f"SPARQL syntax error{where}: {detail.strip()}"

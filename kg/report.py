@@ -29,6 +29,7 @@ from pathlib import Path
 from rdflib import BNode, Literal, URIRef
 from rdflib.term import Node
 
+from . import compare
 from .catalog import get_query
 from .claims import AGREES, DISAGREES, NOT_TESTABLE, check_claims, verdict_table
 from .errors import KgError, QueryError
@@ -40,7 +41,7 @@ from .results import Results
 
 DEFAULT_FRAMEWORK = "fw:u4ssc"
 QUERIES = ("frameworks", "kpis-by-dimension", "participation-kpis", "participation-levels", "helix-coverage")
-QUERIES += ("ideology-evidence", "citizen-framings", "ladders")
+QUERIES += ("ideology-evidence", "citizen-framings", "ladders", *compare.QUERIES)
 CLAIMS = "kg claims"  # the key of the claims check's verdict table in ReportData.results
 RED = "#c0392b"
 HATCH = {"fill": False, "hatch": "///", "edgecolor": RED, "linewidth": 1.5}
@@ -49,6 +50,7 @@ ALT = {
     KPI_CHART: "Stacked bars: KPIs per dimension, core and advanced; participation KPIs hatched.",
     LEVEL_CHART: "Horizontal bars: the rank of each participation KPI on each participation ladder.",
     HELIX_CHART: "Bars: stakeholder types per helix sector; sectors without any are at zero.",
+    compare.CHART: compare.ALT,
 }
 
 
@@ -87,8 +89,10 @@ def collect(graph: KnowledgeGraph, framework: str = DEFAULT_FRAMEWORK) -> Report
         given = {"framework": iri} if "framework" in query.parameters else {}
         results[name] = graph.query(query, **given)
         parameters[name] = {key: compact(given.get(key, p.default or "")) for key, p in query.parameters.items()}
-    results[CLAIMS] = verdict_table(check_claims(graph))
-    parameters[CLAIMS] = {}
+    verdicts = check_claims(graph)  # the study's in their section, the project's in the comparison
+    results[CLAIMS] = verdict_table([v for v in verdicts if not v.claim.by_project], brief=True)
+    results[compare.PROJECT_CLAIMS] = verdict_table([v for v in verdicts if v.claim.by_project], brief=True)
+    parameters[CLAIMS] = parameters[compare.PROJECT_CLAIMS] = {}
     return ReportData(iri, results, parameters)
 
 
@@ -175,6 +179,7 @@ def sections(data: ReportData) -> list[tuple[str, list[Block]]]:
         ("Stakeholders per helix sector", [Chart(HELIX_CHART), helix, _table(data, "helix-coverage")]),
         ("The study's claims checked against the data", [Table(claims, data.results[CLAIMS])]),
         ("Ideology and citizen framings", [_table(data, "ideology-evidence"), _table(data, "citizen-framings")]),
+        compare.section(data),
     ]
 
 
@@ -270,12 +275,13 @@ def to_html(data: ReportData, charts: dict[str, bytes]) -> str:
 
 
 def charts(data: ReportData) -> dict[str, bytes]:
-    """The three charts as PNG bytes, by file name.
+    """The charts as PNG bytes, by file name.
 
     They are drawn on matplotlib Figure objects, not pyplot, so no GUI backend is needed and a
     notebook's backend is left alone.
     """
-    return {KPI_CHART: _kpi_chart(data), LEVEL_CHART: _level_chart(data), HELIX_CHART: _helix_chart(data)}
+    drawn = {KPI_CHART: _kpi_chart(data), LEVEL_CHART: _level_chart(data), HELIX_CHART: _helix_chart(data)}
+    return {**drawn, compare.CHART: compare.chart(data)}
 
 
 def _png(figure) -> bytes:

@@ -35,6 +35,7 @@ from pathlib import Path
 from .catalog import NamedQuery, list_queries
 from .errors import KgError
 from .namespaces import compact
+from .prologue import declare
 from .results import Results
 from .services import parse_allowed, refusal
 from .workers import Busy, ClientGone, Pool, TimedOut, WorkerDied
@@ -333,6 +334,7 @@ def make_handler() -> type[BaseHTTPRequestHandler]:
             self._run(text, fmt, query.title, inferred=query.inferred, where=query.name)
 
         def _run(self, text: str, fmt: str, title: str = "Results", inferred: bool = False, where="query") -> None:
+            text = declare(text)  # the project's prefixes, unless the query declares them; SERVICE is checked after
             refused = refusal(text, self.server.allowed)
             if refused:
                 self._error(HTTPStatus.FORBIDDEN, refused)

@@ -7,7 +7,9 @@ strings, IRIs and comments the way the SPARQL grammar does (with ``\\u`` escapes
 ``\\``-escapes in prefixed names decoded, as Oxigraph does), prefixed names are resolved from
 the query's PREFIX declarations, and the host of each target must be one that ``--allow-service``
 names. A target whose host cannot be known for certain (a variable, an unknown prefix, a relative
-IRI, user information in the address) is allowed only by ``*``.
+IRI, user information in the address) is allowed only by ``*``. ``kg serve`` declares the
+project's prefixes a query leaves undeclared (kg.prologue) before this check, so the text
+checked is the text that runs.
 """
 
 from __future__ import annotations

@@ -38,10 +38,11 @@ from kg.remote import remote_sparql
 from kg.report import QUERIES as REPORT_QUERIES
 from kg.results import Results
 from kg.store import read_documents
-from tests.conftest import run_kg
+from tests.conftest import ROOT, run_kg
 from tests.servers import oxigraph_server, virtuoso_server, write_ntriples
 
 NOT_COMPARED = {"sdg-labels-federated": "calls a second endpoint through SERVICE"}
+CLAIMS = ROOT / "data" / "claims"
 NAMED = [q for q in list_queries() if not q.inferred and q.name not in NOT_COMPARED]
 INFERRED = [q for q in list_queries() if q.inferred]
 INFERRED_GRAPH = "urn:smartcity-kg:inferred"
@@ -132,7 +133,8 @@ def test_inferred_queries_give_the_same_rows_on_every_store(graph, oxigraph_infe
 
 def test_every_claim_check_gives_the_same_answer_on_every_store(graph, oxigraph, virtuoso):
     claims = [claim for claim in read_claims(graph) if claim.query is not None]
-    assert len(claims) == 14
+    tested = sum(path.read_text(encoding="utf-8").count("sck:testedBy") for path in CLAIMS.glob("*.ttl"))
+    assert len(claims) == tested > 0
     for claim in claims:
         assert_same(graph, get_query(claim.query), claim.parameters, {"oxigraph": oxigraph, "virtuoso": virtuoso})
 

@@ -212,6 +212,7 @@ def test_report_into_a_symlinked_folder_on_another_filesystem(tmp_path):
     try:
         assert_one_sentence(run_kg("report", "--out", str(link)), 0)
         assert sorted(p.name for p in target.iterdir()) == [
+            "frameworks-compared.png",
             "helix-coverage.png",
             "kpis-by-dimension.png",
             "participation-levels.png",

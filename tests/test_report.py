@@ -65,7 +65,8 @@ def test_every_chart_the_markdown_references_is_a_real_png(report, markdown):
 
     out, _ = report
     names = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", markdown)
-    assert names == ["kpis-by-dimension.png", "participation-levels.png", "helix-coverage.png"]
+    charts = ["kpis-by-dimension.png", "participation-levels.png", "helix-coverage.png", "frameworks-compared.png"]
+    assert names == charts
     for name in names:
         assert (out / name).read_bytes().startswith(b"\x89PNG")
         height, width, channels = imread(out / name).shape
@@ -75,14 +76,24 @@ def test_every_chart_the_markdown_references_is_a_real_png(report, markdown):
 def test_html_is_self_contained_and_escaped(report):
     out, _ = report
     page = (out / "report.html").read_text(encoding="utf-8")
-    assert page.count('src="data:image/png;base64,') == 3
+    assert page.count('src="data:image/png;base64,') == 4
     assert not re.search(r"""(src|href)=["']?https?:""", page)
     assert "<script" not in page and "<link" not in page
     assert "Arnstein&#x27;s ladder of citizen participation" in page
     assert "<td>does not match &#x27;public|civic&#x27;</td>" in page
 
 
-@pytest.mark.parametrize("name", ["kpis-by-dimension", "participation-kpis", "helix-coverage"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "kpis-by-dimension",
+        "participation-kpis",
+        "helix-coverage",
+        "compare-participation",
+        "compare-tiers",
+        "compare-rungs",
+    ],
+)
 def test_tables_are_the_query_answers_cell_by_cell(markdown, graph, name):
     header, _, *rows = tables(markdown)[name]
     results = graph.query(name)
@@ -92,8 +103,9 @@ def test_tables_are_the_query_answers_cell_by_cell(markdown, graph, name):
 
 def test_claims_table_is_the_claims_check(markdown, graph):
     header, _, *rows = tables(markdown)["kg claims"]
-    assert header == ["claim", "location", "study_says", "data_says", "verdict"]
-    expected = [[v.claim.text, v.claim.location, v.claim.stated, v.data_says, v.verdict] for v in check_claims(graph)]
+    assert header == ["statement", "location", "stated", "data_says", "verdict"]
+    study = [v for v in check_claims(graph) if not v.claim.by_project]  # the project's are in the comparison
+    expected = [[v.claim.text, v.claim.location, v.claim.stated, v.data_says, v.verdict] for v in study]
     assert rows == [[" ".join(text.split()) for text in row] for row in expected]
 
 
