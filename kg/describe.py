@@ -24,6 +24,7 @@ RDF_TYPE = PREFIXES["rdf"] + "type"
 LABELS = [SKOS + "prefLabel", RDFS + "label", DCT + "title", PREFIXES["foaf"] + "name", SKOS + "notation"]
 SOURCE_LINKS = [DCT + "source", RDFS + "seeAlso", PREFIXES["prov"] + "wasDerivedFrom"]
 EVIDENCE = SCK + "evidence"
+NOTATION = SKOS + "notation"
 _DEFAULT = ox.DefaultGraph()
 
 
@@ -99,7 +100,8 @@ def describe(store: ox.Store, iri: str) -> Description:
         for subject in dict.fromkeys(t.subject for t in description.incoming if isinstance(t.subject, ox.BlankNode)):
             description.context += closure(store, subject)
         description.sources = sources(store, node, description.incoming)
-    description.queries = mentioning(iri)
+    notations = [t.object.value for t in description.triples if t.subject == node and t.predicate.value == NOTATION]
+    description.queries = mentioning(iri, notations)
     return description
 
 
@@ -145,10 +147,13 @@ def _query_texts() -> list[tuple[str, str]]:
     return [(collection, q) for collection in ("", "qc", "claims") for q in list_queries(collection)]
 
 
-def mentioning(iri: str) -> list[str]:
-    """The named queries whose text names ``iri`` (in full or as a CURIE), as collection/name."""
+def mentioning(iri: str, notations: list[str] = ()) -> list[str]:
+    """The named queries whose text names ``iri`` (in full, as a CURIE or by a quoted notation), as collection/name.
+
+    A KPI is often named by its code (``code: "SC: SH: SI: 4C"`` as a parameter's default).
+    """
     curie = compact(iri)
-    patterns = [re.escape(f"<{iri}>")]
+    patterns = [re.escape(f"<{iri}>")] + [re.escape(f'"{notation}"') for notation in notations if notation]
     if curie != iri:
         patterns.append(r"(?<![\w:/-])" + re.escape(curie) + r"(?![\w-])")
     found = re.compile("|".join(patterns))

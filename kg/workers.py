@@ -233,7 +233,10 @@ def _die_with_parent(parent: int) -> None:
 
 
 def answer(graph, job: dict) -> dict:
-    """Run one job: ``query`` (SPARQL text), ``inferred``, ``format``, ``title``, ``where``."""
+    """Run one job: ``query`` (SPARQL text), ``inferred``, ``format`` (None: by ``accept``), ``title``, ``where``.
+
+    A job with a ``kind`` is a document (a resource page, VoID, the service description; kg.pages).
+    """
     import pyoxigraph as ox
 
     from .negotiate import GRAPH, MEDIA, SOLUTIONS, choose, not_acceptable
