@@ -56,7 +56,15 @@ def serialize_triples(rows: Iterable[tuple[Any, Any, Any]], fmt: str, extra: dic
         data = ox.serialize(triples, format=rdf_format, prefixes=prefixes)
     except ValueError as error:  # RDF/XML cannot write a predicate IRI that ends in '/' or '#'
         raise QueryError(f"the answer cannot be written as {fmt}: {error}; choose --format turtle.") from None
-    return data.decode("utf-8")
+    text = data.decode("utf-8")
+    return _sorted_prefixes(text) if fmt == "turtle" else text
+
+
+def _sorted_prefixes(turtle: str) -> str:
+    """The @prefix lines in name order: pyoxigraph writes them in an order that changes from run to run."""
+    lines = turtle.split("\n")
+    count = next((i for i, line in enumerate(lines) if not line.startswith("@prefix ")), len(lines))
+    return "\n".join(sorted(lines[:count]) + lines[count:])
 
 
 def solutions_to_xml(json_text: str) -> str:
