@@ -60,6 +60,10 @@ def answer_document(graph, job: dict) -> dict:
             return {"status": 404, "body": f"the graph says nothing about <{job['iri']}>; see / and /void."}
         triples = description.all_triples()
         page = lambda: resource_page(graph.store, description)  # noqa: E731
+        if job["iri"] == ONTOLOGY:  # the ontology's page is its documentation (kg.ontodoc)
+            from .ontodoc import ontology_page
+
+            page = lambda: ontology_page(graph.store)  # noqa: E731
     else:
         triples = (void_triples if kind == "void" else service_triples)(graph.store, base)
         title = "VoID description of smartcity-kg" if kind == "void" else "SPARQL service description"

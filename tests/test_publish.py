@@ -7,6 +7,7 @@ SPARQLWrapper, as a linked-data client would; expected facts come from the U4SSC
 from __future__ import annotations
 
 import csv
+import html
 import json
 import re
 import urllib.error
@@ -26,6 +27,7 @@ from tests.servers import kg_server
 ID = "https://w3id.org/smartcity-kg/id/"
 VOTER = ID + "u4ssc/SC-SH-SI-4C"
 SKOS_PREF = "http://www.w3.org/2004/02/skos/core#prefLabel"
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 CONSTRUCT = f"CONSTRUCT {{ <{VOTER}> ?p ?o }} WHERE {{ <{VOTER}> ?p ?o }}"
 
 
@@ -183,6 +185,36 @@ def test_the_ontology_is_one_document_of_hash_terms(base):
     assert ox.NamedNode("https://w3id.org/smartcity-kg/ontology#Indicator") in {t.subject for t in triples}
     page = get(f"{base}/ontology", "text/html")[2].decode("utf-8")
     assert "<section id='Indicator'>" in page
+
+
+def test_the_ontology_page_documents_every_term_and_shape_from_the_files(base):
+    from kg.sources import ontology_path, shapes_path
+
+    owl, sh, rdf_type = "http://www.w3.org/2002/07/owl#", "http://www.w3.org/ns/shacl#", ox.NamedNode(RDF_TYPE)
+    ontology = [q.triple for q in ox.parse(path=str(ontology_path()))]
+    shapes = [q.triple for q in ox.parse(path=str(shapes_path()))]
+    sck = "https://w3id.org/smartcity-kg/ontology#"
+
+    def typed(triples, kind):
+        return {t.subject.value for t in triples if t.predicate == rdf_type and t.object == ox.NamedNode(kind)}
+
+    classes = {c for c in typed(ontology, owl + "Class") if c.startswith(sck)}
+    properties = {p for p in typed(ontology, owl + "ObjectProperty") | typed(ontology, owl + "DatatypeProperty")
+                  if p.startswith(sck)}  # fmt: skip
+    defined = {t.subject.value for t in ontology if t.predicate.value == owl + "equivalentClass"}
+    node_shapes = typed(shapes, sh + "NodeShape")
+    page = get(f"{base}/ontology", "text/html")[2].decode("utf-8")
+    sections = set(re.findall(r"<section id='([^']+)'>", page))
+    assert {iri.removeprefix(sck) for iri in classes | properties} <= sections
+    assert {iri.rpartition("#")[2] for iri in node_shapes} <= sections
+    assert f"Defined classes</a> ({len(defined)})" in page and f"Classes</a> ({len(classes - defined)})" in page
+    # a definition in Manchester syntax, read from owl:equivalentClass
+    tokenistic = page[page.index("<section id='TokenisticParticipationIndicator'>") :]
+    tokenistic = tokenistic[: tokenistic.index("</section>")]
+    assert "<b>some</b>" in tokenistic and "<b>value</b>" in tokenistic and "arnstein/tokenism" in tokenistic
+    # every shape message reaches the page, escaped
+    messages = {t.object.value for t in shapes if t.predicate.value == sh + "message"}
+    assert all(html.escape(message, quote=True) in page for message in messages)
 
 
 def test_a_construct_through_sparql_returns_turtle_and_a_select_xml(base):
