@@ -12,6 +12,7 @@ no JavaScript.
 from __future__ import annotations
 
 import html
+import re
 import urllib.parse
 
 import pyoxigraph as ox
@@ -38,6 +39,30 @@ def document_path(path: str) -> tuple[str, str | None, str] | None:
     if decoded.startswith("/id/") and len(decoded) > len("/id/"):
         return ID + decoded[len("/id/") :], fmt, base
     return None
+
+
+_HOST = re.compile(r"(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?")
+
+
+def base_url(host_header: str | None, address: tuple) -> str:
+    """The server's address for the service description and VoID: as the client named it, if well formed.
+
+    The Host header is the client's, so it is used only when it is a plain host[:port] (it ends up
+    inside IRIs); otherwise the address the server listens on.
+    """
+    if host_header and _HOST.fullmatch(host_header.strip()):
+        return f"http://{host_header.strip()}"
+    host, port = address[:2]
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+def see_other(path: str, accept: str | None) -> str | None:
+    """Where a project IRI's path sends a client (303): its document in the format ``accept`` prefers; None: 406."""
+    chosen = choose(accept, DOCUMENT)
+    if chosen is None:
+        return None
+    extension = {fmt: ext for ext, fmt in PAGE_EXTENSIONS.items()}[chosen[1]]
+    return urllib.parse.quote(path, safe="/%:@!$&'()*+,;=-._~") + "." + extension
 
 
 def answer_document(graph, job: dict) -> dict:

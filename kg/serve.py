@@ -39,8 +39,8 @@ from pathlib import Path
 from .catalog import NamedQuery, list_queries
 from .errors import KgError
 from .namespaces import compact
-from .negotiate import DOCUMENT, choose, not_acceptable
-from .pages import document_path
+from .negotiate import DOCUMENT, not_acceptable
+from .pages import base_url, document_path, see_other
 from .results import Results
 from .services import parse_allowed, refusal
 from .workers import Busy, ClientGone, Pool, TimedOut, WorkerDied
@@ -337,21 +337,18 @@ def make_handler() -> type[BaseHTTPRequestHandler]:
                 self._run(query, None)  # the format follows the Accept header and the query's form
 
         def _resource(self, iri: str, fmt: str | None, path: str) -> None:
-            """A project IRI: 303 to the page or data the Accept header asks for, or that document itself."""
+            """A project IRI: 303 to the page or data the Accept header asks for (kg.pages), or that document."""
             if fmt is not None:
                 self._document({"kind": "resource", "iri": iri}, fmt)
-                return
-            chosen = choose(self.headers.get("Accept"), DOCUMENT)
-            if chosen is None:
+            elif (target := see_other(path, self.headers.get("Accept"))) is None:
                 self._error(HTTPStatus.NOT_ACCEPTABLE, not_acceptable(DOCUMENT))
-                return
-            target = f"{urllib.parse.quote(path)}.{ {'turtle': 'ttl', 'ntriples': 'nt'}.get(chosen[1], chosen[1]) }"
-            self._send(HTTPStatus.SEE_OTHER, f"See {target}\n", "text/plain; charset=utf-8", {"Location": target})
+            else:
+                self._send(HTTPStatus.SEE_OTHER, f"See {target}\n", "text/plain; charset=utf-8", {"Location": target})
 
         def _document(self, job: dict, fmt: str | None) -> None:
             """A page the workers build (kg.pages): a resource, VoID, the service description."""
-            host, port = self.server.server_address[:2]
-            job |= {"format": fmt, "accept": self.headers.get("Accept"), "base": f"http://{host}:{port}"}
+            base = base_url(self.headers.get("Host"), self.server.server_address)
+            job |= {"format": fmt, "accept": self.headers.get("Accept"), "base": base}
             self._run("", fmt, job=job)
 
         def _named(self, query: NamedQuery, params: dict[str, str]) -> None:
