@@ -277,6 +277,19 @@ def test_head_and_options(base):
     assert status == 204 and set(headers["Allow"].split(", ")) == {"GET", "HEAD", "POST", "OPTIONS"}
 
 
+def test_a_303_varies_by_accept_and_answers_head(base):
+    status, headers, body = get(f"{base}/id/u4ssc/SC-SH-SI-4C", "application/ld+json", method="HEAD", follow=False)
+    assert (status, headers["Location"], headers["Vary"], body) == (303, "/id/u4ssc/SC-SH-SI-4C.jsonld", "Accept", b"")
+
+
+def test_a_hostile_host_header_never_reaches_the_descriptions():
+    from kg.pages import base_url
+
+    assert base_url("127.0.0.1:8080", ("127.0.0.1", 7878)) == "http://127.0.0.1:8080"
+    for hostile in ("x> <http://evil/", "a b", "evil.org/path", 'x"y', ""):
+        assert base_url(hostile, ("127.0.0.1", 7878)) == "http://127.0.0.1:7878"
+
+
 def test_void_and_the_service_description(base, graph):
     triples = parse(get(f"{base}/.well-known/void", "text/turtle")[2], ox.RdfFormat.TURTLE)
     void = "http://rdfs.org/ns/void#"
