@@ -18,7 +18,7 @@ from .boundary import interrupt_ends_normally, run, set_debug, time_left, timeou
 from .catalog import list_queries
 from .errors import EXIT_VIOLATIONS
 from .params import parse_assignments
-from .results import FORMATS, render
+from .results import FORMATS, RDF_FORMATS, default_format, render
 
 DATA_OPTION = click.option(
     "--data",
@@ -134,10 +134,11 @@ def queries_command(qc: bool, claims: bool) -> None:
     "--format",
     "-f",
     "fmt",
-    type=click.Choice(FORMATS),
-    default="table",
-    show_default=True,
-    help="table: aligned columns for reading (long cells cut); csv, tsv, json: the SPARQL 1.1 results formats.",
+    type=click.Choice(FORMATS + RDF_FORMATS),
+    default=None,
+    help="table (the default for SELECT and ASK): aligned columns for reading (long cells cut); csv, tsv, json, "
+    "xml: the SPARQL 1.1 results formats; turtle (the default for CONSTRUCT and DESCRIBE), ntriples, jsonld, "
+    "rdfxml: the graph a CONSTRUCT or DESCRIBE returns.",
 )
 @DATA_OPTION
 @NO_BUNDLED_OPTION
@@ -154,7 +155,7 @@ def query_command(
     name: str | None,
     query_file: Path | None,
     params: tuple[str, ...],
-    fmt: str,
+    fmt: str | None,
     data_files: tuple[Path, ...],
     no_bundled: bool,
     inferred: bool,
@@ -181,6 +182,7 @@ def query_command(
 
         if hint := query_hint(graph, query_file, name):
             click.echo(f"kg: {hint}", err=True)
+    fmt = fmt or default_format(results)
     click.echo(render(results, fmt), nl=False)
     if fmt == "table" and sys.stdout.isatty():
         click.echo(f"({len(results)} row{'s' if len(results) != 1 else ''})", err=True)

@@ -122,7 +122,7 @@ class KnowledgeGraph:
                 variables = [v.value for v in answer.variables]
                 return Results(variables, raw=[tuple(solution) for solution in answer])
             triples = [(t.subject, t.predicate, t.object) for t in answer]
-            return Results(["subject", "predicate", "object"], raw=triples)
+            return Results.from_triples(triples)
         except SyntaxError as error:
             if _is_update(text):
                 raise QueryError(

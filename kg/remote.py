@@ -300,7 +300,7 @@ def _triples(endpoint: str, media: str, body: bytes) -> Results:
             f"{shown(endpoint)} did not answer with readable RDF ({_printable(media, 60)}): {detail}; "
             "is it a SPARQL endpoint?"
         ) from None
-    return Results(["subject", "predicate", "object"], raw=triples)
+    return Results.from_triples(triples)
 
 
 def missing_on_endpoint(

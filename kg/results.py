@@ -1,4 +1,4 @@
-"""Query results and their formats: a terminal table, CSV, TSV and SPARQL 1.1 JSON."""
+"""Query results and their formats: a terminal table, CSV, TSV, SPARQL 1.1 JSON and XML, and RDF for graphs."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from typing import Any
 
 from .namespaces import compact
 
-FORMATS = ("table", "csv", "tsv", "json")
+FORMATS = ("table", "csv", "tsv", "json", "xml")  # for every answer (a graph's as subject/predicate/object rows)
+RDF_FORMATS = ("turtle", "ntriples", "jsonld", "rdfxml")  # for CONSTRUCT and DESCRIBE answers only
 XSD = "http://www.w3.org/2001/XMLSchema#"
 NUMERIC = {XSD + name for name in ("integer", "decimal", "double", "float", "int", "long", "positiveInteger")}
 
@@ -29,6 +30,14 @@ class Results:
         self.boolean = boolean
         self._rows = rows if rows is not None or raw is not None else []
         self._raw = raw
+        self.is_graph = False  # a CONSTRUCT or DESCRIBE answer: rows are (subject, predicate, object)
+
+    @classmethod
+    def from_triples(cls, triples: list[tuple[Term, Term, Term]]) -> Results:
+        """The answer to a CONSTRUCT or DESCRIBE query."""
+        results = cls(["subject", "predicate", "object"], raw=triples)
+        results.is_graph = True
+        return results
 
     @property
     def rows(self) -> list[tuple[Term, ...]]:
@@ -185,5 +194,28 @@ def _is_number(term: Term) -> bool:
     return _datatype(term) in NUMERIC
 
 
+def to_xml(results: Results) -> str:
+    """The SPARQL 1.1 Query Results XML Format."""
+    from .rdfout import solutions_to_xml
+
+    return solutions_to_xml(to_json(results))
+
+
+def default_format(results: Results) -> str:
+    """What ``kg query`` writes when no --format is given: Turtle for a graph, a table otherwise."""
+    return "turtle" if results.is_graph else "table"
+
+
 def render(results: Results, fmt: str) -> str:
-    return {"table": to_table, "csv": to_csv, "tsv": to_tsv, "json": to_json}[fmt](results)
+    """The answer in ``fmt``: one of FORMATS, or for a graph also one of RDF_FORMATS."""
+    if fmt in RDF_FORMATS:
+        from .errors import QueryError
+        from .rdfout import serialize_triples
+
+        if not results.is_graph:
+            raise QueryError(
+                f"--format {fmt} writes RDF, which only a CONSTRUCT or DESCRIBE query returns; "
+                f"for SELECT or ASK choose one of {', '.join(FORMATS)}."
+            )
+        return serialize_triples(results.terms(), fmt)
+    return {"table": to_table, "csv": to_csv, "tsv": to_tsv, "json": to_json, "xml": to_xml}[fmt](results)

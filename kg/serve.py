@@ -2,11 +2,15 @@
 
     GET  /sparql?query=...            the SPARQL 1.1 protocol (also POST, form or sparql-query body)
     GET  /                            the named queries, each with a form for its parameters
-    GET  /queries/NAME?KEY=VALUE      run a named query; format=html (default), json, csv or tsv
+    GET  /queries/NAME?KEY=VALUE      run a named query; format=html (default), json, xml, csv or tsv
+    GET  /id/..., /ontology           the project's IRIs: 303 to a page (.html) or data (.ttl, .jsonld, .nt)
+    GET  /void, /.well-known/void     the VoID description of the dataset
+    GET  /sparql (no query)           the SPARQL 1.1 service description
 
-Results follow the Accept header (SPARQL JSON by default; CSV and TSV). Only queries are
-answered: the store is never updated, so an UPDATE is refused. It listens on 127.0.0.1 unless
-told otherwise, and runs until interrupted.
+Answers follow the Accept header (kg.negotiate: q-values, 406 when nothing fits; SPARQL JSON or
+Turtle by default), HEAD and OPTIONS are answered for every page (kg.pages builds the
+resource pages, in the query workers). Only queries are answered: the store is never updated,
+so an UPDATE is refused. It listens on 127.0.0.1 unless told otherwise, and runs until interrupted.
 
 It is built to face clients it cannot trust (see kg.workers and kg.services for the rest):
 queries run in worker processes and one past ``--timeout`` is killed (503); SERVICE is refused
@@ -35,33 +39,27 @@ from pathlib import Path
 from .catalog import NamedQuery, list_queries
 from .errors import KgError
 from .namespaces import compact
+from .negotiate import DOCUMENT, not_acceptable
+from .pages import base_url, document_path, see_other
 from .prologue import declare
 from .results import Results
 from .services import parse_allowed, refusal
 from .workers import Busy, ClientGone, Pool, TimedOut, WorkerDied
 
-MEDIA = {
+MEDIA = {  # the formats of a named query's answer (format=...)
     "json": "application/sparql-results+json",
+    "xml": "application/sparql-results+xml",
     "csv": "text/csv; charset=utf-8",
     "tsv": "text/tab-separated-values; charset=utf-8",
     "html": "text/html; charset=utf-8",
 }
-ACCEPT = {"application/sparql-results+json": "json", "application/json": "json", "text/csv": "csv"}
-ACCEPT |= {"text/tab-separated-values": "tsv", "text/html": "html"}
+ALLOW = "GET, HEAD, POST, OPTIONS"
 MAX_BODY = 1_000_000
 MAX_CONNECTIONS = 128
 READ_TIMEOUT = 10  # seconds a connection may stay silent while sending its request
 REQUEST_SECONDS = 20  # seconds to send a whole request, however slowly the bytes trickle in
 WRITE_TIMEOUT = 60  # seconds to take the whole answer
 _BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
-
-
-def _format_from_accept(accept: str, default: str = "json") -> str:
-    for part in accept.split(","):
-        media = part.split(";")[0].strip().lower()
-        if media in ACCEPT:
-            return ACCEPT[media]
-    return default
 
 
 def _page(title: str, body: str) -> str:
@@ -219,17 +217,21 @@ def make_handler() -> type[BaseHTTPRequestHandler]:
             except OSError:
                 self.close_connection = True  # the client went away or was cut off: nothing to answer
 
-        def _send(self, status: int, body: str, media: str) -> None:
+        def _send(self, status: int, body: str, media: str, headers: dict[str, str] | None = None) -> None:
             self.server.end_reading(self.connection)
             data = body.encode("utf-8")
             self.connection.settimeout(WRITE_TIMEOUT)
             self.send_response(status)
             self.send_header("Content-Type", media)
             self.send_header("Content-Length", str(len(data)))
+            self.send_header("Vary", "Accept")  # answers follow the Accept header: caches must key on it
+            for name, value in (headers or {}).items():
+                self.send_header(name, value)
             if status == HTTPStatus.SERVICE_UNAVAILABLE:
                 self.send_header("Retry-After", "5")
             self.end_headers()
-            self.wfile.write(data)
+            if self.command != "HEAD":
+                self.wfile.write(data)
 
         def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
             """http.server's own refusals (bad request line, headers, method) as one plain sentence too."""
@@ -261,16 +263,29 @@ def make_handler() -> type[BaseHTTPRequestHandler]:
         def do_POST(self) -> None:
             self._guarded(self._post)
 
+        def do_HEAD(self) -> None:
+            self._guarded(self._get)  # _send leaves out the body
+
+        def do_OPTIONS(self) -> None:
+            self.server.end_reading(self.connection)
+            self._send(HTTPStatus.NO_CONTENT, "", "text/plain; charset=utf-8", {"Allow": ALLOW})
+
         def _get(self) -> None:
             url = _split(self.path)
             params = _form(url.query)
             self.server.end_reading(self.connection)
             if url.path == "/":
                 self._send(HTTPStatus.OK, index_page(list(queries.values())), MEDIA["html"])
+            elif url.path == "/sparql" and "query" not in params and "update" not in params:
+                self._document({"kind": "service"}, None)
             elif url.path == "/sparql":
                 self._sparql(params.get("query"), params.get("update"))
             elif url.path.startswith("/queries/") and url.path.removeprefix("/queries/") in queries:
                 self._named(queries[url.path.removeprefix("/queries/")], params)
+            elif url.path in ("/void", "/.well-known/void"):
+                self._document({"kind": "void"}, None)
+            elif (found := document_path(url.path)) is not None:
+                self._resource(*found)
             else:
                 self._error(HTTPStatus.NOT_FOUND, "no such page; see / for the named queries and /sparql")
 
@@ -320,7 +335,22 @@ def make_handler() -> type[BaseHTTPRequestHandler]:
             elif not query:
                 self._error(HTTPStatus.BAD_REQUEST, "give a SPARQL query in the 'query' parameter")
             else:
-                self._run(query, _format_from_accept(self.headers.get("Accept", "")))
+                self._run(query, None)  # the format follows the Accept header and the query's form
+
+        def _resource(self, iri: str, fmt: str | None, path: str) -> None:
+            """A project IRI: 303 to the page or data the Accept header asks for (kg.pages), or that document."""
+            if fmt is not None:
+                self._document({"kind": "resource", "iri": iri}, fmt)
+            elif (target := see_other(path, self.headers.get("Accept"))) is None:
+                self._error(HTTPStatus.NOT_ACCEPTABLE, not_acceptable(DOCUMENT))
+            else:
+                self._send(HTTPStatus.SEE_OTHER, f"See {target}\n", "text/plain; charset=utf-8", {"Location": target})
+
+        def _document(self, job: dict, fmt: str | None) -> None:
+            """A page the workers build (kg.pages): a resource, VoID, the service description."""
+            base = base_url(self.headers.get("Host"), self.server.server_address)
+            job |= {"format": fmt, "accept": self.headers.get("Accept"), "base": base}
+            self._run("", fmt, job=job)
 
         def _named(self, query: NamedQuery, params: dict[str, str]) -> None:
             from .query import prepare
@@ -333,14 +363,18 @@ def make_handler() -> type[BaseHTTPRequestHandler]:
             text = prepare(query, given)  # parameters checked and bound here; SERVICE is then checked as text
             self._run(text, fmt, query.title, inferred=query.inferred, where=query.name)
 
-        def _run(self, text: str, fmt: str, title: str = "Results", inferred: bool = False, where="query") -> None:
+        def _run(
+            self, text: str, fmt: str | None, title: str = "Results", inferred: bool = False, where="query",
+            job: dict | None = None,
+        ) -> None:  # fmt: skip
             text = declare(text)  # the project's prefixes, unless the query declares them; SERVICE is checked after
             refused = refusal(text, self.server.allowed)
             if refused:
                 self._error(HTTPStatus.FORBIDDEN, refused)
                 return
             limit = self.server.query_timeout
-            job = {"query": text, "format": fmt, "title": title, "inferred": inferred, "where": where}
+            job = job or {"query": text, "format": fmt, "title": title, "inferred": inferred, "where": where}
+            job.setdefault("accept", self.headers.get("Accept"))
             try:
                 answer = self.server.pool.run(job, time.monotonic() + limit, self.connection)
             except ClientGone:

@@ -233,13 +233,21 @@ def _die_with_parent(parent: int) -> None:
 
 
 def answer(graph, job: dict) -> dict:
-    """Run one job: ``query`` (SPARQL text), ``inferred``, ``format``, ``title``, ``where``."""
+    """Run one job: ``query`` (SPARQL text), ``inferred``, ``format`` (None: by ``accept``), ``title``, ``where``.
+
+    A job with a ``kind`` is a document (a resource page, VoID, the service description; kg.pages).
+    """
     import pyoxigraph as ox
 
+    from .negotiate import GRAPH, MEDIA, SOLUTIONS, choose, not_acceptable
     from .query import _syntax_error
     from .results import Results, render
-    from .serve import MEDIA, results_page
+    from .serve import results_page
 
+    if job.get("kind"):  # a resource page, VoID or the service description (kg.pages)
+        from .pages import answer_document
+
+        return answer_document(graph, job)
     if job.get("inferred"):
         graph = graph.with_inferences()
     text, where = job["query"], job.get("where", "query")
@@ -254,12 +262,18 @@ def answer(graph, job: dict) -> dict:
             if isinstance(solutions, ox.QuerySolutions):
                 results = Results([v.value for v in solutions.variables], raw=rows)
             else:
-                results = Results(["subject", "predicate", "object"], raw=rows)
+                results = Results.from_triples(rows)
     except SyntaxError as error:
         raise QueryError(f"{where}: {_syntax_error(text, str(error))}; fix the query.") from None
     except (OSError, RuntimeError, ValueError) as error:
         raise QueryError(f"{where}: the query failed: {error}.") from None
-    fmt = job["format"]
+    fmt = job.get("format")
+    if fmt is None:  # the SPARQL protocol: the format follows the Accept header and the query's form
+        offers = GRAPH if results.is_graph else SOLUTIONS
+        chosen = choose(job.get("accept"), offers)
+        if chosen is None:
+            return {"status": 406, "body": not_acceptable(offers)}
+        fmt = chosen[1]
     body = results_page(job.get("title", "Results"), results) if fmt == "html" else render(results, fmt)
     if len(body) > MAX_ANSWER:
         raise QueryError(f"{where}: the answer is over {MAX_ANSWER // 1_000_000} MB; add a LIMIT.")
