@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
@@ -99,6 +100,9 @@ def test_ideology_evidence_keeps_printed_and_flipbook_pages_apart(graph):
     # The Open Data sheet: printed page 29, flipbook page 37 (read at the foot of that page).
     assert ("enable economic growth through technological innovation by the private sector", "29", "37") in pages
     assert ("Fixed Broadband Subscriptions | Household Internet Access", "", "23, 24") in pages
+    # The finding is the study's; the flipbook pages behind two of its items are the project's.
+    assert {row["concluded_by"] for row in rows} == {"Safranova 2021"}
+    assert {row["evidence_by"] for row in rows if row["flipbook_pages"] in ("23", "23, 24")} == {"smartcity-kg"}
 
 
 def test_citizen_framings_say_who_framed(graph):
@@ -118,13 +122,14 @@ DIMENSION = r"(Economy|Environment|Society and Culture)"
 
 
 def test_dimension_counts_in_notes_pair_each_label_with_its_own_count(graph, u4ssc_rows):
-    """A note that gives a dimension a number gives it the number the KPI table has."""
+    """A note (or the README) that gives a dimension a number gives it the number the KPI table has."""
     counts = Counter(row["dimension"] for row in u4ssc_rows)
     texts = graph.sparql(
         """SELECT DISTINCT ?text WHERE { ?s ?p ?text FILTER(isLiteral(?text) && REGEX(STR(?text), "[0-9]")) }"""
     ).column("text")
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
     paired = []
-    for text in map(str, texts):
+    for text in [*map(str, texts), readme]:
         paired += [(label, int(n)) for label, n in re.findall(DIMENSION + r" \(?(\d+)\b", text)]
         paired += [(label, int(n)) for n, label in re.findall(r"\b(\d+) in " + DIMENSION, text)]
     assert paired, "no note pairs a dimension with a count"
