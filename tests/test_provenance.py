@@ -134,3 +134,10 @@ def test_dimension_counts_in_notes_pair_each_label_with_its_own_count(graph, u4s
         paired += [(label, int(n)) for n, label in re.findall(r"\b(\d+) in " + DIMENSION, text)]
     assert paired, "no note pairs a dimension with a count"
     assert {(label, n) for label, n in paired} <= set(counts.items())
+
+
+def test_actors_say_the_terms_of_reference_are_known_through_the_study(graph):
+    rows = {row["name"]: row for row in graph.query("actors").dicts()}
+    for name in ("cities", "start-ups", "multinationals", "universities"):
+        assert rows[name]["according_to"] == "Safranova 2021; U4SSC 2019a as reported by Safranova 2021", name
+    assert "u4ssc.itu.int/faqs/" in rows["UNEP"]["according_to"]
