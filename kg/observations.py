@@ -115,7 +115,10 @@ def import_observations(
         add(node, SDMX_DIMENSION + "refPeriod", typed(year, "gYear"))
         add(node, SCK + "observedValue", typed(value, "decimal"))
         add(node, SDMX_ATTRIBUTE + "unitMeasure", text(cell("unit")))
-        add(node, PREFIXES["dcterms"] + "source", iri(cell("source")))
+        # The city and the dataset are known from the pages that report their values: without
+        # these, both would be entities with no source (queries/qc/entities-without-source.rq).
+        for described in (node, city, dataset):
+            add(described, PREFIXES["dcterms"] + "source", iri(cell("source")))
         if cell("note"):
             add(node, RDFS + "comment", text(cell("note"), "en"))
     if not rows:

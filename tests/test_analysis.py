@@ -99,7 +99,7 @@ def test_a_claim_whose_query_fails_exits_2(tmp_path):
 def test_ideology_evidence_has_at_least_six_items_with_document_and_page(graph):
     rows = graph.query("ideology-evidence").dicts()
     assert {row["model"] for row in rows} == {"market (neo-liberal) model"}
-    with_page = [row for row in rows if row["document"] and row["pages"]]
+    with_page = [row for row in rows if row["document"] and (row["printed_pages"] or row["flipbook_pages"])]
     assert len(with_page) >= 6
     assert {row["citation"] for row in with_page} == {"U4SSC 2017a", "U4SSC 2020a", "U4SSC 2020b"}
     absent = [row for row in rows if row["absent_terms"]]
@@ -108,7 +108,8 @@ def test_ideology_evidence_has_at_least_six_items_with_document_and_page(graph):
 
 def test_citizen_framings_follow_the_study(graph):
     framings = {
-        (row["citation"], row["role"], row["page"], row["quote"]) for row in graph.query("citizen-framings").dicts()
+        (row["citation"], row["role"], row["printed_page"], row["quote"])
+        for row in graph.query("citizen-framings").dicts()
     }
     assert ("U4SSC 2017c", "consumer", "108", "as consumers of solutions") in framings
     assert ("U4SSC 2017c", "stakeholder", "5", "catalyse and foster innovation capacity") in framings

@@ -232,11 +232,12 @@ def test_validating_the_whole_graph_on_an_endpoint(virtuoso, oxigraph, graph):
     assert run.returncode == 0, run.stdout + run.stderr
     assert run.stdout.startswith("Conforms: ") and "satisfies every shape" in run.stdout
     # An Oxigraph server gives back "4"^^xsd:positiveInteger as xsd:integer (oxigraph issue #526), so
-    # every page number fails its datatype there, and nothing else does.
+    # every page number (flipbook or printed) fails its datatype there, and nothing else does.
     run = run_kg("validate", "--endpoint", oxigraph)
-    pages = graph.sparql(
-        "SELECT (COUNT(DISTINCT ?page) AS ?n) WHERE { ?page <https://w3id.org/smartcity-kg/ontology#pageNumber> ?p }"
-    )
+    sck = "https://w3id.org/smartcity-kg/ontology#"
+    pages = graph.sparql(f"SELECT (COUNT(DISTINCT ?page) AS ?n) WHERE {{ ?page <{sck}pageNumber> ?p }}")
+    printed = graph.sparql(f"SELECT (COUNT(DISTINCT ?page) AS ?n) WHERE {{ ?page <{sck}printedPage> ?p }}")
     assert run.returncode == 1
-    assert run.stdout.startswith(f"Does not conform: {pages.dicts()[0]['n']} violation(s)")
+    assert run.stdout.startswith(f"Does not conform: {pages.dicts()[0]['n'] + printed.dicts()[0]['n']} violation(s)")
     assert run.stdout.count("- sck:pageNumber: A page number") == pages.dicts()[0]["n"]
+    assert run.stdout.count("- sck:printedPage: A printed page number") == printed.dicts()[0]["n"]

@@ -128,6 +128,8 @@ def break_frameworks_and_documents(b: Breaker) -> None:
     b.add(b.take(SCK.Category), SKOS.prefLabel, en("Duplicate"))  # two English names
     b.drop(b.take(SCK.Document, DCTERMS.title), DCTERMS.title)  # document without a title
     b.add(b.take(SCK.Document, DCTERMS.issued), DCTERMS.issued, Literal("1999", datatype=XSD.gYear))  # two years
+    b.add(b.take(SCK.Page, SCK.printedPage), SCK.printedPage, Literal("8", datatype=XSD.positiveInteger))  # two
+    b.set(b.take(SCK.Page, SCK.printedPage), SCK.printedPage, Literal("twenty-nine"))  # text
     b.drop(b.take(SCK.Page), DCTERMS.isPartOf)  # page of no document
     b.add(b.take(SCK.Page), DCTERMS.isPartOf, EX["document-2"])  # page of two documents, one undescribed
     b.set(b.take(SCK.Page), DCTERMS.isPartOf, SCK.Core)  # page of a non-document

@@ -85,3 +85,20 @@ def test_links_check_names_a_malformed_iri_an_unknown_subject_and_a_contradictio
         f"{table}:10: https://w3id.org/smartcity-kg/id/u4ssc/EC-ICT-PS-2A is both an exactMatch and a relatedMatch "
         "of http://metadata.un.org/sdg/16.7",
     ]
+
+
+def test_partner_bodies_added_in_issue_12_have_their_wikidata_labels(graph):
+    """UNECA, UNEP, UNIDO and UNWTO: items read on a public list of UN bodies, labelled from the snapshot."""
+    rows = graph.sparql(
+        """PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+        PREFIX agent: <https://w3id.org/smartcity-kg/id/agent/>
+        SELECT ?agent ?label WHERE {
+          VALUES ?agent { agent:uneca agent:unep agent:unido agent:unwto }
+          ?agent skos:exactMatch ?item . ?item skos:prefLabel ?label } ORDER BY ?agent"""
+    ).dicts()
+    assert [(str(r["agent"]).rsplit("/", 1)[1], r["label"]) for r in rows] == [
+        ("uneca", "Economic Commission for Africa"),
+        ("unep", "United Nations Environment Programme"),
+        ("unido", "United Nations Industrial Development Organization"),
+        ("unwto", "United Nations Tourism"),
+    ]
