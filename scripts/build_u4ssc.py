@@ -148,6 +148,10 @@ def add_documents(graph: Graph, documents: list[dict[str, str]]) -> None:
             graph.add((document, DCTERMS.issued, Literal(row["issued"], datatype=XSD.gYear)))
         if row["url"]:
             graph.add((document, FOAF.page, URIRef(row["url"])))
+        else:  # known by no address: the description is the project's own, and says how it was found
+            graph.add((document, DCTERMS.source, PROJECT))
+            graph.add((document, PROV.wasAttributedTo, PROJECT))
+            graph.add((document, DCTERMS.created, Literal(row["described"], datatype=XSD.date)))
         if row["note"]:
             graph.add((document, SKOS.editorialNote, Literal(row["note"], lang="en")))
 
