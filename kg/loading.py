@@ -27,7 +27,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from .shapes_sparql import _AS_WRITTEN, _NORMALISED, _as_written
-from .sources import RdfDocument
+from .sources import RdfDocument, syntax_error
 
 # Below this size a file is parsed in Python like any other: its messages and checks are the
 # reference, and the time saved is small. Above it, N-Triples go to Oxigraph's bulk loader.
@@ -116,7 +116,10 @@ def put(store: ox.Store, load: Load, predicates: frozenset[str]) -> int:
         except InputError as error:  # name the user's file, not the workspace's copy of it
             raise InputError(str(error).replace(str(load.path), load.name)) from None
         return put(store, Load(load.name, document=document), predicates)
-    store.bulk_load(path=str(load.path), format=ox.RdfFormat.N_TRIPLES, to_graph=ox.DefaultGraph())
+    try:
+        store.bulk_load(path=str(load.path), format=ox.RdfFormat.N_TRIPLES, to_graph=ox.DefaultGraph())
+    except SyntaxError as error:  # the caller drops the half-filled generation
+        raise syntax_error(error, ox.RdfFormat.N_TRIPLES, load.name) from None
     added = len(store) - before
     store.bulk_extend(written)
     return added

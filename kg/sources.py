@@ -132,11 +132,7 @@ def parse_text(text: str, fmt: ox.RdfFormat, *, name: str, base_iri: str | None 
         if fmt.supports_datasets:  # TriG, N-Quads: the graph is one, so named graphs are merged into it
             quads = [ox.Quad(q.subject, q.predicate, q.object) for q in quads]
     except SyntaxError as error:
-        detail = str(error.msg)
-        # pyoxigraph prefixes the position in words; we give it as file:line:column instead.
-        detail = re.sub(r"^Parser error (?:at line \d+ )?(?:between|column) [^:]*: ", "", printable(detail))
-        where = f"{name}:{error.lineno}:{error.offset}" if error.lineno else name
-        raise InputError(f"{where}: {fmt.name} syntax error: {detail}; fix the file and try again.") from None
+        raise syntax_error(error, fmt, name) from None
     except ValueError as error:
         raise InputError(f"{name}: cannot be parsed as {fmt.name}: {printable(str(error))}.") from None
     if any(isinstance(q.subject, ox.Triple) or isinstance(q.object, ox.Triple) for q in quads):
@@ -145,6 +141,15 @@ def parse_text(text: str, fmt: ox.RdfFormat, *, name: str, base_iri: str | None 
             "state the triple itself, and its evidence as a sck:Classification."
         )
     return quads
+
+
+def syntax_error(error: SyntaxError, fmt: ox.RdfFormat, name: str) -> InputError:
+    """pyoxigraph's syntax error as one sentence: file:line:column, what is wrong, what to do."""
+    detail = str(error.msg)
+    # pyoxigraph prefixes the position in words; we give it as file:line:column instead.
+    detail = re.sub(r"^Parser error (?:at line \d+ )?(?:between|column) [^:]*: ", "", printable(detail))
+    where = f"{name}:{error.lineno}:{error.offset}" if error.lineno else name
+    return InputError(f"{where}: {fmt.name} syntax error: {detail}; fix the file and try again.")
 
 
 # The parsers recurse once per level of nesting: a JSON-LD file 5,000 levels deep crashed the

@@ -139,3 +139,17 @@ def test_a_format_1_workspace_is_rebuilt_in_format_2(tmp_path: Path) -> None:
     assert "rebuilding the store of the workspace" in run.stderr and "format 2" in run.stderr
     assert "u4ssc:SC-SH-SI-4C" in run.stdout
     assert json.loads((folder / "kg-workspace.json").read_text())["format"] == 2
+
+
+def test_a_syntax_error_in_a_bulk_file_is_one_sentence_and_leaves_the_workspace_as_it_was(
+    tmp_path: Path, bulk: None
+) -> None:
+    path = tmp_path / "broken.nt"
+    path.write_text(GOOD + "<https://example.org/a> <https://example.org/b> oops .\n", encoding="utf-8")
+    workspace = init(tmp_path / "ws")
+    with pytest.raises(InputError, match=r"broken\.nt:7:\d+: N-Triples syntax error: .*; fix the file") as refused:
+        add_files(workspace, [path])
+    assert str(refused.value).startswith(str(path))
+    assert json.loads((workspace.folder / "kg-workspace.json").read_text())["generation"] == 1
+    assert list((workspace.folder / "sources").iterdir()) == []
+    assert sorted(p.name for p in (workspace.folder / "store").iterdir() if p.is_dir()) == ["1"]
