@@ -318,15 +318,15 @@ def change(
             addition.entry["triples"] = put(store, addition.load, predicates)
             manifest["sources"].append(addition.entry)
             bulk = bulk or addition.load.document is None
-        if bulk:
-            # The bulk loader leaves its tables unmerged; at 10M triples an aggregate ran about
-            # seven times slower before compacting them (README, "Scale and speed").
-            store.optimize()
         manifest["triples"] = sum(f["triples"] for f in manifest["bundled"]["files"])
         manifest["triples"] += sum(s["triples"] for s in manifest["sources"])
         manifest["format"] = FORMAT
         if check is not None and not (report := check(store)).conforms:
             return report
+        if bulk:
+            # The bulk loader leaves its tables unmerged; at 10M triples an aggregate ran about
+            # seven times slower before compacting them (README, "Scale and speed").
+            store.optimize()
         writable.close()
         for addition in additions:
             if addition.data is not None:
