@@ -43,11 +43,16 @@ def test_every_example_in_the_table_names_something_in_the_graph(graph):
 
 
 def test_every_namespace_of_the_data_is_a_declared_prefix_or_a_frameworks_items(graph):
-    """Each namespace the data files (Turtle @prefix, SSSOM curie_map) abbreviate under the project's id space."""
+    """Each namespace the data files (Turtle @prefix, SSSOM curie_map) abbreviate under the project's id space:
+    a declared prefix, or the items of a framework or of an observation dataset (kg import-observations)."""
     frameworks = {
         str(i) for i in graph.sparql("SELECT ?id WHERE { ?f a sck:Framework ; dcterms:identifier ?id }").column("id")
     }
-    allowed = set(PREFIXES.values()) | {f"{ID}{framework}/" for framework in frameworks}
+    datasets = {
+        str(d).rsplit("/", 1)[0] + "/"
+        for d in graph.sparql("SELECT ?d WHERE { ?d a <http://purl.org/linked-data/cube#DataSet> }").column("d")
+    }
+    allowed = set(PREFIXES.values()) | {f"{ID}{framework}/" for framework in frameworks} | datasets
     found = set()
     for path in [*ROOT.joinpath("data").rglob("*.ttl"), *ROOT.joinpath("data").rglob("*.sssom.tsv")]:
         text = path.read_text(encoding="utf-8")
