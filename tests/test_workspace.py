@@ -67,7 +67,7 @@ def demo_ttl(tmp_path: Path) -> Path:
 def test_init_add_sources_remove(workspace: Path, demo_ttl: Path) -> None:
     added = kg_in(workspace, "add", str(demo_ttl))
     assert added.returncode == 0, added.stderr
-    assert f"added {demo_ttl} as demo: 127 triples" in added.stderr
+    assert f"added {demo_ttl} as demo: 129 triples" in added.stderr
     entry = manifest(workspace)["sources"][0]
     stored = workspace / entry["stored"]
     assert stored.read_bytes() == demo_ttl.read_bytes()
