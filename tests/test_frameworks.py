@@ -207,7 +207,8 @@ def test_the_shapes_hold_each_indicator_to_its_framework_s_tiers(tmp_path):
     with with_tier.open("a", encoding="utf-8") as handle:
         handle.write(f"\n{kpi} <{SCK}tier> <{SCK}Core> .\n")
     run = run_kg("validate", str(with_tier))
-    assert run.returncode == 1 and "sck:tier: The indicator has a tier (sck:tier), but its framework has no tiers" in run.stdout
+    assert run.returncode == 1
+    assert "sck:tier: The indicator has a tier (sck:tier), but its framework has no tiers" in run.stdout
     tiered = tmp_path / "tiered.ttl"
     tiered.write_text(out.read_text(encoding="utf-8").replace("sck:tiered false", "sck:tiered true"), encoding="utf-8")
     run = run_kg("validate", str(tiered))
