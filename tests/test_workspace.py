@@ -71,10 +71,10 @@ def test_init_add_sources_remove(workspace: Path, demo_ttl: Path) -> None:
     entry = manifest(workspace)["sources"][0]
     stored = workspace / entry["stored"]
     assert stored.read_bytes() == demo_ttl.read_bytes()
-    assert (entry["id"], entry["kind"], entry["original"], entry["triples"]) == ("demo", "rdf", str(demo_ttl), 127)
+    assert (entry["id"], entry["kind"], entry["original"], entry["triples"]) == ("demo", "rdf", str(demo_ttl), 129)
     assert entry["checked"] == "SHACL: conforms (oxigraph engine)"
     listed = kg_in(workspace, "sources", "--format", "csv")
-    assert listed.stdout.splitlines()[2].startswith("demo,rdf,127,"), listed.stdout
+    assert listed.stdout.splitlines()[2].startswith("demo,rdf,129,"), listed.stdout
     assert "fw:demo" in first_column(kg_in(workspace, "query", "frameworks").stdout)
     removed = kg_in(workspace, "remove", str(demo_ttl))  # by its original path
     assert removed.returncode == 0, removed.stderr
