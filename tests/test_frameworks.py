@@ -89,6 +89,16 @@ def test_framework_summary_lists_the_sdg_framework_in_full(summary, graph):
     ).dicts()
     expected = {(row["code"], row["iri"]) for row in kos if row["kind"] == "indicator"}
     assert {(str(row["code"]), str(row["source"])) for row in found} == expected
+    targets = graph.sparql(
+        """
+        PREFIX sck: <https://w3id.org/smartcity-kg/ontology#>
+        PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+        SELECT (COUNT(DISTINCT ?target) AS ?n) WHERE {
+          ?target a sck:SubDimension ; skos:inScheme <https://w3id.org/smartcity-kg/id/framework/sdg-participation> .
+        }
+        """
+    ).column("n")
+    assert [int(n) for n in targets] == [kinds["target"]]  # every target, as a sub-dimension of its goal
 
 
 def test_the_first_indicators_keep_their_iris_and_coding(graph):
