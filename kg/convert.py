@@ -28,6 +28,7 @@ XSD = PREFIXES["xsd"]
 SKOS = PREFIXES["skos"]
 DCTERMS = PREFIXES["dcterms"]
 TIERS = {"core": "Core", "advanced": "Advanced", "supporting": "Supporting"}
+NO_TIERS = "none"  # the framework description's 'tiers' row for a framework without tiers
 # Grouping columns, outermost first: the concept class and the indicator property of each.
 GROUPS = {"dimension": ("Dimension", "dimension"), "sub_dimension": ("SubDimension", "subDimension")}
 GROUPS |= {"category": ("Category", "category")}
@@ -100,6 +101,11 @@ class Converted:
         return ox.serialize(ordered, format=ox.RdfFormat.TURTLE, prefixes=prefixes)
 
 
+def untiered(meta: dict[str, str]) -> bool:
+    """Whether the framework description says the framework sorts its indicators into no tiers."""
+    return meta.get("tiers", "").strip().lower() == NO_TIERS
+
+
 def agent_for(name: str) -> ox.NamedNode:
     return iri(f"{ID}agent/{slug(name).lower()}")
 
@@ -115,7 +121,6 @@ def convert(sheet: Sheet, framework_id: str, vocab: Vocabulary) -> Converted:
     publisher = agent_for(meta.get("publisher") or "unknown publisher")
     coded_by = meta.get("coded_by") or "smartcity-kg"
     coder = agent_for(coded_by)
-    year = meta.get("year", "")
     add(framework, RDF + "type", iri(SCK + "Framework"))
     add(framework, DCTERMS + "identifier", text(framework_id))
     add(framework, SKOS + "prefLabel", text(meta.get("title", framework_id), "en"))
@@ -123,11 +128,20 @@ def convert(sheet: Sheet, framework_id: str, vocab: Vocabulary) -> Converted:
     add(framework, DCTERMS + "publisher", publisher)
     add(document, RDF + "type", iri(SCK + "Document"))
     add(document, DCTERMS + "title", text(meta.get("source_title") or meta.get("title", framework_id), "en"))
-    add(document, DCTERMS + "publisher", publisher)
-    if re.fullmatch(r"\d{4}", year):
-        for node in (framework, document):
+    # The document the framework is read from is described by its own rows (source_publisher,
+    # source_year): the framework's publisher and year are not the source's (an ontology of ISO
+    # 37120 is not ISO's, nor of 2014). Without them the source has no publisher or year.
+    agents = [(publisher, meta.get("publisher", "")), (coder, coded_by)]
+    if meta.get("source_publisher"):
+        source_publisher = agent_for(meta["source_publisher"])
+        add(document, DCTERMS + "publisher", source_publisher)
+        agents.append((source_publisher, meta["source_publisher"]))
+    for node, year in ((framework, meta.get("year", "")), (document, meta.get("source_year", ""))):
+        if re.fullmatch(r"\d{4}", year):
             add(node, DCTERMS + "issued", typed(year, "gYear"))
-    for agent, name in ((publisher, meta.get("publisher", "")), (coder, coded_by)):
+    if untiered(meta):
+        add(framework, SCK + "tiered", ox.Literal("false", datatype=iri(XSD + "boolean")))
+    for agent, name in agents:
         add(agent, RDF + "type", iri(PREFIXES["foaf"] + "Agent"))
         add(agent, RDF + "type", iri(PREFIXES["prov"] + "Agent"))
         add(agent, PREFIXES["foaf"] + "name", text(name))

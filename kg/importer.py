@@ -21,7 +21,20 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .convert import DCTERMS, GROUPS, RDF, SKOS, TIERS, Converted, comment, convert, split, web_address
+from .convert import (
+    DCTERMS,
+    GROUPS,
+    NO_TIERS,
+    RDF,
+    SKOS,
+    TIERS,
+    Converted,
+    comment,
+    convert,
+    split,
+    untiered,
+    web_address,
+)
 from .errors import KgError
 from .namespaces import PREFIXES, SCK
 from .output import write_atomically
@@ -103,9 +116,15 @@ def check_meta(sheet: Sheet) -> list[Problem]:
     for key in META_REQUIRED:
         if not sheet.meta.get(key):
             problem(key, f"{where} needs a '{key}' row")
-    year, source = sheet.meta.get("year", ""), sheet.meta.get("source", "")
-    if year and not re.fullmatch(r"\d{4}", year):
-        problem("year", f"{where}: year {year!r} is not a four-digit year")
+    for key in ("year", "source_year"):
+        year = sheet.meta.get(key, "")
+        if year and not re.fullmatch(r"\d{4}", year):
+            problem(key, f"{where}: {key} {year!r} is not a four-digit year")
+    tiers = sheet.meta.get("tiers", "")
+    if tiers and not untiered(sheet.meta):
+        fix = f"write '{NO_TIERS}' for a framework without tiers, or leave the row out"
+        problem("tiers", f"{where}: tiers {tiers!r} is not understood; {fix}")
+    source = sheet.meta.get("source", "")
     if source and not web_address(source):
         problem("source", f"{where}: source {source!r} is not a web address (https://...)")
     missing = [column for column in REQUIRED if column not in sheet.columns]
@@ -122,9 +141,14 @@ def empty_cells(row: Row, required: Iterable[str], what: str) -> list[Problem]:
     return [Problem(row.number, c, f"is empty; every {what} needs a {c}") for c in required if not row.values.get(c)]
 
 
-def check_rows(rows: list[Row], vocab: Vocabulary) -> list[Problem]:
-    """Problems of the indicator rows, against each other and against the graph."""
+def check_rows(rows: list[Row], vocab: Vocabulary, *, tiered: bool = True) -> list[Problem]:
+    """Problems of the indicator rows, against each other and against the graph.
+
+    ``tiered`` False: the framework has no tiers (its description says 'tiers: none'), so every
+    tier cell must be empty, rather than filled with a tier the framework does not have.
+    """
     found = []
+    required = REQUIRED if tiered else tuple(c for c in REQUIRED if c != "tier")
     first_code: dict[str, int] = {}
     spellings: dict[tuple[str, str], tuple[str, int]] = {}  # (column, normalised name) -> first spelling
     aspect_names = ", ".join(sorted({a.rsplit("/", 1)[-1] for a in vocab.aspects.values()}))
@@ -134,7 +158,7 @@ def check_rows(rows: list[Row], vocab: Vocabulary) -> list[Problem]:
         def problem(column: str, message: str, number: int = row.number) -> None:
             found.append(Problem(number, column, message))
 
-        found.extend(empty_cells(row, REQUIRED, "indicator"))
+        found.extend(empty_cells(row, required, "indicator"))
         code = cell("code", "")
         if code and code in first_code:
             problem("code", f"{code!r} is already used in row {first_code[code]}; give each indicator its own code")
@@ -142,7 +166,9 @@ def check_rows(rows: list[Row], vocab: Vocabulary) -> list[Problem]:
             problem("code", f"{code!r} is already used in this framework by {vocab.codes_in_graph[code]}")
         first_code.setdefault(code, row.number)
         tier = cell("tier", "")
-        if tier and tier.lower() not in TIERS:
+        if tier and not tiered:
+            problem("tier", f"{tier!r}: the framework has no tiers (its description says 'tiers: none'); leave it out")
+        elif tier and tier.lower() not in TIERS:
             problem("tier", f"{tier!r} is not a tier; use core, advanced or supporting")
         for aspect in split(cell("aspects", "")):
             if aspect.casefold() not in vocab.aspects:
@@ -228,7 +254,7 @@ def import_sheet(
     replaced = [d for d in bundled if d.path.resolve() == target or defines(d, framework)]
     others = [d for d in bundled if all(d is not r for r in replaced)]
     vocab = vocabulary(KnowledgeGraph(others), framework)
-    problems = check_meta(sheet) + check_rows(sheet.rows, vocab)
+    problems = check_meta(sheet) + check_rows(sheet.rows, vocab, tiered=not untiered(sheet.meta))
     converted = convert(sheet, framework_id, vocab)
     # The row checks say more precisely what the shapes would also find on those rows.
     problems += shacl_problems(converted, others, {p.row for p in problems}, engine)

@@ -228,7 +228,7 @@ def test_report_into_a_symlinked_folder_on_another_filesystem(tmp_path):
 @pytest.mark.parametrize(
     "command",
     [
-        ("import", str(ROOT / "data/frameworks/iso37120/iso37120-governance.csv"), "--framework", "iso37120"),
+        ("import", str(ROOT / "data/frameworks/iso37120/iso37120.csv"), "--framework", "iso37120"),
         ("import-observations", str(ROOT / "data/observations/u4ssc-verification-reports.csv")),
         ("reason",),
     ],

@@ -95,9 +95,9 @@ def test_meta_keys_unknown_or_twice(tmp_path):
     code, stderr = imports(sheet(tmp_path, GOOD_ROW + "\n", meta=meta), tmp_path / "out.ttl")
     assert code == 1
     assert problems(stderr) == [
-        "row 9, column key: in demo.meta.csv, 'titel' is not a key; "
-        "the keys are title, publisher, year, source, source_title, coded_by, note",
-        "row 10, column key: in demo.meta.csv, 'title' is given twice; keep one row",
+        "row 10, column key: in demo.meta.csv, 'titel' is not a key; the keys are title, publisher, year, "
+        "source, source_title, source_publisher, source_year, tiers, coded_by, note",
+        "row 11, column key: in demo.meta.csv, 'title' is given twice; keep one row",
     ]
 
 

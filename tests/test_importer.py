@@ -15,11 +15,9 @@ from rdflib.compare import isomorphic
 from tests.conftest import ROOT, run_kg
 
 TEMPLATE = ROOT / "data" / "templates" / "framework.csv"
-FRAMEWORKS = {
-    "iso37120": "iso37120/iso37120-governance.csv",
-    "sdg-participation": "sdg-participation/sdg-participation.csv",
-    "coe-participation-index": "coe-participation-index/coe-participation-index.csv",
-}
+# Every bundled framework sheet: data/frameworks/<id>/<id>.csv, imported as framework <id>.
+FRAMEWORKS = {path.stem: path for path in sorted((ROOT / "data" / "frameworks").glob("*/*.csv"))}
+FRAMEWORKS = {id_: path for id_, path in FRAMEWORKS.items() if path.parent.name == id_}
 HEADER = (
     "code,name,dimension,sub_dimension,category,tier,aspects,sdg,measure,source,source_title,page,evidence,coding_note"
 )
@@ -52,7 +50,7 @@ def test_template_imports_and_validates(tmp_path):
     out = tmp_path / "demo.ttl"
     run = run_kg("import", str(TEMPLATE), "--framework", "demo", "--out", str(out))
     assert run.returncode == 0, run.stderr
-    assert run.stderr == f"imported 6 indicators from {TEMPLATE}: wrote 127 triples to {out}\n"
+    assert run.stderr == f"imported 6 indicators from {TEMPLATE}: wrote 129 triples to {out}\n"
     check = run_kg("validate", str(out))
     assert (check.returncode, check.stdout) == (0, f"Conforms: {out} satisfies every shape.\n")
 
@@ -144,30 +142,40 @@ def test_a_csv_without_its_framework_description(tmp_path):
 @pytest.mark.parametrize(("framework", "source"), FRAMEWORKS.items())
 def test_bundled_frameworks_are_what_their_sheets_import_to(tmp_path, framework, source):
     out = tmp_path / f"{framework}.ttl"
-    run = run_kg("import", str(ROOT / "data" / "frameworks" / source), "--framework", framework, "--out", str(out))
+    run = run_kg("import", str(source), "--framework", framework, "--out", str(out))
     assert run.returncode == 0, run.stderr
     bundled = ROOT / "data" / "frameworks" / framework / f"{framework}.ttl"
     assert isomorphic(Graph().parse(out), Graph().parse(bundled))
 
 
+def sheet_rows(framework: str) -> list[dict[str, str]]:
+    with FRAMEWORKS[framework].open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
 def test_participation_by_framework_counts(graph):
+    """Counts from the sheets themselves; frameworks without tiers have no core count, not 0."""
     rows = {row["id"]: row for row in graph.query("participation-by-framework").dicts()}
+    expected = {"u4ssc": (91, 3, "yes", 1)}
+    for framework in FRAMEWORKS:
+        sheet = sheet_rows(framework)
+        coded = [row for row in sheet if row["aspects"]]
+        tiered = any(row["tier"] for row in sheet)
+        core = sum(row["tier"] == "core" for row in coded) if tiered else None
+        expected[framework] = (len(sheet), len(coded), "yes" if tiered else "no", core)
     counts = {
-        id_: (r["indicators"], r["participation_indicators"], r["core_participation_indicators"])
+        id_: (r["indicators"], r["participation_indicators"], r["tiered"], r.get("core_participation_indicators"))
         for id_, r in rows.items()
     }
-    assert counts == {
-        "u4ssc": (91, 3, 1),
-        "iso37120": (6, 4, 2),
-        "sdg-participation": (4, 4, 4),
-        "coe-participation-index": (10, 10, 10),
-    }
-    assert str(rows["u4ssc"]["share"]) == "3.3" and str(rows["iso37120"]["share"]) == "66.7"
+    assert counts == expected
+    assert counts["sdg-participation"][3] is None and counts["coe-participation-index"][3] is None
+    assert str(rows["u4ssc"]["share"]) == "3.3" and str(rows["iso37120"]["share"]) == "4"
 
 
 def test_aspect_coverage_is_a_full_matrix(graph):
     rows = graph.query("aspect-coverage").dicts()
-    assert len(rows) == 4 * 9  # every framework against every aspect, zeros included
+    aspects = len(set(graph.query("participation-aspects").column("aspect")))
+    assert len(rows) == (len(FRAMEWORKS) + 1) * aspects  # every framework against every aspect, zeros included
     covered = {(r["id"], r["aspect"]): r["indicators"] for r in rows if r["indicators"]}
     assert covered == {
         ("coe-participation-index", "co-creation"): 2,
@@ -188,7 +196,7 @@ def test_aspect_coverage_is_a_full_matrix(graph):
 def test_framework_summary(graph):
     rows = {row["id"]: row for row in graph.query("framework-summary").dicts()}
     iso = rows["iso37120"]
-    assert (iso["dimensions"], iso["indicators"], iso["core"], iso["supporting"], iso["year"]) == (1, 6, 2, 4, "2014")
+    assert (iso["tiered"], iso["year"], iso["advanced"]) == ("yes", "2014", 0)
     assert (rows["u4ssc"]["core"], rows["u4ssc"]["advanced"], rows["u4ssc"]["unverified"]) == (55, 36, 52)
 
 

@@ -13,6 +13,7 @@ SCK = Namespace("https://w3id.org/smartcity-kg/ontology#")
 PUBLIC_CLASSES = {"Framework", "Indicator", "Dimension", "SubDimension", "Category", "Tier",
                   "ParticipationAspect", "Classification", "Document"}  # fmt: skip
 PUBLIC_PROPERTIES = {"tier", "dimension", "subDimension", "category", "addresses"}
+PUBLIC_DATA_PROPERTIES = {"tiered"}
 PUBLIC_TIERS = {"Core", "Advanced", "Supporting"}
 
 
@@ -22,9 +23,11 @@ def test_public_terms_exist_with_label_and_comment():
         assert (SCK[name], RDF.type, OWL.Class) in ontology, name
     for name in PUBLIC_PROPERTIES:
         assert (SCK[name], RDF.type, OWL.ObjectProperty) in ontology, name
+    for name in PUBLIC_DATA_PROPERTIES:
+        assert (SCK[name], RDF.type, OWL.DatatypeProperty) in ontology, name
     for name in PUBLIC_TIERS:
         assert (SCK[name], RDF.type, SCK.Tier) in ontology, name
-    for term in {SCK[n] for n in PUBLIC_CLASSES | PUBLIC_PROPERTIES | PUBLIC_TIERS}:
+    for term in {SCK[n] for n in PUBLIC_CLASSES | PUBLIC_PROPERTIES | PUBLIC_DATA_PROPERTIES | PUBLIC_TIERS}:
         assert ontology.value(term, RDFS.label) is not None, term
         assert ontology.value(term, RDFS.comment) is not None, term
     skos = Namespace("http://www.w3.org/2004/02/skos/core#")
