@@ -29,6 +29,7 @@ SKOS = PREFIXES["skos"]
 DCTERMS = PREFIXES["dcterms"]
 TIERS = {"core": "Core", "advanced": "Advanced", "supporting": "Supporting"}
 NO_TIERS = "none"  # the framework description's 'tiers' row for a framework without tiers
+CODED_IN_PART = "partial"  # its 'coding' row when only some indicators were reviewed for participation
 # Grouping columns, outermost first: the concept class and the indicator property of each.
 GROUPS = {"dimension": ("Dimension", "dimension"), "sub_dimension": ("SubDimension", "subDimension")}
 GROUPS |= {"category": ("Category", "category")}
@@ -141,6 +142,8 @@ def convert(sheet: Sheet, framework_id: str, vocab: Vocabulary) -> Converted:
             add(node, DCTERMS + "issued", typed(year, "gYear"))
     if untiered(meta):
         add(framework, SCK + "tiered", ox.Literal("false", datatype=iri(XSD + "boolean")))
+    if meta.get("coding", "").strip().lower() == CODED_IN_PART:
+        add(framework, SCK + "codedInFull", ox.Literal("false", datatype=iri(XSD + "boolean")))
     for agent, name in agents:
         add(agent, RDF + "type", iri(PREFIXES["foaf"] + "Agent"))
         add(agent, RDF + "type", iri(PREFIXES["prov"] + "Agent"))

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .convert import (
+    CODED_IN_PART,
     DCTERMS,
     GROUPS,
     NO_TIERS,
@@ -124,6 +125,10 @@ def check_meta(sheet: Sheet) -> list[Problem]:
     if tiers and not untiered(sheet.meta):
         fix = f"write '{NO_TIERS}' for a framework without tiers, or leave the row out"
         problem("tiers", f"{where}: tiers {tiers!r} is not understood; {fix}")
+    coding = sheet.meta.get("coding", "")
+    if coding and coding.strip().lower() not in (CODED_IN_PART, "full"):
+        fix = f"write '{CODED_IN_PART}' when only some indicators were reviewed for participation, or 'full'"
+        problem("coding", f"{where}: coding {coding!r} is not understood; {fix}")
     source = sheet.meta.get("source", "")
     if source and not web_address(source):
         problem("source", f"{where}: source {source!r} is not a web address (https://...)")
