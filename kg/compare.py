@@ -21,7 +21,7 @@ from .namespaces import compact
 if TYPE_CHECKING:
     from .report import Block, ReportData
 
-QUERIES = ("compare-participation", "compare-tiers", "aspect-coverage", "compare-rungs")
+QUERIES = ("compare-participation", "compare-tiers", "aspect-coverage", "compare-rungs", "participation-by-framework")
 PROJECT_CLAIMS = "kg claims (smartcity-kg's)"  # the key of the project's claim verdicts in ReportData.results
 CHART = "frameworks-compared.png"
 ALT = (
@@ -69,6 +69,10 @@ def summary(data: ReportData) -> str:
     untiered = sorted({str(row["id"]) for row in tiers if row["tier"] == NO_TIERS and row["indicators"]})
     if untiered:
         text += f". Indicators without a tier ({', '.join(untiered)}) are counted as '{NO_TIERS}', not as core"
+    partial = sorted(str(r["id"]) for r in data.rows("participation-by-framework") if str(r["coded_in_full"]) == "no")
+    if partial:  # an uncoded indicator is not yet a finding: such a share may only grow
+        text += f". Only part of {', '.join(partial)} is coded for participation so far, so "
+        text += "its share is a lower bound" if len(partial) == 1 else "their shares are lower bounds"
     return text + "."
 
 
