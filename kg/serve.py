@@ -43,7 +43,7 @@ from .errors import KgError
 from .home import CACHE_CONTROL, index_page, static_file
 from .namespaces import compact
 from .negotiate import DOCUMENT, not_acceptable
-from .pages import base_url, document_path, see_other
+from .pages import base_url, document_path, href, see_other
 from .prologue import declare
 from .results import Results
 from .services import parse_allowed, refusal
@@ -75,11 +75,15 @@ def _page(title: str, body: str) -> str:
 def results_page(title: str, results: Results) -> str:
     if results.boolean is not None:
         return _page(title, f"<h1>{html.escape(title)}</h1><p>{str(results.boolean).lower()}</p>")
+    from rdflib import URIRef
+
+    def cell(term) -> str:  # an IRI links to its page here (project IRIs) or to itself (http)
+        text = html.escape("" if term is None else compact(str(term)))
+        target = href(str(term)) if isinstance(term, URIRef) else None
+        return f"<a href='{html.escape(target)}' title='{html.escape(str(term))}'>{text}</a>" if target else text
+
     head = "".join(f"<th>{html.escape(v)}</th>" for v in results.variables)
-    rows = "".join(
-        "<tr>" + "".join(f"<td>{html.escape('' if t is None else compact(str(t)))}</td>" for t in row) + "</tr>"
-        for row in results.rows
-    )
+    rows = "".join("<tr>" + "".join(f"<td>{cell(t)}</td>" for t in row) + "</tr>" for row in results.rows)
     body = f"<h1>{html.escape(title)}</h1><p>{len(results)} rows. <a href='/'>All queries</a></p>"
     return _page(title, body + f"<table><tr>{head}</tr>{rows}</table>")
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 import shutil
 import tempfile
@@ -179,6 +180,12 @@ def test_a_named_query_with_a_parameter_runs_from_its_form(browser, base, tmp_pa
     shot(browser, tmp_path, "named-query-form")
     assert urllib.parse.urlsplit(browser.current_url).path == "/queries/kpi-details"
     assert NAME in browser.find_element(*css("table")).text
+    # the indicator's IRI links to its resource page here, still without JavaScript
+    browser.find_element(*css("table a[href='/id/u4ssc/SC-SH-SI-4C.html']")).click()
+    wait(browser, ec.url_contains("/id/u4ssc/SC-SH-SI-4C.html"))
+    assert NAME in browser.find_element(*css("h1")).text
+    browser.back()
+    wait(browser, ec.url_contains("/queries/kpi-details"))
 
 
 def test_a_named_query_opens_in_the_editor_with_its_parameter(browser, base, tmp_path):
@@ -195,15 +202,16 @@ def test_a_named_query_opens_in_the_editor_with_its_parameter(browser, base, tmp
     assert f'"{NOTATION}"' in text  # the parameter, bound by the server
 
 
-def type_query(driver, text: str) -> None:
-    """Type ``text`` into the editor as keystrokes, after selecting what is there."""
+def type_query(driver, text: str, close: bool = True) -> None:
+    """Type ``text`` into the editor as keystrokes, after selecting what is there; ``close`` a completion list."""
     from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.keys import Keys
 
     driver.find_element(*css("#kg-editor .CodeMirror")).click()
     ActionChains(driver).key_down(Keys.CONTROL).send_keys("a").key_up(Keys.CONTROL).send_keys(Keys.DELETE).perform()
     ActionChains(driver).send_keys(text).perform()
-    ActionChains(driver).send_keys(Keys.ESCAPE).perform()  # close a completion list still open
+    if close:
+        ActionChains(driver).send_keys(Keys.ESCAPE).perform()  # (it also takes the focus from the editor)
 
 
 def run_editor(driver) -> None:
@@ -235,22 +243,49 @@ def test_a_typed_query_runs_and_its_iri_leads_to_the_resource_page_and_back(brow
     assert urllib.parse.urlsplit(browser.current_url).path == "/"
 
 
-def test_results_download_as_csv(browser, base, tmp_path):
+def downloaded(driver, suffix: str, before: set[Path]) -> Path:
+    """The file the browser saved with ``suffix`` since ``before`` (its download folder then)."""
+    deadline = time.monotonic() + WAIT
+    while time.monotonic() < deadline:
+        new = [p for p in set(driver.downloads.iterdir()) - before if p.suffix == suffix]
+        if new:
+            return new[0]
+        time.sleep(0.1)
+    raise AssertionError(f"no {suffix} file was downloaded within {WAIT} s")
+
+
+def test_results_download_as_csv_and_json(browser, base, tmp_path):
     open_home(browser, base)
     type_query(browser, f'SELECT ?kpi ?name WHERE {{ ?kpi skos:notation "{NOTATION}" ; skos:prefLabel ?name }}')
     run_editor(browser)
     wait_for_results(browser, has_name)
     before = set(browser.downloads.iterdir())
-    browser.find_element(*css("#kg-editor .yasr_downloadIcon")).click()
-    deadline = time.monotonic() + WAIT
-    while time.monotonic() < deadline:
-        new = [p for p in set(browser.downloads.iterdir()) - before if p.suffix == ".csv"]
-        if new:
-            break
-        time.sleep(0.1)
-    assert new, "no CSV was downloaded"
-    rows = list(csv.reader(io.StringIO(new[0].read_text(encoding="utf-8"))))
+    browser.find_element(*css("#kg-editor .yasr_downloadIcon")).click()  # the table's download: CSV
+    rows = list(csv.reader(io.StringIO(downloaded(browser, ".csv", before).read_text(encoding="utf-8"))))
     assert rows == [["kpi", "name"], [KPI, NAME]]
+    before = set(browser.downloads.iterdir())
+    browser.find_element(*css("#kg-editor .select_response")).click()  # the raw answer: SPARQL JSON
+    browser.find_element(*css("#kg-editor .yasr_downloadIcon")).click()
+    answer = json.loads(downloaded(browser, ".json", before).read_text(encoding="utf-8"))
+    assert answer["head"]["vars"] == ["kpi", "name"]
+    assert [(b["kpi"]["value"], b["name"]["value"]) for b in answer["results"]["bindings"]] == [(KPI, NAME)]
+
+
+def test_the_editor_completes_the_ontologys_terms(browser, base, tmp_path):
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.keys import Keys
+
+    open_home(browser, base)
+    type_query(browser, "SELECT * WHERE { ?kpi a sck:Indic", close=False)
+    ActionChains(browser).key_down(Keys.CONTROL).send_keys(" ").key_up(Keys.CONTROL).perform()
+    hints = wait(browser, lambda d: [h.text for h in d.find_elements(*css(".CodeMirror-hints li"))])
+    shot(browser, tmp_path, "completion")
+    assert "sck:Indicator" in hints
+    assert all(h.startswith("sck:Indic") for h in hints)
+    text = browser.execute_script("return window.kgYasgui.getTab().getYasqe().getValue()")
+    assert f"PREFIX sck: <{PREFIXES['sck']}>" in text
+    resources = browser.execute_script("return performance.getEntriesByType('resource').map(e => e.name)")
+    assert [r for r in resources if not r.startswith(base + "/")] == []  # completions asked only this server
 
 
 def test_content_negotiation_on_the_same_server(base):

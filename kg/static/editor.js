@@ -75,6 +75,11 @@
     "SELECT ?indicator ?name WHERE {\n  ?indicator a sck:Indicator ;\n    skos:inScheme fw:u4ssc ;\n" +
     "    skos:prefLabel ?name .\n}\nORDER BY ?indicator\nLIMIT 20\n";
 
+  // Set in the defaults, not in the config below: YASGUI merges arrays index by index, which
+  // would keep the default list's fourth entry, the LOV "class" completer.
+  Yasqe.defaults.autocompleters.splice(0, Yasqe.defaults.autocompleters.length, "kg-prefixes", "variables", "kg-terms");
+  Yasqe.defaults.prefixCcApi = null;
+
   var yasgui = new Yasgui(root, {
     requestConfig: { endpoint: endpoint, method: "POST" },
     copyEndpointOnNewTab: true,
@@ -87,7 +92,6 @@
       value: SAMPLE,
       prefixCcApi: null,
       persistenceId: null,
-      autocompleters: ["kg-prefixes", "variables", "kg-terms"],
       createShortLink: undefined,
     },
     yasr: { prefixes: config.prefixes, persistenceId: null },
