@@ -41,7 +41,7 @@ CHROMIUM_FLAGS = [
 
 
 def _missing(why: str):
-    message = f"{why}; install it (apt-get install -y chromium chromium-driver; pip install -e '.[test]')"
+    message = f"{why}; install them (apt-get install -y chromium chromium-driver; pip install -e '.[test]')"
     if os.environ.get("CI") == "true":
         pytest.fail(f"the browser tests must run under CI: {message}.", pytrace=False)
     pytest.skip(message)
@@ -326,3 +326,38 @@ def test_the_editors_files_are_served_with_types_and_cache_headers(base):
         with pytest.raises(urllib.error.HTTPError) as missing:
             urllib.request.urlopen(base + path, timeout=WAIT)
         assert missing.value.code == 404
+
+
+def test_a_shared_link_opens_its_query_in_the_editor(browser, base, tmp_path):
+    open_home(browser, base)
+    query = f'SELECT ?kpi WHERE {{ ?kpi skos:notation "{NOTATION}" }}'
+    browser.execute_script("window.kgYasgui.getTab().getYasqe().setValue(arguments[0])", query)
+    link = browser.execute_script("return window.kgYasgui.getTab().getShareableLink()")
+    assert link.startswith(base + "/"), link
+    open_home(browser, base)  # afresh: nothing is kept in the browser's storage
+    assert browser.execute_script("return window.kgYasgui.getTab().getYasqe().getValue()") != query
+    browser.get("about:blank")  # as if opened in a new tab: the link differs from the page only by its #...
+    browser.get(link)
+    value = "return window.kgYasgui && window.kgYasgui.getTab().getYasqe().getValue()"
+    wait(browser, lambda d: d.execute_script(value))
+    assert browser.execute_script(value) == query, link
+
+
+def test_a_named_querys_text_comes_with_its_parameters_bound(base):
+    from kg.catalog import list_queries
+
+    (named,) = [q for q in list_queries() if q.name == "kpi-details"]
+    url = f"{base}/queries/kpi-details?{urllib.parse.urlencode({'code': NOTATION, 'format': 'sparql'})}"
+    with urllib.request.urlopen(url, timeout=WAIT) as answer:
+        assert answer.headers["Content-Type"].startswith("application/sparql-query")
+        text = answer.read().decode("utf-8")
+    assert text.startswith(f"# {named.title}: ") and "\n#+" not in text
+    assert f'"{NOTATION}"' in text
+    run = f"{base}/sparql?{urllib.parse.urlencode({'query': text})}"
+    with urllib.request.urlopen(urllib.request.Request(run, headers={"Accept": "text/csv"}), timeout=WAIT) as answer:
+        rows = list(csv.DictReader(io.StringIO(answer.read().decode("utf-8"))))
+    assert [(row["kpi"], row["name"]) for row in rows] == [(KPI, NAME)]
+    with pytest.raises(urllib.error.HTTPError) as refused:  # its required parameter left out
+        urllib.request.urlopen(f"{base}/queries/kpi-details?format=sparql", timeout=WAIT)
+    message = refused.value.read().decode("utf-8")
+    assert refused.value.code == 400 and message.count("\n") == 1 and "code" in message

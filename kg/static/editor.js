@@ -86,7 +86,7 @@
     endpointCatalogueOptions: { getData: function () { return [{ endpoint: endpoint }]; } },
     corsProxy: undefined,
     persistenceId: null,
-    populateFromUrl: false,
+    populateFromUrl: true, // a shared link (the share button) opens its query here
     autofocus: false,
     yasqe: {
       value: SAMPLE,
