@@ -367,7 +367,11 @@ def make_handler() -> type[BaseHTTPRequestHandler]:
             text = prepare(query, given)  # parameters checked and bound here; SERVICE is then checked as text
             if fmt == "sparql":  # the editor opens a named query with this text (kg/static/editor.js)
                 text = "\n".join(line for line in text.splitlines() if not line.startswith("#+")).lstrip("\n")
-                text = f"# {query.title}: {query.question}\n" + declare(text, mark=False)  # and the PREFIXes it uses
+                note = " ".join(f"{query.title}: {query.question}".split())  # one comment line
+                if query.inferred:  # /sparql does not reason: say so where the answer is read
+                    note += "\n# Run from its form (or kg query), this query sees the OWL reasoner's inferences;"
+                    note += "\n# /sparql does not infer, so here it may miss the rows that rest on them."
+                text = f"# {note}\n" + declare(text, mark=False)  # and the PREFIX lines for what it uses
                 self._send(HTTPStatus.OK, text, "application/sparql-query; charset=utf-8")
                 return
             self._run(text, fmt, query.title, inferred=query.inferred, where=query.name)
