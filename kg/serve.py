@@ -1,8 +1,10 @@
 """A read-only SPARQL 1.1 endpoint over the embedded graph, with a page of the named queries.
 
     GET  /sparql?query=...            the SPARQL 1.1 protocol (also POST, form or sparql-query body)
-    GET  /                            the named queries, each with a form for its parameters
-    GET  /queries/NAME?KEY=VALUE      run a named query; format=html (default), json, xml, csv or tsv
+    GET  /                            a SPARQL editor (kg.home) and a form for each named query
+    GET  /static/...                  the editor's files (kg/static: YASGUI, vendored), with an ETag
+    GET  /queries/NAME?KEY=VALUE      run a named query; format=html (default), json, xml, csv or tsv;
+                                      format=sparql: the query's text with its parameters bound
     GET  /id/..., /ontology           the project's IRIs: 303 to a page (.html) or data (.ttl, .jsonld, .nt)
     GET  /void, /.well-known/void     the VoID description of the dataset
     GET  /sparql (no query)           the SPARQL 1.1 service description
@@ -38,9 +40,10 @@ from pathlib import Path
 
 from .catalog import NamedQuery, list_queries
 from .errors import KgError
+from .home import CACHE_CONTROL, index_page, static_file
 from .namespaces import compact
 from .negotiate import DOCUMENT, not_acceptable
-from .pages import base_url, document_path, see_other
+from .pages import base_url, document_path, href, see_other
 from .prologue import declare
 from .results import Results
 from .services import parse_allowed, refusal
@@ -69,31 +72,18 @@ def _page(title: str, body: str) -> str:
         f"<style>{style}</style></head><body>{body}</body></html>"  # fmt: skip
 
 
-def index_page(queries: list[NamedQuery]) -> str:
-    items = []
-    for query in queries:
-        fields = "".join(
-            f"<label>{html.escape(p.name)} <input name='{html.escape(p.name)}' "
-            f"value='{html.escape(p.default or '')}' placeholder='{html.escape(p.type)}'></label> "
-            for p in query.parameters.values()
-        )
-        items.append(
-            f"<li><h3>{html.escape(query.title)}</h3><p>{html.escape(query.question)}</p>"
-            f"<form action='/queries/{html.escape(query.name)}'>{fields}"
-            f"<button>Run {html.escape(query.name)}</button></form></li>"
-        )
-    body = "<h1>smartcity-kg</h1><p>A read-only SPARQL 1.1 endpoint is at <code>/sparql</code>.</p>"
-    return _page("smartcity-kg", body + f"<h2>Named queries</h2><ul>{''.join(items)}</ul>")
-
-
 def results_page(title: str, results: Results) -> str:
     if results.boolean is not None:
         return _page(title, f"<h1>{html.escape(title)}</h1><p>{str(results.boolean).lower()}</p>")
+    from rdflib import URIRef
+
+    def cell(term) -> str:  # an IRI links to its page here (project IRIs) or to itself (http)
+        text = html.escape("" if term is None else compact(str(term)))
+        target = href(str(term)) if isinstance(term, URIRef) else None
+        return f"<a href='{html.escape(target)}' title='{html.escape(str(term))}'>{text}</a>" if target else text
+
     head = "".join(f"<th>{html.escape(v)}</th>" for v in results.variables)
-    rows = "".join(
-        "<tr>" + "".join(f"<td>{html.escape('' if t is None else compact(str(t)))}</td>" for t in row) + "</tr>"
-        for row in results.rows
-    )
+    rows = "".join("<tr>" + "".join(f"<td>{cell(t)}</td>" for t in row) + "</tr>" for row in results.rows)
     body = f"<h1>{html.escape(title)}</h1><p>{len(results)} rows. <a href='/'>All queries</a></p>"
     return _page(title, body + f"<table><tr>{head}</tr>{rows}</table>")
 
@@ -217,9 +207,9 @@ def make_handler() -> type[BaseHTTPRequestHandler]:
             except OSError:
                 self.close_connection = True  # the client went away or was cut off: nothing to answer
 
-        def _send(self, status: int, body: str, media: str, headers: dict[str, str] | None = None) -> None:
+        def _send(self, status: int, body: str | bytes, media: str, headers: dict[str, str] | None = None) -> None:
             self.server.end_reading(self.connection)
-            data = body.encode("utf-8")
+            data = body if isinstance(body, bytes) else body.encode("utf-8")
             self.connection.settimeout(WRITE_TIMEOUT)
             self.send_response(status)
             self.send_header("Content-Type", media)
@@ -276,6 +266,8 @@ def make_handler() -> type[BaseHTTPRequestHandler]:
             self.server.end_reading(self.connection)
             if url.path == "/":
                 self._send(HTTPStatus.OK, index_page(list(queries.values())), MEDIA["html"])
+            elif url.path.startswith("/static/"):
+                self._static(url.path)
             elif url.path == "/sparql" and "query" not in params and "update" not in params:
                 self._document({"kind": "service"}, None)
             elif url.path == "/sparql":
@@ -288,6 +280,18 @@ def make_handler() -> type[BaseHTTPRequestHandler]:
                 self._resource(*found)
             else:
                 self._error(HTTPStatus.NOT_FOUND, "no such page; see / for the named queries and /sparql")
+
+        def _static(self, path: str) -> None:
+            found = static_file(path)
+            if found is None:
+                self._error(HTTPStatus.NOT_FOUND, "no such file under /static/; see / for the editor")
+                return
+            data, media, etag = found
+            headers = {"ETag": etag, "Cache-Control": CACHE_CONTROL, "X-Content-Type-Options": "nosniff"}
+            if etag in (self.headers.get("If-None-Match") or ""):
+                self._send(HTTPStatus.NOT_MODIFIED, b"", media, headers)
+            else:
+                self._send(HTTPStatus.OK, data, media, headers)
 
         def _post(self) -> None:
             url = _split(self.path)
@@ -356,11 +360,20 @@ def make_handler() -> type[BaseHTTPRequestHandler]:
             from .query import prepare
 
             fmt = params.pop("format", "html")
-            if fmt not in MEDIA:
-                self._error(HTTPStatus.BAD_REQUEST, f"format {fmt!r} is not one of {', '.join(MEDIA)}")
+            if fmt not in MEDIA and fmt != "sparql":
+                self._error(HTTPStatus.BAD_REQUEST, f"format {fmt!r} is not one of {', '.join(MEDIA)}, sparql")
                 return
             given = {key: value for key, value in params.items() if value != ""}
             text = prepare(query, given)  # parameters checked and bound here; SERVICE is then checked as text
+            if fmt == "sparql":  # the editor opens a named query with this text (kg/static/editor.js)
+                text = "\n".join(line for line in text.splitlines() if not line.startswith("#+")).lstrip("\n")
+                note = " ".join(f"{query.title}: {query.question}".split())  # one comment line
+                if query.inferred:  # /sparql does not reason: say so where the answer is read
+                    note += "\n# Run from its form (or kg query), this query sees the OWL reasoner's inferences;"
+                    note += "\n# /sparql does not infer, so here it may miss the rows that rest on them."
+                text = f"# {note}\n" + declare(text, mark=False)  # and the PREFIX lines for what it uses
+                self._send(HTTPStatus.OK, text, "application/sparql-query; charset=utf-8")
+                return
             self._run(text, fmt, query.title, inferred=query.inferred, where=query.name)
 
         def _run(
