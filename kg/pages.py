@@ -31,16 +31,31 @@ from .rdfout import EXTENSIONS, serialize_triples
 PAGE_EXTENSIONS = {**EXTENSIONS, "html": "html"}
 DATA_LINKS = (("ttl", "Turtle"), ("jsonld", "JSON-LD"), ("nt", "N-Triples"), ("rdf", "RDF/XML"))
 _PAGE: ContextVar[str | None] = ContextVar("page", default=None)  # the static site's page being built
+_LABELS: ContextVar[dict | None] = ContextVar("labels", default=None)  # IRI -> label, while the store is unchanged
 
 
 @contextmanager
-def written_at(page: str) -> Iterator[None]:
-    """Pages built inside link relatively, from ``page`` (its quoted path in a static site, '/id/x.html')."""
-    token = _PAGE.set(page)
+def written_at(page: str, labels: dict | None = None) -> Iterator[None]:
+    """Pages built inside link relatively, from ``page`` (its quoted path in a static site, '/id/x.html').
+
+    ``labels``, a dict shared by the pages of one site, keeps the labels found (a site names the
+    same few hundred resources thousands of times).
+    """
+    tokens = _PAGE.set(page), _LABELS.set(labels)
     try:
         yield
     finally:
-        _PAGE.reset(token)
+        _PAGE.reset(tokens[0])
+        _LABELS.reset(tokens[1])
+
+
+def _label(store: ox.Store, iri: str) -> str | None:
+    labels = _LABELS.get()
+    if labels is None:
+        return label(store, ox.NamedNode(iri))
+    if iri not in labels:
+        labels[iri] = label(store, ox.NamedNode(iri))
+    return labels[iri]
 
 
 def on_site() -> bool:
@@ -184,7 +199,7 @@ def href(iri: str) -> str | None:
 
 
 def link(store: ox.Store, iri: str) -> str:
-    name, curie, target = label(store, ox.NamedNode(iri)), compact(iri), href(iri)
+    name, curie, target = _label(store, iri), compact(iri), href(iri)
     text = f"{_e(name)} <small>{_e(curie)}</small>" if name else _e(curie)
     return f"<a href='{_e(target)}' title='{_e(iri)}'>{text}</a>" if target else text
 

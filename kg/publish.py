@@ -77,8 +77,9 @@ def build(graph, root: Path, progress: Progress) -> dict:
     memory = snapshot(graph.store)
     triples = len(memory)
     iris = resources(memory)
+    labels: dict = {}  # every page names the same few hundred resources: each label is looked up once
     for done, iri in enumerate(iris):
-        for path, data in resource_files(memory, iri):
+        for path, data in resource_files(memory, iri, labels):
             _write(root, path, data)
         progress(f"{done + 1} of {len(iris)} resources written")
     for path, data in ontology_files(memory):

@@ -68,11 +68,14 @@ def _page_at(path: str) -> str:
     return "/" + urllib.parse.quote(path)
 
 
-def resource_files(memory: ox.Store, iri: str) -> Iterator[tuple[str, bytes]]:
-    """A resource's page and its data documents (its triples, its blank nodes, the links to it)."""
+def resource_files(memory: ox.Store, iri: str, labels: dict | None = None) -> Iterator[tuple[str, bytes]]:
+    """A resource's page and its data documents (its triples, its blank nodes, the links to it).
+
+    ``labels`` is shared by every page of the site (kg.pages.written_at).
+    """
     path = site_path(iri)
     description = describe(memory, iri)
-    with written_at(_page_at(_file(path, "html"))):
+    with written_at(_page_at(_file(path, "html")), labels):
         yield _file(path, "html"), resource_page(memory, description).encode("utf-8")
     triples = description.all_triples()
     for extension, fmt in DATA.items():
