@@ -126,10 +126,15 @@ def publish(graph, out: Path | str) -> dict:
             out.rmdir()  # empty: checked above
         try:
             os.replace(temporary, out)
-        except OSError:
-            if old is not None:  # put the previous site back
+        except BaseException:  # an error or Ctrl-C between the two renames: put the previous site back
+            if old is not None and not out.exists():
                 os.replace(old / "site", out)
             raise
+    except (FileExistsError, NotADirectoryError) as error:
+        raise OutputError(
+            f"cannot write the site into {out}: a part of the path ({error.filename}) is a file, not a folder; "
+            "choose another --out."
+        ) from None
     except OSError as error:
         where = f" ({error.filename})" if error.filename else ""
         raise OutputError(
@@ -153,7 +158,7 @@ def publish(graph, out: Path | str) -> dict:
     required=True,
     help="The folder to write the site into: new, empty, or an earlier kg publish output (replaced).",
 )
-@timeout_option()
+@timeout_option("Stop after SECONDS and exit 2; nothing is written then.")
 def publish_command(out_dir: Path) -> None:
     """Write the workspace's graph as a static linked-data site: a page and Turtle, JSON-LD and N-Triples
     per resource, the ontology's documentation, the participation report, dumps with SHA-256 checksums, VoID.

@@ -168,3 +168,23 @@ def test_a_previous_site_is_replaced_and_a_failure_leaves_it_whole(site, tmp_pat
     assert run(cli, ["publish", "--out", str(out)]) == 0
     assert not (out / "stale.html").exists() and (out / "void.ttl").is_file()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
+
+
+def test_ctrl_c_between_the_renames_puts_the_previous_site_back(site, tmp_path, monkeypatch, capsys):
+    import os
+    import shutil
+
+    out = tmp_path / "site"
+    shutil.copytree(site, out)
+    (out / "stale.html").write_text("old", encoding="utf-8")
+    replace = os.replace
+
+    def interrupted(source, target):
+        if Path(source).name.startswith(".site.publish-"):  # the new site, about to take the old one's place
+            raise KeyboardInterrupt
+        replace(source, target)
+
+    monkeypatch.setattr("kg.publish.os.replace", interrupted)
+    assert run(cli, ["publish", "--out", str(out)]) == 130
+    assert (out / "stale.html").is_file() and (out / MARKER).is_file()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
