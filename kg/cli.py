@@ -440,9 +440,11 @@ def check_command(data_files: tuple[Path, ...], endpoint: str | None) -> None:
     sys.exit(EXIT_VIOLATIONS if failed else 0)
 
 
+from .publish import register as register_publish  # noqa: E402
 from .workspace_cli import register  # noqa: E402 - the workspace's commands join the group defined above
 
 register(cli)
+register_publish(cli)
 
 
 def main(args: list[str] | None = None) -> None:

@@ -156,8 +156,11 @@ def mentioning(iri: str, notations: list[str] = ()) -> list[str]:
     patterns = [re.escape(f"<{iri}>")] + [re.escape(f'"{notation}"') for notation in notations if notation]
     if curie != iri:
         patterns.append(r"(?<![\w:/-])" + re.escape(curie) + r"(?![\w-])")
-    found = re.compile("|".join(patterns))
-    return [f"{c}/{q.name}".lstrip("/") for c, q in _query_texts() if found.search(q.text)]
+    words = [f"<{iri}>", curie, *(f'"{notation}"' for notation in notations if notation)]
+    # a plain substring test first: most texts hold none of the words, and it is far cheaper than the regex
+    candidates = [(c, q) for c, q in _query_texts() if any(word in q.text for word in words)]
+    found = re.compile("|".join(patterns)) if candidates else None
+    return [f"{c}/{q.name}".lstrip("/") for c, q in candidates if found.search(q.text)]
 
 
 def local_path(iri: str) -> str | None:

@@ -17,7 +17,7 @@ import pyoxigraph as ox
 
 from .describe import ONTOLOGY, closure, label
 from .namespaces import PREFIXES, SCK, compact
-from .pages import _e, _layout, link, value
+from .pages import _e, _layout, data_links, link, site_link, value
 
 RDF, RDFS, OWL, SH = PREFIXES["rdf"], PREFIXES["rdfs"], PREFIXES["owl"], PREFIXES["sh"]
 DEFAULT = ox.DefaultGraph()
@@ -264,8 +264,7 @@ def ontology_page(served: ox.Store) -> str:
         _row(compact(p), [value(served, o) for o in _objects(store, header, p)])
         for p in (OWL + "versionInfo", PREFIXES["dcterms"] + "description")
     ]
-    formats = (("ttl", "Turtle"), ("jsonld", "JSON-LD"), ("nt", "N-Triples"), ("rdf", "RDF/XML"))
-    downloads = " · ".join(f"<a href='/ontology.{x}'>{n}</a>" for x, n in formats)
+    downloads = " · ".join(f"<a href='{site_link(f'/ontology.{x}')}'>{n}</a>" for x, n in data_links())
     parts = [
         f"<h1>{_e(title)}</h1><table>{''.join(facts)}</table>{_comment(store, header)}",
         f"<p>Data: {downloads}</p><h2>Contents</h2><ul>{toc}</ul>",

@@ -6,14 +6,20 @@ Semantic Web", the IRI itself answers 303 See Other to a document chosen by the 
 (``/id/X.html``, ``.ttl``, ``.jsonld``, ``.nt``, ``.rdf``); kg.serve does that without the workers.
 The documents are built here, in a query worker (kg.workers), under the server's timeout.
 Every value from the data is HTML-escaped, links are made only for http(s) IRIs, and pages need
-no JavaScript.
+no JavaScript. Links between pages are absolute paths (``/id/X.html``) for ``kg serve``; a static
+site (kg.publish) builds each page inside ``written_at(its path)``, which makes them relative.
 """
 
 from __future__ import annotations
 
+import hashlib
 import html
+import posixpath
 import re
 import urllib.parse
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 import pyoxigraph as ox
 
@@ -23,6 +29,75 @@ from .negotiate import DOCUMENT, MEDIA, choose, not_acceptable
 from .rdfout import EXTENSIONS, serialize_triples
 
 PAGE_EXTENSIONS = {**EXTENSIONS, "html": "html"}
+DATA_LINKS = (("ttl", "Turtle"), ("jsonld", "JSON-LD"), ("nt", "N-Triples"), ("rdf", "RDF/XML"))
+_PAGE: ContextVar[str | None] = ContextVar("page", default=None)  # the static site's page being built
+_LABELS: ContextVar[dict | None] = ContextVar("labels", default=None)  # IRI -> label, while the store is unchanged
+
+
+@contextmanager
+def written_at(page: str, labels: dict | None = None) -> Iterator[None]:
+    """Pages built inside link relatively, from ``page`` (its quoted path in a static site, '/id/x.html').
+
+    ``labels``, a dict shared by the pages of one site, keeps the labels found (a site names the
+    same few hundred resources thousands of times).
+    """
+    tokens = _PAGE.set(page), _LABELS.set(labels)
+    try:
+        yield
+    finally:
+        _PAGE.reset(tokens[0])
+        _LABELS.reset(tokens[1])
+
+
+def _label(store: ox.Store, iri: str) -> str | None:
+    labels = _LABELS.get()
+    if labels is None:
+        return label(store, ox.NamedNode(iri))
+    if iri not in labels:
+        labels[iri] = label(store, ox.NamedNode(iri))
+    return labels[iri]
+
+
+def on_site() -> bool:
+    """Whether the page being built is a static site's (no endpoint, no named-query pages, no RDF/XML)."""
+    return _PAGE.get() is not None
+
+
+SEGMENT_BYTES = 200  # a longer path segment is shortened in a static site: file names end at 255 bytes
+
+
+def file_path(path: str) -> str | None:
+    """Where a static site holds ``path`` (unquoted, '/id/x.html'): long segments shortened; None if nowhere.
+
+    A segment over SEGMENT_BYTES becomes its start and a SHA-256 prefix of it (the extension kept);
+    a path with an empty, '.' or '..' segment could name a folder or a place outside the site.
+    """
+    segments = path.lstrip("/").split("/")
+    if any(s in ("", ".", "..") for s in segments):
+        return None
+    for i, segment in enumerate(segments):
+        if len(segment.encode("utf-8")) > SEGMENT_BYTES:
+            stem, dot, extension = segment.rpartition(".") if i == len(segments) - 1 else (segment, "", "")
+            digest = hashlib.sha256(stem.encode("utf-8")).hexdigest()[:16]
+            segments[i] = f"{stem[:100]}-{digest}{dot}{extension}"
+    return "/" + "/".join(segments)
+
+
+def site_link(path: str) -> str:
+    """A link to ``path`` (absolute, quoted, maybe with '#'): as is for kg serve, else relative to the page."""
+    page = _PAGE.get()
+    if page is None:
+        return path
+    target, hash_, fragment = path.partition("#")
+    target = "/index.html" if target == "/" else urllib.parse.quote(file_path(urllib.parse.unquote(target)) or "/")
+    if target == page and hash_:
+        return hash_ + fragment
+    return posixpath.relpath(target, posixpath.dirname(page)) + hash_ + fragment
+
+
+def data_links() -> tuple[tuple[str, str], ...]:
+    """The data documents every page has beside it (a static site has no RDF/XML: some predicates cannot be)."""
+    return DATA_LINKS[:3] if on_site() else DATA_LINKS
 
 
 def document_path(path: str) -> tuple[str, str | None, str] | None:
@@ -113,16 +188,18 @@ def _e(text: str) -> str:
 def href(iri: str) -> str | None:
     """Where a link to ``iri`` goes: its local page for a project IRI, the IRI for http(s), else nowhere."""
     local = local_path(iri)
+    if local is not None and on_site() and file_path(local.partition("#")[0]) is None:
+        local = None  # a static site has no file for it: the IRI itself
     if local is not None:
         path, _, fragment = local.partition("#")
-        return urllib.parse.quote(path) + ".html" + (f"#{urllib.parse.quote(fragment)}" if fragment else "")
+        return site_link(urllib.parse.quote(path) + ".html" + (f"#{urllib.parse.quote(fragment)}" if fragment else ""))
     if urllib.parse.urlsplit(iri).scheme in ("http", "https"):
         return iri
     return None
 
 
 def link(store: ox.Store, iri: str) -> str:
-    name, curie, target = label(store, ox.NamedNode(iri)), compact(iri), href(iri)
+    name, curie, target = _label(store, iri), compact(iri), href(iri)
     text = f"{_e(name)} <small>{_e(curie)}</small>" if name else _e(curie)
     return f"<a href='{_e(target)}' title='{_e(iri)}'>{text}</a>" if target else text
 
@@ -151,6 +228,10 @@ def _layout(title: str, body: str) -> str:
         "<p><a href='/'>Named queries</a> · <a href='/sparql'>SPARQL endpoint</a> · "
         "<a href='/ontology.html'>Ontology</a> · <a href='/void'>VoID</a></p>"
     )
+    if on_site():
+        places = (("/", "Index"), ("/ontology.html", "Ontology"), ("/report/report.html", "Participation report"),
+                  ("/void.ttl", "VoID"), ("/#dumps", "Dumps"))  # fmt: skip
+        nav = "<p>" + " · ".join(f"<a href='{_e(site_link(p))}'>{n}</a>" for p, n in places) + "</p>"
     return (
         f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{_e(title)}</title>"
         f"<style>{STYLE}</style></head><body>{nav}{body}</body></html>"
@@ -172,10 +253,7 @@ def _properties(store: ox.Store, rows: list, nested: dict) -> str:
 
 def _downloads(path: str) -> str:
     q = urllib.parse.quote(path)
-    return " · ".join(
-        f"<a href='{q}.{ext}'>{name}</a>"
-        for ext, name in (("ttl", "Turtle"), ("jsonld", "JSON-LD"), ("nt", "N-Triples"), ("rdf", "RDF/XML"))
-    )
+    return " · ".join(f"<a href='{_e(site_link(f'{q}.{ext}'))}'>{name}</a>" for ext, name in data_links())
 
 
 def resource_page(store: ox.Store, d: Description) -> str:
@@ -210,7 +288,7 @@ RDF_TYPE_IRI = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 
 
 def _query_link(name: str) -> str:
-    if "/" in name:  # QC and claims queries are run with 'kg check' and 'kg claims', not from the page
+    if "/" in name or on_site():  # QC and claims queries run with 'kg check' and 'kg claims'; a site has no server
         return f"<code>{_e(name)}</code>"
     return f"<a href='/queries/{_e(urllib.parse.quote(name))}'><code>{_e(name)}</code></a>"
 

@@ -39,8 +39,11 @@ def _count(store: ox.Store, pattern: str) -> int:
     return int(next(iter(answer))[0].value)
 
 
-def void_triples(store: ox.Store, base: str) -> list[ox.Triple]:
-    """The VoID description of the served graph; ``base`` is the server's address (for the endpoint)."""
+def void_triples(store: ox.Store, base: str | None, dumps: tuple[str, ...] = ()) -> list[ox.Triple]:
+    """The VoID description of the served graph; ``base`` is the server's address (for the endpoint).
+
+    A static site (kg.publish) has no endpoint (``base`` None) but has ``dumps``: IRIs of its data dumps.
+    """
     dataset = _n(DATASET)
     triples = [
         (dataset, _n(RDF + "type"), _n(VOID + "Dataset")),
@@ -54,7 +57,6 @@ def void_triples(store: ox.Store, base: str) -> list[ox.Triple]:
                 language="en",
             ),
         ),
-        (dataset, _n(VOID + "sparqlEndpoint"), _n(base + "/sparql")),
         (dataset, _n(VOID + "uriSpace"), ox.Literal(ID)),
         (dataset, _n(VOID + "triples"), _int(_count(store, "?s ?p ?o"))),
         (dataset, _n(VOID + "entities"), _int(_count(store, ENTITIES))),
@@ -62,7 +64,11 @@ def void_triples(store: ox.Store, base: str) -> list[ox.Triple]:
         (dataset, _n(VOID + "properties"), _int(_count(store, "SELECT DISTINCT ?p { ?s ?p ?o }"))),
         (dataset, _n(VOID + "classes"), _int(_count(store, "SELECT DISTINCT ?c { ?s a ?c }"))),
     ]
-    triples += [(dataset, _n(VOID + "feature"), _n(FORMATS + name)) for name in RDF_FORMATS]
+    if base is not None:
+        triples.insert(3, (dataset, _n(VOID + "sparqlEndpoint"), _n(base + "/sparql")))
+    triples += [(dataset, _n(VOID + "dataDump"), _n(dump)) for dump in dumps]
+    formats = RDF_FORMATS if base is not None else RDF_FORMATS[:3]  # a static site has no RDF/XML
+    triples += [(dataset, _n(VOID + "feature"), _n(FORMATS + name)) for name in formats]
     used = {row[0].value for row in store.query("SELECT DISTINCT ?p { ?s ?p ?o }", named_graphs=[])}
     vocabularies = sorted({ns for ns in PREFIXES.values() if ns in (SCK, *_vocabularies()) and _uses(used, ns)})
     triples += [(dataset, _n(VOID + "vocabulary"), _n(ns.rstrip("#") if ns == SCK else ns)) for ns in vocabularies]
