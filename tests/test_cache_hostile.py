@@ -112,6 +112,10 @@ def _extra_triple(entry: Entry, which: str) -> bytes:
     return b"<urn:x:extra> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <urn:x:Extra> .\n"
 
 
+def _without(lines: list[bytes], removed: bytes) -> list[bytes]:
+    return [line for line in lines if line != removed]
+
+
 def _voter_line(entry: Entry) -> bytes:
     """The triple that puts Voter Participation into the answers: without it they would be wrong."""
     [line] = [
@@ -137,7 +141,7 @@ FAULTS = {
     "garbage in the middle": lambda e, w: _overwrite(e.data, len(e.data) // 2),
     "garbage at the end": lambda e, w: _overwrite(e.data, len(e.data) - 10),
     "garbage appended": lambda e, w: e.data + b"\x00garbage\n",
-    "one triple removed": lambda e, w: _header(e) + b"".join(line for line in _lines(e) if line != _voter_line(e)),
+    "one triple removed": lambda e, w: _header(e) + b"".join(_without(_lines(e), _voter_line(e))),
     "one triple added": lambda e, w: _header(e) + _middle(_lines(e), _extra_triple(e, w)),
     "valid RDF without the header": lambda e, w: e.payload,
     "a default-graph triple": lambda e, w: _header(e) + _middle(_lines(e), b"<urn:x:s> <urn:x:p> <urn:x:o> .\n"),
