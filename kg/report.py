@@ -320,7 +320,7 @@ def _kpi_chart(data: ReportData) -> bytes:
     for x, total in enumerate(bottom):
         ax.text(x, total + 0.5, f"{total} KPIs", ha="center", va="bottom", fontsize=9)
     ax.set(title=f"KPIs per dimension and tier: {compact(data.framework)}", xlabel="dimension", ylabel="KPIs")
-    ax.set_ylim(0, max(bottom, default=1) * 1.15)
+    ax.set_ylim(0, (max(bottom, default=0) or 1) * 1.15)  # a framework with no tiered KPIs still gets an axis
     ax.set_xlim(-0.5, len(dimensions) - 0.5 + 0.9)  # room for the participation notes
     if marked:
         handles.append(Patch(**HATCH, label="addresses citizen participation"))
