@@ -7,8 +7,8 @@ the graph is built every row becomes the mapping triple itself
 (``u4ssc:EC-ICT-PS-1A skos:relatedMatch sdg:16.7``) plus an ``sssom:Mapping`` node carrying its
 justification, confidence, creator, author, reviewer, date, page and comment, so all are queryable.
 
-``check_links`` is ``kg links check``: well-formed objects in known namespaces, subjects that
-exist, no pair both exact and related, and optionally objects that exist on an endpoint.
+``check_links`` is ``kg links check``: well-formed objects in known namespaces, subjects (and
+objects of the project's own namespace) that exist, no pair both exact and related, and optionally objects that exist on an endpoint.
 """
 
 from __future__ import annotations
@@ -169,6 +169,8 @@ def check_mappings(path: Path, mappings: Sequence[Mapping], subjects: set[str]) 
             problems.append(LinkProblem(path, m.line, f"predicate {m.predicate} is not a SKOS mapping property"))
         if _IRI.fullmatch(m.subject) and m.subject not in subjects:
             problems.append(LinkProblem(path, m.line, f"subject {m.subject} is not in the graph"))
+        if m.object.startswith(ID) and m.object not in subjects:  # the project's own terms are all here
+            problems.append(LinkProblem(path, m.line, f"object {m.object} is not in the graph"))
         for role, value in (("author_id", m.author), ("reviewer_id", m.reviewer), ("see_also", m.see_also)):
             if value and not _IRI.fullmatch(value):
                 problems.append(LinkProblem(path, m.line, f"{role} {value!r} is not a well-formed IRI or known CURIE"))

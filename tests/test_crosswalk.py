@@ -115,16 +115,18 @@ def test_participation_without_u4ssc_counterpart_answers_from_the_tables(graph):
         assert kpis == related.get(r["indicator"], set()), r["indicator"]
 
 
-def test_links_check_names_a_malformed_reviewer_and_date(tmp_path):
+def test_links_check_names_a_malformed_reviewer_a_date_and_a_missing_object(tmp_path):
     table = tmp_path / "bad.sssom.tsv"
     table.write_text(
         "# curie_map:\n#   skos: http://www.w3.org/2004/02/skos/core#\n"
         "#   u4ssc: https://w3id.org/smartcity-kg/id/u4ssc/\n#   semapv: https://w3id.org/semapv/vocab/\n"
         "subject_id\tpredicate_id\tobject_id\tmapping_justification\treviewer_id\tmapping_date\n"
-        "u4ssc:EC-ICT-PS-1A\tskos:relatedMatch\tu4ssc:EC-ICT-PS-2A\tsemapv:ManualMappingCuration\tsomeone\t29/11/2026\n",
+        "u4ssc:EC-ICT-PS-1A\tskos:relatedMatch\tu4ssc:EC-ICT-PS-2A\tsemapv:ManualMappingCuration\tsomeone\t29/11/2026\n"
+        "u4ssc:EC-ICT-PS-1A\tskos:relatedMatch\tu4ssc:NO-SUCH-KPI\tsemapv:ManualMappingCuration\t\t\n",
         encoding="utf-8",
     )
     run = run_kg("links", "check", str(table))
     assert run.returncode == 1
     assert f"{table}:6: reviewer_id 'someone' is not a well-formed IRI or known CURIE" in run.stdout
     assert f"{table}:6: mapping_date '29/11/2026' is not a date (YYYY-MM-DD)" in run.stdout
+    assert f"{table}:7: object {U4SSC}NO-SUCH-KPI is not in the graph" in run.stdout
