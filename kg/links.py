@@ -8,7 +8,8 @@ the graph is built every row becomes the mapping triple itself
 justification, confidence, creator, author, reviewer, date, page and comment, so all are queryable.
 
 ``check_links`` is ``kg links check``: well-formed objects in known namespaces, subjects (and
-objects of the project's own namespace) that exist, no pair both exact and related, and optionally objects that exist on an endpoint.
+objects of the project's own namespace) that exist, no pair both exact and related, and
+optionally objects that exist on an endpoint.
 """
 
 from __future__ import annotations
