@@ -2,12 +2,14 @@
 
 Each table has a commented YAML header (``# curie_map:`` ...) and the SSSOM columns
 subject_id, predicate_id, object_id, mapping_justification, confidence, creator_label (or
-author_label) and comment. When the graph is built every row becomes the mapping triple itself
+author_label) and comment, and optionally author_id, reviewer_id, mapping_date and see_also. When
+the graph is built every row becomes the mapping triple itself
 (``u4ssc:EC-ICT-PS-1A skos:relatedMatch sdg:16.7``) plus an ``sssom:Mapping`` node carrying its
-justification, confidence, creator and comment, so both are queryable.
+justification, confidence, creator, author, reviewer, date, page and comment, so all are queryable.
 
-``check_links`` is ``kg links check``: well-formed objects in known namespaces, subjects that
-exist, no pair both exact and related, and optionally objects that exist on an endpoint.
+``check_links`` is ``kg links check``: well-formed objects in known namespaces, subjects (and
+objects of the project's own namespace) that exist, no pair both exact and related, and
+optionally objects that exist on an endpoint.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ KNOWN_NAMESPACES = {
     "http://ontology.eil.utoronto.ca/ISO37120.owl#": "ISO 37120 ontology",
     ID: "smartcity-kg",
 }
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s<>\"{}|\\^`]+")
 
 
@@ -50,6 +53,10 @@ class Mapping:
     confidence: str
     creator: str
     comment: str
+    author: str = ""  # author_id, reviewer_id, see_also: IRIs; mapping_date: YYYY-MM-DD
+    reviewer: str = ""
+    date: str = ""
+    see_also: str = ""
 
 
 @dataclass(frozen=True)
@@ -100,6 +107,10 @@ def read_table(path: Path) -> list[Mapping]:
                 confidence=(row.get("confidence") or "").strip(),
                 creator=(row.get("creator_label") or row.get("author_label") or "").strip(),
                 comment=(row.get("comment") or "").strip(),
+                author=_expand((row.get("author_id") or "").strip(), curies),
+                reviewer=_expand((row.get("reviewer_id") or "").strip(), curies),
+                date=(row.get("mapping_date") or "").strip(),
+                see_also=(row.get("see_also") or "").strip(),
             )
         )
     return mappings
@@ -125,6 +136,11 @@ def to_graph(path: Path, mappings: Sequence[Mapping]) -> Graph:
             graph.add((node, SSSOM.creator_label, Literal(m.creator)))
         if m.comment:
             graph.add((node, RDFS.comment, Literal(m.comment, lang="en")))
+        for slot, value in (("author_id", m.author), ("reviewer_id", m.reviewer), ("see_also", m.see_also)):
+            if _IRI.fullmatch(value):
+                graph.add((node, SSSOM[slot], URIRef(value)))
+        if _DATE.fullmatch(m.date):
+            graph.add((node, SSSOM.mapping_date, Literal(m.date, datatype=XSD.date)))
         graph.add((node, DCTERMS.source, Literal(path.name)))
     return graph
 
@@ -154,6 +170,13 @@ def check_mappings(path: Path, mappings: Sequence[Mapping], subjects: set[str]) 
             problems.append(LinkProblem(path, m.line, f"predicate {m.predicate} is not a SKOS mapping property"))
         if _IRI.fullmatch(m.subject) and m.subject not in subjects:
             problems.append(LinkProblem(path, m.line, f"subject {m.subject} is not in the graph"))
+        if m.object.startswith(ID) and m.object not in subjects:  # the project's own terms are all here
+            problems.append(LinkProblem(path, m.line, f"object {m.object} is not in the graph"))
+        for role, value in (("author_id", m.author), ("reviewer_id", m.reviewer), ("see_also", m.see_also)):
+            if value and not _IRI.fullmatch(value):
+                problems.append(LinkProblem(path, m.line, f"{role} {value!r} is not a well-formed IRI or known CURIE"))
+        if m.date and not _DATE.fullmatch(m.date):
+            problems.append(LinkProblem(path, m.line, f"mapping_date {m.date!r} is not a date (YYYY-MM-DD)"))
         if m.confidence:
             try:
                 if not 0 <= float(m.confidence) <= 1:

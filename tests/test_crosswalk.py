@@ -1,0 +1,132 @@
+"""The crosswalk between frameworks: its tables check, name real indicators, and its queries answer from them."""
+
+from __future__ import annotations
+
+import csv
+
+import pytest
+
+from kg.links import Mapping, link_tables, read_table
+from kg.namespaces import ID, PREFIXES
+from tests.conftest import ROOT, run_kg
+
+LINKS = ROOT / "data" / "links"
+CROSSWALK = [LINKS / "u4ssc-iso37120.sssom.tsv", LINKS / "participation-u4ssc.sssom.tsv"]
+SKOS = PREFIXES["skos"]
+U4SSC = PREFIXES["u4ssc"]
+COUNTERPARTS = {SKOS + p for p in ("exactMatch", "closeMatch", "broadMatch", "narrowMatch")}
+PROJECT = PREFIXES["agent"] + "smartcity-kg"
+
+
+def labelled_rows(path):
+    """A table's rows as the TSV gives them (labels included), beside the parsed mappings."""
+    lines = [line for line in path.read_text(encoding="utf-8").splitlines() if not line.startswith("#")]
+    return list(csv.DictReader(lines, delimiter="\t"))
+
+
+def crosswalk_mappings() -> list[tuple[str, Mapping]]:
+    """Every row of every mapping table from a U4SSC KPI to an indicator in the project's id space."""
+    return [
+        (table.name, m)
+        for table in link_tables()
+        for m in read_table(table)
+        if m.subject.startswith(U4SSC) and m.object.startswith(ID) and not m.object.startswith(U4SSC)
+    ]
+
+
+def test_the_crosswalk_tables_pass_links_check():
+    run = run_kg("links", "check", *map(str, CROSSWALK))
+    assert (run.returncode, run.stdout) == (0, "")
+    assert run.stderr == f"0 problem(s) in {len(CROSSWALK)} mapping table(s)\n"
+
+
+@pytest.mark.parametrize("table", CROSSWALK, ids=lambda p: p.name)
+def test_every_subject_and_object_is_an_indicator_with_the_label_the_table_gives(graph, table):
+    mappings, rows = read_table(table), labelled_rows(table)
+    assert mappings and len(mappings) == len(rows)
+    for m, row in zip(mappings, rows, strict=True):
+        for iri, label, framework in ((m.subject, row["subject_label"], "= fw:u4ssc"),
+                                      (m.object, row["object_label"], "!= fw:u4ssc")):  # fmt: skip
+            names = graph.sparql(
+                f"""SELECT ?name WHERE {{ <{iri}> skos:inScheme ?f ; skos:prefLabel ?name .
+                    ?f a sck:Framework FILTER(?f {framework} && langMatches(lang(?name), "en")) }}"""
+            ).column("name")
+            assert [str(n) for n in names] == [label], f"{table.name}:{m.line} {iri}"
+
+
+@pytest.mark.parametrize("table", CROSSWALK, ids=lambda p: p.name)
+def test_every_row_is_a_reviewed_match_attributed_to_the_project_with_a_comment(table):
+    for m in read_table(table):
+        assert m.justification == "https://w3id.org/semapv/vocab/ManualMappingCuration", m.line
+        assert (m.author, m.reviewer, m.date) == (PROJECT, PROJECT, "2026-11-29"), m.line
+        assert m.comment and 0 < float(m.confidence) <= 1, m.line
+
+
+def test_the_review_reaches_the_graph(graph):
+    """Author, reviewer, date and page of each mapping node, as the tables give them."""
+    expected = {
+        (m.subject, m.predicate, m.object, m.author, m.reviewer, m.date, m.see_also)
+        for table in CROSSWALK
+        for m in read_table(table)
+    }
+    rows = graph.sparql(
+        """SELECT ?s ?p ?o ?author ?reviewer (STR(?date) AS ?day) ?page WHERE {
+             ?m a sssom:Mapping ; sssom:subject_id ?s ; sssom:predicate_id ?p ; sssom:object_id ?o ;
+                sssom:author_id ?author ; sssom:reviewer_id ?reviewer ; sssom:mapping_date ?date ;
+                dcterms:source ?table .
+             OPTIONAL { ?m sssom:see_also ?page }
+             FILTER(?table IN ("u4ssc-iso37120.sssom.tsv", "participation-u4ssc.sssom.tsv")) }"""
+    ).rows
+    assert {tuple("" if v is None else str(v) for v in row) for row in rows} == expected
+
+
+def test_u4ssc_counterparts_answers_from_the_tables(graph):
+    rows = graph.query("u4ssc-counterparts").dicts()
+    expected = sorted(
+        (m.subject, m.predicate.removeprefix(SKOS), m.object, float(m.confidence), name)
+        for name, m in crosswalk_mappings()
+    )
+    got = sorted((r["kpi"], r["match"], r["counterpart"], float(r["confidence"]), r["table"]) for r in rows)
+    assert got == expected
+    # the KPIs with a counterpart proper (not only a related indicator), counted from the tables
+    with_counterpart = {m.subject for _, m in crosswalk_mappings() if m.predicate in COUNTERPARTS}
+    assert {r["kpi"] for r in rows if SKOS + r["match"] in COUNTERPARTS} == with_counterpart
+    assert 0 < len(with_counterpart) < 91
+
+
+def test_participation_without_u4ssc_counterpart_answers_from_the_tables(graph):
+    participating = {
+        str(i)
+        for i in graph.sparql(
+            """SELECT DISTINCT ?i WHERE { ?i sck:addresses [] ; skos:inScheme ?f .
+               ?f a sck:Framework FILTER(?f != fw:u4ssc) }"""
+        ).column("i")
+    }
+    matched = {m.object for _, m in crosswalk_mappings() if m.predicate in COUNTERPARTS}
+    related: dict[str, set[str]] = {}
+    for _, m in crosswalk_mappings():
+        if m.predicate == SKOS + "relatedMatch":
+            related.setdefault(m.object, set()).add(m.subject.removeprefix(U4SSC))
+    rows = graph.query("participation-without-u4ssc-counterpart").dicts()
+    assert sorted(r["indicator"] for r in rows) == sorted(participating - matched)
+    assert matched & participating  # the crosswalk does match some: voter turnout (ISO 37120 11.1)
+    for r in rows:
+        kpis = {code.replace(": ", "-") for code in r["related_u4ssc"].split("; ") if code}
+        assert kpis == related.get(r["indicator"], set()), r["indicator"]
+
+
+def test_links_check_names_a_malformed_reviewer_a_date_and_a_missing_object(tmp_path):
+    table = tmp_path / "bad.sssom.tsv"
+    table.write_text(
+        "# curie_map:\n#   skos: http://www.w3.org/2004/02/skos/core#\n"
+        "#   u4ssc: https://w3id.org/smartcity-kg/id/u4ssc/\n#   semapv: https://w3id.org/semapv/vocab/\n"
+        "subject_id\tpredicate_id\tobject_id\tmapping_justification\treviewer_id\tmapping_date\n"
+        "u4ssc:EC-ICT-PS-1A\tskos:relatedMatch\tu4ssc:EC-ICT-PS-2A\tsemapv:ManualMappingCuration\tsomeone\t29/11/2026\n"
+        "u4ssc:EC-ICT-PS-1A\tskos:relatedMatch\tu4ssc:NO-SUCH-KPI\tsemapv:ManualMappingCuration\t\t\n",
+        encoding="utf-8",
+    )
+    run = run_kg("links", "check", str(table))
+    assert run.returncode == 1
+    assert f"{table}:6: reviewer_id 'someone' is not a well-formed IRI or known CURIE" in run.stdout
+    assert f"{table}:6: mapping_date '29/11/2026' is not a date (YYYY-MM-DD)" in run.stdout
+    assert f"{table}:7: object {U4SSC}NO-SUCH-KPI is not in the graph" in run.stdout
