@@ -164,7 +164,8 @@ def test_a_cell_of_exactly_the_limit_imports(tmp_path):
 
 def test_header_naming_a_column_twice_or_leaving_one_unnamed(tmp_path):
     path = tmp_path / "demo.csv"
-    path.write_text(f"{HEADER},code,\n{GOOD_ROW},D1b,oops\n", encoding="utf-8")
+    padded = GOOD_ROW + "," * (len(HEADER.split(",")) - len(GOOD_ROW.split(",")))  # a cell under every column
+    path.write_text(f"{HEADER},code,\n{padded},D1b,oops\n", encoding="utf-8")
     shutil.copy(META, tmp_path / "demo.meta.csv")
     code, stderr = imports(path, tmp_path / "out.ttl")
     assert code == 1

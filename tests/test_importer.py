@@ -21,9 +21,7 @@ TEMPLATE = ROOT / "data" / "templates" / "framework.csv"
 # Every bundled framework sheet: data/frameworks/<id>/<id>.csv, imported as framework <id>.
 FRAMEWORKS = {path.stem: path for path in sorted((ROOT / "data" / "frameworks").glob("*/*.csv"))}
 FRAMEWORKS = {id_: path for id_, path in FRAMEWORKS.items() if path.parent.name == id_}
-HEADER = (
-    "code,name,dimension,sub_dimension,category,tier,aspects,sdg,measure,source,source_title,page,evidence,coding_note"
-)
+HEADER = TEMPLATE.read_text(encoding="utf-8").splitlines()[0]  # the template's columns, coded included
 # Row 4 has a bad tier, row 6 an unknown aspect, row 9 repeats row 3's code, row 11 a false SDG number.
 BAD_ROWS = """D1,Voter turnout,Governance,,,core,voting,11.3,turnout (%),,,,,
 D2,Open budget documents,Governance,,,advanced,transparency,16.6,share published (%),,,,,
@@ -53,7 +51,7 @@ def test_template_imports_and_validates(tmp_path):
     out = tmp_path / "demo.ttl"
     run = run_kg("import", str(TEMPLATE), "--framework", "demo", "--out", str(out))
     assert run.returncode == 0, run.stderr
-    assert run.stderr == f"imported 6 indicators from {TEMPLATE}: wrote 129 triples to {out}\n"
+    assert run.stderr == f"imported 6 indicators from {TEMPLATE}: wrote 183 triples to {out}\n"
     check = run_kg("validate", str(out))
     assert (check.returncode, check.stdout) == (0, f"Conforms: {out} satisfies every shape.\n")
 
@@ -218,13 +216,12 @@ def test_suggest_on_a_framework_in_the_graph(tmp_path):
 
 # ------------------------------------------------------------------ the coding record (column coded)
 
-CODED_HEADER = HEADER + ",coded"
 PROV, DCT = "http://www.w3.org/ns/prov#", "http://purl.org/dc/terms/"
 
 
 def coded_sheet(folder: Path, body: str, meta_extra: str = "coded_on,2026-11-30\n") -> Path:
     path = folder / "coded.csv"
-    path.write_text(f"{CODED_HEADER}\n{body}", encoding="utf-8")
+    path.write_text(f"{HEADER}\n{body}", encoding="utf-8")
     meta = "key,value\ntitle,Coded\npublisher,Example City\nyear,2020\nsource,https://example.org/fw\n"
     (folder / "coded.meta.csv").write_text(meta + "coded_by,smartcity-kg\n" + meta_extra, encoding="utf-8")
     return path
