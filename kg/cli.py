@@ -301,12 +301,12 @@ def reason_command(files: tuple[Path, ...], reasoner: str, out: Path | None) -> 
 @ENDPOINT_OPTION
 @timeout_option()
 def suggest_command(framework: str, top: int, fmt: str, data_files: tuple[Path, ...], endpoint: str | None) -> None:
-    """Propose participation aspects for indicators nobody has coded yet.
+    """Propose participation aspects for indicators nobody has reviewed yet.
 
     FRAMEWORK is a framework in the graph (its id, e.g. iso37120, or IRI) or a sheet
-    (.csv/.xlsx) whose rows have an empty aspects column. Each candidate shows its score
-    and the label that matched; accept one by writing its aspect into the sheet's aspects
-    column.
+    (.csv/.xlsx), whose rows with empty aspects and coded cells are proposed for. Each
+    candidate shows its score and the label that matched; review it against the indicator,
+    then record the result in the sheet (aspects, evidence, coding_note, coded: reviewed).
     """
     from .suggest import as_results, aspect_labels, sheet_indicators, suggestions, uncoded_indicators
 

@@ -30,6 +30,12 @@ DCTERMS = PREFIXES["dcterms"]
 TIERS = {"core": "Core", "advanced": "Advanced", "supporting": "Supporting"}
 NO_TIERS = "none"  # the framework description's 'tiers' row for a framework without tiers
 CODED_IN_PART = "partial"  # its 'coding' row when only some indicators were reviewed for participation
+# The 'coded' column: who assigned a row's aspects. 'reviewed': the coder (coded_by) read the indicator
+# and decided, aspects or none; 'suggested': kg suggest's proposal, taken unreviewed. Empty: not yet
+# reviewed, unless the row names aspects (a sheet without the column: its coder's review).
+REVIEWED, SUGGESTED = "reviewed", "suggested"
+SUGGESTER = "kg-suggest"  # the software agent a suggested link is attributed to
+PROV = PREFIXES["prov"]
 # Grouping columns, outermost first: the concept class and the indicator property of each.
 GROUPS = {"dimension": ("Dimension", "dimension"), "sub_dimension": ("SubDimension", "subDimension")}
 GROUPS |= {"category": ("Category", "category")}
@@ -111,6 +117,20 @@ def agent_for(name: str) -> ox.NamedNode:
     return iri(f"{ID}agent/{slug(name).lower()}")
 
 
+def coding_status(row: Row) -> str:
+    """'reviewed', 'suggested' or '' (not yet reviewed) for a row, as its coded and aspects cells say."""
+    coded = row.values.get("coded", "").strip().lower()
+    return coded or (REVIEWED if split(row.values.get("aspects", "")) else "")
+
+
+def coded_in_part(sheet: Sheet) -> bool:
+    """Whether only some indicators were reviewed: the description says so, or the coded column shows it."""
+    said = sheet.meta.get("coding", "").strip().lower()
+    if said == CODED_IN_PART:
+        return True
+    return not said and "coded" in sheet.columns and any(coding_status(row) != REVIEWED for row in sheet.rows)
+
+
 def convert(sheet: Sheet, framework_id: str, vocab: Vocabulary) -> Converted:
     """The sheet in the project's vocabulary. Rows with problems still convert, as far as they can."""
     meta, out = sheet.meta, Converted({framework_id: f"{ID}{framework_id}/"})
@@ -142,8 +162,19 @@ def convert(sheet: Sheet, framework_id: str, vocab: Vocabulary) -> Converted:
             add(node, DCTERMS + "issued", typed(year, "gYear"))
     if untiered(meta):
         add(framework, SCK + "tiered", ox.Literal("false", datatype=iri(XSD + "boolean")))
-    if meta.get("coding", "").strip().lower() == CODED_IN_PART:
+    if coded_in_part(sheet):
         add(framework, SCK + "codedInFull", ox.Literal("false", datatype=iri(XSD + "boolean")))
+    coded_on = meta.get("coded_on", "") if re.fullmatch(r"\d{4}-\d{2}-\d{2}", meta.get("coded_on", "")) else ""
+    suggester = iri(f"{ID}agent/{SUGGESTER}")
+    if any(coding_status(row) == SUGGESTED for row in sheet.rows):
+        # kg suggest is smartcity-kg's tool: it acts for the sheet's coder, who adds it here.
+        agents.append((suggester, "kg suggest (smartcity-kg's participation aspect suggester)"))
+        add(suggester, RDF + "type", iri(PROV + "SoftwareAgent"))
+        add(suggester, PROV + "actedOnBehalfOf", coder)
+        add(suggester, DCTERMS + "source", coder)
+        add(suggester, PROV + "wasAttributedTo", coder)
+        if coded_on:
+            add(suggester, DCTERMS + "created", typed(coded_on, "date"))
     for agent, name in agents:
         add(agent, RDF + "type", iri(PREFIXES["foaf"] + "Agent"))
         add(agent, RDF + "type", iri(PREFIXES["prov"] + "Agent"))
@@ -185,6 +216,12 @@ def convert(sheet: Sheet, framework_id: str, vocab: Vocabulary) -> Converted:
         origin = _source(out, document, row)
         out.rows_of.setdefault(origin.value, row.number)
         add(kpi, DCTERMS + "source", origin)
+        status = coding_status(row)
+        if status not in (REVIEWED, SUGGESTED):
+            continue  # not yet reviewed for participation (or an unknown status, which check_rows reports)
+        who = coder if status == REVIEWED else suggester
+        coding = _coding(out, ns, code, kpi, origin, who, status, coded_on, cell("coding_note", ""))
+        out.rows_of[coding.value] = row.number
         for aspect_name in split(cell("aspects", "")):
             aspect = vocab.aspects.get(aspect_name.casefold())
             if aspect is None:
@@ -196,7 +233,11 @@ def convert(sheet: Sheet, framework_id: str, vocab: Vocabulary) -> Converted:
             add(classification, RDF + "type", iri(SCK + "Classification"))
             add(classification, SCK + "indicator", kpi)
             add(classification, SCK + "aspect", iri(aspect))
-            add(classification, DCTERMS + "source", coder)
+            add(classification, DCTERMS + "source", who)
+            add(classification, PROV + "wasAttributedTo", who)
+            add(classification, PROV + "wasGeneratedBy", coding)
+            if coded_on:
+                add(classification, DCTERMS + "created", typed(coded_on, "date"))
             add(classification, SCK + "evidence", evidence)
             if cell("measure"):
                 add(classification, SCK + "measure", text(cell("measure")))
@@ -207,6 +248,30 @@ def convert(sheet: Sheet, framework_id: str, vocab: Vocabulary) -> Converted:
             if cell("evidence"):
                 add(evidence, SCK + "quote", text(cell("evidence")))
     return out
+
+
+def _coding(out: Converted, ns: str, code: str, kpi: ox.NamedNode, origin: ox.NamedNode, who: ox.NamedNode,
+            status: str, coded_on: str, note: str) -> ox.NamedNode:  # fmt: skip
+    """The act of coding one indicator for participation: who did it, when, and why (aspects or none).
+
+    Its classifications are generated by it (prov:wasGeneratedBy); a review that found no aspect
+    is this node alone, so that "reviewed, addresses none" differs from "not yet reviewed".
+    Its source is what was read: the indicator as its source publishes it.
+    """
+    coding = iri(f"{ns}coding-{slug(code)}")
+    label = f"participation review of indicator {code}"
+    if status == SUGGESTED:
+        label = f"participation aspects suggested for indicator {code} by kg suggest, not reviewed"
+    out.add(coding, RDF + "type", iri(PROV + "Activity"))
+    out.add(coding, RDFS + "label", text(label, "en"))
+    out.add(coding, PROV + "used", kpi)
+    out.add(coding, PROV + "wasAssociatedWith", who)
+    out.add(coding, DCTERMS + "source", origin)
+    if coded_on:
+        out.add(coding, DCTERMS + "date", typed(coded_on, "date"))
+    if note:
+        out.add(coding, RDFS + "comment", text(note, "en"))
+    return coding
 
 
 def _groups(out: Converted, ns: str, framework: ox.NamedNode, document: ox.NamedNode, row: Row) -> dict:

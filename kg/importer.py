@@ -5,7 +5,8 @@ problems are reported at once, each with its row and column:
 
 1. row checks against the project's vocabularies and the rest of the graph: required cells,
    tiers, participation aspects, real SDG targets and indicators, codes unique within the
-   framework (in the sheet and in the graph), dimension names that differ only in case or spaces;
+   framework (in the sheet and in the graph), dimension names that differ only in case or spaces,
+   and the coding record (the coded column's statuses, its date, a 'coding,full' every row bears out);
 2. the SHACL shapes (on Oxigraph, kg.fastvalidate), run on the converted rows together with the
    bundled graph.
 
@@ -27,9 +28,12 @@ from .convert import (
     GROUPS,
     NO_TIERS,
     RDF,
+    REVIEWED,
     SKOS,
+    SUGGESTED,
     TIERS,
     Converted,
+    coding_status,
     comment,
     convert,
     split,
@@ -48,7 +52,7 @@ ImportProblems = SheetProblems  # data problems of a sheet: listed with row and 
 
 REQUIRED = ("code", "name", "dimension", "tier")
 COLUMNS = ("code", "name", "dimension", "sub_dimension", "category", "tier", "aspects", "sdg", "measure", "source")
-COLUMNS += ("source_title", "page", "evidence", "coding_note")
+COLUMNS += ("source_title", "page", "evidence", "coding_note", "coded")
 META_REQUIRED = ("title", "publisher", "year", "source")
 FRAMEWORK_ID = re.compile(r"[a-z0-9][a-z0-9-]*")
 
@@ -129,6 +133,9 @@ def check_meta(sheet: Sheet) -> list[Problem]:
     if coding and coding.strip().lower() not in (CODED_IN_PART, "full"):
         fix = f"write '{CODED_IN_PART}' when only some indicators were reviewed for participation, or 'full'"
         problem("coding", f"{where}: coding {coding!r} is not understood; {fix}")
+    coded_on = sheet.meta.get("coded_on", "")
+    if coded_on and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", coded_on):
+        problem("coded_on", f"{where}: coded_on {coded_on!r} is not a date; write it as YYYY-MM-DD")
     source = sheet.meta.get("source", "")
     if source and not web_address(source):
         problem("source", f"{where}: source {source!r} is not a web address (https://...)")
@@ -196,6 +203,35 @@ def check_rows(rows: list[Row], vocab: Vocabulary, *, tiered: bool = True) -> li
     return found
 
 
+def check_coding(sheet: Sheet) -> list[Problem]:
+    """Problems of the coding record: the coded column's values, its date, and the 'coding' claim.
+
+    A sheet with a ``coded`` column records which rows were reviewed; its description must then
+    date the coding (coded_on), and may say 'coding,full' only if every row was reviewed (a
+    suggestion nobody reviewed is not a finding). Without a 'coding' row, a sheet with rows not
+    yet reviewed is converted as coded in part.
+    """
+    if "coded" not in sheet.columns:
+        return []
+    found = []
+    full = sheet.meta.get("coding", "").strip().lower() == "full"
+    for row in sheet.rows:
+        coded, status = row.values.get("coded", "").strip().lower(), coding_status(row)
+        if coded and coded not in (REVIEWED, SUGGESTED):
+            fix = f"write {REVIEWED} or {SUGGESTED}, or leave it empty until the row is reviewed"
+            found.append(Problem(row.number, "coded", f"{coded!r} is not a coding status; {fix}"))
+        elif coded == SUGGESTED and not split(row.values.get("aspects", "")):
+            found.append(Problem(row.number, "aspects", "is empty; a suggested coding names the aspects suggested"))
+        elif status != REVIEWED and full:
+            fix = f"review it (coded: {REVIEWED}) or write 'coding,{CODED_IN_PART}' in the description"
+            message = f"the description says 'coding,full', but this row is not reviewed; {fix}"
+            found.append(Problem(row.number, "coded", message))
+    if any(coding_status(row) for row in sheet.rows) and not sheet.meta.get("coded_on"):
+        where = sheet.meta_source
+        found.append(Problem(1, "coded_on", f"{where} needs a 'coded_on' row (YYYY-MM-DD): the date of the coding"))
+    return found
+
+
 # ------------------------------------------------------------------ the whole import
 
 
@@ -259,7 +295,7 @@ def import_sheet(
     replaced = [d for d in bundled if d.path.resolve() == target or defines(d, framework)]
     others = [d for d in bundled if all(d is not r for r in replaced)]
     vocab = vocabulary(KnowledgeGraph(others), framework)
-    problems = check_meta(sheet) + check_rows(sheet.rows, vocab, tiered=not untiered(sheet.meta))
+    problems = check_meta(sheet) + check_rows(sheet.rows, vocab, tiered=not untiered(sheet.meta)) + check_coding(sheet)
     converted = convert(sheet, framework_id, vocab)
     # The row checks say more precisely what the shapes would also find on those rows.
     problems += shacl_problems(converted, others, {p.row for p in problems}, engine)

@@ -1,10 +1,14 @@
-"""Suggest participation aspects for indicators nobody has coded yet.
+"""Suggest participation aspects for indicators nobody has reviewed yet.
 
-Simple and explainable: an aspect's preferred and alternative labels are looked for in the
-indicator's name and measure. A whole label found in the name scores 3, in the measure 2;
-otherwise each content word the label shares with the text scores 0.5. An aspect scores its
-best label, and the label that gave the score is shown, so that a person can judge it and
-copy the row into the sheet's aspects column.
+Simple and explainable: an aspect's notation, preferred label and alternative labels (the
+scheme's skos:altLabel synonyms) are looked for in the indicator's name and measure. Words are
+compared by a light stem, so that plural and inflected forms match ("Online consultations",
+"voters registered"). A whole label found in the name scores 3, in the measure 2; otherwise, if
+every content word of the label occurs in the name or measure in any order, each scores 0.5 (a
+label only partly present scores nothing). An aspect scores its best label, and the
+label that gave the score is shown, so that a person can judge it and record the review in the
+sheet (aspects, evidence, coding_note, coded). ``quality`` measures the suggestions against
+rows people have reviewed.
 """
 
 from __future__ import annotations
@@ -23,14 +27,18 @@ from .results import Results
 STOPWORDS = {"a", "an", "and", "of", "the", "in", "on", "to", "for", "by", "with", "as", "per", "or", "at", "from"}
 NAME_PHRASE, MEASURE_PHRASE, SHARED_WORD = 3.0, 2.0, 0.5
 
+# Not yet reviewed: no aspect, and no coding of it recorded (kg import writes a prov:Activity that
+# used the indicator for every reviewed row, aspects or none).
 UNCODED = """
 PREFIX sck:  <https://w3id.org/smartcity-kg/ontology#>
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX prov: <http://www.w3.org/ns/prov#>
 SELECT ?code ?name ?measure
 WHERE {
   ?kpi skos:inScheme ?framework ; skos:notation ?code ; skos:prefLabel ?name .
   OPTIONAL { ?kpi sck:measure ?measure }
   FILTER NOT EXISTS { ?kpi sck:addresses [] }
+  FILTER NOT EXISTS { ?coding a prov:Activity ; prov:used ?kpi }
 }
 ORDER BY ?code
 """
@@ -45,8 +53,25 @@ class Candidate:
     matched: str
 
 
+def stem(word: str) -> str:
+    """A light stem: plural and verb endings off, so that inflected forms of a label's words match.
+
+    Deliberately weaker than a full stemmer: '-ion' stays, so "elected" does not match
+    "elections" (an office someone is elected to is representation, not voting).
+    """
+    if len(word) > 4 and word.endswith("ies"):
+        word = word[:-3] + "y"
+    elif len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        word = word[:-1]
+    for ending in ("ing", "ed"):
+        if len(word) - len(ending) >= 3 and word.endswith(ending):
+            word = word[: -len(ending)]
+            break
+    return word[:-1] if len(word) > 3 and word.endswith("e") else word
+
+
 def words(text: str) -> list[str]:
-    return re.findall(r"[a-z0-9]+", text.lower())
+    return [stem(word) for word in re.findall(r"[a-z0-9]+", text.lower())]
 
 
 def _contains(haystack: list[str], needle: list[str]) -> bool:
@@ -61,9 +86,13 @@ def score_label(label: str, name: str, measure: str) -> tuple[float, str]:
         return NAME_PHRASE, f"'{label}' in the name"
     if _contains(words(measure), label_words):
         return MEASURE_PHRASE, f"'{label}' in the measure"
+    # Every content word of the label, in any order: a few shared words ("public", "services",
+    # "policy") matched indicators of every kind in review, so a label counts whole or not at all.
     text = set(words(name)) | set(words(measure))
-    shared = [word for word in label_words if len(word) > 2 and word not in STOPWORDS and word in text]
-    return SHARED_WORD * len(shared), (f"shares {', '.join(repr(w) for w in shared)} with '{label}'" if shared else "")
+    content = list(dict.fromkeys(w for w in label_words if len(w) > 2 and w not in STOPWORDS))
+    if not content or any(word not in text for word in content):
+        return 0.0, ""
+    return SHARED_WORD * len(content), f"shares {', '.join(repr(w) for w in content)} with '{label}'"
 
 
 def suggestions(indicators: list[tuple[str, str, str]], labels: dict[str, list[str]], top: int = 2,
@@ -97,12 +126,41 @@ def uncoded_indicators(graph: KnowledgeGraph, framework: str) -> list[tuple[str,
 
 
 def sheet_indicators(path: Path) -> list[tuple[str, str, str]]:
-    """Rows of a framework sheet whose aspects column is empty."""
+    """Rows of a framework sheet not yet reviewed: no aspects, and no coded status."""
+    from .convert import coding_status
     from .sheets import read_sheet
 
     rows = read_sheet(path).rows
     return [(r.values.get("code", ""), r.values.get("name", ""), r.values.get("measure", "")) for r in rows
-            if not r.values.get("aspects")]  # fmt: skip
+            if not coding_status(r)]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Quality:
+    """How the suggestions compare with reviewed coding, counted over (indicator, aspect) pairs."""
+
+    suggested: int  # pairs the tool proposes
+    reviewed: int  # pairs people assigned
+    agreed: int  # pairs in both
+
+    @property
+    def precision(self) -> float:
+        return self.agreed / self.suggested if self.suggested else 1.0
+
+    @property
+    def recall(self) -> float:
+        return self.agreed / self.reviewed if self.reviewed else 1.0
+
+
+def quality(reviewed: list[tuple[str, str, str, set[str]]], labels: dict[str, list[str]], top: int = 2) -> Quality:
+    """The suggestions for reviewed rows (code, name, measure, the aspects people gave it) against that coding.
+
+    Rows reviewed and found to address no aspect count too: every suggestion for them is wrong.
+    """
+    truth = {(code, aspect) for code, _, _, aspects in reviewed for aspect in aspects}
+    found = suggestions([(code, name, measure) for code, name, measure, _ in reviewed], labels, top=top)
+    proposed = {(c.code, c.aspect) for c in found}
+    return Quality(len(proposed), len(truth), len(proposed & truth))
 
 
 def as_results(candidates: list[Candidate]) -> Results:

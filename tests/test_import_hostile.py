@@ -24,7 +24,7 @@ from openpyxl import Workbook
 
 from kg.errors import KgError
 from kg.importer import import_sheet
-from kg.sheets import MAX_CELL, META_KEYS
+from kg.sheets import MAX_CELL, META_KEYS, letter
 from tests.conftest import ROOT, run_kg
 
 TEMPLATE = ROOT / "data" / "templates" / "framework.csv"
@@ -94,9 +94,10 @@ def test_meta_keys_unknown_or_twice(tmp_path):
     meta = META.read_text(encoding="utf-8") + "titel,Typo\ntitle,Again\n"
     code, stderr = imports(sheet(tmp_path, GOOD_ROW + "\n", meta=meta), tmp_path / "out.ttl")
     assert code == 1
+    appended = len(META.read_text(encoding="utf-8").splitlines()) + 1  # the rows after the template's
     assert problems(stderr) == [
-        f"row 10, column key: in demo.meta.csv, 'titel' is not a key; the keys are {', '.join(META_KEYS)}",
-        "row 11, column key: in demo.meta.csv, 'title' is given twice; keep one row",
+        f"row {appended}, column key: in demo.meta.csv, 'titel' is not a key; the keys are {', '.join(META_KEYS)}",
+        f"row {appended + 1}, column key: in demo.meta.csv, 'title' is given twice; keep one row",
     ]
 
 
@@ -135,14 +136,14 @@ def test_bundled_iso37120_source_title_is_whole(graph):
         (
             GOOD_ROW + ",,extra\n",
             [
-                "row 2, column P: the row has a value ('extra') beyond the header's last column (N); "
+                "row 2, column P: the row has a value ('extra') beyond the header's last column (O); "
                 "put a value that holds a comma or semicolon in double quotes"
             ],
         ),
         (
-            "D1,Turnout, in %,Governance,,,core,voting,11.3,turnout (%),,,,quote,note\n",
+            "D1,Turnout, in %,Governance,,,core,voting,11.3,turnout (%),,,,quote,note,reviewed\n",
             [
-                "row 2, column O: the row has a value ('note') beyond the header's last column (N); "
+                "row 2, column P: the row has a value ('reviewed') beyond the header's last column (O); "
                 "put a value that holds a comma or semicolon in double quotes"
             ],
         ),
@@ -163,13 +164,15 @@ def test_a_cell_of_exactly_the_limit_imports(tmp_path):
 
 def test_header_naming_a_column_twice_or_leaving_one_unnamed(tmp_path):
     path = tmp_path / "demo.csv"
-    path.write_text(f"{HEADER},code,\n{GOOD_ROW},D1b,oops\n", encoding="utf-8")
+    padded = GOOD_ROW + "," * (len(HEADER.split(",")) - len(GOOD_ROW.split(",")))  # a cell under every column
+    path.write_text(f"{HEADER},code,\n{padded},D1b,oops\n", encoding="utf-8")
     shutil.copy(META, tmp_path / "demo.meta.csv")
     code, stderr = imports(path, tmp_path / "out.ttl")
     assert code == 1
+    again, empty = letter(len(HEADER.split(","))), letter(len(HEADER.split(",")) + 1)
     assert problems(stderr) == [
-        "row 1, column code: the header names this column twice (A and O); rename or remove one",
-        "row 2, column P: the row has a value ('oops') under an empty header cell; name the column in row 1",
+        f"row 1, column code: the header names this column twice (A and {again}); rename or remove one",
+        f"row 2, column {empty}: the row has a value ('oops') under an empty header cell; name the column in row 1",
     ]
 
 
