@@ -172,14 +172,20 @@ def test_the_home_page_loads_the_editor_from_this_server_only(browser, base, tmp
     assert all(f.find_element(*css(".kg-open")).is_displayed() for f in forms)
 
 
-def test_a_named_query_with_a_parameter_runs_from_its_form(browser, base, tmp_path):
-    from selenium.webdriver.support import expected_conditions as ec
-
+def kpi_details_form(browser, base):
+    """The home page's form of kpi-details, its code filled in with Voter Participation's."""
     open_home(browser, base)
     form = browser.find_element(*css("form[data-query='kpi-details']"))
     field = form.find_element(*css("input[name='code']"))
     field.clear()
     field.send_keys(NOTATION)
+    return form
+
+
+def test_a_named_query_with_a_parameter_runs_from_its_form(browser, base, tmp_path):
+    from selenium.webdriver.support import expected_conditions as ec
+
+    form = kpi_details_form(browser, base)
     form.find_element(*css("button:not([type='button'])")).click()  # the plain submit: no JavaScript involved
     wait(browser, ec.presence_of_element_located(css("table")))
     shot(browser, tmp_path, "named-query-form")
@@ -194,11 +200,7 @@ def test_a_named_query_with_a_parameter_runs_from_its_form(browser, base, tmp_pa
 
 
 def test_a_named_query_opens_in_the_editor_with_its_parameter(browser, base, tmp_path):
-    open_home(browser, base)
-    form = browser.find_element(*css("form[data-query='kpi-details']"))
-    field = form.find_element(*css("input[name='code']"))
-    field.clear()
-    field.send_keys(NOTATION)
+    form = kpi_details_form(browser, base)
     form.find_element(*css(".kg-open")).click()
     rows = wait_for_results(browser, has_name)
     shot(browser, tmp_path, "named-query-editor")
