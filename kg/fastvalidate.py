@@ -40,9 +40,9 @@ from .shapes_sparql import (  # noqa: F401 (re-exported: the API and tests name 
     _from_store,
     compile_shapes,
     datatype_ok,
-    to_oxigraph,
 )
 from .sources import RdfDocument, shapes_path
+from .terms import to_oxigraph
 from .validate import Problem, ValidationReport, _describe, make_report, shapes_graph, unique_problems
 
 

@@ -26,7 +26,8 @@ from .params import bind, bind_parameters, resolve
 from .prologue import declare, user_line
 from .results import Results
 from .sources import RdfDocument, read_text
-from .store import document_from_graph, rdflib_graph, read_documents, store_from
+from .store import document_from_graph, read_documents, store_from
+from .terms import rdflib_graph
 
 if TYPE_CHECKING:
     from rdflib import Graph

@@ -14,6 +14,7 @@ import pyoxigraph as ox
 
 from .errors import QueryError
 from .namespaces import PREFIXES
+from .terms import to_oxigraph
 
 # name -> (pyoxigraph format, media type served for it)
 GRAPH_FORMATS: dict[str, tuple[ox.RdfFormat, str]] = {
@@ -23,20 +24,6 @@ GRAPH_FORMATS: dict[str, tuple[ox.RdfFormat, str]] = {
     "rdfxml": (ox.RdfFormat.RDF_XML, "application/rdf+xml"),
 }
 EXTENSIONS = {"ttl": "turtle", "nt": "ntriples", "jsonld": "jsonld", "rdf": "rdfxml"}
-
-
-def to_oxigraph(term: Any) -> ox.NamedNode | ox.BlankNode | ox.Literal:
-    """A pyoxigraph term for a pyoxigraph or rdflib term."""
-    if isinstance(term, ox.NamedNode | ox.BlankNode | ox.Literal):
-        return term
-    kind = type(term).__name__
-    if kind == "URIRef":
-        return ox.NamedNode(str(term))
-    if kind == "BNode":
-        return ox.BlankNode(str(term))
-    if term.language:
-        return ox.Literal(str(term), language=term.language)
-    return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)) if term.datatype else None)
 
 
 def used_prefixes(triples: list[ox.Triple], extra: dict[str, str] | None = None) -> dict[str, str]:

@@ -36,7 +36,7 @@ from .namespaces import SCK, compact
 from .output import write_turtle  # noqa: F401 (kg reason --out writes with it, imported from here)
 from .reasoncheck import PROBE_TRIPLES, guaranteed, missing, probe_classified
 from .sources import RdfDocument
-from .store import rdflib_graph
+from .terms import rdflib_graph
 
 REASONERS = ("hermit", "pellet")
 MIN_JAVA = {"hermit": 8, "pellet": 25}

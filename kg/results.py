@@ -43,7 +43,7 @@ class Results:
     def rows(self) -> list[tuple[Term, ...]]:
         """The rows as rdflib terms (None where a variable is unbound)."""
         if self._rows is None:
-            from .store import to_rdflib
+            from .terms import to_rdflib
 
             self._rows = [tuple(None if t is None else to_rdflib(t) for t in row) for row in self._raw]
         return self._rows

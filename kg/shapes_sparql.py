@@ -33,7 +33,7 @@ from rdflib.term import Node
 
 from .errors import KgError
 from .namespaces import compact
-from .store import to_rdflib
+from .terms import to_oxigraph, to_rdflib
 
 # The sh: parameters each kind of shape node may have; any other sh: parameter is refused.
 _ANNOTATIONS = {SH.name, SH.description, SH.order, SH.group}
@@ -110,15 +110,6 @@ class Shapes:
     graph: Graph  # the shapes graph compiled; blank-node shapes in Problem.shape are its nodes
     shapes: list[CompiledShape]
     predicates: frozenset[str]  # the last steps of the paths: their literals are kept as written
-
-
-def to_oxigraph(node: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
-    """The Oxigraph term for an rdflib term (the inverse of kg.store.to_rdflib)."""
-    if not isinstance(node, Literal):
-        return ox.BlankNode(str(node)) if isinstance(node, BNode) else ox.NamedNode(str(node))
-    if node.language:
-        return ox.Literal(str(node), language=node.language)
-    return ox.Literal(str(node), datatype=ox.NamedNode(str(node.datatype or XSD.string)))
 
 
 def _as_written(term: ox.Literal) -> ox.Literal:

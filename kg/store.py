@@ -17,9 +17,6 @@ from .sources import RdfDocument, bundled_data_paths, read_rdf
 
 if TYPE_CHECKING:  # rdflib is imported only where it is used: `kg query` never needs it
     from rdflib import Graph
-    from rdflib.term import Node
-
-_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 
 def read_documents(files: Sequence[Path | str] = (), *, bundled: bool = True) -> list[RdfDocument]:
@@ -92,31 +89,6 @@ def store_from(documents: Iterable[RdfDocument]) -> ox.Store:
     for document in documents:
         store.extend(document.quads)
     return store
-
-
-def to_rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> Node:
-    """The rdflib term for an Oxigraph term."""
-    from rdflib import BNode, Literal, URIRef
-
-    if isinstance(term, ox.NamedNode):
-        return URIRef(term.value)
-    if isinstance(term, ox.BlankNode):
-        return BNode(term.value)
-    if term.language:
-        return Literal(term.value, lang=term.language)
-    datatype = term.datatype.value
-    return Literal(term.value, datatype=None if datatype == _XSD_STRING else URIRef(datatype))
-
-
-def rdflib_graph(documents: Iterable[RdfDocument]) -> Graph:
-    """A plain rdflib Graph with the triples of ``documents``."""
-    from rdflib import Graph
-
-    graph = Graph()
-    for document in documents:
-        for quad in document.quads:
-            graph.add((to_rdflib(quad.subject), to_rdflib(quad.predicate), to_rdflib(quad.object)))
-    return graph
 
 
 def document_from_graph(graph: Graph, name: str) -> RdfDocument:

@@ -22,7 +22,8 @@ from typing import TYPE_CHECKING
 from .errors import EXIT_OK, EXIT_VIOLATIONS
 from .namespaces import compact
 from .sources import RdfDocument, read_rdf, shapes_path
-from .store import rdflib_graph, read_documents
+from .store import read_documents
+from .terms import rdflib_graph
 
 if TYPE_CHECKING:  # rdflib is imported by the functions that use it: `import kg` stays light
     from rdflib import Graph, URIRef

@@ -21,9 +21,10 @@ from rdflib.collection import Collection
 from rdflib.namespace import DCTERMS, ORG, SH, SKOS
 from rdflib.term import Node
 
-from kg.fastvalidate import UnsupportedShape, compile_shapes, load_shapes, to_oxigraph, validate_store, validation_store
+from kg.fastvalidate import UnsupportedShape, compile_shapes, load_shapes, validate_store, validation_store
 from kg.sources import RdfDocument
-from kg.store import rdflib_graph, read_documents
+from kg.store import read_documents
+from kg.terms import rdflib_graph, to_oxigraph
 from kg.validate import Problem, _problems, choose_engine, run_pyshacl
 from tests.conftest import run_kg
 
