@@ -14,13 +14,14 @@ and served with an ETag and a Cache-Control header so a browser asks again at mo
 from __future__ import annotations
 
 import hashlib
-import html
 import json
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from .catalog import NamedQuery
 from .describe import ONTOLOGY
+from .markup import esc
 from .namespaces import ID, PREFIXES, SCK
 
 STATIC = Path(__file__).parent / "static"
@@ -33,7 +34,7 @@ _TYPES = {
     "": "text/plain; charset=utf-8",  # LICENSE
 }
 
-STYLE = (
+HOME_STYLE = (
     "body{font-family:sans-serif;max-width:80em;margin:2em auto;padding:0 1em;line-height:1.4}"
     "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2em .5em;text-align:left}"
     "code{background:#f4f4f4}ul.queries{padding-left:1.2em}ul.queries form{margin:.3em 0 1em}"
@@ -41,25 +42,21 @@ STYLE = (
 )
 
 
-def _e(text: str) -> str:
-    return html.escape(text, quote=True)
-
-
-def _form(query: NamedQuery) -> str:
+def _query_form(query: NamedQuery) -> str:
     fields = "".join(
-        f"<label>{_e(p.name)} <input name='{_e(p.name)}' value='{_e(p.default or '')}' "
-        f"placeholder='{_e(p.type)}' title='{_e(getattr(p, 'description', '') or '')}'></label> "
+        f"<label>{esc(p.name)} <input name='{esc(p.name)}' value='{esc(p.default or '')}' "
+        f"placeholder='{esc(p.type)}' title='{esc(getattr(p, 'description', '') or '')}'></label> "
         for p in query.parameters.values()
     )
-    name = _e(query.name)
+    name = esc(query.name)
     return (
-        f"<li id='q-{name}'><h3>{_e(query.title)}</h3><p>{_e(query.question)}</p>"
+        f"<li id='q-{name}'><h3>{esc(query.title)}</h3><p>{esc(query.question)}</p>"
         f"<form action='/queries/{name}' data-query='{name}'>{fields}<button>Run {name}</button> "
         f"<button type='button' class='kg-open' hidden>Open in editor</button></form></li>"
     )
 
 
-def config(queries: list[NamedQuery]) -> dict:
+def config(queries: list[NamedQuery]) -> dict[str, Any]:
     """What kg/static/editor.js needs: prefixes, the namespaces whose IRIs have local pages, queries."""
     return {
         "endpoint": "/sparql",
@@ -69,7 +66,7 @@ def config(queries: list[NamedQuery]) -> dict:
     }
 
 
-def index_page(queries: list[NamedQuery]) -> str:
+def home_page(queries: list[NamedQuery]) -> str:
     """The home page: the editor (with JavaScript), then a form for each named query (without too)."""
     data = json.dumps(config(queries), sort_keys=True).replace("<", "\\u003c")  # no "</script>" inside
     version = YASGUI_VERSION
@@ -77,7 +74,7 @@ def index_page(queries: list[NamedQuery]) -> str:
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
         "<meta name='viewport' content='width=device-width, initial-scale=1'><title>smartcity-kg</title>"
         f"<link rel='stylesheet' href='/static/yasgui/yasgui.min.css?v={version}'>"
-        f"<style>{STYLE}</style></head><body>"
+        f"<style>{HOME_STYLE}</style></head><body>"
     )
     intro = (
         "<h1>smartcity-kg</h1><p>A read-only SPARQL 1.1 endpoint is at <code>/sparql</code>; the dataset's "
@@ -90,7 +87,7 @@ def index_page(queries: list[NamedQuery]) -> str:
         "<code>/sparql?query=...</code> answers any query.</p></noscript>"
         "<p id='kg-status' role='status'></p><div id='kg-editor'></div>"
     )
-    items = "".join(_form(query) for query in queries)
+    items = "".join(_query_form(query) for query in queries)
     scripts = (
         f"<script type='application/json' id='kg-config'>{data}</script>"
         f"<script src='/static/yasgui/yasgui.min.js?v={version}'></script>"
@@ -111,13 +108,13 @@ def _files() -> dict[str, Path]:
 
 
 @cache
-def _read(name: str) -> bytes:
+def _read_static(name: str) -> bytes:
     return _files()[name].read_bytes()
 
 
 @cache
 def _etag(name: str) -> str:
-    return hashlib.sha256(_read(name)).hexdigest()[:32]
+    return hashlib.sha256(_read_static(name)).hexdigest()[:32]
 
 
 def static_file(path: str) -> tuple[bytes, str, str] | None:
@@ -125,4 +122,4 @@ def static_file(path: str) -> tuple[bytes, str, str] | None:
     name = path.removeprefix("/static/")
     if name not in _files():
         return None
-    return _read(name), _TYPES[_files()[name].suffix], f'"{_etag(name)}"'
+    return _read_static(name), _TYPES[_files()[name].suffix], f'"{_etag(name)}"'

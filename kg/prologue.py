@@ -15,8 +15,25 @@ does: ``"fw:x"`` in a string or ``# sck:`` in a comment declares nothing.
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+from .catalog import get_query, load_query_file
 from .namespaces import PREFIXES, compact
-from .services import _tokens, _uchar
+from .services import decode_uchar, sparql_tokens
+from .sources import read_text
+
+if TYPE_CHECKING:
+    from .results import Results
+
+
+class SparqlGraph(Protocol):
+    """What :func:`inference_hint` needs of a graph: the embedded one (kg.query) or an endpoint's (kg.endpoint)."""
+
+    def sparql(self, text: str, *, where: str = "query") -> Results:
+        """The answer to SPARQL ``text``."""
+        ...
+
 
 # The classes an OWL reasoner fills in: named classes with an equivalent class expression.
 DEFINED_CLASSES = """
@@ -25,7 +42,7 @@ WHERE { ?class <http://www.w3.org/2002/07/owl#equivalentClass> ?definition FILTE
 ORDER BY ?class
 """
 
-MARKER = "# prefixes declared by kg"
+PREFIX_MARKER = "# prefixes declared by kg"
 
 
 def scan(text: str) -> tuple[set[str], set[str]]:
@@ -33,7 +50,7 @@ def scan(text: str) -> tuple[set[str], set[str]]:
     used: set[str] = set()
     declared: set[str] = set()
     previous = ""
-    for kind, token in _tokens(text):
+    for kind, token in sparql_tokens(text):
         if kind == "pname":
             prefix = token.partition(":")[0]
             (declared if previous.upper() == "PREFIX" and token.endswith(":") else used).add(prefix)
@@ -41,7 +58,7 @@ def scan(text: str) -> tuple[set[str], set[str]]:
     return used, declared
 
 
-def missing(text: str) -> list[str]:
+def undeclared_prefixes(text: str) -> list[str]:
     """The project prefixes the query uses without declaring them, in the order of kg.namespaces."""
     used, declared = scan(text)
     return [prefix for prefix in PREFIXES if prefix in used and prefix not in declared]
@@ -49,17 +66,17 @@ def missing(text: str) -> list[str]:
 
 def declare(text: str, *, mark: bool = True) -> str:
     """The query with PREFIX declarations, on one line in front, for the project prefixes it leaves undeclared."""
-    prefixes = missing(text)
+    prefixes = undeclared_prefixes(text)
     if not prefixes:
         return text
     line = " ".join(f"PREFIX {prefix}: <{PREFIXES[prefix]}>" for prefix in prefixes)
-    return f"{line} {MARKER}\n{text}" if mark else f"{line}\n{text}"
+    return f"{line} {PREFIX_MARKER}\n{text}" if mark else f"{line}\n{text}"
 
 
 def added_lines(text: str) -> int:
     """How many lines :func:`declare` put in front of ``text`` (0 or 1)."""
     first, newline, _ = text.partition("\n")
-    return 1 if newline and first.startswith("PREFIX ") and first.endswith(" " + MARKER) else 0
+    return 1 if newline and first.startswith("PREFIX ") and first.endswith(" " + PREFIX_MARKER) else 0
 
 
 def user_text(text: str) -> str:
@@ -75,16 +92,16 @@ def user_line(text: str, line: int) -> int:
 def mentioned_iris(text: str) -> set[str]:
     """The IRIs the query writes, as IRIs (``<...>``) or prefixed names (the project's prefixes included)."""
     prefixes = {prefix + ":": namespace for prefix, namespace in PREFIXES.items()}
-    tokens = [(kind, token) for kind, token in _tokens(text)]
+    tokens = [(kind, token) for kind, token in sparql_tokens(text)]
     iris: set[str] = set()
     for index, (kind, token) in enumerate(tokens):
         if kind == "word" and token.upper() == "PREFIX" and index + 2 < len(tokens):
             (name_kind, name), (iri_kind, iri) = tokens[index + 1], tokens[index + 2]
             if name_kind == "pname" and name.endswith(":") and iri_kind == "iri":
-                prefixes[name] = _uchar(iri[1:-1])
+                prefixes[name] = decode_uchar(iri[1:-1])
     for kind, token in tokens:
         if kind == "iri":
-            iris.add(_uchar(token[1:-1]))
+            iris.add(decode_uchar(token[1:-1]))
         elif kind == "pname":
             prefix, _, local = token.partition(":")
             if prefix + ":" in prefixes:
@@ -92,7 +109,7 @@ def mentioned_iris(text: str) -> set[str]:
     return iris
 
 
-def inference_hint(graph, text: str) -> str | None:
+def inference_hint(graph: SparqlGraph, text: str) -> str | None:
     """One sentence for a query that names a defined class but runs without the reasoner's inferences, else None.
 
     The defined classes are those of ``graph``'s ontology (named classes with an
@@ -110,12 +127,20 @@ def inference_hint(graph, text: str) -> str | None:
     )
 
 
-def query_hint(graph, query_file, name: str | None) -> str | None:
-    """:func:`inference_hint` for ``kg query``'s query file or named query, unless its header asks for inferences."""
-    from .catalog import get_query, load_query_file
-    from .sources import read_text
+def query_hint(graph: SparqlGraph, query_file: Path | None, name: str | None) -> str | None:
+    """:func:`inference_hint` for ``kg query``'s query file or named query, unless its header asks for inferences.
 
-    text = read_text(query_file) if query_file else get_query(name).text
-    if text.startswith("#+") and (load_query_file(query_file) if query_file else get_query(name)).inferred:
+    Raises what kg.sources.read_text and kg.catalog raise for a file or name they cannot read
+    (InputError, QueryError); None when neither is given.
+    """
+    if query_file:
+        text = read_text(query_file)
+        inferred = text.startswith("#+") and load_query_file(query_file).inferred
+    elif name is not None:
+        named = get_query(name)
+        text, inferred = named.text, named.text.startswith("#+") and named.inferred
+    else:
+        return None
+    if inferred:
         return None  # the query runs over the inferences anyway
     return inference_hint(graph, text)

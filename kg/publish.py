@@ -25,6 +25,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -32,7 +33,10 @@ from . import __version__
 from .boundary import timeout_option
 from .output import OutputError, file_mode, track_temporary, untrack_temporary, write_new
 
-MARKER = "kg-publish.json"
+if TYPE_CHECKING:
+    from .query import KnowledgeGraph
+
+SITE_MARKER = "kg-publish.json"
 PROGRESS_SECONDS = 2.0  # a run that takes longer says what it is doing, at most this often
 
 
@@ -43,6 +47,7 @@ class Progress:
         self.start = self.last = time.monotonic()
 
     def __call__(self, message: str) -> None:
+        """Say ``message`` (with the time so far), if the last line was said PROGRESS_SECONDS ago or more."""
         now = time.monotonic()
         if now - self.last >= PROGRESS_SECONDS:
             self.last = now
@@ -50,52 +55,59 @@ class Progress:
 
 
 def check_out(out: Path) -> bool:
-    """Whether ``out`` holds a previous kg publish output (to replace); raise if it may not be written."""
+    """Whether ``out`` holds a previous kg publish output (to replace).
+
+    Raises OutputError if ``out`` is a file, or a non-empty folder kg publish did not write.
+    """
     if out.exists() and not out.is_dir():
         raise OutputError(f"{out} is a file; give --out a folder (new, empty, or an earlier kg publish output).")
     if not out.is_dir() or not any(out.iterdir()):
         return False
-    if not (out / MARKER).is_file():
+    if not (out / SITE_MARKER).is_file():
         raise OutputError(
-            f"{out} is not empty and was not written by kg publish (no {MARKER} in it); give --out a new or empty "
+            f"{out} is not empty and was not written by kg publish (no {SITE_MARKER} in it); give --out a new or empty "
             "folder, or remove that folder's contents yourself."
         )
     return True
 
 
-def _write(root: Path, path: str, data: bytes) -> None:
+def _write_file(root: Path, path: str, data: bytes) -> None:
     target = root / path
     target.parent.mkdir(parents=True, exist_ok=True)
     write_new(target, data)
 
 
-def build(graph, root: Path, progress: Progress) -> dict:
-    """Write the whole site into the empty folder ``root``; returns what kg-publish.json records."""
+def build(graph: KnowledgeGraph, root: Path, progress: Progress) -> dict[str, Any]:
+    """Write the whole site into the empty folder ``root``; returns what kg-publish.json records.
+
+    Raises OSError when a file cannot be written (:func:`publish` says it in one sentence).
+    """
+    # imported here: the kg command imports this module at every start, and these are heavy
     from .report import build_report
-    from .site import dump_files, index_page, ontology_files, resource_files, resources, snapshot, void_file
+    from .site import dump_files, ontology_files, resource_files, resources, site_index, snapshot, void_file
 
     memory = snapshot(graph.store)
     triples = len(memory)
     iris = resources(memory)
-    labels: dict = {}  # every page names the same few hundred resources: each label is looked up once
+    labels: dict[str, str | None] = {}  # every page names the same few hundred resources: each label is looked up once
     for done, iri in enumerate(iris):
         for path, data in resource_files(memory, iri, labels):
-            _write(root, path, data)
+            _write_file(root, path, data)
         progress(f"{done + 1} of {len(iris)} resources written")
     for path, data in ontology_files(memory):
-        _write(root, path, data)
+        _write_file(root, path, data)
     progress("writing the participation report")
     build_report(graph, root / "report")
     progress("writing the dumps")
     sizes = {}
     for path, data in dump_files(memory):
-        _write(root, path, data)
+        _write_file(root, path, data)
         if not path.endswith("SHA256SUMS"):
             sizes[path.rpartition("/")[2]] = (len(data), hashlib.sha256(data).hexdigest())
-    _write(root, "void.ttl", void_file(memory))
-    _write(root, "index.html", index_page(memory, graph.query("frameworks"), sizes, triples))
+    _write_file(root, "void.ttl", void_file(memory))
+    _write_file(root, "index.html", site_index(memory, graph.query("frameworks"), sizes, triples))
     record = {"generator": f"kg publish (smartcity-kg {__version__})", "triples": triples, "resources": len(iris)}
-    _write(root, MARKER, (json.dumps(record, indent=2) + "\n").encode("utf-8"))
+    _write_file(root, SITE_MARKER, (json.dumps(record, indent=2) + "\n").encode("utf-8"))
     return record
 
 
@@ -105,8 +117,12 @@ def _dir_mode() -> int:
     return mode | ((mode & 0o444) >> 2)
 
 
-def publish(graph, out: Path | str) -> dict:
-    """Write the site for ``graph`` to ``out``: built beside it, then renamed into place (replacing an old one)."""
+def publish(graph: KnowledgeGraph, out: Path | str) -> dict[str, Any]:
+    """Write the site for ``graph`` to ``out``: built beside it, then renamed into place (replacing an old one).
+
+    Returns what kg-publish.json records, and the seconds it took. Raises OutputError when
+    ``out`` may not be written (:func:`check_out`) or a file of the site cannot be.
+    """
     out = Path(out).expanduser().absolute()
     out = out.parent.resolve() / out.name if out.name else out.resolve()
     replace = check_out(out)
@@ -177,4 +193,5 @@ def publish_command(out_dir: Path) -> None:
 
 
 def register(group: click.Group) -> None:
+    """Add ``kg publish`` to the command group."""
     group.add_command(publish_command)

@@ -7,7 +7,7 @@ declare the project's prefixes (kg.namespaces), only those the triples use.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import pyoxigraph as ox
@@ -34,20 +34,32 @@ def used_prefixes(triples: list[ox.Triple], extra: dict[str, str] | None = None)
     return {p: ns for p, ns in known.items() if any(iri.startswith(ns) for iri in iris)}
 
 
-def serialize_triples(rows: Iterable[tuple[Any, Any, Any]], fmt: str, extra: dict[str, str] | None = None) -> str:
-    """``rows`` (subject, predicate, object) in the RDF format ``fmt`` (a GRAPH_FORMATS name)."""
-    triples = [ox.Triple(*(to_oxigraph(t) for t in row)) for row in rows]
+def _triple(row: ox.Triple | Sequence[Any]) -> ox.Triple:
+    """A pyoxigraph triple from a triple or a (subject, predicate, object) row of either library's terms."""
+    subject, predicate, obj = (to_oxigraph(t) for t in row)
+    if isinstance(subject, ox.Literal) or not isinstance(predicate, ox.NamedNode):
+        raise TypeError(f"not an RDF triple: {row!r}")  # a bug: the store makes no such rows
+    return ox.Triple(subject, predicate, obj)
+
+
+def serialize_triples(rows: Iterable[ox.Triple | Sequence[Any]], fmt: str, extra: dict[str, str] | None = None) -> str:
+    """``rows`` (triples, or (subject, predicate, object) rows) in the RDF format ``fmt`` (a GRAPH_FORMATS name).
+
+    ``extra`` adds prefixes to the project's. Raises QueryError when the triples cannot be
+    written in that format (RDF/XML cannot write a predicate IRI that ends in '/' or '#').
+    """
+    triples = [_triple(row) for row in rows]
     rdf_format = GRAPH_FORMATS[fmt][0]
     prefixes = used_prefixes(triples, extra) if fmt in ("turtle", "rdfxml") else None
     try:
-        data = ox.serialize(triples, format=rdf_format, prefixes=prefixes)
+        data = ox.serialize(triples, format=rdf_format, prefixes=prefixes) or b""  # bytes, as no output is given
     except ValueError as error:  # RDF/XML cannot write a predicate IRI that ends in '/' or '#'
         raise QueryError(f"the answer cannot be written as {fmt}: {error}; choose --format turtle.") from None
     text = data.decode("utf-8")
-    return _sorted_prefixes(text) if fmt == "turtle" else text
+    return sorted_prefixes(text) if fmt == "turtle" else text
 
 
-def _sorted_prefixes(turtle: str) -> str:
+def sorted_prefixes(turtle: str) -> str:
     """The @prefix lines in name order: pyoxigraph writes them in an order that changes from run to run."""
     lines = turtle.split("\n")
     count = next((i for i, line in enumerate(lines) if not line.startswith("@prefix ")), len(lines))
@@ -61,4 +73,4 @@ def solutions_to_xml(json_text: str) -> str:
     kg.results writes for any Results) is read back once and written out as XML.
     """
     parsed = ox.parse_query_results(json_text.encode("utf-8"), format=ox.QueryResultsFormat.JSON)
-    return parsed.serialize(format=ox.QueryResultsFormat.XML).decode("utf-8") + "\n"
+    return (parsed.serialize(format=ox.QueryResultsFormat.XML) or b"").decode("utf-8") + "\n"

@@ -9,83 +9,55 @@
     GET  /void, /.well-known/void     the VoID description of the dataset
     GET  /sparql (no query)           the SPARQL 1.1 service description
 
-Answers follow the Accept header (kg.negotiate: q-values, 406 when nothing fits; SPARQL JSON or
-Turtle by default), HEAD and OPTIONS are answered for every page (kg.pages builds the
-resource pages, in the query workers). Only queries are answered: the store is never updated,
-so an UPDATE is refused. It listens on 127.0.0.1 unless told otherwise, and runs until interrupted.
+This module reads requests and routes them. Answers follow the Accept header (kg.negotiate:
+q-values, 406 when nothing fits; SPARQL JSON or Turtle by default), HEAD and OPTIONS are
+answered for every page. Queries and pages are computed by the query workers (kg.workers, which
+run kg.answers). Only queries are answered: the store is never updated, so an UPDATE is refused.
+It listens on 127.0.0.1 unless told otherwise, and runs until interrupted.
 
-It is built to face clients it cannot trust (see kg.workers and kg.services for the rest):
-queries run in worker processes and one past ``--timeout`` is killed (503); SERVICE is refused
-unless ``--allow-service`` names the host (403); every connection has a read timeout and a
-deadline for its whole request, at most MAX_CONNECTIONS are served at once (a new one takes the
-place of the oldest still sending its request, else gets 503 at once), the listen backlog is
-128, and a malformed request gets 400 (413 for a body over MAX_BODY), never a traceback.
+It is built to face clients it cannot trust (see kg.connections, kg.workers and kg.services for
+the rest): queries run in worker processes and one past ``timeout`` is killed (503); SERVICE is
+refused unless ``allow_service`` names the host (403); every connection has a read timeout and a
+deadline for its whole request, at most MAX_CONNECTIONS are served at once, and a malformed
+request gets 400 (413 for a body over MAX_BODY), never a traceback.
 """
 
 from __future__ import annotations
 
-import contextlib
-import html
+import itertools
 import re
 import signal
-import socket
 import sys
 import threading
 import time
 import urllib.parse
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
+from types import FrameType
+from typing import NoReturn
 
+from .answers import Job
 from .catalog import NamedQuery, list_queries
+from .connections import Server
 from .errors import KgError
-from .home import CACHE_CONTROL, index_page, static_file
-from .namespaces import compact
-from .negotiate import DOCUMENT, not_acceptable
-from .pages import base_url, document_path, href, see_other
+from .home import CACHE_CONTROL, home_page, static_file
+from .negotiate import DOCUMENT, MEDIA_TYPES, base_url, document_path, not_acceptable, see_other
 from .prologue import declare
-from .results import Results
 from .services import parse_allowed, refusal
 from .workers import Busy, ClientGone, Pool, TimedOut, WorkerDied
 
-MEDIA = {  # the formats of a named query's answer (format=...)
-    "json": "application/sparql-results+json",
-    "xml": "application/sparql-results+xml",
-    "csv": "text/csv; charset=utf-8",
-    "tsv": "text/tab-separated-values; charset=utf-8",
-    "html": "text/html; charset=utf-8",
-}
+NAMED_FORMATS = ("json", "xml", "csv", "tsv", "html")  # of a named query's answer (format=...), besides sparql
 ALLOW = "GET, HEAD, POST, OPTIONS"
 MAX_BODY = 1_000_000
 MAX_CONNECTIONS = 128
 READ_TIMEOUT = 10  # seconds a connection may stay silent while sending its request
-REQUEST_SECONDS = 20  # seconds to send a whole request, however slowly the bytes trickle in
 WRITE_TIMEOUT = 60  # seconds to take the whole answer
 _BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
-
-
-def _page(title: str, body: str) -> str:
-    style = "body{font-family:sans-serif;max-width:70em;margin:2em auto}table{border-collapse:collapse}"
-    style += "td,th{border:1px solid #ccc;padding:.2em .5em;text-align:left}code{background:#f4f4f4}"
-    return f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>" \
-        f"<style>{style}</style></head><body>{body}</body></html>"  # fmt: skip
-
-
-def results_page(title: str, results: Results) -> str:
-    if results.boolean is not None:
-        return _page(title, f"<h1>{html.escape(title)}</h1><p>{str(results.boolean).lower()}</p>")
-    from rdflib import URIRef
-
-    def cell(term) -> str:  # an IRI links to its page here (project IRIs) or to itself (http)
-        text = html.escape("" if term is None else compact(str(term)))
-        target = href(str(term)) if isinstance(term, URIRef) else None
-        return f"<a href='{html.escape(target)}' title='{html.escape(str(term))}'>{text}</a>" if target else text
-
-    head = "".join(f"<th>{html.escape(v)}</th>" for v in results.variables)
-    rows = "".join("<tr>" + "".join(f"<td>{cell(t)}</td>" for t in row) + "</tr>" for row in results.rows)
-    body = f"<h1>{html.escape(title)}</h1><p>{len(results)} rows. <a href='/'>All queries</a></p>"
-    return _page(title, body + f"<table><tr>{head}</tr>{rows}</table>")
+# what http.server's own log does to a client's text: no terminal escape codes reach the log
+_CONTROL_CHARS = str.maketrans({c: rf"\x{c:02x}" for c in itertools.chain(range(0x20), range(0x7F, 0xA0))})
+_CONTROL_CHARS[ord("\\")] = r"\\"
 
 
 class BadRequest(Exception):
@@ -99,7 +71,7 @@ def _split(path: str) -> urllib.parse.SplitResult:
         raise BadRequest("the request's path is not a valid URL.") from None
 
 
-def _form(text: str) -> dict[str, str]:
+def _decode_form(text: str) -> dict[str, str]:
     """Decode ``a=1&b=2`` strictly: a stray ``%`` or bytes that are not UTF-8 are a BadRequest."""
     if _BAD_PERCENT.search(text):
         raise BadRequest("the request has a '%' that does not start a %XX escape; percent-encode it as %25.")
@@ -109,85 +81,8 @@ def _form(text: str) -> dict[str, str]:
         raise BadRequest("the request's percent-encoded text is not UTF-8.") from None
 
 
-class Server(ThreadingHTTPServer):
-    """A threading HTTP server with a bounded number of connections and a deadline on reading requests."""
-
-    request_queue_size = 128  # the listen backlog: 5 (the default) gave 1 s p99 spikes at 16 clients
-    daemon_threads = True
-
-    def __init__(self, address, handler, pool: Pool | None, timeout: float, allowed, max_connections: int) -> None:
-        self.pool, self.query_timeout, self.allowed = pool, timeout, allowed
-        self.slots = threading.BoundedSemaphore(max_connections)
-        self.reading: dict[socket.socket, float] = {}  # connections still sending a request -> when they began
-        self.reading_lock = threading.Lock()
-        super().__init__(address, handler)
-        threading.Thread(target=self._reap, daemon=True, name="kg-serve-reaper").start()
-
-    def begin_reading(self, connection: socket.socket) -> None:
-        with self.reading_lock:
-            self.reading[connection] = time.monotonic()
-
-    def end_reading(self, connection: socket.socket) -> None:
-        with self.reading_lock:
-            self.reading.pop(connection, None)
-
-    def _cut(self, connection: socket.socket) -> None:
-        """Make a blocked read on ``connection`` return at once; its thread then ends and frees its slot."""
-        with contextlib.suppress(OSError):
-            connection.shutdown(socket.SHUT_RDWR)
-
-    def _reap(self) -> None:
-        while True:
-            time.sleep(1)
-            limit = time.monotonic() - REQUEST_SECONDS
-            with self.reading_lock:
-                late = [c for c, began in self.reading.items() if began < limit]
-            for connection in late:
-                self._cut(connection)
-
-    def process_request(self, request, client_address) -> None:
-        if not self.slots.acquire(blocking=False):
-            with self.reading_lock:  # take the place of the connection that has been sending its request longest
-                oldest = min(self.reading, key=self.reading.__getitem__, default=None)
-            if oldest is not None:
-                self._cut(oldest)
-            # wait only for the connection just cut: answers that are being computed are not cut
-            if oldest is None or not self.slots.acquire(timeout=0.5):
-                _refuse(request)
-                self.shutdown_request(request)
-                return
-        try:
-            super().process_request(request, client_address)
-        except BaseException:
-            self.slots.release()
-            raise
-
-    def process_request_thread(self, request, client_address) -> None:
-        try:
-            super().process_request_thread(request, client_address)
-        finally:
-            self.end_reading(request)
-            self.slots.release()
-
-    def handle_error(self, request, client_address) -> None:
-        error = sys.exc_info()[1]
-        if not isinstance(error, OSError):  # a client going away is routine; anything else is a bug
-            print(f"kg serve: internal error (a bug) serving {client_address[0]}: {error!r}", file=sys.stderr)
-
-
-def _refuse(request: socket.socket) -> None:
-    """Answer 503 straight away, without a thread, to a connection over the limit."""
-    body = b"the server is at its limit of connections; try again in a moment.\n"
-    head = "HTTP/1.0 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\nRetry-After: 1\r\n"
-    head += f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
-    with contextlib.suppress(OSError):
-        request.setblocking(False)
-        request.recv(65536)  # what the client already sent, so that closing does not reset the connection
-    with contextlib.suppress(OSError):
-        request.send(head.encode() + body)
-
-
 def make_handler() -> type[BaseHTTPRequestHandler]:
+    """The request handler class of ``kg serve``, which knows the named queries."""
     queries = {query.name: query for query in list_queries()}
 
     class Handler(BaseHTTPRequestHandler):
@@ -196,7 +91,7 @@ def make_handler() -> type[BaseHTTPRequestHandler]:
         server: Server
 
         def log_message(self, format: str, *args: object) -> None:
-            message = (format % args).translate(self._control_char_table)  # no escape codes from clients
+            message = (format % args).translate(_CONTROL_CHARS)
             sys.stderr.write(f"{self.address_string()} {message}\n")
 
         def handle(self) -> None:
@@ -232,7 +127,7 @@ def make_handler() -> type[BaseHTTPRequestHandler]:
         def _error(self, status: HTTPStatus, message: str) -> None:
             self._send(status, message + "\n", "text/plain; charset=utf-8")
 
-        def _guarded(self, method) -> None:
+        def _guarded(self, method: Callable[[], None]) -> None:
             try:
                 method()
             except _Answered:
@@ -262,10 +157,10 @@ def make_handler() -> type[BaseHTTPRequestHandler]:
 
         def _get(self) -> None:
             url = _split(self.path)
-            params = _form(url.query)
+            params = _decode_form(url.query)
             self.server.end_reading(self.connection)
             if url.path == "/":
-                self._send(HTTPStatus.OK, index_page(list(queries.values())), MEDIA["html"])
+                self._send(HTTPStatus.OK, home_page(list(queries.values())), MEDIA_TYPES["html"])
             elif url.path.startswith("/static/"):
                 self._static(url.path)
             elif url.path == "/sparql" and "query" not in params and "update" not in params:
@@ -306,7 +201,7 @@ def make_handler() -> type[BaseHTTPRequestHandler]:
             elif media == "application/sparql-update":
                 self._sparql(None, body)
             else:
-                form = _form(body)
+                form = _decode_form(body)
                 self._sparql(form.get("query"), form.get("update"))
 
         def _body(self) -> str:
@@ -350,18 +245,18 @@ def make_handler() -> type[BaseHTTPRequestHandler]:
             else:
                 self._send(HTTPStatus.SEE_OTHER, f"See {target}\n", "text/plain; charset=utf-8", {"Location": target})
 
-        def _document(self, job: dict, fmt: str | None) -> None:
-            """A page the workers build (kg.pages): a resource, VoID, the service description."""
-            base = base_url(self.headers.get("Host"), self.server.server_address)
-            job |= {"format": fmt, "accept": self.headers.get("Accept"), "base": base}
+        def _document(self, job: Job, fmt: str | None) -> None:
+            """A page the workers build (kg.answers): a resource, VoID, the service description."""
+            base = base_url(self.headers.get("Host"), tuple(self.server.server_address))
+            job.update({"format": fmt, "accept": self.headers.get("Accept"), "base": base})
             self._run("", fmt, job=job)
 
         def _named(self, query: NamedQuery, params: dict[str, str]) -> None:
             from .query import prepare
 
             fmt = params.pop("format", "html")
-            if fmt not in MEDIA and fmt != "sparql":
-                self._error(HTTPStatus.BAD_REQUEST, f"format {fmt!r} is not one of {', '.join(MEDIA)}, sparql")
+            if fmt not in NAMED_FORMATS and fmt != "sparql":
+                self._error(HTTPStatus.BAD_REQUEST, f"format {fmt!r} is not one of {', '.join(NAMED_FORMATS)}, sparql")
                 return
             given = {key: value for key, value in params.items() if value != ""}
             text = prepare(query, given)  # parameters checked and bound here; SERVICE is then checked as text
@@ -377,8 +272,8 @@ def make_handler() -> type[BaseHTTPRequestHandler]:
             self._run(text, fmt, query.title, inferred=query.inferred, where=query.name)
 
         def _run(
-            self, text: str, fmt: str | None, title: str = "Results", inferred: bool = False, where="query",
-            job: dict | None = None,
+            self, text: str, fmt: str | None, title: str = "Results", inferred: bool = False, where: str = "query",
+            job: Job | None = None,
         ) -> None:  # fmt: skip
             text = declare(text)  # the project's prefixes, unless the query declares them; SERVICE is checked after
             refused = refusal(text, self.server.allowed)
@@ -388,6 +283,8 @@ def make_handler() -> type[BaseHTTPRequestHandler]:
             limit = self.server.query_timeout
             job = job or {"query": text, "format": fmt, "title": title, "inferred": inferred, "where": where}
             job.setdefault("accept", self.headers.get("Accept"))
+            if self.server.pool is None:  # serve() starts the workers before it serves a request
+                raise RuntimeError("kg serve answered a request before its query workers started")
             try:
                 answer = self.server.pool.run(job, time.monotonic() + limit, self.connection)
             except ClientGone:
@@ -419,11 +316,14 @@ def serve(
     data_files: Sequence[Path | str] = (), host: str = "127.0.0.1", port: int = 7878, *, workers: int = 2,
     timeout: float = 30, allow_service: Sequence[str] = (), max_connections: int = MAX_CONNECTIONS,
 ) -> None:  # fmt: skip
-    """Serve until interrupted (Ctrl-C or SIGTERM); prints the address on stderr once listening."""
-    try:
-        allowed = parse_allowed(allow_service)
-    except ValueError as error:
-        raise KgError(f"{error}.") from None
+    """Serve the workspace's graph (plus ``data_files``) until interrupted (Ctrl-C or SIGTERM).
+
+    Prints the address on stderr once listening. ``workers`` query processes answer, each query
+    stopped after ``timeout`` seconds; ``allow_service`` names the hosts a SERVICE may call
+    (kg.services). Raises KgError for an option out of range, an address it cannot listen on, or
+    query workers that cannot load the graph.
+    """
+    allowed = parse_allowed(allow_service)
     if not 1 <= workers <= 64 or not 0 < timeout <= 86400:  # NaN fails the comparison too
         raise KgError("--workers must be 1 to 64 and --timeout more than 0 and at most 86400 seconds.")
     try:
@@ -446,5 +346,5 @@ def serve(
             server.pool.close()
 
 
-def _interrupt(signum, frame) -> None:
+def _interrupt(signum: int, frame: FrameType | None) -> NoReturn:
     raise KeyboardInterrupt

@@ -19,6 +19,8 @@ import urllib.parse
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from .errors import KgError
+
 _UCHAR = r"\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8}"
 _LOCAL_ESCAPE = r"\\[_~.\-!$&'()*+,;=/?#@%]"
 _CHARS = r"\w\-\u00B7\u0300-\u036F\u203F\u2040"  # PN_CHARS
@@ -49,11 +51,11 @@ class Service:
     iri: str | None
 
 
-def _uchar(text: str) -> str:
+def decode_uchar(text: str) -> str:
     return re.sub(_UCHAR, lambda m: chr(int(m.group()[2:], 16)), text)
 
 
-def _tokens(query: str) -> Iterable[tuple[str, str]]:
+def sparql_tokens(query: str) -> Iterable[tuple[str, str]]:
     """(kind, text) for every significant token; any other character is its own token."""
     position = 0
     while position < len(query):
@@ -69,17 +71,17 @@ def _tokens(query: str) -> Iterable[tuple[str, str]]:
 
 
 def services(query: str) -> list[Service]:
-    """Every SERVICE target in the query, in order."""
+    """Every SERVICE target in the query, in order (kg.prologue reads the query's tokens the same way)."""
     if "service" not in query.lower():  # keywords cannot be escaped: no such word, no SERVICE
         return []
     prefixes: dict[str, str | None] = {}
     targets: list[tuple[str, str]] = []
-    tokens = list(_tokens(query))
+    tokens = list(sparql_tokens(query))
     for index, (kind, text) in enumerate(tokens):
         if kind == "word" and text.upper() == "PREFIX" and index + 2 < len(tokens):
             (name_kind, name), (iri_kind, iri) = tokens[index + 1], tokens[index + 2]
             if name_kind == "pname" and name.endswith(":"):
-                value = _uchar(iri[1:-1]) if iri_kind == "iri" else None
+                value = decode_uchar(iri[1:-1]) if iri_kind == "iri" else None
                 # a prefix declared twice with different namespaces cannot be resolved for certain
                 prefixes[name] = value if prefixes.get(name, value) == value else None
         if kind == "word" and text.upper() == "SERVICE":
@@ -113,7 +115,7 @@ def _hides_service(kind: str, text: str) -> bool:
 def _target(token: tuple[str, str], prefixes: dict[str, str | None]) -> Service:
     kind, text = token
     if kind == "iri":
-        return Service(text, _uchar(text[1:-1]))
+        return Service(text, decode_uchar(text[1:-1]))
     if kind == "pname" and not text.startswith("_:"):
         prefix, _, local = text.partition(":")
         namespace = prefixes.get(prefix + ":")
@@ -123,8 +125,11 @@ def _target(token: tuple[str, str], prefixes: dict[str, str | None]) -> Service:
 
 
 def parse_allowed(hosts: Iterable[str]) -> frozenset[tuple[str, int | None]]:
-    """``--allow-service`` values (``HOST``, ``HOST:PORT``, ``[::1]:PORT`` or ``*``) as (host, port)."""
-    allowed = set()
+    """The hosts a SERVICE may call (``HOST``, ``HOST:PORT``, ``[::1]:PORT`` or ``*``), as (host, port).
+
+    Raises KgError for an entry that is none of these.
+    """
+    allowed: set[tuple[str, int | None]] = set()
     for entry in hosts:
         entry = entry.strip()
         if entry == "*":
@@ -136,7 +141,7 @@ def parse_allowed(hosts: Iterable[str]) -> frozenset[tuple[str, int | None]]:
         except ValueError:
             port = -1
         if not parts.hostname or port == -1 or parts.path or parts.query or "@" in entry:
-            raise ValueError(f"--allow-service {entry!r} is not a host name, HOST:PORT or '*'")
+            raise KgError(f"--allow-service {entry!r} is not a host name, HOST:PORT or '*'.")
         allowed.add((parts.hostname.lower(), port))
     return frozenset(allowed)
 

@@ -16,12 +16,12 @@ from .namespaces import ID, PREFIXES, SCK
 
 VOID = "http://rdfs.org/ns/void#"
 SD = "http://www.w3.org/ns/sparql-service-description#"
-FORMATS = "http://www.w3.org/ns/formats/"
-PREFIXES_HERE = {"void": VOID, "sd": SD, "formats": FORMATS}  # for Turtle: these are not the data's prefixes
+FORMATS_NS = "http://www.w3.org/ns/formats/"  # W3C's IRIs for media formats
+PREFIXES_HERE = {"void": VOID, "sd": SD, "formats": FORMATS_NS}  # for Turtle: these are not the data's prefixes
 DATASET = "https://w3id.org/smartcity-kg/void#dataset"  # under the project's w3id space, answered at /void
-EXAMPLES = [ID + "u4ssc/SC-SH-SI-4C", ID + "framework/u4ssc"]  # shown only if the graph holds them
-RESULT_FORMATS = ["SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV", "SPARQL_Results_TSV"]
-RDF_FORMATS = ["Turtle", "N-Triples", "JSON-LD", "RDF_XML"]
+EXAMPLE_RESOURCES = [ID + "u4ssc/SC-SH-SI-4C", ID + "framework/u4ssc"]  # shown only if the graph holds them
+RESULT_FORMAT_NAMES = ["SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV", "SPARQL_Results_TSV"]
+RDF_FORMAT_NAMES = ["Turtle", "N-Triples", "JSON-LD", "RDF_XML"]
 DCT, RDF = PREFIXES["dcterms"], PREFIXES["rdf"]
 ENTITIES = f"SELECT DISTINCT ?s {{ ?s ?p ?o FILTER(STRSTARTS(STR(?s), '{ID}')) }}"  # the project's own resources
 
@@ -34,18 +34,29 @@ def _int(value: int) -> ox.Literal:
     return ox.Literal(str(value), datatype=_n(PREFIXES["xsd"] + "integer"))
 
 
-def _count(store: ox.Store, pattern: str) -> int:
-    answer = store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ {pattern} }}", named_graphs=[])
-    return int(next(iter(answer))[0].value)
+def _select(store: ox.Store, query: str) -> ox.QuerySolutions:
+    answer = store.query(query, named_graphs=[])
+    if not isinstance(answer, ox.QuerySolutions):  # a bug: every query here is a SELECT
+        raise TypeError(f"not a SELECT query: {query}")
+    return answer
+
+
+def _count_matches(store: ox.Store, pattern: str) -> int:
+    row = next(iter(_select(store, f"SELECT (COUNT(*) AS ?n) WHERE {{ {pattern} }}")))
+    return int(_value(row[0]))
+
+
+def _value(term: object) -> str:
+    return term.value if isinstance(term, ox.NamedNode | ox.BlankNode | ox.Literal) else ""
 
 
 def void_triples(store: ox.Store, base: str | None, dumps: tuple[str, ...] = ()) -> list[ox.Triple]:
-    """The VoID description of the served graph; ``base`` is the server's address (for the endpoint).
+    """The VoID description of the graph in ``store``; ``base`` is the server's address (for the endpoint).
 
     A static site (kg.publish) has no endpoint (``base`` None) but has ``dumps``: IRIs of its data dumps.
     """
     dataset = _n(DATASET)
-    triples = [
+    triples: list[tuple[ox.NamedNode | ox.BlankNode, ox.NamedNode, ox.NamedNode | ox.BlankNode | ox.Literal]] = [
         (dataset, _n(RDF + "type"), _n(VOID + "Dataset")),
         (dataset, _n(DCT + "title"), ox.Literal("smartcity-kg", language="en")),
         (
@@ -58,31 +69,32 @@ def void_triples(store: ox.Store, base: str | None, dumps: tuple[str, ...] = ())
             ),
         ),
         (dataset, _n(VOID + "uriSpace"), ox.Literal(ID)),
-        (dataset, _n(VOID + "triples"), _int(_count(store, "?s ?p ?o"))),
-        (dataset, _n(VOID + "entities"), _int(_count(store, ENTITIES))),
-        (dataset, _n(VOID + "distinctSubjects"), _int(_count(store, "SELECT DISTINCT ?s { ?s ?p ?o }"))),
-        (dataset, _n(VOID + "properties"), _int(_count(store, "SELECT DISTINCT ?p { ?s ?p ?o }"))),
-        (dataset, _n(VOID + "classes"), _int(_count(store, "SELECT DISTINCT ?c { ?s a ?c }"))),
+        (dataset, _n(VOID + "triples"), _int(_count_matches(store, "?s ?p ?o"))),
+        (dataset, _n(VOID + "entities"), _int(_count_matches(store, ENTITIES))),
+        (dataset, _n(VOID + "distinctSubjects"), _int(_count_matches(store, "SELECT DISTINCT ?s { ?s ?p ?o }"))),
+        (dataset, _n(VOID + "properties"), _int(_count_matches(store, "SELECT DISTINCT ?p { ?s ?p ?o }"))),
+        (dataset, _n(VOID + "classes"), _int(_count_matches(store, "SELECT DISTINCT ?c { ?s a ?c }"))),
     ]
     if base is not None:
         triples.insert(3, (dataset, _n(VOID + "sparqlEndpoint"), _n(base + "/sparql")))
     triples += [(dataset, _n(VOID + "dataDump"), _n(dump)) for dump in dumps]
-    formats = RDF_FORMATS if base is not None else RDF_FORMATS[:3]  # a static site has no RDF/XML
-    triples += [(dataset, _n(VOID + "feature"), _n(FORMATS + name)) for name in formats]
-    used = {row[0].value for row in store.query("SELECT DISTINCT ?p { ?s ?p ?o }", named_graphs=[])}
+    formats = RDF_FORMAT_NAMES if base is not None else RDF_FORMAT_NAMES[:3]  # a static site has no RDF/XML
+    triples += [(dataset, _n(VOID + "feature"), _n(FORMATS_NS + name)) for name in formats]
+    used = {_value(row[0]) for row in _select(store, "SELECT DISTINCT ?p { ?s ?p ?o }")}
     vocabularies = sorted({ns for ns in PREFIXES.values() if ns in (SCK, *_vocabularies()) and _uses(used, ns)})
     triples += [(dataset, _n(VOID + "vocabulary"), _n(ns.rstrip("#") if ns == SCK else ns)) for ns in vocabularies]
-    for example in EXAMPLES:
+    for example in EXAMPLE_RESOURCES:
         if next(store.quads_for_pattern(_n(example), None, None, ox.DefaultGraph()), None) is not None:
             triples.append((dataset, _n(VOID + "exampleResource"), _n(example)))
-    rows = store.query(
-        "SELECT ?c (COUNT(DISTINCT ?s) AS ?n) { ?s a ?c FILTER(isIRI(?c)) } GROUP BY ?c ORDER BY ?c", named_graphs=[]
-    )
+    rows = _select(store, "SELECT ?c (COUNT(DISTINCT ?s) AS ?n) { ?s a ?c FILTER(isIRI(?c)) } GROUP BY ?c ORDER BY ?c")
     partitions = []  # after the dataset's own triples, so that Turtle groups them
     for index, (cls, n) in enumerate(rows):
         partition = ox.BlankNode(f"class{index}")
         triples.append((dataset, _n(VOID + "classPartition"), partition))
-        partitions += [(partition, _n(VOID + "class"), cls), (partition, _n(VOID + "entities"), _int(int(n.value)))]
+        partitions += [
+            (partition, _n(VOID + "class"), _n(_value(cls))),
+            (partition, _n(VOID + "entities"), _int(int(_value(n)))),
+        ]
     return [ox.Triple(*t) for t in triples + partitions]
 
 
@@ -97,7 +109,7 @@ def _uses(predicates: set[str], namespace: str) -> bool:
 def service_triples(store: ox.Store, base: str) -> list[ox.Triple]:
     """The SPARQL 1.1 service description of ``base``/sparql."""
     service, default = ox.BlankNode("service"), ox.BlankNode("defaultGraph")
-    triples = [
+    triples: list[tuple[ox.NamedNode | ox.BlankNode, ox.NamedNode, ox.NamedNode | ox.BlankNode | ox.Literal]] = [
         (service, _n(RDF + "type"), _n(SD + "Service")),
         (service, _n(SD + "endpoint"), _n(base + "/sparql")),
         (service, _n(SD + "supportedLanguage"), _n(SD + "SPARQL11Query")),
@@ -106,8 +118,9 @@ def service_triples(store: ox.Store, base: str) -> list[ox.Triple]:
         (_n(DATASET), _n(RDF + "type"), _n(SD + "Dataset")),
         (_n(DATASET), _n(SD + "defaultGraph"), default),
         (default, _n(RDF + "type"), _n(SD + "Graph")),
-        (default, _n(VOID + "triples"), _int(_count(store, "?s ?p ?o"))),
+        (default, _n(VOID + "triples"), _int(_count_matches(store, "?s ?p ?o"))),
         (service, _n(PREFIXES["rdfs"] + "seeAlso"), _n(base + "/.well-known/void")),
     ]
-    triples += [(service, _n(SD + "resultFormat"), _n(FORMATS + name)) for name in RESULT_FORMATS + RDF_FORMATS]
+    names = RESULT_FORMAT_NAMES + RDF_FORMAT_NAMES
+    triples += [(service, _n(SD + "resultFormat"), _n(FORMATS_NS + name)) for name in names]
     return [ox.Triple(*t) for t in triples]

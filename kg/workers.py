@@ -17,19 +17,18 @@ server dies (PR_SET_PDEATHSIG), so even a killed server leaves no runaway query 
 
 Jobs and answers are JSON in length-prefixed frames (multiprocessing's Connection) over the
 worker's stdin and stdout; the worker points its own fd 1 at stderr so a stray print cannot
-corrupt the channel. Answers are rendered in the worker (JSON, CSV, TSV or the HTML page), so
-the server process never holds a result set; an answer over MAX_ROWS rows or MAX_ANSWER
-characters is refused.
+corrupt the channel. Answers are rendered in the worker (kg.answers), so the server process
+never holds a result set. This module knows nothing of HTTP: kg.serve hands it jobs.
 """
 
 from __future__ import annotations
 
 import contextlib
-import itertools
 import json
 import os
 import queue
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -40,10 +39,10 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 
-from .errors import KgError, QueryError
+from .answers import Answer, Job, answer_job
+from .errors import KgError
+from .query import KnowledgeGraph
 
-MAX_ROWS = 500_000
-MAX_ANSWER = 50_000_000  # characters of rendered answer: the server holds each answer whole while sending it
 _SPAWNER = ThreadPoolExecutor(1, thread_name_prefix="kg-worker-spawner")
 START_SECONDS = 300  # a cold cache parses every bundled file; later starts take well under a second
 
@@ -66,11 +65,14 @@ class WorkerDied(Exception):
 
 @dataclass(eq=False)  # identity: workers live in a set
 class Worker:
-    process: subprocess.Popen
+    """One worker process and its two channels: jobs go in on its stdin, answers come out of its stdout."""
+
+    process: subprocess.Popen[bytes]
     jobs: Connection
     answers: Connection
 
     def kill(self) -> None:
+        """Kill the worker's whole process group at once and close its channels."""
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(self.process.pid, signal.SIGKILL)  # its own process group: a reasoner it started goes too
         self.process.wait()
@@ -80,7 +82,11 @@ class Worker:
 
 
 def start_worker(data_files: Sequence[Path]) -> Worker:
-    """A worker process that has loaded the graph; raises KgError with the worker's sentence if it cannot."""
+    """A worker process that has loaded the graph of ``data_files`` (and the workspace's).
+
+    Raises KgError with the worker's own sentence if it cannot load the graph, or if it does not
+    answer within START_SECONDS.
+    """
     job_read, job_write = os.pipe()
     answer_read, answer_write = os.pipe()
     command = [sys.executable, "-m", "kg.workers", str(os.getpid()), *map(str, data_files)]  # same cwd
@@ -112,7 +118,10 @@ def start_worker(data_files: Sequence[Path]) -> Worker:
 
 
 class Pool:
-    """``size`` workers; a job takes an idle one, and a killed one is replaced in the background."""
+    """``size`` workers; a job takes an idle one, and a killed one is replaced in the background.
+
+    Raises KgError (from :func:`start_worker`) when the workers cannot be started.
+    """
 
     def __init__(self, data_files: Sequence[Path], size: int) -> None:
         self.data_files = list(data_files)
@@ -131,15 +140,20 @@ class Pool:
             self.all.add(worker)
         self.idle.put(worker)
 
-    def run(self, job: dict, deadline: float, client=None) -> dict:
-        """The worker's answer to ``job``; raises Busy, TimedOut, ClientGone or WorkerDied."""
+    def run(self, job: Job, deadline: float, client: socket.socket | None = None) -> Answer:
+        """The worker's answer to ``job``, by ``deadline`` (a time.monotonic() value).
+
+        ``client`` is the requesting connection: if it hangs up meanwhile, the query is stopped.
+        Raises Busy (no idle worker by the deadline), TimedOut, ClientGone or WorkerDied.
+        """
         try:
             worker = self.idle.get(timeout=max(0.0, deadline - time.monotonic()))
         except queue.Empty:
             raise Busy from None
         try:
             worker.jobs.send_bytes(json.dumps(job).encode("utf-8"))
-            watched = [worker.answers] + ([client] if client is not None else [])
+            watched: list[Connection | socket.socket] = [worker.answers]
+            watched += [client] if client is not None else []
             while True:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
@@ -147,7 +161,7 @@ class Pool:
                     raise TimedOut
                 ready = wait(watched, remaining)
                 if worker.answers in ready:
-                    answer = json.loads(worker.answers.recv_bytes())
+                    answer: Answer = json.loads(worker.answers.recv_bytes())
                     self.idle.put(worker)
                     return answer
                 if client is not None and client in ready:
@@ -178,6 +192,7 @@ class Pool:
                 time.sleep(5)
 
     def close(self) -> None:
+        """Stop every worker; none is started again."""
         with self.lock:
             self.closed = True
             workers, self.all = list(self.all), set()
@@ -208,9 +223,7 @@ def _start_many(data_files: Sequence[Path], size: int) -> list[Worker]:
     return started
 
 
-def _hung_up(client) -> bool:
-    import socket
-
+def _hung_up(client: socket.socket) -> bool:
     try:
         return client.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) == b""
     except BlockingIOError:
@@ -232,61 +245,15 @@ def _die_with_parent(parent: int) -> None:
         os._exit(0)
 
 
-def answer(graph, job: dict) -> dict:
-    """Run one job: ``query`` (SPARQL text), ``inferred``, ``format`` (None: by ``accept``), ``title``, ``where``.
+def worker_main(argv: list[str]) -> int:
+    """A worker's life (``python -m kg.workers SERVER_PID FILE...``): load the graph, then answer jobs until EOF.
 
-    A job with a ``kind`` is a document (a resource page, VoID, the service description; kg.pages).
+    Returns 0 when the server closes the jobs channel, 2 when the graph cannot be loaded.
     """
-    import pyoxigraph as ox
-
-    from .negotiate import GRAPH, MEDIA, SOLUTIONS, choose, not_acceptable
-    from .query import _syntax_error
-    from .results import Results, render
-    from .serve import results_page
-
-    if job.get("kind"):  # a resource page, VoID or the service description (kg.pages)
-        from .pages import answer_document
-
-        return answer_document(graph, job)
-    if job.get("inferred"):
-        graph = graph.with_inferences()
-    text, where = job["query"], job.get("where", "query")
-    try:
-        solutions = graph.store.query(text, named_graphs=[])  # as KnowledgeGraph.sparql: sources stay hidden
-        if isinstance(solutions, ox.QueryBoolean):
-            results = Results([], [], boolean=bool(solutions))
-        else:
-            rows = [tuple(row) for row in itertools.islice(solutions, MAX_ROWS + 1)]
-            if len(rows) > MAX_ROWS:
-                raise QueryError(f"{where}: the answer has more than {MAX_ROWS:,} rows; add a LIMIT.")
-            if isinstance(solutions, ox.QuerySolutions):
-                results = Results([v.value for v in solutions.variables], raw=rows)
-            else:
-                results = Results.from_triples(rows)
-    except SyntaxError as error:
-        raise QueryError(f"{where}: {_syntax_error(text, str(error))}; fix the query.") from None
-    except (OSError, RuntimeError, ValueError) as error:
-        raise QueryError(f"{where}: the query failed: {error}.") from None
-    fmt = job.get("format")
-    if fmt is None:  # the SPARQL protocol: the format follows the Accept header and the query's form
-        offers = GRAPH if results.is_graph else SOLUTIONS
-        chosen = choose(job.get("accept"), offers)
-        if chosen is None:
-            return {"status": 406, "body": not_acceptable(offers)}
-        fmt = chosen[1]
-    body = results_page(job.get("title", "Results"), results) if fmt == "html" else render(results, fmt)
-    if len(body) > MAX_ANSWER:
-        raise QueryError(f"{where}: the answer is over {MAX_ANSWER // 1_000_000} MB; add a LIMIT.")
-    return {"status": 200, "body": body, "media": MEDIA[fmt]}
-
-
-def main(argv: list[str]) -> int:
     _die_with_parent(int(argv[0]))
     out = os.dup(1)
     os.dup2(2, 1)
     jobs, answers = Connection(0, writable=False), Connection(out, readable=False)
-    from .query import KnowledgeGraph
-
     try:
         graph = KnowledgeGraph.open([Path(f) for f in argv[1:]])
         answers.send_bytes(json.dumps({"ready": len(graph)}).encode("utf-8"))
@@ -296,11 +263,12 @@ def main(argv: list[str]) -> int:
         return 2
     while True:
         try:
-            job = json.loads(jobs.recv_bytes())
+            job: Job = json.loads(jobs.recv_bytes())
         except EOFError:
             return 0
+        reply: Answer
         try:
-            reply = answer(graph, job)
+            reply = answer_job(graph, job)
         except KgError as error:
             reply = {"status": 400, "body": str(error)}
         except Exception as error:  # a bug: one line here, one sentence to the client
@@ -312,4 +280,4 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(worker_main(sys.argv[1:]))

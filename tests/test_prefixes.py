@@ -12,7 +12,7 @@ import pytest
 from kg.endpoint import RemoteGraph
 from kg.errors import QueryError
 from kg.namespaces import ID, PREFIXES, expand
-from kg.prologue import declare, inference_hint, mentioned_iris, missing
+from kg.prologue import declare, inference_hint, mentioned_iris, undeclared_prefixes
 from kg.remote import RemoteError, remote_sparql
 from tests.conftest import ROOT, run_kg
 from tests.servers import kg_server, oxigraph_server
@@ -184,4 +184,4 @@ def test_named_queries_declare_every_prefix_they_use(collection):
 
     queries = list_queries(collection)
     assert queries
-    assert {query.name: missing(query.text) for query in queries if missing(query.text)} == {}
+    assert {query.name: undeclared_prefixes(query.text) for query in queries if undeclared_prefixes(query.text)} == {}

@@ -283,7 +283,7 @@ def test_a_303_varies_by_accept_and_answers_head(base):
 
 
 def test_a_hostile_host_header_never_reaches_the_descriptions():
-    from kg.pages import base_url
+    from kg.negotiate import base_url
 
     assert base_url("127.0.0.1:8080", ("127.0.0.1", 7878)) == "http://127.0.0.1:8080"
     for hostile in ("x> <http://evil/", "a b", "evil.org/path", 'x"y', ""):

@@ -20,7 +20,7 @@ from click.testing import CliRunner
 
 from kg.boundary import run
 from kg.cli import cli
-from kg.publish import MARKER
+from kg.publish import SITE_MARKER
 
 VOTER = "https://w3id.org/smartcity-kg/id/u4ssc/SC-SH-SI-4C"
 SKOS_PREF = "http://www.w3.org/2004/02/skos/core#prefLabel"
@@ -78,7 +78,7 @@ def test_every_resource_of_the_graph_has_a_page_and_data(site, graph):
         row[0].value for row in graph.store.query(query % "STRSTARTS(STR(?r), 'https://w3id.org/smartcity-kg/id/')")
     }
     pages = {p for p in site.rglob("*.html") if p.parent != site and p.parent.name != "report"}
-    assert len(pages) == len(iris) == json.loads((site / MARKER).read_text())["resources"]
+    assert len(pages) == len(iris) == json.loads((site / SITE_MARKER).read_text())["resources"]
     for extension in ("ttl", "jsonld", "nt"):
         assert len(list(site.rglob(f"id/**/*.{extension}"))) == len(iris)
 
@@ -186,5 +186,5 @@ def test_ctrl_c_between_the_renames_puts_the_previous_site_back(site, tmp_path, 
 
     monkeypatch.setattr("kg.publish.os.replace", interrupted)
     assert run(cli, ["publish", "--out", str(out)]) == 130
-    assert (out / "stale.html").is_file() and (out / MARKER).is_file()
+    assert (out / "stale.html").is_file() and (out / SITE_MARKER).is_file()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
