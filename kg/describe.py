@@ -146,11 +146,11 @@ def citations_of(store: ox.Store, node: ox.NamedNode, incoming: list[ox.Triple])
             page, by, quote = (_first(store, evidence, SCK + name) for name in ("page", "reportedBy", "quote"))
             reported_by = by if isinstance(by, ox.NamedNode) or by is None else None
             for source in (t.object for t in _triples_of(store, evidence, ox.NamedNode(DCT + "source"))):
-                out.append(Citation(fact, source, _text(page), reported_by, _text(quote)))
+                out.append(Citation(fact, source, _lexical(page), reported_by, _lexical(quote)))
     return out
 
 
-def _text(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple | None) -> str | None:
+def _lexical(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple | None) -> str | None:
     """A term's text as the evidence gives it (None for none, or for a quoted triple, which has no text)."""
     return None if term is None or isinstance(term, ox.Triple) else term.value
 

@@ -21,15 +21,15 @@ import pyoxigraph as ox
 
 from .describe import label, local_path
 from .namespaces import compact
+from .terms import XSD_STRING
 
-Subject = ox.NamedNode | ox.BlankNode | ox.Triple
-Node = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
-Nested = dict[Subject, list[tuple[ox.NamedNode, Node]]]  # a subject's (predicate, object) pairs
+SubjectTerm = ox.NamedNode | ox.BlankNode | ox.Triple
+ObjectTerm = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
+Nested = dict[SubjectTerm, list[tuple[ox.NamedNode, ObjectTerm]]]  # a subject's (predicate, object) pairs
 Labels = dict[str, str | None]  # IRI -> label (None: it has none)
 
 DATA_LINKS = (("ttl", "Turtle"), ("jsonld", "JSON-LD"), ("nt", "N-Triples"), ("rdf", "RDF/XML"))
 SEGMENT_BYTES = 200  # a longer path segment is shortened in a static site: file names end at 255 bytes
-XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 PAGE_STYLE = (
     "body{font-family:sans-serif;max-width:75em;margin:2em auto;padding:0 1em;line-height:1.4}"
     "table{border-collapse:collapse;width:100%}td,th{border:1px solid #ccc;padding:.25em .5em;text-align:left;"
@@ -127,7 +127,7 @@ def iri_link(store: ox.Store, iri: str) -> str:
     return f"<a href='{esc(target)}' title='{esc(iri)}'>{text}</a>" if target else text
 
 
-def term_html(store: ox.Store, term: Node, nested: Nested | None = None, depth: int = 0) -> str:
+def term_html(store: ox.Store, term: ObjectTerm, nested: Nested | None = None, depth: int = 0) -> str:
     """A term as HTML: a linked, labelled IRI, an escaped literal, or a blank node's own properties.
 
     ``nested`` gives the blank nodes' properties (shown up to ``depth`` 3); without it a blank

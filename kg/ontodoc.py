@@ -23,24 +23,23 @@ from .terms import Term
 
 RDF, RDFS, OWL, SH = PREFIXES["rdf"], PREFIXES["rdfs"], PREFIXES["owl"], PREFIXES["sh"]
 EXAMPLES_PER_CLASS = 5  # instances shown per class
-Node = Term  # the files refuse RDF 1.2 triple terms (kg.sources): none is read from a store here
 
 
-def _objects(store: ox.Store, node: Node | None, predicate: str) -> list[Node]:
+def _objects(store: ox.Store, node: Term | None, predicate: str) -> list[Term]:
     if isinstance(node, ox.Literal):
         return []  # a literal is no subject
     quads = store.quads_for_pattern(node, ox.NamedNode(predicate), None, None)
-    return [q.object for q in quads if not isinstance(q.object, ox.Triple)]
+    return [q.object for q in quads if not isinstance(q.object, ox.Triple)]  # kg.sources refuses triple terms
 
 
-def _subjects(store: ox.Store, predicate: str, obj: Node | None) -> list[ox.NamedNode | ox.BlankNode]:
+def _subjects(store: ox.Store, predicate: str, obj: Term | None) -> list[ox.NamedNode | ox.BlankNode]:
     quads = store.quads_for_pattern(None, ox.NamedNode(predicate), obj, None)
     return [q.subject for q in quads if not isinstance(q.subject, ox.Triple)]
 
 
-def _list(store: ox.Store, node: Node | None) -> list[Node]:
+def _list(store: ox.Store, node: Term | None) -> list[Term]:
     """The members of an RDF list."""
-    items: list[Node] = []
+    items: list[Term] = []
     seen: set[ox.BlankNode] = set()
     while isinstance(node, ox.BlankNode) and node not in seen:
         seen.add(node)
@@ -67,7 +66,7 @@ def _ontology(served: ox.Store) -> ox.Store:
     return store
 
 
-def manchester(store: ox.Store, served: ox.Store, node: Node, depth: int = 0) -> str:
+def manchester(store: ox.Store, served: ox.Store, node: Term, depth: int = 0) -> str:
     """An OWL class expression in Manchester syntax, as HTML with linked names.
 
     ``store`` holds the ontology (kg.ontodoc's copy), ``served`` the graph whose labels name things.
@@ -77,7 +76,7 @@ def manchester(store: ox.Store, served: ox.Store, node: Node, depth: int = 0) ->
     if not isinstance(node, ox.BlankNode) or depth > 6:
         return term_html(served, node)
 
-    def nested(n: Node) -> str:
+    def nested(n: Term) -> str:
         return manchester(store, served, n, depth + 1)
 
     for key, word in (("intersectionOf", " and "), ("unionOf", " or ")):
@@ -112,7 +111,7 @@ def _row(name: str, cells: list[str]) -> str:
     return f"<tr><th>{esc(name)}</th><td>{', '.join(cells)}</td></tr>" if cells else ""
 
 
-def _comment(store: ox.Store, node: Node) -> str:
+def _comment(store: ox.Store, node: Term) -> str:
     texts = [o.value for p in (RDFS + "comment", PREFIXES["skos"] + "definition") for o in _objects(store, node, p)]
     return "".join(f"<p>{esc(text)}</p>" for text in texts)
 
@@ -136,7 +135,7 @@ def _instances(served: ox.Store, cls: ox.NamedNode) -> list[str]:
 
 
 def _class(store: ox.Store, served: ox.Store, cls: ox.NamedNode) -> str:
-    def names(nodes: list[Node]) -> list[str]:
+    def names(nodes: list[Term]) -> list[str]:
         return [manchester(store, served, n) for n in nodes]
 
     def properties(p: str) -> list[str]:
@@ -160,7 +159,7 @@ def _class(store: ox.Store, served: ox.Store, cls: ox.NamedNode) -> str:
 
 
 def _property(store: ox.Store, served: ox.Store, prop: ox.NamedNode) -> str:
-    def names(nodes: list[Node]) -> list[str]:
+    def names(nodes: list[Term]) -> list[str]:
         return [manchester(store, served, n) for n in nodes]
 
     types = [compact(t.value) for t in _objects(store, prop, RDF + "type")]
@@ -204,12 +203,12 @@ CONSTRAINTS = [
 ]
 
 
-def _constraint_value(served: ox.Store, term: Node) -> str:
+def _constraint_value(served: ox.Store, term: Term) -> str:
     """A constraint's value: literals bare (a count, a pattern), names linked."""
     return esc(term.value) if isinstance(term, ox.Literal) else term_html(served, term)
 
 
-def _constraint(store: ox.Store, served: ox.Store, node: Node, depth: int = 0) -> str:
+def _constraint(store: ox.Store, served: ox.Store, node: Term, depth: int = 0) -> str:
     """A property shape's (or a nested shape's) constraints, as ``name value`` pairs."""
     parts = [f"path {_constraint_value(served, p)}" for p in _objects(store, node, SH + "path")] if depth else []
     for name in CONSTRAINTS:

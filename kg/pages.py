@@ -17,7 +17,7 @@ import urllib.parse
 import pyoxigraph as ox
 
 from .describe import ONTOLOGY, RDF_TYPE, Description, label, local_path
-from .markup import Nested, Node, data_links, esc, href, iri_link, layout, on_site, site_link, term_html
+from .markup import Nested, ObjectTerm, data_links, esc, href, iri_link, layout, on_site, site_link, term_html
 from .namespaces import compact
 from .results import Results
 
@@ -34,7 +34,7 @@ def _by_subject(triples: list[ox.Triple]) -> Nested:
     return grouped
 
 
-def _properties(store: ox.Store, rows: list[tuple[ox.NamedNode, Node]], nested: Nested) -> str:
+def _properties(store: ox.Store, rows: list[tuple[ox.NamedNode, ObjectTerm]], nested: Nested) -> str:
     rows = sorted(rows, key=lambda row: (row[0].value, str(row[1])))
     cells = "".join(
         f"<tr><td>{iri_link(store, p.value)}</td><td>{term_html(store, o, nested)}</td></tr>" for p, o in rows

@@ -113,7 +113,8 @@ def inference_hint(graph: SparqlGraph, text: str) -> str | None:
     """One sentence for a query that names a defined class but runs without the reasoner's inferences, else None.
 
     The defined classes are those of ``graph``'s ontology (named classes with an
-    owl:equivalentClass), so a class a user's ontology adds counts too.
+    owl:equivalentClass), so a class a user's ontology adds counts too. Raises what
+    ``graph.sparql`` raises (QueryError; for an endpoint, its RemoteError).
     """
     mentioned = mentioned_iris(text)
     defined = [str(iri) for iri in graph.sparql(DEFINED_CLASSES).column("class")] if mentioned else []

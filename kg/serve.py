@@ -86,15 +86,19 @@ def make_handler() -> type[BaseHTTPRequestHandler]:
     queries = {query.name: query for query in list_queries()}
 
     class Handler(BaseHTTPRequestHandler):
+        """One connection's request: routed, answered (or refused in one sentence), then the connection closed."""
+
         server_version = "smartcity-kg"
         timeout = READ_TIMEOUT  # StreamRequestHandler applies it to the socket
         server: Server
 
         def log_message(self, format: str, *args: object) -> None:
+            """One line on stderr per request, the client's control characters escaped."""
             message = (format % args).translate(_CONTROL_CHARS)
             sys.stderr.write(f"{self.address_string()} {message}\n")
 
         def handle(self) -> None:
+            """Answer one request (no keep-alive), under the server's deadline for reading it."""
             self.close_connection = True
             self.server.begin_reading(self.connection)
             try:
@@ -143,15 +147,19 @@ def make_handler() -> type[BaseHTTPRequestHandler]:
                 self._error(HTTPStatus.INTERNAL_SERVER_ERROR, "the server failed on this request (a bug).")
 
         def do_GET(self) -> None:
+            """The pages, the SPARQL protocol's GET, named queries, static files (routed by path)."""
             self._guarded(self._get)
 
         def do_POST(self) -> None:
+            """The SPARQL protocol's POST to /sparql (a form, or a sparql-query or sparql-update body)."""
             self._guarded(self._post)
 
         def do_HEAD(self) -> None:
+            """What GET answers, without the body."""
             self._guarded(self._get)  # _send leaves out the body
 
         def do_OPTIONS(self) -> None:
+            """204 with the methods this server answers."""
             self.server.end_reading(self.connection)
             self._send(HTTPStatus.NO_CONTENT, "", "text/plain; charset=utf-8", {"Allow": ALLOW})
 

@@ -52,11 +52,16 @@ class Service:
 
 
 def decode_uchar(text: str) -> str:
+    """``text`` with its ``\\uXXXX`` and ``\\UXXXXXXXX`` escapes decoded (in an IRI, as SPARQL reads them)."""
     return re.sub(_UCHAR, lambda m: chr(int(m.group()[2:], 16)), text)
 
 
 def sparql_tokens(query: str) -> Iterable[tuple[str, str]]:
-    """(kind, text) for every significant token; any other character is its own token."""
+    """(kind, text) for every significant token of SPARQL text; any other character is its own token.
+
+    Kinds: string, iri, variable, bnode, pname (a prefixed name), word, other, char; spaces and
+    comments are left out. kg.prologue reads queries with it too.
+    """
     position = 0
     while position < len(query):
         match = _TOKEN.match(query, position)

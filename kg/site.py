@@ -43,7 +43,7 @@ def site_path(iri: str) -> str | None:
     """The site path (no extension, no leading '/') of a project IRI under id/; None if it cannot be a file.
 
     An IRI whose path has an empty, '.' or '..' segment could name a folder or a place outside
-    the site, so it gets no page (kg.pages links to the IRI itself instead).
+    the site, so it gets no page (kg.markup links to the IRI itself instead).
     """
     local = local_path(iri)
     if local is None or not local.startswith("/id/") or file_path(local) is None:

@@ -43,10 +43,10 @@ def _select(store: ox.Store, query: str) -> ox.QuerySolutions:
 
 def _count_matches(store: ox.Store, pattern: str) -> int:
     row = next(iter(_select(store, f"SELECT (COUNT(*) AS ?n) WHERE {{ {pattern} }}")))
-    return int(_value(row[0]))
+    return int(_term_text(row[0]))
 
 
-def _value(term: object) -> str:
+def _term_text(term: object) -> str:
     return term.value if isinstance(term, ox.NamedNode | ox.BlankNode | ox.Literal) else ""
 
 
@@ -80,7 +80,7 @@ def void_triples(store: ox.Store, base: str | None, dumps: tuple[str, ...] = ())
     triples += [(dataset, _n(VOID + "dataDump"), _n(dump)) for dump in dumps]
     formats = RDF_FORMAT_NAMES if base is not None else RDF_FORMAT_NAMES[:3]  # a static site has no RDF/XML
     triples += [(dataset, _n(VOID + "feature"), _n(FORMATS_NS + name)) for name in formats]
-    used = {_value(row[0]) for row in _select(store, "SELECT DISTINCT ?p { ?s ?p ?o }")}
+    used = {_term_text(row[0]) for row in _select(store, "SELECT DISTINCT ?p { ?s ?p ?o }")}
     vocabularies = sorted({ns for ns in PREFIXES.values() if ns in (SCK, *_vocabularies()) and _uses(used, ns)})
     triples += [(dataset, _n(VOID + "vocabulary"), _n(ns.rstrip("#") if ns == SCK else ns)) for ns in vocabularies]
     for example in EXAMPLE_RESOURCES:
@@ -92,8 +92,8 @@ def void_triples(store: ox.Store, base: str | None, dumps: tuple[str, ...] = ())
         partition = ox.BlankNode(f"class{index}")
         triples.append((dataset, _n(VOID + "classPartition"), partition))
         partitions += [
-            (partition, _n(VOID + "class"), _n(_value(cls))),
-            (partition, _n(VOID + "entities"), _int(int(_value(n)))),
+            (partition, _n(VOID + "class"), _n(_term_text(cls))),
+            (partition, _n(VOID + "entities"), _int(int(_term_text(n)))),
         ]
     return [ox.Triple(*t) for t in triples + partitions]
 
