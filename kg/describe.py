@@ -86,7 +86,7 @@ def closure(store: ox.Store, node: ox.NamedNode | ox.BlankNode, limit: int = MAX
 def describe(store: ox.Store, iri: str) -> Description:
     """What the graph says about ``iri`` (the ontology's IRI: every sck: term too); empty if nothing.
 
-    Raises ValueError when ``iri`` is not an IRI pyoxigraph accepts (a request path, not user input to kg).
+    Raises ValueError when ``iri`` is not an IRI pyoxigraph accepts (kg.answers answers 404 then).
     """
     node = ox.NamedNode(iri)
     description = Description(iri, closure(store, node))
@@ -120,10 +120,8 @@ def describe(store: ox.Store, iri: str) -> Description:
 
 
 def _first(
-    store: ox.Store, node: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple, predicate: str
+    store: ox.Store, node: ox.NamedNode | ox.BlankNode | ox.Triple, predicate: str
 ) -> ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple | None:
-    if isinstance(node, ox.Literal):
-        return None
     return next((t.object for t in _triples_of(store, node, ox.NamedNode(predicate))), None)
 
 

@@ -54,7 +54,7 @@ def serialize_triples(rows: Iterable[ox.Triple | Sequence[Any]], fmt: str, extra
     try:
         data = ox.serialize(triples, format=rdf_format, prefixes=prefixes) or b""  # bytes, as no output is given
     except ValueError as error:  # RDF/XML cannot write a predicate IRI that ends in '/' or '#'
-        raise QueryError(f"the answer cannot be written as {fmt}: {error}; choose --format turtle.") from None
+        raise QueryError(f"the answer cannot be written as {fmt}: {error}; choose turtle instead.") from None
     text = data.decode("utf-8")
     return sorted_prefixes(text) if fmt == "turtle" else text
 
