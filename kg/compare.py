@@ -45,6 +45,23 @@ def _tiers_text(rows: list[dict[str, object]], framework_id: str) -> str:
     return ", ".join(counted) or "none"
 
 
+def _scope_text(row: dict[str, object]) -> str:
+    """' (city)' for a framework whose scope the graph states, '' otherwise."""
+    return f" ({row['scope']})" if row.get("scope") else ""
+
+
+def _same_scope_text(ranked: list[dict[str, object]], this: dict[str, object], audited: str) -> str:
+    """Where the audited framework stands among the frameworks that measure what it measures."""
+    if not this.get("scope"):
+        return "; what it measures (its scope) is not stated, so it is compared with no framework like it"
+    alike = [row for row in ranked if row.get("scope") == this["scope"]]
+    if len(alike) < 2:
+        return f"; no other framework measures what it does ({this['scope']})"
+    place = next(i for i, row in enumerate(alike, start=1) if str(row["id"]) == audited)
+    where = "the lowest" if place == 1 else "the highest" if place == len(alike) else f"number {place} from the lowest"
+    return f"; among the {len(alike)} {this['scope']} frameworks, like with like, its share is {where}"
+
+
 def summary(data: ReportData) -> str:
     """One paragraph: where the audited framework stands among all the frameworks of the graph."""
     rows = data.rows("compare-participation")
@@ -64,8 +81,9 @@ def summary(data: ReportData) -> str:
         text += f"; its share is {place} of the {len(ranked)}" + (
             " from the lowest" if place.startswith("number") else ""
         )
-        others = [f"{row['id']} {row['share']} %" for row in ranked if str(row["id"]) != audited]
+        others = [f"{row['id']} {row['share']} %{_scope_text(row)}" for row in ranked if str(row["id"]) != audited]
         text += f" (the others: {', '.join(others)})"
+        text += _same_scope_text(ranked, this, audited)
     untiered = sorted({str(row["id"]) for row in tiers if row["tier"] == NO_TIERS and row["indicators"]})
     if untiered:
         text += f". Indicators without a tier ({', '.join(untiered)}) are counted as '{NO_TIERS}', not as core"

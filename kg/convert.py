@@ -29,6 +29,8 @@ SKOS = PREFIXES["skos"]
 DCTERMS = PREFIXES["dcterms"]
 TIERS = {"core": "Core", "advanced": "Advanced", "supporting": "Supporting"}
 NO_TIERS = "none"  # the framework description's 'tiers' row for a framework without tiers
+# The description's 'scope' row: what the framework measures (the sck:Scope individuals).
+SCOPES = {"city": "CityScope", "national": "NationalScope", "project": "ProjectScope"}
 CODED_IN_PART = "partial"  # its 'coding' row when only some indicators were reviewed for participation
 # The 'coded' column: who assigned a row's aspects. 'reviewed': the coder (coded_by) read the indicator
 # and decided, aspects or none; 'suggested': kg suggest's proposal, taken unreviewed. Empty: not yet
@@ -162,6 +164,10 @@ def convert(sheet: Sheet, framework_id: str, vocab: Vocabulary) -> Converted:
             add(node, DCTERMS + "issued", typed(year, "gYear"))
     if untiered(meta):
         add(framework, SCK + "tiered", ox.Literal("false", datatype=iri(XSD + "boolean")))
+    scope = SCOPES.get(meta.get("scope", "").strip().lower())
+    if scope and web_address(meta.get("scope_source", "")):
+        add(framework, SCK + "scope", iri(SCK + scope))
+        add(framework, SCK + "scopeSource", iri(meta["scope_source"]))
     if coded_in_part(sheet):
         add(framework, SCK + "codedInFull", ox.Literal("false", datatype=iri(XSD + "boolean")))
     coded_on = meta.get("coded_on", "") if re.fullmatch(r"\d{4}-\d{2}-\d{2}", meta.get("coded_on", "")) else ""

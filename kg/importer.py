@@ -29,6 +29,7 @@ from .convert import (
     NO_TIERS,
     RDF,
     REVIEWED,
+    SCOPES,
     SKOS,
     SUGGESTED,
     TIERS,
@@ -139,6 +140,13 @@ def check_meta(sheet: Sheet) -> list[Problem]:
     source = sheet.meta.get("source", "")
     if source and not web_address(source):
         problem("source", f"{where}: source {source!r} is not a web address (https://...)")
+    scope, scope_source = sheet.meta.get("scope", ""), sheet.meta.get("scope_source", "")
+    if scope and scope.strip().lower() not in SCOPES:
+        problem("scope", f"{where}: scope {scope!r} is not understood; write {', '.join(SCOPES)}")
+    if scope_source and not web_address(scope_source):
+        problem("scope_source", f"{where}: scope_source {scope_source!r} is not a web address (https://...)")
+    if scope and not scope_source:
+        problem("scope_source", f"{where}: a scope needs a 'scope_source' row: the page that says what it measures")
     missing = [column for column in REQUIRED if column not in sheet.columns]
     if missing:
         problem(", ".join(missing), "the header row lacks these columns; copy the template's header")

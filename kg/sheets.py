@@ -30,7 +30,7 @@ from .sources import check_regular_file, read_text
 
 META_SHEET = "meta"
 META_KEYS = ("title", "publisher", "year", "source", "source_title", "source_publisher", "source_year", "tiers")
-META_KEYS += ("coded_by", "coding", "coded_on", "note")
+META_KEYS += ("coded_by", "coding", "coded_on", "scope", "scope_source", "note")
 MAX_CELL = 131_072  # characters in one cell (Python's csv default field limit; Excel allows 32,767)
 UTF8_FIX = "in Excel, save it with 'Save As' and the type 'CSV UTF-8 (comma delimited)'"
 QUOTE_FIX = "put a value that holds a comma or semicolon in double quotes"

@@ -17,7 +17,7 @@ import pytest
 
 from kg import KnowledgeGraph
 from kg.claims import PROJECT, check_claims, verdict_table
-from kg.compare import NO_TIERS, PROJECT_CLAIMS, chart
+from kg.compare import NO_TIERS, PROJECT_CLAIMS, chart, summary
 from kg.namespaces import ID, PREFIXES
 from kg.report import collect, to_markdown
 from tests.conftest import ROOT, run_kg
@@ -32,13 +32,18 @@ PROJECT_CLAIMS_FILE = ROOT / "data" / "claims" / "project-claims.ttl"
 UNTIERED_SIZE = 40  # indicators of the added framework, one of which addresses participation
 
 
-def untiered_framework(path):
-    """A framework of 40 indicators with no tiers, one addressing voting: a share of 2.5 %."""
+def untiered_framework(path, scope: str | None = "CityScope"):
+    """A city framework of 40 indicators with no tiers, one addressing voting: a share of 2.5 %.
+
+    With ``scope`` None it does not state what it measures, so no claim compares U4SSC with it.
+    """
+    scoped = f" ; sck:scope sck:{scope} ; sck:scopeSource <https://example.org/untiered>" if scope else ""
     lines = [
         "@prefix sck: <https://w3id.org/smartcity-kg/ontology#> .",
         "@prefix skos: <http://www.w3.org/2004/02/skos/core#> .",
         "@prefix dcterms: <http://purl.org/dc/terms/> .",
-        f'<{ID}framework/untiered> a sck:Framework ; dcterms:identifier "untiered" ; skos:prefLabel "Untiered"@en .',
+        f'<{ID}framework/untiered> a sck:Framework ; dcterms:identifier "untiered" ; '
+        f'skos:prefLabel "Untiered"@en{scoped} .',
     ]
     for n in range(1, UNTIERED_SIZE + 1):
         extra = f" ; sck:addresses <{ID}aspect/voting>" if n == 1 else ""
@@ -131,13 +136,25 @@ def test_a_framework_without_tiers_is_counted_as_no_tiers(extended):
     assert chart(data).startswith(b"\x89PNG")
 
 
+def scopes(graph) -> dict[str, str]:
+    """Framework id -> the IRI of its scope, for the frameworks that state one."""
+    rows = graph.sparql("SELECT ?id ?scope WHERE { ?f sck:scope ?scope ; dcterms:identifier ?id }").rows
+    return {str(row[0]): str(row[1]) for row in rows}
+
+
 def expected_verdicts(graph) -> dict[str, bool]:
     """The project's claims about U4SSC, decided here from the triples."""
     facts = counted(graph)
-    # Frameworks coded only in part (sck:codedInFull false) have only a lower bound: left out.
+    # Frameworks coded only in part (sck:codedInFull false) have only a lower bound: left out; and
+    # like is compared with like: only frameworks that measure what U4SSC measures (its scope).
     partial = set(graph.sparql("SELECT ?id WHERE { ?f sck:codedInFull false ; dcterms:identifier ?id }").column("id"))
+    scope = scopes(graph)
     u4ssc = facts["u4ssc"]
-    others = [fact for fw, fact in facts.items() if fw != "u4ssc" and fw not in {str(p) for p in partial}]
+    others = [
+        fact
+        for fw, fact in facts.items()
+        if fw != "u4ssc" and fw not in {str(p) for p in partial} and scope.get(fw) == scope["u4ssc"]
+    ]
     ratio = lambda fact: fact["participating"] / fact["indicators"]  # noqa: E731
     return {
         "p01-lowest-participation-share": ratio(u4ssc) < min(map(ratio, others)),
@@ -151,16 +168,40 @@ def project_verdicts(graph) -> dict[str, str]:
     return {v.claim.iri.removeprefix(prefix): v.verdict for v in check_claims(graph) if v.claim.by_project}
 
 
-def test_the_project_claims_are_tested_against_whatever_frameworks_the_graph_holds(graph, extended):
-    # The bundled graph without the SDG framework (coded in full, 7 of 244): U4SSC's share is then the lowest.
-    without_sdg = KnowledgeGraph([d for d in KnowledgeGraph.load().documents if d.path.name != "sdg-participation.ttl"])
-    for which in (graph, extended, without_sdg):
+def test_the_project_claims_are_tested_against_whatever_frameworks_the_graph_holds(graph, extended, tmp_path):
+    unscoped = KnowledgeGraph.load([untiered_framework(tmp_path / "unscoped.ttl", scope=None)])
+    for which in (graph, extended, unscoped):
         verdicts = project_verdicts(which)
         for claim, holds in expected_verdicts(which).items():
             assert verdicts[claim] == ("agrees" if holds else "disagrees"), claim
-    # a framework with a lower share overturns "lowest share": the verdict is computed, not pinned
-    assert expected_verdicts(without_sdg) != expected_verdicts(graph)
-    assert not expected_verdicts(extended)["p01-lowest-participation-share"]  # the added framework: 2.5 %
+    # A city framework with a lower share overturns "lowest share": the verdict is computed, not pinned.
+    assert expected_verdicts(graph)["p01-lowest-participation-share"]
+    assert not expected_verdicts(extended)["p01-lowest-participation-share"]  # the added city framework: 2.5 %
+    # The same framework without a scope is not compared with U4SSC: like with like only.
+    assert expected_verdicts(unscoped) == expected_verdicts(graph)
+
+
+def test_every_bundled_framework_states_its_scope_and_the_claims_say_it(graph):
+    scope = scopes(graph)
+    assert set(scope) == set(counted(graph))  # every framework of the bundled graph
+    sources = graph.sparql("SELECT ?f ?page WHERE { ?f a sck:Framework ; sck:scopeSource ?page }").rows
+    assert len({row[0] for row in sources}) == len(scope)
+    assert all(str(row[1]).startswith("https://") for row in sources)
+    facts = counted(graph)
+    cities = sorted(fw for fw, iri in scope.items() if iri == scope["u4ssc"] and fw != "u4ssc")
+    # The SDG framework measures countries: a lower share there does not count against U4SSC's claim.
+    national = [fw for fw, iri in scope.items() if iri == SCK + "NationalScope"]
+    assert national == ["sdg-participation"] and share(facts["sdg-participation"]) < share(facts["u4ssc"])
+    verdicts = {v.claim.iri.removeprefix(PREFIXES["claim"]): v for v in check_claims(graph) if v.claim.by_project}
+    assert (
+        f"the lowest of the {len(cities)} other city frameworks coded in full"
+        in verdicts["p01-lowest-participation-share"].data_says
+    )
+    p02 = verdicts["p02-fewest-participation-indicators"].data_says
+    assert f"the other {len(cities)} city frameworks coded in full" in p02
+    rows = {row["id"]: row for row in graph.query("participation-by-framework").dicts()}
+    labels = {SCK + "CityScope": "city", SCK + "NationalScope": "national", SCK + "ProjectScope": "project"}
+    assert {fw: str(row["scope"]) for fw, row in rows.items()} == {fw: labels[iri] for fw, iri in scope.items()}
 
 
 def test_no_u4ssc_indicator_is_placed_in_arnsteins_citizen_power(graph):
@@ -209,3 +250,15 @@ def test_the_report_shows_the_comparison_and_the_projects_claims(graph, tmp_path
     assert len(project) == len([v for v in check_claims(graph) if v.claim.by_project])
     statements = {str(row[0]) for row in project.rows}
     assert all(" ".join(s.split()) in " ".join(section.split()) for s in statements)
+
+
+def test_the_summary_places_u4ssc_among_the_frameworks_of_its_scope(graph, tmp_path):
+    rows = graph.query("compare-participation").dicts()
+    cities = [row for row in rows if row["scope"] == "city"]  # lowest share first
+    place = [row["id"] for row in cities].index("u4ssc") + 1
+    where = "the lowest" if place == 1 else "the highest" if place == len(cities) else f"number {place} from the lowest"
+    text = summary(collect(graph))
+    assert f"among the {len(cities)} city frameworks, like with like, its share is {where}" in text
+    assert "sdg-participation 2.9 % (national)" in text
+    unscoped = KnowledgeGraph.load([untiered_framework(tmp_path / "unscoped.ttl", scope=None)])
+    assert "untiered 2.5 %," in summary(collect(unscoped))  # shown, with no scope to compare

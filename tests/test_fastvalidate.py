@@ -166,6 +166,10 @@ def break_participation(b: Breaker) -> None:
 
 
 def break_analysis_and_claims(b: Breaker) -> None:
+    b.add(b.take(SCK.Framework, SCK.scope), SCK.scope, SCK.ProjectScope)  # two scopes
+    b.set(b.take(SCK.Framework, SCK.scope), SCK.scope, SCK.Core)  # a "scope" that is a tier
+    b.drop(b.take(SCK.Framework, SCK.scope), SCK.scopeSource)  # a scope without the page that states it
+    b.set(b.take(SCK.Framework, SCK.scopeSource), SCK.scopeSource, Literal("a page"))  # a source as text
     b.drop(b.take(SCK.LevelAssignment), SCK.about)  # a finding about nothing (found as a subclass instance)
     b.add(b.take(SCK.CitizenFraming), SCK.about, FW["u4ssc"])  # about two things, one not a document
     b.drop(b.take(SCK.CitizenFraming), SCK.assigns)  # assigns nothing

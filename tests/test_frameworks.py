@@ -223,3 +223,61 @@ def test_the_shapes_hold_each_indicator_to_its_framework_s_tiers(tmp_path):
     tiered.write_text(out.read_text(encoding="utf-8").replace("sck:tiered false", "sck:tiered true"), encoding="utf-8")
     run = run_kg("validate", str(tiered))
     assert run.returncode == 1 and "sck:tier: The indicator needs exactly one tier (sck:tier)" in run.stdout
+
+
+# ------------------------------------------------------------------ what a framework measures
+
+SCOPE_IRIS = {"city": SCK + "CityScope", "national": SCK + "NationalScope", "project": SCK + "ProjectScope"}
+
+
+def test_every_bundled_sheet_states_its_scope_with_a_source(graph):
+    """Each sheet's description gives its scope and the page that says so; the graph holds them."""
+    found = {
+        str(row["id"]): (str(row["scope"]), str(row["page"]))
+        for row in graph.sparql(
+            """
+            PREFIX sck: <https://w3id.org/smartcity-kg/ontology#>
+            PREFIX dcterms: <http://purl.org/dc/terms/>
+            SELECT ?id ?scope ?page WHERE { ?f sck:scope ?scope ; sck:scopeSource ?page ; dcterms:identifier ?id }
+            """
+        ).dicts()
+    }
+    sheets = sorted(path.parent.name for path in FRAMEWORKS.glob("*/*.meta.csv"))
+    for framework in sheets:
+        meta = meta_of(framework)
+        assert found[framework] == (SCOPE_IRIS[meta["scope"]], meta["scope_source"]), framework
+    assert set(found) == {*sheets, "u4ssc"}  # U4SSC's is stated in data/u4ssc/framework.ttl
+    assert found["u4ssc"][0] == SCOPE_IRIS["city"] and found["sdg-participation"][0] == SCOPE_IRIS["national"]
+
+
+def test_framework_summary_shows_the_scope(summary):
+    for framework, row in summary.items():
+        expected = meta_of(framework)["scope"] if framework != "u4ssc" else "city"
+        assert str(row["scope"]) == expected, framework
+
+
+def test_a_scope_needs_a_known_value_and_its_source(tmp_path):
+    path = untiered_sheet(tmp_path, "F1,Turnout,Governance,,,,,,,,,,,\n", tiers="tiers,none\nscope,region")
+    run = run_kg("import", str(path), "--framework", "flat", "--out", str(tmp_path / "flat.ttl"))
+    assert run.returncode == 1
+    assert "flat.meta.csv: scope 'region' is not understood; write city, national, project" in run.stderr
+    assert "flat.meta.csv: a scope needs a 'scope_source' row: the page that says what it measures" in run.stderr
+    path = untiered_sheet(
+        tmp_path,
+        "F1,Turnout,Governance,,,,,,,,,,,\n",
+        tiers="tiers,none\nscope,project\nscope_source,https://example.org/p",
+    )
+    out = tmp_path / "flat.ttl"
+    run = run_kg("import", str(path), "--framework", "flat", "--out", str(out))
+    assert run.returncode == 0, run.stderr
+    framework = URIRef(f"{ID}framework/flat")
+    imported = Graph().parse(out)
+    assert imported.value(framework, URIRef(SCK + "scope")) == URIRef(SCOPE_IRIS["project"])
+    assert imported.value(framework, URIRef(SCK + "scopeSource")) == URIRef("https://example.org/p")
+    assert run_kg("validate", str(out)).returncode == 0
+    unsourced = tmp_path / "unsourced.ttl"
+    unsourced.write_text(
+        out.read_text(encoding="utf-8").replace("<https://example.org/p>", '"a page"'), encoding="utf-8"
+    )
+    run = run_kg("validate", str(unsourced))
+    assert run.returncode == 1 and "is the web address of a page, not text" in run.stdout
