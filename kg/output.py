@@ -15,7 +15,7 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .errors import KgError
+from .errors import OutputError
 
 if TYPE_CHECKING:
     from rdflib import Graph
@@ -23,10 +23,6 @@ if TYPE_CHECKING:
 _temporaries: set[Path] = set()
 _lock = threading.Lock()
 _umask: list[int] = []
-
-
-class OutputError(KgError):
-    """An output file or folder cannot be written."""
 
 
 def track_temporary(path: Path) -> None:
