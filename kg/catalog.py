@@ -24,9 +24,9 @@ from .errors import QueryError
 from .params import PARAMETER_TYPES, Parameter
 from .sources import queries_dir, read_text
 
-# qc: a marker, the folder decides; portability: why the query is written as it is, so that the
-# embedded store, Oxigraph server and Virtuoso give the same rows (tests/test_backends.py)
-HEADER_KEYS = {"title", "question", "parameters", "qc", "inferred", "portability"}
+# portability: why the query is written as it is, so that the embedded store, Oxigraph server and
+# Virtuoso give the same rows (tests/test_backends.py). Whether a query is a QC check is its folder's say.
+HEADER_KEYS = {"title", "question", "parameters", "inferred", "portability"}
 PARAMETER_KEYS = {"type", "default", "description"}
 
 

@@ -7,22 +7,25 @@ project's own claims about the comparison checked by ``kg claims``. Every number
 named query's answer (``compare-participation``, ``compare-tiers``, ``aspect-coverage``,
 ``compare-rungs``); nothing assumes how many frameworks the graph holds.
 
-kg.report runs :data:`QUERIES` into its ReportData and adds :func:`section` and
-:func:`chart` to its own; matplotlib is imported inside the chart function.
+kg.reportdata runs these queries (COMPARE_QUERIES) into the ReportData, and kg.report adds
+:func:`section` and :func:`chart` to its own; matplotlib is imported inside the chart function.
+
+>>> import kg
+>>> from kg.reportdata import collect
+>>> comparison_text(collect(kg.KnowledgeGraph.load())).startswith("The graph holds")
+True
 """
 
 from __future__ import annotations
 
 import textwrap
-from typing import TYPE_CHECKING
 
 from .namespaces import compact
+from .reportcharts import png
+from .reportdata import COMPARE_QUERIES, PROJECT_CLAIMS, Block, Chart, ReportData, Table, table
 
-if TYPE_CHECKING:
-    from .report import Block, ReportData
-
-QUERIES = ("compare-participation", "compare-tiers", "aspect-coverage", "compare-rungs", "participation-by-framework")
-PROJECT_CLAIMS = "kg claims (smartcity-kg's)"  # the key of the project's claim verdicts in ReportData.results
+QUERIES = COMPARE_QUERIES
+__all__ = ["ALT", "CHART", "NO_TIERS", "PROJECT_CLAIMS", "QUERIES", "chart", "comparison_text", "section"]
 CHART = "frameworks-compared.png"
 ALT = (
     "Three panels: the participation share of each framework (bars, lowest first); its participation indicators "
@@ -45,7 +48,7 @@ def _tiers_text(rows: list[dict[str, object]], framework_id: str) -> str:
     return ", ".join(counted) or "none"
 
 
-def summary(data: ReportData) -> str:
+def comparison_text(data: ReportData) -> str:
     """One paragraph: where the audited framework stands among all the frameworks of the graph."""
     rows = data.rows("compare-participation")
     audited = _audited_id(data)
@@ -78,8 +81,6 @@ def summary(data: ReportData) -> str:
 
 def section(data: ReportData) -> tuple[str, list[Block]]:
     """The comparison section: summary, chart, the four queries' tables and the project's claims."""
-    from .report import Chart, Table, _table
-
     placers = sorted({str(row["placed_by"]) for row in data.rows("compare-rungs")})
     rungs = (
         f"Rungs as {' and '.join(placers)} placed the participation indicators (frameworks not placed on any ladder"
@@ -91,14 +92,14 @@ def section(data: ReportData) -> tuple[str, list[Block]]:
         "Claims of `agent:smartcity-kg` about the comparison, from kg claims, each tested by a query in queries/claims."
     )
     blocks: list[Block] = [
-        summary(data),
+        comparison_text(data),
         Chart(CHART),
-        _table(data, "compare-participation"),
+        table(data, "compare-participation"),
         f'Indicators without an `sck:tier` are counted as "{NO_TIERS}": such a framework has no core indicators.',
-        _table(data, "compare-tiers"),
-        _table(data, "aspect-coverage"),
+        table(data, "compare-tiers"),
+        table(data, "aspect-coverage"),
         rungs,
-        _table(data, "compare-rungs"),
+        table(data, "compare-rungs"),
         Table(claims, data.results[PROJECT_CLAIMS]),
     ]
     return "The frameworks compared on participation", blocks
@@ -107,8 +108,6 @@ def section(data: ReportData) -> tuple[str, list[Block]]:
 def chart(data: ReportData) -> bytes:
     """Share per framework, participation indicators by tier, and the aspects grid, side by side."""
     from matplotlib.figure import Figure
-
-    from .report import _png
 
     rows = data.rows("compare-participation")
     ids = [str(row["id"]) for row in rows]
@@ -161,4 +160,4 @@ def chart(data: ReportData) -> bytes:
     for tick in share_ax.get_yticklabels():
         tick.set_color(RED if tick.get_text() == audited else "black")
     figure.suptitle(f"The frameworks of the graph compared on participation ({compact(data.framework)} in red)")
-    return _png(figure)
+    return png(figure)
