@@ -12,6 +12,7 @@ it, what it states, what the data says and the verdict, in every results format.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from rdflib import Literal, URIRef
 
@@ -95,13 +96,13 @@ def verdict_table(verdicts: list[Verdict], *, brief: bool = False) -> Results:
     """
     if brief:
         variables = ["statement", "location", "stated", "data_says", "verdict"]
-        rows = [
+        brief_rows = [
             tuple(Literal(v) for v in (v.claim.text, v.claim.location, v.claim.stated, v.data_says, v.verdict))
             for v in verdicts
         ]
-        return Results(variables, rows)
+        return Results(variables, brief_rows)
     variables = ["claim", "statement", "made_by", "location", "stated", "data_says", "verdict", "tested_by"]
-    rows = []
+    rows: list[tuple[Any, ...]] = []
     for v in verdicts:
         texts = (v.claim.text, v.claim.location, v.claim.stated, v.data_says, v.verdict, v.claim.query or "")
         text, location, stated, data_says, verdict, tested_by = (Literal(t) for t in texts)

@@ -19,6 +19,7 @@ True
 from __future__ import annotations
 
 import textwrap
+from typing import Any
 
 from .namespaces import compact
 from .reportcharts import png
@@ -41,7 +42,7 @@ def _audited_id(data: ReportData) -> str | None:
     return next((str(row["id"]) for row in rows if str(row["framework"]) == data.framework), None)
 
 
-def _tiers_text(rows: list[dict[str, object]], framework_id: str) -> str:
+def _tiers_text(rows: list[dict[str, Any]], framework_id: str) -> str:
     """'1 core, 2 advanced' or 'no tiers' for one framework's participation indicators, from compare-tiers."""
     parts = [(str(row["tier"]), int(row["participation_indicators"])) for row in rows if str(row["id"]) == framework_id]
     counted = [f"{n} {tier}" if tier != NO_TIERS else f"{n} without tiers" for tier, n in parts if n]
@@ -146,8 +147,8 @@ def chart(data: ReportData) -> bytes:
         if str(row["id"]) in ids:
             grid[ids.index(str(row["id"]))][aspects.index(str(row["aspect"]))] = int(row["indicators"])
     aspect_ax.imshow(grid or [[0]], cmap="Blues", aspect="auto", vmin=0)
-    for i, counts in enumerate(grid):
-        for j, n in enumerate(counts):
+    for i, cells in enumerate(grid):
+        for j, n in enumerate(cells):
             aspect_ax.text(j, i, str(n) if n else "·", ha="center", va="center", fontsize=9,
                            color="white" if n and n >= max(map(max, grid)) * 0.6 else "black")  # fmt: skip
     aspect_ax.set_xticks(range(len(aspects)), [textwrap.fill(a, 14) for a in aspects], rotation=45, ha="right")

@@ -201,8 +201,11 @@ def resolve(parameters: Mapping[str, Parameter], given: Mapping[str, ParameterVa
         raise QueryError(f"query {query!r} has no parameter {', '.join(sorted(unknown))}; its parameters: {known}.")
     terms: dict[str, Node] = {}
     for name, parameter in parameters.items():
-        value = given.get(name, parameter.default)
-        if value is None and name not in given:
+        if name in given:
+            value = given[name]
+        elif parameter.default is not None:
+            value = parameter.default
+        else:
             raise MissingParameter(query, name, parameter.description or parameter.type)
         try:
             terms[name] = parameter.to_term(value)
@@ -264,14 +267,16 @@ def sparql_term(term: Node) -> str:
     """A term in SPARQL syntax on one line (escaped, never triple-quoted): pyoxigraph or rdflib."""
     if not isinstance(term, str):
         return str(term)  # pyoxigraph writes N-Triples, which is valid SPARQL
-    from rdflib import Literal
+    from rdflib import BNode, Literal, URIRef
 
     if isinstance(term, Literal):
         text = '"' + str(term).translate(_ESCAPES) + '"'
         if term.language:
             return f"{text}@{term.language}"
         return f"{text}^^<{term.datatype}>" if term.datatype else text
-    return term.n3()
+    if isinstance(term, URIRef | BNode):
+        return term.n3()
+    raise TypeError(f"not an RDF term: {term!r}")  # a bug: parameters are always terms
 
 
 def bind_parameters(query: str, parameters: dict[str, Parameter], terms: dict[str, Node]) -> str:

@@ -12,7 +12,7 @@ every table by kg.tables::
 >>> import kg
 >>> title, text = title_and_summary(collect(kg.KnowledgeGraph.load()))
 >>> title
-'Participation audit: United for Smart Sustainable Cities (U4SSC) KPIs'
+'Participation audit: U4SSC key performance indicators for smart sustainable cities'
 """
 
 from __future__ import annotations

@@ -52,7 +52,7 @@ def kpi_chart(data: ReportData) -> bytes:
     marked = Counter((row["dimension"], row["tier"]) for row in participation(data).values())
     figure = Figure(figsize=(8, 5))
     ax = figure.subplots()
-    colours, handles = ["#1f4e79", "#7fa7d0", "#c8d6e5"], []
+    colours, handles = ["#1f4e79", "#7fa7d0", "#c8d6e5"], list[Any]()
     bottom = [0] * len(dimensions)
     for index, tier in enumerate(tiers):
         heights = [count.get((d, tier), 0) for d in dimensions]
@@ -84,7 +84,7 @@ def level_chart(data: ReportData) -> bytes:
     from matplotlib.figure import Figure
 
     rows = data.rows("participation-levels")
-    rungs = {}  # ladder -> rung names by rank, so each axis spans its whole ladder
+    rungs: dict[str, dict[int, str]] = {}  # ladder -> rung names by rank, so each axis spans its whole ladder
     for row in data.rows("ladders"):
         rungs.setdefault(str(row["ladder"]), {})[int(row["rank"])] = str(row["rung"])
     # A framework nobody has placed on a ladder still gets the ladders drawn, empty and saying so.

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 
@@ -33,9 +33,9 @@ if TYPE_CHECKING:
 
 DEFAULT_FRAMEWORK = "fw:u4ssc"
 # The comparison's queries (kg.compare draws them): every framework of the graph, side by side.
-COMPARE_QUERIES = ("compare-participation", "compare-tiers", "aspect-coverage", "compare-rungs")
+COMPARE_QUERIES: tuple[str, ...] = ("compare-participation", "compare-tiers", "aspect-coverage", "compare-rungs")
 COMPARE_QUERIES += ("participation-by-framework",)
-QUERIES = ("frameworks", "kpis-by-dimension", "participation-kpis", "participation-levels", "helix-coverage")
+QUERIES: tuple[str, ...] = ("frameworks", "kpis-by-dimension", "participation-kpis", "participation-levels", "helix-coverage")
 QUERIES += ("ideology-evidence", "citizen-framings", "ladders", *COMPARE_QUERIES)
 CLAIMS = "kg claims"  # the key of the study's claim verdicts in ReportData.results
 PROJECT_CLAIMS = "kg claims (smartcity-kg's)"  # the key of the project's claim verdicts
@@ -53,12 +53,12 @@ class ReportData:
     results: dict[str, Results]
     parameters: dict[str, dict[str, str]]
 
-    def rows(self, name: str) -> list[dict[str, object]]:
+    def rows(self, name: str) -> list[dict[str, Any]]:
         """The answer of query ``name`` as dicts of Python values (kg.results.Results.dicts)."""
         return self.results[name].dicts()
 
     @property
-    def framework_row(self) -> dict[str, object]:
+    def framework_row(self) -> dict[str, Any]:
         """The audited framework's row of the ``frameworks`` query (title, KPIs, ...)."""
         return next(row for row in self.rows("frameworks") if row["framework"] == self.framework)
 
@@ -114,6 +114,6 @@ def table(data: ReportData, name: str) -> Table:
     return Table(f"Query `{name}`" + (f", {values}" if values else "") + ".", data.results[name])
 
 
-def participation(data: ReportData) -> dict[str, dict[str, object]]:
+def participation(data: ReportData) -> dict[str, dict[str, Any]]:
     """The participation KPIs by IRI, one entry per KPI (the query has one row per KPI and aspect)."""
     return {str(row["kpi"]): row for row in data.rows("participation-kpis")}
