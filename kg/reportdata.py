@@ -35,7 +35,8 @@ DEFAULT_FRAMEWORK = "fw:u4ssc"
 # The comparison's queries (kg.compare draws them): every framework of the graph, side by side.
 COMPARE_QUERIES: tuple[str, ...] = ("compare-participation", "compare-tiers", "aspect-coverage", "compare-rungs")
 COMPARE_QUERIES += ("participation-by-framework",)
-QUERIES: tuple[str, ...] = ("frameworks", "kpis-by-dimension", "participation-kpis", "participation-levels", "helix-coverage")
+QUERIES: tuple[str, ...] = ("frameworks", "kpis-by-dimension", "participation-kpis", "participation-levels")
+QUERIES += ("helix-coverage",)
 QUERIES += ("ideology-evidence", "citizen-framings", "ladders", *COMPARE_QUERIES)
 CLAIMS = "kg claims"  # the key of the study's claim verdicts in ReportData.results
 PROJECT_CLAIMS = "kg claims (smartcity-kg's)"  # the key of the project's claim verdicts

@@ -16,7 +16,7 @@ import kg
 from tests.conftest import ROOT
 
 FLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
-MODULES = sorted(info.name for info in pkgutil.iter_modules(kg.__path__, "kg.")) + ["kg"]
+MODULES = [*sorted(info.name for info in pkgutil.iter_modules(kg.__path__, "kg.")), "kg"]
 
 
 def _run(test: doctest.DocTest) -> doctest.TestResults:
@@ -49,6 +49,6 @@ def test_examples_exist_where_the_api_is_taught() -> None:
     """The modules a notebook user meets first show their use."""
     for name in ("kg", "kg.results", "kg.params", "kg.errors", "kg.tables"):
         module = importlib.import_module(name)
-        assert ">>>" in (module.__doc__ or "") or any(
-            t.examples for t in doctest.DocTestFinder().find(module, name)
-        ), name
+        assert ">>>" in (module.__doc__ or "") or any(t.examples for t in doctest.DocTestFinder().find(module, name)), (
+            name
+        )
