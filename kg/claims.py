@@ -26,6 +26,9 @@ PROJECT = "https://w3id.org/smartcity-kg/id/agent/smartcity-kg"  # who makes the
 
 @dataclass(frozen=True)
 class Claim:
+    """A claim of the graph: its IRI, who makes it, its text, where it is made, what it states, and
+    the query that tests it with the parameter values to pass (or the reason it cannot be tested)."""
+
     iri: str
     made_by: str  # the claim's dcterms:source: the study, or PROJECT
     text: str
@@ -37,17 +40,21 @@ class Claim:
 
     @property
     def by_project(self) -> bool:
+        """Whether smartcity-kg makes the claim (rather than the study)."""
         return self.made_by == PROJECT
 
 
 @dataclass(frozen=True)
 class Verdict:
+    """What the data says about a claim, and the verdict: AGREES, DISAGREES or NOT_TESTABLE."""
+
     claim: Claim
     data_says: str
     verdict: str
 
 
 def read_claims(graph: KnowledgeGraph) -> list[Claim]:
+    """Every claim of the graph, the study's and the project's, from the ``all-claims`` query."""
     claims: dict[str, Claim] = {}
     for row in graph.query("all-claims").dicts():
         claim = claims.setdefault(
@@ -83,6 +90,7 @@ def check_claim(graph: KnowledgeGraph, claim: Claim) -> Verdict:
 
 
 def check_claims(graph: KnowledgeGraph) -> list[Verdict]:
+    """The verdict on every claim of the graph. Raises QueryError, naming the claim, when a claim's query fails."""
     return [check_claim(graph, claim) for claim in read_claims(graph)]
 
 

@@ -183,7 +183,7 @@ def write_report(data: ReportData, out: Path | str) -> list[Path]:
     """
     out = Path(out)
     if out.exists() and not out.is_dir():
-        raise ReportError(f"{out} is a file, not a directory; give --out a directory to write the report into.")
+        raise ReportError(f"{out} is a file, not a directory; give a directory to write the report into.")
     images = charts(data)
     files = {**images, "report.md": to_markdown(data).encode("utf-8"), "report.html": to_html(data, images).encode()}
     temporary = None
