@@ -1,32 +1,72 @@
 """smartcity-kg: smart-city indicator frameworks as a queryable, validated knowledge graph.
 
-The public API, for notebooks and scripts::
+The public API, for notebooks and scripts:
 
-    import kg
-    graph = kg.KnowledgeGraph.open()                     # your workspace: bundled data + what you added
-    graph = kg.KnowledgeGraph.load()                     # in memory: ontology + bundled framework data
-    rows = graph.query("participation-kpis").dicts()     # a named query, default parameters
-    graph.query("kpi-details", code="SC: SH: SI: 4C")    # parameters bound as RDF terms
-    report = kg.validate(["my-framework.ttl"])           # SHACL, grouped by focus node
-    print(kg.format_report(report))
+>>> import kg
+>>> graph = kg.KnowledgeGraph.load()                 # in memory: ontology + bundled framework data
+>>> results = graph.query("participation-kpis")      # a named query, default parameters
+>>> len(results), results.variables[:3]
+(3, ['kpi', 'code', 'name'])
+>>> [row.name for row in results]                    # rows are named tuples of Python values
+['Open Data', 'e-Government', 'Voter Participation']
+>>> graph.query("kpi-details", code="SC: SH: SI: 4C").dicts()[0]["name"]
+'Voter Participation'
+>>> graph.query("indicator-count", stated=91).dicts()  # Python values bound as typed RDF terms
+[{'value': '91', 'holds': True}]
+
+``kg.KnowledgeGraph.open()`` is your workspace (the bundled data plus what you added), as the
+``kg`` command uses it; ``kg.validate(["my-framework.ttl"])`` checks files against the SHACL
+shapes. Every error is a :class:`kg.KgError` subclass with one sentence saying what to do.
+Parameter values: text (as ``kg query --param`` takes it), or ``int``, ``float``/``Decimal``,
+``bool``, ``datetime.date`` and :data:`kg.IRI` (pyoxigraph's ``NamedNode``) for parameters of
+those types (see :mod:`kg.params`).
 """
 
 __version__ = "0.1.0"  # the one place the version is written (pyproject.toml reads it)
 
 from .catalog import NamedQuery, get_query, list_queries
-from .errors import InputError, KgError, QueryError
+from .errors import (
+    ImportProblems,
+    InconsistentData,
+    InputError,
+    KgError,
+    MissingExtra,
+    MissingParameter,
+    OutputError,
+    QueryError,
+    ReasoningError,
+    RemoteError,
+    ReportError,
+    SheetProblems,
+    UnsupportedShape,
+    WorkspaceError,
+)
+from .params import IRI, ParameterValue
 from .query import KnowledgeGraph
 from .results import Results, render
 from .validate import ValidationReport, format_report, validate
 
 __all__ = [
+    "IRI",
+    "ImportProblems",
+    "InconsistentData",
     "InputError",
     "KgError",
     "KnowledgeGraph",
+    "MissingExtra",
+    "MissingParameter",
     "NamedQuery",
+    "OutputError",
+    "ParameterValue",
     "QueryError",
+    "ReasoningError",
+    "RemoteError",
+    "ReportError",
     "Results",
+    "SheetProblems",
+    "UnsupportedShape",
     "ValidationReport",
+    "WorkspaceError",
     "__version__",
     "format_report",
     "get_query",

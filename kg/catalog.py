@@ -24,14 +24,20 @@ from .errors import QueryError
 from .params import PARAMETER_TYPES, Parameter
 from .sources import queries_dir, read_text
 
-# qc: a marker, the folder decides; portability: why the query is written as it is, so that the
-# embedded store, Oxigraph server and Virtuoso give the same rows (tests/test_backends.py)
-HEADER_KEYS = {"title", "question", "parameters", "qc", "inferred", "portability"}
+# portability: why the query is written as it is, so that the embedded store, Oxigraph server and
+# Virtuoso give the same rows (tests/test_backends.py). Whether a query is a QC check is its folder's say.
+HEADER_KEYS = {"title", "question", "parameters", "inferred", "portability"}
 PARAMETER_KEYS = {"type", "default", "description"}
 
 
 @dataclass(frozen=True)
 class NamedQuery:
+    """A query file read with its ``#+`` header: name (the file's stem), title, question, text, parameters.
+
+    ``inferred`` says the query needs the OWL reasoner's inferences (it runs over them);
+    ``portability`` why its text is written as it is, so that every engine gives the same rows.
+    """
+
     name: str
     title: str
     question: str
@@ -75,7 +81,11 @@ def _parameter(name: str, spec: object, where: str) -> Parameter:
 
 
 def parse_named_query(text: str, *, name: str, path: Path | None = None) -> NamedQuery:
-    """Read the header of a query's text; ``path`` is only used to say where an error is."""
+    """Read the header of a query's text; ``path`` is only used to say where an error is.
+
+    Raises QueryError, naming the file and line, for a missing or malformed header, an unknown
+    key, a parameter declared with a bad type or default, or one the text does not use.
+    """
     where = str(path or name)
     header, _ = _header(text, where)
     try:
@@ -115,6 +125,7 @@ def parse_named_query(text: str, *, name: str, path: Path | None = None) -> Name
 
 
 def load_query_file(path: Path | str) -> NamedQuery:
+    """Read a ``.rq`` file and its header. Raises InputError if it cannot be read, QueryError for a bad header."""
     path = Path(path)
     return parse_named_query(read_text(path), name=path.stem, path=path)
 
@@ -129,6 +140,13 @@ def list_queries(collection: str = "", *, directory: Path | None = None) -> list
 
 
 def get_query(name: str, *, directory: Path | None = None) -> NamedQuery:
+    """The named query ``name`` from any collection (named, qc, claims) of ``directory`` (default: the bundled queries).
+
+    Raises QueryError for an unknown name, suggesting close ones.
+
+    >>> get_query("core-participation-kpis").parameters["framework"].default
+    'fw:u4ssc'
+    """
     folder = directory or queries_dir()
     for collection in COLLECTIONS:
         candidate = folder / collection / f"{name}.rq"

@@ -12,6 +12,7 @@ it, what it states, what the data says and the verdict, in every results format.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from rdflib import Literal, URIRef
 
@@ -25,6 +26,9 @@ PROJECT = "https://w3id.org/smartcity-kg/id/agent/smartcity-kg"  # who makes the
 
 @dataclass(frozen=True)
 class Claim:
+    """A claim of the graph: its IRI, who makes it, its text, where it is made, what it states, and
+    the query that tests it with the parameter values to pass (or the reason it cannot be tested)."""
+
     iri: str
     made_by: str  # the claim's dcterms:source: the study, or PROJECT
     text: str
@@ -36,17 +40,21 @@ class Claim:
 
     @property
     def by_project(self) -> bool:
+        """Whether smartcity-kg makes the claim (rather than the study)."""
         return self.made_by == PROJECT
 
 
 @dataclass(frozen=True)
 class Verdict:
+    """What the data says about a claim, and the verdict: AGREES, DISAGREES or NOT_TESTABLE."""
+
     claim: Claim
     data_says: str
     verdict: str
 
 
 def read_claims(graph: KnowledgeGraph) -> list[Claim]:
+    """Every claim of the graph, the study's and the project's, from the ``all-claims`` query."""
     claims: dict[str, Claim] = {}
     for row in graph.query("all-claims").dicts():
         claim = claims.setdefault(
@@ -82,6 +90,7 @@ def check_claim(graph: KnowledgeGraph, claim: Claim) -> Verdict:
 
 
 def check_claims(graph: KnowledgeGraph) -> list[Verdict]:
+    """The verdict on every claim of the graph. Raises QueryError, naming the claim, when a claim's query fails."""
     return [check_claim(graph, claim) for claim in read_claims(graph)]
 
 
@@ -95,13 +104,13 @@ def verdict_table(verdicts: list[Verdict], *, brief: bool = False) -> Results:
     """
     if brief:
         variables = ["statement", "location", "stated", "data_says", "verdict"]
-        rows = [
+        brief_rows = [
             tuple(Literal(v) for v in (v.claim.text, v.claim.location, v.claim.stated, v.data_says, v.verdict))
             for v in verdicts
         ]
-        return Results(variables, rows)
+        return Results(variables, brief_rows)
     variables = ["claim", "statement", "made_by", "location", "stated", "data_says", "verdict", "tested_by"]
-    rows = []
+    rows: list[tuple[Any, ...]] = []
     for v in verdicts:
         texts = (v.claim.text, v.claim.location, v.claim.stated, v.data_says, v.verdict, v.claim.query or "")
         text, location, stated, data_says, verdict, tested_by = (Literal(t) for t in texts)

@@ -16,9 +16,9 @@ import click
 from . import __version__
 from .boundary import interrupt_ends_normally, run, set_debug, time_left, timeout_given, timeout_option
 from .catalog import list_queries
-from .errors import EXIT_VIOLATIONS
+from .errors import EXIT_VIOLATIONS, MissingParameter, QueryError
 from .params import parse_assignments
-from .results import FORMATS, RDF_FORMATS, default_format, render
+from .results import RDF_FORMATS, RESULT_FORMATS, default_format, render
 
 DATA_OPTION = click.option(
     "--data",
@@ -134,7 +134,7 @@ def queries_command(qc: bool, claims: bool) -> None:
     "--format",
     "-f",
     "fmt",
-    type=click.Choice(FORMATS + RDF_FORMATS),
+    type=click.Choice(RESULT_FORMATS + RDF_FORMATS),
     default=None,
     help="table (the default for SELECT and ASK): aligned columns for reading (long cells cut); csv, tsv, json, "
     "xml: the SPARQL 1.1 results formats; turtle (the default for CONSTRUCT and DESCRIBE), ntriples, jsonld, "
@@ -176,7 +176,10 @@ def query_command(
         graph = KnowledgeGraph.load(data_files, bundled=False) if no_bundled else KnowledgeGraph.open(data_files)
         if inferred:
             graph = graph.with_inferences(reasoner)
-    results = graph.query_file(query_file, **values) if query_file else graph.query(name, **values)
+    try:
+        results = graph.query_file(query_file, **values) if query_file else graph.query(name, **values)
+    except MissingParameter as missing:  # the library says "parameter code"; here it is given with --param
+        raise QueryError(f"query {missing.query!r} needs --param {missing.name}=VALUE ({missing.hint}).") from None
     if not endpoint and not graph.inferred:  # a defined class without --inferred: say so in one line
         from .prologue import query_hint
 
@@ -228,7 +231,7 @@ def validate_command(files: tuple[Path, ...], engine: str, endpoint: str | None)
 
 
 @cli.command("claims")
-@click.option("--format", "-f", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@click.option("--format", "-f", "fmt", type=click.Choice(RESULT_FORMATS), default="table", show_default=True)
 @DATA_OPTION
 @ENDPOINT_OPTION
 @timeout_option()
@@ -296,7 +299,7 @@ def reason_command(files: tuple[Path, ...], reasoner: str, out: Path | None) -> 
 @cli.command("suggest")
 @click.argument("framework")
 @click.option("--top", default=2, show_default=True, help="Candidates per indicator.")
-@click.option("--format", "-f", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@click.option("--format", "-f", "fmt", type=click.Choice(RESULT_FORMATS), default="table", show_default=True)
 @DATA_OPTION
 @ENDPOINT_OPTION
 @timeout_option()

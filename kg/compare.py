@@ -7,22 +7,26 @@ project's own claims about the comparison checked by ``kg claims``. Every number
 named query's answer (``compare-participation``, ``compare-tiers``, ``aspect-coverage``,
 ``compare-rungs``); nothing assumes how many frameworks the graph holds.
 
-kg.report runs :data:`QUERIES` into its ReportData and adds :func:`section` and
-:func:`chart` to its own; matplotlib is imported inside the chart function.
+kg.reportdata runs these queries (COMPARE_QUERIES) into the ReportData, and kg.report adds
+:func:`section` and :func:`chart` to its own; matplotlib is imported inside the chart function.
+
+>>> import kg
+>>> from kg.reportdata import collect
+>>> comparison_text(collect(kg.KnowledgeGraph.load())).startswith("The graph holds")
+True
 """
 
 from __future__ import annotations
 
 import textwrap
-from typing import TYPE_CHECKING
+from typing import Any
 
 from .namespaces import compact
+from .reportcharts import png
+from .reportdata import COMPARE_QUERIES, PROJECT_CLAIMS, Block, Chart, ReportData, Table, table
 
-if TYPE_CHECKING:
-    from .report import Block, ReportData
-
-QUERIES = ("compare-participation", "compare-tiers", "aspect-coverage", "compare-rungs", "participation-by-framework")
-PROJECT_CLAIMS = "kg claims (smartcity-kg's)"  # the key of the project's claim verdicts in ReportData.results
+QUERIES = COMPARE_QUERIES
+__all__ = ["ALT", "CHART", "NO_TIERS", "PROJECT_CLAIMS", "QUERIES", "chart", "comparison_text", "section"]
 CHART = "frameworks-compared.png"
 ALT = (
     "Three panels: the participation share of each framework (bars, lowest first); its participation indicators "
@@ -38,7 +42,7 @@ def _audited_id(data: ReportData) -> str | None:
     return next((str(row["id"]) for row in rows if str(row["framework"]) == data.framework), None)
 
 
-def _tiers_text(rows: list[dict[str, object]], framework_id: str) -> str:
+def _tiers_text(rows: list[dict[str, Any]], framework_id: str) -> str:
     """'1 core, 2 advanced' or 'no tiers' for one framework's participation indicators, from compare-tiers."""
     parts = [(str(row["tier"]), int(row["participation_indicators"])) for row in rows if str(row["id"]) == framework_id]
     counted = [f"{n} {tier}" if tier != NO_TIERS else f"{n} without tiers" for tier, n in parts if n]
@@ -62,7 +66,7 @@ def _same_scope_text(ranked: list[dict[str, object]], this: dict[str, object], a
     return f"; among the {len(alike)} {this['scope']} frameworks, like with like, its share is {where}"
 
 
-def summary(data: ReportData) -> str:
+def comparison_text(data: ReportData) -> str:
     """One paragraph: where the audited framework stands among all the frameworks of the graph."""
     rows = data.rows("compare-participation")
     audited = _audited_id(data)
@@ -96,8 +100,6 @@ def summary(data: ReportData) -> str:
 
 def section(data: ReportData) -> tuple[str, list[Block]]:
     """The comparison section: summary, chart, the four queries' tables and the project's claims."""
-    from .report import Chart, Table, _table
-
     placers = sorted({str(row["placed_by"]) for row in data.rows("compare-rungs")})
     rungs = (
         f"Rungs as {' and '.join(placers)} placed the participation indicators (frameworks not placed on any ladder"
@@ -109,14 +111,14 @@ def section(data: ReportData) -> tuple[str, list[Block]]:
         "Claims of `agent:smartcity-kg` about the comparison, from kg claims, each tested by a query in queries/claims."
     )
     blocks: list[Block] = [
-        summary(data),
+        comparison_text(data),
         Chart(CHART),
-        _table(data, "compare-participation"),
+        table(data, "compare-participation"),
         f'Indicators without an `sck:tier` are counted as "{NO_TIERS}": such a framework has no core indicators.',
-        _table(data, "compare-tiers"),
-        _table(data, "aspect-coverage"),
+        table(data, "compare-tiers"),
+        table(data, "aspect-coverage"),
         rungs,
-        _table(data, "compare-rungs"),
+        table(data, "compare-rungs"),
         Table(claims, data.results[PROJECT_CLAIMS]),
     ]
     return "The frameworks compared on participation", blocks
@@ -125,8 +127,6 @@ def section(data: ReportData) -> tuple[str, list[Block]]:
 def chart(data: ReportData) -> bytes:
     """Share per framework, participation indicators by tier, and the aspects grid, side by side."""
     from matplotlib.figure import Figure
-
-    from .report import _png
 
     rows = data.rows("compare-participation")
     ids = [str(row["id"]) for row in rows]
@@ -165,8 +165,8 @@ def chart(data: ReportData) -> bytes:
         if str(row["id"]) in ids:
             grid[ids.index(str(row["id"]))][aspects.index(str(row["aspect"]))] = int(row["indicators"])
     aspect_ax.imshow(grid or [[0]], cmap="Blues", aspect="auto", vmin=0)
-    for i, counts in enumerate(grid):
-        for j, n in enumerate(counts):
+    for i, cells in enumerate(grid):
+        for j, n in enumerate(cells):
             aspect_ax.text(j, i, str(n) if n else "·", ha="center", va="center", fontsize=9,
                            color="white" if n and n >= max(map(max, grid)) * 0.6 else "black")  # fmt: skip
     aspect_ax.set_xticks(range(len(aspects)), [textwrap.fill(a, 14) for a in aspects], rotation=45, ha="right")
@@ -179,4 +179,4 @@ def chart(data: ReportData) -> bytes:
     for tick in share_ax.get_yticklabels():
         tick.set_color(RED if tick.get_text() == audited else "black")
     figure.suptitle(f"The frameworks of the graph compared on participation ({compact(data.framework)} in red)")
-    return _png(figure)
+    return png(figure)

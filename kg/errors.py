@@ -1,15 +1,57 @@
-"""Errors that reach users as one sentence and an exit code, never as a traceback."""
+"""Every error a user can cause: one sentence (or a list of problems) and an exit code, never a traceback.
+
+All of them are :class:`KgError` subclasses, defined here and exported from ``kg``, so a notebook
+can catch one family::
+
+    >>> import kg
+    >>> try:
+    ...     kg.KnowledgeGraph.load().query("indicator-count", stated=[91])
+    ... except kg.KgError as error:
+    ...     print(type(error).__name__, error.exit_code)
+    QueryError 2
+
+The modules that raise an error import its class from here (kg.reason raises ReasoningError,
+kg.remote RemoteError, ...); ``exit_code`` is what the ``kg`` command exits with.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Protocol
 
 # Exit codes follow pySHACL's convention: 0 conforms / success, 1 violations, 2 error.
 EXIT_OK = 0
 EXIT_VIOLATIONS = 1
 EXIT_ERROR = 2
 
+__all__ = [
+    "EXIT_ERROR",
+    "EXIT_OK",
+    "EXIT_VIOLATIONS",
+    "ImportProblems",
+    "InconsistentData",
+    "InputError",
+    "KgError",
+    "MissingExtra",
+    "MissingParameter",
+    "OutputError",
+    "QueryError",
+    "ReasoningError",
+    "RemoteError",
+    "ReportError",
+    "SheetProblems",
+    "UnsupportedShape",
+    "WorkspaceError",
+]
+
 
 class KgError(Exception):
-    """A problem the user can fix; its message is one sentence saying what to do."""
+    """A problem the user can fix; its message is one sentence saying what to do.
+
+    ``exit_code`` is the ``kg`` command's exit code for it: 2 (an error) unless a subclass says 1
+    (problems in the data).
+    """
 
     exit_code = EXIT_ERROR
 
@@ -20,3 +62,81 @@ class InputError(KgError):
 
 class QueryError(KgError):
     """A named query, a query file or a parameter is wrong."""
+
+
+class MissingParameter(QueryError):
+    """A query needs a value for a parameter that has no default.
+
+    ``query`` and ``name`` say which, ``hint`` what the value is (the parameter's description or
+    type), so that a caller (the ``kg`` command) can say how its own users give a value.
+    """
+
+    def __init__(self, query: str, name: str, hint: str) -> None:
+        super().__init__(f"query {query!r} needs a value for parameter {name} ({hint}).")
+        self.query, self.name, self.hint = query, name, hint
+
+
+class MissingExtra(KgError):
+    """An optional package is not installed; the message names the extra that installs it."""
+
+
+class OutputError(KgError):
+    """An output file or folder cannot be written."""
+
+
+class ReportError(KgError):
+    """The report cannot be written where asked."""
+
+
+class WorkspaceError(KgError):
+    """The workspace cannot be used: missing, damaged, unwritable, or locked by another writer."""
+
+
+class RemoteError(KgError):
+    """An endpoint cannot be reached, refuses a request or answers something unusable."""
+
+
+class ReasoningError(KgError):
+    """The reasoner cannot run: no usable Java, or the reasoner itself failed."""
+
+
+class InconsistentData(KgError):
+    """The data contradicts the ontology (exit code 1: a problem in the data)."""
+
+    exit_code = EXIT_VIOLATIONS
+
+
+class UnsupportedShape(KgError):
+    """A shape uses a SHACL feature the Oxigraph engine does not implement.
+
+    ``reason`` is what is refused, without the advice: for the note of the fallback to pySHACL.
+    """
+
+    def __init__(self, message: str, reason: str = "") -> None:
+        super().__init__(message)
+        self.reason = reason or message
+
+
+class _Problem(Protocol):
+    """A problem of one cell or row (kg.sheets.Problem): sortable, and readable as text."""
+
+    def __lt__(self, other: _Problem, /) -> bool: ...
+
+    def __hash__(self) -> int: ...
+
+
+class SheetProblems(KgError):
+    """A sheet has data problems (each with its row and column); nothing was written (exit code 1).
+
+    ``problems`` holds them, sorted and without duplicates.
+    """
+
+    exit_code = EXIT_VIOLATIONS
+
+    def __init__(self, path: Path | str, problems: Iterable[_Problem]) -> None:
+        self.problems = sorted(set(problems))
+        lines = "\n".join(f"  {problem}" for problem in self.problems)
+        super().__init__(f"{path}: {len(self.problems)} problem(s), nothing written:\n{lines}")
+
+
+ImportProblems = SheetProblems  # the name kg.importer and kg.observations raise it by

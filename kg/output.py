@@ -15,7 +15,7 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .errors import KgError
+from .errors import OutputError
 
 if TYPE_CHECKING:
     from rdflib import Graph
@@ -25,10 +25,6 @@ _lock = threading.Lock()
 _umask: list[int] = []
 
 
-class OutputError(KgError):
-    """An output file or folder cannot be written."""
-
-
 def track_temporary(path: Path) -> None:
     """A temporary file or folder to remove if the process is ended before it is renamed into place."""
     with _lock:
@@ -36,6 +32,7 @@ def track_temporary(path: Path) -> None:
 
 
 def untrack_temporary(path: Path) -> None:
+    """Forget a temporary file or folder: it has been renamed into place or removed."""
     with _lock:
         _temporaries.discard(path)
 
@@ -67,7 +64,7 @@ def _cannot_write(path: Path, error: OSError) -> OutputError:
     reason = error.strerror or str(error)
     if isinstance(error, (FileExistsError, NotADirectoryError)):
         reason = "a part of the path is a file, not a folder"
-    return OutputError(f"cannot write {path}: {reason}; choose another place with --out or fix its permissions.")
+    return OutputError(f"cannot write {path}: {reason}; choose another place or fix its permissions.")
 
 
 def write_atomically(path: Path | str, data: bytes) -> None:

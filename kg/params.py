@@ -8,19 +8,30 @@ any SPARQL 1.1 endpoint, for projected and unprojected variables alike.
 
 from __future__ import annotations
 
+import datetime
 import difflib
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal
+from typing import Union
 
 import pyoxigraph as ox
 
-from .errors import QueryError
+from .errors import MissingParameter, QueryError
 from .namespaces import PREFIXES, expand
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 # Terms are pyoxigraph's here, so that binding parameters needs no rdflib import; sparql_term
 # writes rdflib terms too, for callers that have them.
 Node = object
+
+IRI = ox.NamedNode
+"""The type of an IRI given as a parameter value: pyoxigraph's ``NamedNode`` (``kg.IRI``)."""
+
+ParameterValue = Union[str, int, float, Decimal, bool, datetime.date, ox.NamedNode]  # noqa: UP007
+"""What a parameter accepts from Python: text (parsed as the ``kg`` command parses it), or a
+Python value of the parameter's type (see :func:`python_value_text`)."""
 
 PARAMETER_TYPES = {"iri", "string", "integer", "decimal", "boolean", "date", "year", "service"}
 
@@ -33,13 +44,23 @@ _YEAR = re.compile(r"\d{4}")
 
 @dataclass(frozen=True)
 class Parameter:
+    """A parameter a query's ``#+`` header declares: its name, type (one of PARAMETER_TYPES),
+    default (as text, or None when a value must be given) and description."""
+
     name: str
     type: str = "string"
     default: str | None = None
     description: str = ""
 
-    def to_term(self, value: str, *, where: str = "") -> Node:
-        """The RDF term for a value given on the command line or in a header default."""
+    def to_term(self, value: ParameterValue, *, where: str = "") -> Node:
+        """The RDF term of the parameter's type for ``value``.
+
+        Text is parsed exactly as the ``kg`` command parses it (``"fw:u4ssc"``, ``"91"``, ``"true"``);
+        other Python values must match the type (see :func:`python_value_text`). ``where`` prefixes
+        error messages (a file name). Raises QueryError when the value is not valid for the type.
+        """
+        if not isinstance(value, str):
+            value = python_value_text(self, value, where=where)
         prefix = f"{where}: " if where else ""
         problem = f"{prefix}parameter {self.name}={value!r} is not a valid {self.type}"
         if self.type == "service":
@@ -71,6 +92,65 @@ class Parameter:
         raise QueryError(f"{problem}; use true or false.")
 
 
+_PYTHON_TYPES = {
+    "string": "a str",
+    "iri": "a str (a full IRI or a CURIE) or a kg.IRI",
+    "service": "a str (an http(s) address) or a kg.IRI",
+    "integer": "an int or a str",
+    "decimal": "an int, a float, a Decimal or a str",
+    "boolean": "a bool or a str",
+    "date": "a datetime.date or a str",
+    "year": "an int or a str",
+}
+
+
+def python_value_text(parameter: Parameter, value: object, *, where: str = "") -> str:
+    """The text for a Python value of the parameter's type, as the ``kg`` command would be given it.
+
+    ``iri`` and ``service`` take a ``kg.IRI`` (pyoxigraph ``NamedNode``); ``integer`` and ``year`` an
+    ``int``; ``decimal`` an ``int``, finite ``float`` or ``Decimal``; ``boolean`` a ``bool``; ``date`` a
+    ``datetime.date`` (not a ``datetime``). A ``string`` parameter takes text only: ``code=5`` is
+    refused rather than read as ``"5"``, which would silently match nothing where codes look like
+    ``"SC: SH: SI: 4C"``. Anything else (None, a list, an object) raises QueryError naming the parameter.
+
+    >>> python_value_text(Parameter("stated", "integer"), 91)
+    '91'
+    >>> python_value_text(Parameter("code"), 5)
+    Traceback (most recent call last):
+    ...
+    kg.errors.QueryError: parameter code is a string: give text such as "5", not the int 5.
+    """
+    kind, prefix = parameter.type, f"{where}: " if where else ""
+    if isinstance(value, ox.NamedNode) and kind in ("iri", "service"):
+        return value.value
+    if isinstance(value, bool):
+        if kind == "boolean":
+            return "true" if value else "false"
+    elif isinstance(value, int) and kind in ("integer", "decimal", "year"):
+        if kind == "year" and not 0 <= value <= 9999:
+            raise QueryError(f"{prefix}parameter {parameter.name}={value} is not a valid year; give four digits.")
+        return f"{value:04d}" if kind == "year" else str(value)
+    elif isinstance(value, float | Decimal) and kind == "decimal":
+        number = Decimal(repr(value)) if isinstance(value, float) else value
+        if not number.is_finite():
+            raise QueryError(f"{prefix}parameter {parameter.name}={value} is not a valid decimal; give a finite one.")
+        return format(number, "f")
+    elif isinstance(value, datetime.date) and not isinstance(value, datetime.datetime) and kind == "date":
+        return value.isoformat()
+    if kind == "string" and isinstance(value, int | float | Decimal | datetime.date):
+        shown = f"the {type(value).__name__} {value!r}" if not isinstance(value, datetime.date) else repr(value)
+        raise QueryError(f'{prefix}parameter {parameter.name} is a string: give text such as "{value}", not {shown}.')
+    raise QueryError(
+        f"{prefix}parameter {parameter.name} is of type {kind}: give {_PYTHON_TYPES[kind]}, "
+        f"not {type(value).__name__} {_short(value)}."
+    )
+
+
+def _short(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:59] + "…"
+
+
 # Schemes of IRIs written without "//" (urn:isbn:..., mailto:...); any other "name:rest" must be
 # a CURIE, and one with an unknown prefix would silently match nothing.
 _OPAQUE_SCHEMES = {"urn", "mailto", "tag", "doi", "did", "data", "geo", "tel", "info"}
@@ -96,7 +176,10 @@ def _named_node(text: str, problem: str) -> ox.NamedNode:
 
 
 def parse_assignments(assignments: list[str] | tuple[str, ...]) -> dict[str, str]:
-    """``["framework=fw:u4ssc"]`` -> ``{"framework": "fw:u4ssc"}``."""
+    """The ``kg`` command's ``--param`` values: ``["framework=fw:u4ssc"]`` -> ``{"framework": "fw:u4ssc"}``.
+
+    Raises QueryError (naming ``--param``: only the command calls this) for an item without ``=``.
+    """
     values: dict[str, str] = {}
     for item in assignments:
         key, sep, value = item.partition("=")
@@ -106,18 +189,30 @@ def parse_assignments(assignments: list[str] | tuple[str, ...]) -> dict[str, str
     return values
 
 
-def resolve(parameters: dict[str, Parameter], given: dict[str, str], *, query: str) -> dict[str, Node]:
-    """Terms for every declared parameter: given values, else defaults."""
+def resolve(parameters: Mapping[str, Parameter], given: Mapping[str, ParameterValue], *, query: str) -> dict[str, Node]:
+    """Terms for every declared parameter of ``query``: given values, else defaults.
+
+    Raises QueryError for a parameter the query does not declare or a value not valid for its
+    type, and MissingParameter (a QueryError) when one without a default is not given.
+    """
     unknown = set(given) - set(parameters)
     if unknown:
         known = ", ".join(sorted(parameters)) or "none"
         raise QueryError(f"query {query!r} has no parameter {', '.join(sorted(unknown))}; its parameters: {known}.")
     terms: dict[str, Node] = {}
     for name, parameter in parameters.items():
-        value = given.get(name, parameter.default)
-        if value is None:
-            raise QueryError(f"query {query!r} needs --param {name}=VALUE ({parameter.description or parameter.type}).")
-        terms[name] = parameter.to_term(value)
+        if name in given:
+            value = given[name]
+        elif parameter.default is not None:
+            value = parameter.default
+        else:
+            raise MissingParameter(query, name, parameter.description or parameter.type)
+        try:
+            terms[name] = parameter.to_term(value)
+        except QueryError as error:
+            if isinstance(value, str):
+                raise
+            raise QueryError(f"query {query!r}: {error}") from None
     return terms
 
 
@@ -172,14 +267,16 @@ def sparql_term(term: Node) -> str:
     """A term in SPARQL syntax on one line (escaped, never triple-quoted): pyoxigraph or rdflib."""
     if not isinstance(term, str):
         return str(term)  # pyoxigraph writes N-Triples, which is valid SPARQL
-    from rdflib import Literal
+    from rdflib import BNode, Literal, URIRef
 
     if isinstance(term, Literal):
         text = '"' + str(term).translate(_ESCAPES) + '"'
         if term.language:
             return f"{text}@{term.language}"
         return f"{text}^^<{term.datatype}>" if term.datatype else text
-    return term.n3()
+    if isinstance(term, URIRef | BNode):
+        return term.n3()
+    raise TypeError(f"not an RDF term: {term!r}")  # a bug: parameters are always terms
 
 
 def bind_parameters(query: str, parameters: dict[str, Parameter], terms: dict[str, Node]) -> str:

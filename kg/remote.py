@@ -27,7 +27,7 @@ from pathlib import Path
 
 from . import __version__
 from .bounded import Deadline, DeadlinePassed, TooLarge, answered_early, connection_class, opener, read_body
-from .errors import KgError
+from .errors import RemoteError
 from .params import bind_rows
 from .results import Results
 from .sources import RdfDocument
@@ -41,10 +41,6 @@ BULK_HINT_TRIPLES = 1_000_000
 PIECE = 64 * 1024  # an upload is sent in pieces this size, looking for an early answer before each
 _limits: dict[str, float | None] = {"timeout": None, "max_mb": None}
 _set_by = {"timeout": "--timeout", "max_mb": "--max-mb"}  # what set_limits' values came from, for messages
-
-
-class RemoteError(KgError):
-    """An endpoint cannot be reached, refuses a request or answers something unusable."""
 
 
 def set_limits(timeout: float | None = None, max_mb: float | None = None, *, option: str = "--timeout") -> None:

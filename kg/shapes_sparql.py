@@ -31,7 +31,7 @@ from rdflib.collection import Collection
 from rdflib.namespace import OWL, SH
 from rdflib.term import Node
 
-from .errors import KgError
+from .errors import UnsupportedShape
 from .namespaces import compact
 from .terms import to_oxigraph, to_rdflib
 
@@ -66,14 +66,6 @@ _FOCUS = ox.NamedNode("urn:smartcity-kg:fastvalidate:focus-nodes")  # of the sha
 _FOCUS_OF = ox.NamedNode("urn:smartcity-kg:fastvalidate:focus-node-of")
 _STAND_IN = "urn:smartcity-kg:fastvalidate:datatype:"  # + the datatype's IRI
 _STORED_AS = "(isLiteral({v}) && datatype({v}) IN (" + ", ".join(f"<{XSD[n]}>" for n in _STORED.split()) + "))"
-
-
-class UnsupportedShape(KgError):
-    """A shape uses a SHACL feature the Oxigraph engine does not implement."""
-
-    def __init__(self, message: str, reason: str = "") -> None:
-        super().__init__(message)
-        self.reason = reason or message  # what is refused, without the advice: for the fallback's note
 
 
 @dataclass

@@ -25,7 +25,7 @@ from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
-from .errors import EXIT_VIOLATIONS, InputError, KgError
+from .errors import InputError, SheetProblems
 from .sources import check_regular_file, read_text
 
 META_SHEET = "meta"
@@ -44,17 +44,6 @@ class Problem:
 
     def __str__(self) -> str:
         return f"row {self.row}, column {self.column}: {self.message}"
-
-
-class SheetProblems(KgError):
-    """The sheet has data problems; nothing was written."""
-
-    exit_code = EXIT_VIOLATIONS
-
-    def __init__(self, path: Path, problems: list[Problem]) -> None:
-        self.problems = sorted(set(problems))
-        lines = "\n".join(f"  {problem}" for problem in self.problems)
-        super().__init__(f"{path}: {len(self.problems)} problem(s), nothing written:\n{lines}")
 
 
 @dataclass(frozen=True)

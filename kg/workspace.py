@@ -183,7 +183,7 @@ def _write(path: Path, data: bytes) -> None:
         write_atomically(path, data)
     except OutputError as error:
         fix = "choose another --workspace"
-        raise WorkspaceError(str(error).replace("choose another place with --out", fix)) from None
+        raise WorkspaceError(str(error).replace("choose another place", fix)) from None
 
 
 def init(folder: Path) -> Workspace:

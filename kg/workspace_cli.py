@@ -12,7 +12,7 @@ import click
 
 from .boundary import timeout_option
 from .errors import EXIT_VIOLATIONS, KgError
-from .results import FORMATS, Results, render
+from .results import RESULT_FORMATS, Results, render
 
 ENGINE_OPTION = click.option(
     "--engine",
@@ -65,7 +65,7 @@ def add_command(files: tuple[Path, ...], engine: str) -> None:
 
 
 @click.command("sources")
-@click.option("--format", "-f", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@click.option("--format", "-f", "fmt", type=click.Choice(RESULT_FORMATS), default="table", show_default=True)
 def sources_command(fmt: str) -> None:
     """List what the workspace's graph holds: each source with its kind, the triples it adds (a triple an earlier
     source states is counted there), time added and check."""

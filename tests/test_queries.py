@@ -131,7 +131,7 @@ def test_bad_parameters_are_refused(graph, params, message):
 
 
 def test_a_required_parameter_must_be_given(graph):
-    with pytest.raises(QueryError, match="needs --param code=VALUE"):
+    with pytest.raises(QueryError, match="needs a value for parameter code"):
         graph.query("kpi-details")
 
 
