@@ -17,7 +17,7 @@ import pytest
 
 from kg import KnowledgeGraph
 from kg.claims import PROJECT, check_claims, verdict_table
-from kg.compare import NO_TIERS, PROJECT_CLAIMS, chart, summary
+from kg.compare import NO_TIERS, PROJECT_CLAIMS, chart, comparison_text
 from kg.namespaces import ID, PREFIXES
 from kg.report import collect, to_markdown
 from tests.conftest import ROOT, run_kg
@@ -257,8 +257,8 @@ def test_the_summary_places_u4ssc_among_the_frameworks_of_its_scope(graph, tmp_p
     cities = [row for row in rows if row["scope"] == "city"]  # lowest share first
     place = [row["id"] for row in cities].index("u4ssc") + 1
     where = "the lowest" if place == 1 else "the highest" if place == len(cities) else f"number {place} from the lowest"
-    text = summary(collect(graph))
+    text = comparison_text(collect(graph))
     assert f"among the {len(cities)} city frameworks, like with like, its share is {where}" in text
     assert "sdg-participation 2.9 % (national)" in text
     unscoped = KnowledgeGraph.load([untiered_framework(tmp_path / "unscoped.ttl", scope=None)])
-    assert "untiered 2.5 %," in summary(collect(unscoped))  # shown, with no scope to compare
+    assert "untiered 2.5 %," in comparison_text(collect(unscoped))  # shown, with no scope to compare
