@@ -20,3 +20,21 @@ class InputError(KgError):
 
 class QueryError(KgError):
     """A named query, a query file or a parameter is wrong."""
+
+
+class RemoteError(KgError):
+    """An endpoint cannot be reached, refuses a request or answers something unusable."""
+
+
+class WorkspaceError(KgError):
+    """The workspace cannot be used: missing, damaged, unwritable, or locked by another writer."""
+
+
+class ReasoningError(KgError):
+    """The reasoner cannot run: no usable Java, or the reasoner itself failed."""
+
+
+class InconsistentData(KgError):
+    """The data contradicts the ontology."""
+
+    exit_code = EXIT_VIOLATIONS

@@ -31,7 +31,7 @@ from typing import IO
 
 import pyoxigraph as ox
 
-from .errors import KgError
+from .errors import WorkspaceError
 
 WRITER_WAIT_S = float(os.environ.get("KG_WORKSPACE_WAIT", "60"))
 _GENERATION = re.compile(r"\d{1,12}")
@@ -46,10 +46,6 @@ def _alive(pid: int) -> bool:
     except OSError:  # another user's process
         return True
     return True
-
-
-class WorkspaceError(KgError):
-    """The workspace cannot be used: missing, damaged, unwritable, or locked by another writer."""
 
 
 def _flock(handle: IO[bytes], mode: int, deadline: float, what: str) -> None:

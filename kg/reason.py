@@ -31,7 +31,7 @@ import pyoxigraph as ox
 from rdflib import RDF, Graph, URIRef
 
 from .cache import Damaged, cache_dir, cached, files_hash, write_entry
-from .errors import EXIT_VIOLATIONS, KgError
+from .errors import InconsistentData, ReasoningError
 from .namespaces import SCK, compact
 from .output import write_turtle  # noqa: F401 (kg reason --out writes with it, imported from here)
 from .reasoncheck import PROBE_TRIPLES, guaranteed, missing, probe_classified
@@ -40,16 +40,6 @@ from .terms import rdflib_graph
 
 REASONERS = ("hermit", "pellet")
 MIN_JAVA = {"hermit": 8, "pellet": 25}
-
-
-class ReasoningError(KgError):
-    """The reasoner cannot run: no usable Java, or the reasoner itself failed."""
-
-
-class InconsistentData(KgError):
-    """The data contradicts the ontology."""
-
-    exit_code = EXIT_VIOLATIONS
 
 
 @dataclass(frozen=True)

@@ -18,14 +18,12 @@ or not at all if it is interrupted or refused.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
 import re
 import sys
-import tempfile
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -41,15 +39,13 @@ from .sources import RdfDocument, bundled_data_paths, project_root
 
 if TYPE_CHECKING:  # kg.loading needs rdflib, which a query never imports
     from .loading import Load
-    from .query import WorkspaceGraph
-    from .remote import NTriplesFile
     from .validate import ValidationReport
 
 MANIFEST = "kg-workspace.json"
 # Format 1 also kept each source in a named graph (union in the default graph, as now); it is
 # rebuilt as format 2 when first opened.
 FORMAT = 2
-FORMATS = (1, 2)
+READABLE_FORMATS = (1, 2)
 ENV = "KG_WORKSPACE"
 KINDS = ("rdf", "framework", "observations", "links")
 
@@ -142,7 +138,7 @@ def read_manifest(folder: Path) -> dict:
         raise WorkspaceError(
             f"{path}: cannot be read ({reason}); restore it or run 'kg init' in a new folder."
         ) from None
-    if not isinstance(manifest, dict) or manifest.get("format") not in FORMATS:
+    if not isinstance(manifest, dict) or manifest.get("format") not in READABLE_FORMATS:
         raise WorkspaceError(
             f"{path}: not a workspace manifest of format {FORMAT}; this smartcity-kg ({__version__}) cannot use it."
         )
@@ -362,25 +358,6 @@ def stored_load(workspace: Workspace, source: dict) -> Load:
             f"run 'kg remove {source['id']}' and add {source['original']} again."
         )
     return Load(str(path), path=path) if bulk_loadable(path) else Load(str(path), document=read_file(path))
-
-
-@contextlib.contextmanager
-def dumped(graph: WorkspaceGraph) -> Iterator[NTriplesFile]:
-    """The workspace's graph as an N-Triples file written by Oxigraph (nothing parsed in Python), in the
-    workspace folder, removed afterwards: what ``kg push`` uploads."""
-    from .output import track_temporary, untrack_temporary
-    from .remote import NTriplesFile
-
-    handle, name = tempfile.mkstemp(prefix=".push-", suffix=".nt", dir=graph.workspace.folder)
-    path = Path(name)
-    track_temporary(path)
-    try:
-        with os.fdopen(handle, "wb") as out:
-            graph.store.dump(out, format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())
-        yield NTriplesFile(path, len(graph))
-    finally:
-        path.unlink(missing_ok=True)
-        untrack_temporary(path)
 
 
 def refresh_bundled(workspace: Workspace) -> None:

@@ -12,7 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from kg.remote import RemoteError, remote_sparql, set_limits
+from kg.errors import RemoteError
+from kg.remote import remote_sparql
+from kg.remotecall import set_limits
 from tests.conftest import run_kg
 from tests.hostile_servers import hostile_server, one_sentence, query
 from tests.servers import kg_server
