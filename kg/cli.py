@@ -281,8 +281,9 @@ def reason_command(files: tuple[Path, ...], reasoner: str, out: Path | None) -> 
     inferred triples for 'kg query --inferred'. Exit 0 when consistent, 1 when the data
     contradicts the ontology (naming the culprit), 2 when no usable Java runtime is found.
     """
+    from .output import write_turtle
     from .query import KnowledgeGraph
-    from .reason import reason, store_in_cache, summary, write_turtle
+    from .reason import inference_summary, reason, store_in_cache
 
     documents = KnowledgeGraph.open(files).documents
     inference = reason(documents, reasoner)
@@ -290,7 +291,7 @@ def reason_command(files: tuple[Path, ...], reasoner: str, out: Path | None) -> 
     if out is not None:
         write_turtle(inference.graph, out)
         click.echo(f"wrote {len(inference.graph)} inferred triples to {out}", err=True)
-    click.echo(summary(inference), nl=False)
+    click.echo(inference_summary(inference), nl=False)
 
 
 @cli.command("suggest")

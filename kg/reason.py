@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import hashlib
 import io
 import os
 import re
@@ -33,7 +34,6 @@ from rdflib import RDF, Graph, URIRef
 from .cache import Damaged, cache_dir, cached, files_hash, write_entry
 from .errors import InconsistentData, ReasoningError
 from .namespaces import SCK, compact
-from .output import write_turtle  # noqa: F401 (kg reason --out writes with it, imported from here)
 from .reasoncheck import PROBE_TRIPLES, guaranteed, missing, probe_classified
 from .sources import RdfDocument
 from .terms import rdflib_graph
@@ -272,11 +272,29 @@ def _inferences(world: object, asserted: Graph, reasoner: str, java: str) -> Inf
 
 
 def inputs_hash(documents: Sequence[RdfDocument], reasoner: str, java: str) -> str:
-    """A hash of the input files, the reasoner, Owlready2's version and the Java (see java_identity)."""
+    """A hash of the inputs, the reasoner, Owlready2's version and the Java (see java_identity).
+
+    A document read from a file is hashed by its path and bytes; one that has no file (made in
+    memory, e.g. from text in a notebook, with a name such as ``(notebook cell)``) by its triples.
+    """
     import owlready2
 
     salt = f"{reasoner} owlready2 {owlready2.VERSION} java {java_identity(java)}"
-    return files_hash([d.path for d in documents], salt)
+    on_disk = [d.path for d in documents if d.path.is_file()]
+    in_memory = [d for d in documents if not d.path.is_file()]
+    if in_memory:  # files alone keep the key they always had
+        salt += " in memory " + _content_hash(in_memory)
+    return files_hash(on_disk, salt)
+
+
+def _content_hash(documents: Sequence[RdfDocument]) -> str:
+    """A hash of the documents' names and triples as N-Triples, in order (blank nodes by their labels)."""
+    digest = hashlib.sha256()
+    for document in documents:
+        triples = (ox.Triple(q.subject, q.predicate, q.object) for q in document.quads)
+        digest.update(b"\0" + str(document.path).encode() + b"\0")
+        digest.update(ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b"")
+    return digest.hexdigest()
 
 
 def _cache_entry(documents: Sequence[RdfDocument], reasoner: str, java: str) -> tuple[str, str]:
@@ -317,7 +335,7 @@ def cached_inference(documents: Sequence[RdfDocument], reasoner: str = "hermit")
     return cached(name, key, "inferred triples", lambda: reason(documents, reasoner, java).graph, _encode, _decode)
 
 
-def summary(inference: Inference) -> str:
+def inference_summary(inference: Inference) -> str:
     """Inferred memberships grouped by class, with counts, for the terminal."""
     if not inference.memberships:
         return "No class memberships were inferred beyond the asserted data.\n"

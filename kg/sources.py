@@ -16,7 +16,7 @@ import pyoxigraph as ox
 
 from .errors import InputError
 
-FORMATS: dict[str, ox.RdfFormat] = {
+RDF_FILE_FORMATS: dict[str, ox.RdfFormat] = {
     ".ttl": ox.RdfFormat.TURTLE,
     ".turtle": ox.RdfFormat.TURTLE,
     ".nt": ox.RdfFormat.N_TRIPLES,
@@ -72,9 +72,9 @@ class RdfDocument:
 
 
 def rdf_format(path: Path) -> ox.RdfFormat:
-    fmt = FORMATS.get(path.suffix.lower())
+    fmt = RDF_FILE_FORMATS.get(path.suffix.lower())
     if fmt is None:
-        known = ", ".join(sorted(FORMATS))
+        known = ", ".join(sorted(RDF_FILE_FORMATS))
         raise InputError(f"{path}: unknown RDF file type {path.suffix or '(none)'!r}; use one of {known}.")
     return fmt
 
