@@ -11,17 +11,18 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import functools
 import http.client
 import os
 import tempfile
 import urllib.parse
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
 
-from .bounded import Deadline, answered_early, connection_class
+from .bounded import Deadline, answered_early, bounded_connection
 from .errors import RemoteError
 from .output import track_temporary, untrack_temporary
 from .remotecall import (
@@ -109,16 +110,16 @@ def push(store_url: str, documents: Sequence[RdfDocument] | NTriplesFile, graph:
         raise RemoteError(f"the graph name {graph!r} is not an IRI; give an http://, https:// or urn: IRI.")
     query = urllib.parse.urlencode({"graph": graph}) if graph else "default"
     path = (parts.path or "/") + "?" + "&".join(filter(None, [parts.query, query, "no_transaction" if bulk else ""]))
+    chunks: Callable[[], Iterator[bytes]]
     if isinstance(documents, NTriplesFile):
-        count, chunks = documents.triples, lambda: _ntriples_file(documents.path)
+        count, chunks = documents.triples, functools.partial(_ntriples_file, documents.path)
     else:
-        count, chunks = sum(len(d.quads) for d in documents), lambda: _ntriples(documents)
+        count, chunks = sum(len(d.quads) for d in documents), functools.partial(_ntriples, documents)
     headers = {"Content-Type": "application/n-triples", "User-Agent": USER_AGENT}
     user = credentials()
     if user:
         token = base64.b64encode(":".join(user).encode()).decode()
         headers["Authorization"] = f"Basic {token}"
-    base = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
 
     def body(connection: http.client.HTTPConnection, deadline: Deadline) -> Iterator[bytes]:
         for chunk in chunks():
@@ -132,7 +133,7 @@ def push(store_url: str, documents: Sequence[RdfDocument] | NTriplesFile, graph:
 
     def send(deadline: Deadline) -> int:
         started[0] = False
-        connection = connection_class(base, deadline)(parts.hostname or "", parts.port, timeout=limit)
+        connection = bounded_connection(parts.scheme == "https", parts.hostname or "", parts.port, deadline, limit)
         try:
             connection.connect()
             started[0] = True

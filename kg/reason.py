@@ -27,16 +27,21 @@ import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 from rdflib import RDF, Graph, URIRef
+from rdflib.query import ResultRow
 
 from .cache import Damaged, cache_dir, cached, files_hash, write_entry
 from .errors import InconsistentData, ReasoningError
 from .namespaces import SCK, compact
 from .reasoncheck import PROBE_TRIPLES, guaranteed, missing, probe_classified
 from .sources import RdfDocument
-from .terms import rdflib_graph
+from .terms import rdflib_graph, to_rdflib
+
+if TYPE_CHECKING:
+    from owlready2 import World  # no type information: Any
 
 REASONERS = ("hermit", "pellet")
 MIN_JAVA = {"hermit": 8, "pellet": 25}
@@ -131,7 +136,7 @@ def find_java(reasoner: str) -> str:
 # ------------------------------------------------------------------ reasoning
 
 
-def _run_reasoner(world: object, reasoner: str) -> None:
+def _run_reasoner(world: World, reasoner: str) -> None:
     """Run the reasoner, keeping what it prints off the user's terminal."""
     import owlready2
 
@@ -162,6 +167,7 @@ def _culprits(graph: Graph) -> list[str]:
         f"{compact(str(row.individual))} has two values of {compact(str(row.property))} "
         f"({compact(str(row.first))} and {compact(str(row.second))})"
         for row in graph.query(FUNCTIONAL_CLASHES)
+        if isinstance(row, ResultRow)  # a SELECT's rows always are
     ]
 
 
@@ -220,7 +226,7 @@ def reason(documents: Sequence[RdfDocument], reasoner: str = "hermit", java: str
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _check_trustworthy(world: object, model: Sequence[RdfDocument], asserted: Graph, inference: Inference) -> None:
+def _check_trustworthy(world: World, model: Sequence[RdfDocument], asserted: Graph, inference: Inference) -> None:
     """ReasoningError if the run did not really reason: see kg.reasoncheck."""
     problem = None
     if not probe_classified(world):
@@ -239,11 +245,16 @@ def _check_trustworthy(world: object, model: Sequence[RdfDocument], asserted: Gr
 
 
 def _has_observations(document: RdfDocument) -> bool:
-    observation = "http://purl.org/linked-data/cube#Observation"
-    return any(q.predicate.value == str(RDF.type) and q.object.value == observation for q in document.quads)
+    """Whether the document states a qb:Observation (city data, which reasoning skips)."""
+    observation = ox.NamedNode("http://purl.org/linked-data/cube#Observation")
+    return any(q.predicate == _RDF_TYPE and q.object == observation for q in document.quads)
 
 
-def _inferences(world: object, asserted: Graph, reasoner: str, java: str) -> Inference:
+_RDF_TYPE = ox.NamedNode(str(RDF.type))
+
+
+def _inferences(world: World, asserted: Graph, reasoner: str, java: str) -> Inference:
+    """What the reasoner put ``world``'s individuals into, beyond the ``asserted`` types: sck classes only."""
     asserted_types = set(asserted.subject_objects(RDF.type))
     memberships: dict[str, list[str]] = {}
     inferred = Graph()
@@ -314,11 +325,11 @@ def _decode(payload: bytes) -> tuple[Graph, int]:
     for triple in ox.parse(payload, format=ox.RdfFormat.N_TRIPLES):
         if not (
             isinstance(triple.subject, ox.NamedNode)
-            and triple.predicate.value == str(RDF.type)
+            and triple.predicate == _RDF_TYPE
             and isinstance(triple.object, ox.NamedNode)
         ):
             raise Damaged("a triple that is not a class membership")
-        graph.add((URIRef(triple.subject.value), RDF.type, URIRef(triple.object.value)))
+        graph.add((to_rdflib(triple.subject), RDF.type, to_rdflib(triple.object)))
     return graph, len(graph)
 
 

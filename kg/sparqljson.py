@@ -112,7 +112,7 @@ def _virtuoso_ask(answer: dict[str, Any]) -> bool | None:
     value = bindings[0].get("__ASK_RETVAL")
     if not isinstance(value, dict) or value.get("datatype") != XSD_INTEGER or value.get("value") not in ("0", "1"):
         return None
-    return value["value"] == "1"
+    return str(value["value"]) == "1"
 
 
 def parse_results(body: bytes, *, ask: bool) -> Results:

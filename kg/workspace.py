@@ -27,19 +27,22 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 
 from . import __version__, generations
-from .errors import InputError
-from .generations import WorkspaceError
+from .errors import InputError, WorkspaceError
 from .output import OutputError, write_atomically
 from .sources import RdfDocument, bundled_data_paths, project_root
 
 if TYPE_CHECKING:  # kg.loading needs rdflib, which a query never imports
     from .loading import Load
     from .validate import ValidationReport
+
+# The manifest as JSON gives it (read_manifest checks every field the commands read), and one source's entry.
+Manifest = dict[str, Any]
+Source = dict[str, Any]
 
 MANIFEST = "kg-workspace.json"
 # Format 1 also kept each source in a named graph (union in the default graph, as now); it is
@@ -92,15 +95,17 @@ class Workspace:
     """A workspace folder and its manifest as last read."""
 
     folder: Path
-    manifest: dict
+    manifest: Manifest
 
     @property
     def store_folder(self) -> Path:
         return self.folder / "store"
 
     @property
-    def sources(self) -> list[dict]:
-        return self.manifest["sources"]
+    def sources(self) -> list[Source]:
+        """The manifest's source entries, in the order they were added."""
+        sources: list[Source] = self.manifest["sources"]
+        return sources
 
     def documents(self) -> list[RdfDocument]:
         """The bundled files and each source's stored copy, parsed, in manifest order.
@@ -119,7 +124,7 @@ class Workspace:
                 )
         return [*bundled_documents(), *(read_file(self.folder / s["stored"]) for s in self.sources)]
 
-    def find(self, wanted: str) -> dict:
+    def find(self, wanted: str) -> Source:
         """The source named by its id, its original path or its stored copy."""
         resolved = str(Path(wanted).expanduser().absolute())
         for source in self.sources:
@@ -129,7 +134,7 @@ class Workspace:
         raise InputError(f"{wanted}: no such source in the workspace {self.folder}; the sources are: {known}.")
 
 
-def read_manifest(folder: Path) -> dict:
+def read_manifest(folder: Path) -> Manifest:
     path = folder / MANIFEST
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
@@ -152,7 +157,7 @@ _SOURCE_FIELDS = {"id": str, "kind": str, "original": str, "stored": str, "sha25
                   "added": str, "checked": str}  # fmt: skip
 
 
-def _well_formed(manifest: dict) -> bool:
+def _well_formed(manifest: Manifest) -> bool:
     """Whether every field the commands read is there, with its type (a hand-edited manifest may lack one)."""
     bundled, sources = manifest.get("bundled"), manifest.get("sources")
     if not (isinstance(manifest.get("generation"), int) and isinstance(manifest.get("triples"), int)):
@@ -169,7 +174,7 @@ def _well_formed(manifest: dict) -> bool:
     )  # fmt: skip
 
 
-def _write_manifest(folder: Path, manifest: dict) -> None:
+def _write_manifest(folder: Path, manifest: Manifest) -> None:
     _write(folder / MANIFEST, (json.dumps(manifest, indent=2) + "\n").encode("utf-8"))
 
 
@@ -218,9 +223,9 @@ def open_workspace(folder: Path | None = None) -> Workspace:
     return workspace
 
 
-def _stale(manifest: dict) -> bool:
+def _stale(manifest: Manifest) -> bool:
     """Whether the store must be rebuilt: the package's bundled data changed, or it is of an older format."""
-    return manifest["bundled"]["hash"] != bundled_hash() or manifest["format"] != FORMAT
+    return bool(manifest["bundled"]["hash"] != bundled_hash() or manifest["format"] != FORMAT)
 
 
 @dataclass
@@ -231,12 +236,12 @@ class Addition:
     is already in place (a large file, copied before it was loaded from the copy).
     """
 
-    entry: dict
+    entry: Source
     load: Load
     data: bytes | None = None
 
 
-def new_entry(workspace: Workspace, kind: str, original: str, suffix: str, digest: str, wanted_id: str) -> dict:
+def new_entry(workspace: Workspace, kind: str, original: str, suffix: str, digest: str, wanted_id: str) -> Source:
     """A manifest entry for a new source: the id of the source it replaces (same original path), else
     ``wanted_id`` made unique (demo, demo-2 ...)."""
     base = re.sub(r"[^a-z0-9-]+", "-", wanted_id.lower()).strip("-") or "source"
@@ -266,7 +271,7 @@ def stored_name(source_id: str, digest: str, suffix: str) -> str:
     return f"sources/{source_id}.{digest[:10]}{suffix}"
 
 
-def replaced_by(workspace: Workspace, entries: Iterable[dict]) -> list[dict]:
+def replaced_by(workspace: Workspace, entries: Iterable[Source]) -> list[Source]:
     """The workspace's sources that ``entries`` replace: those added from the same path."""
     originals = {e["original"] for e in entries}
     return [s for s in workspace.sources if s["original"] in originals]
@@ -275,7 +280,7 @@ def replaced_by(workspace: Workspace, entries: Iterable[dict]) -> list[dict]:
 def change(
     workspace: Workspace,
     additions: Sequence[Addition] = (),
-    removals: Sequence[dict] = (),
+    removals: Sequence[Source] = (),
     bundled: Sequence[RdfDocument] | None = None,
     check: Callable[[ox.Store], ValidationReport] | None = None,
 ) -> ValidationReport | None:
@@ -346,7 +351,7 @@ def _tidy(workspace: Workspace) -> None:
     generations.collect(workspace.store_folder, workspace.manifest["generation"])
 
 
-def stored_load(workspace: Workspace, source: dict) -> Load:
+def stored_load(workspace: Workspace, source: Source) -> Load:
     """What the store takes of a source's stored copy: parsed, or a large N-Triples file for the bulk loader."""
     from .loading import Load, bulk_loadable
     from .store import read_file
@@ -373,5 +378,5 @@ def refresh_bundled(workspace: Workspace) -> None:
     change(workspace, bundled=bundled_documents())
 
 
-def remove_sources(workspace: Workspace, sources: Sequence[dict]) -> None:
+def remove_sources(workspace: Workspace, sources: Sequence[Source]) -> None:
     change(workspace, removals=sources)
