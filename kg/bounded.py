@@ -48,6 +48,7 @@ class Deadline:
         self._timer: threading.Timer | None = None
 
     def remaining(self) -> float:
+        """Seconds left (0 once passed)."""
         return max(0.0, self._end - time.monotonic())
 
     def check(self) -> float:
@@ -58,6 +59,7 @@ class Deadline:
         return left
 
     def restart(self) -> None:
+        """Move the deadline ``seconds`` ahead of now; DeadlinePassed if it had passed already."""
         self.check()
         self._end = time.monotonic() + self.seconds
         self.limit_reads()
@@ -96,6 +98,7 @@ class Deadline:
                     socket.socket.shutdown(sock, socket.SHUT_RDWR)  # the plain socket's, also under TLS
 
     def close(self) -> None:
+        """Stop watching: the sockets are left alone from now on."""
         with self._lock:
             if self._timer is not None:
                 self._timer.cancel()

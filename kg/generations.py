@@ -87,6 +87,7 @@ def writer_lock(folder: Path, wait: float | None = None) -> Iterator[None]:
 
 
 def generation_path(folder: Path, number: int) -> Path:
+    """Where generation ``number`` of the store in ``folder`` lives."""
     return folder / str(number)
 
 
@@ -182,7 +183,11 @@ class Writable:
 
 
 def open_shared(folder: Path, number: int) -> tuple[ox.Store, IO[bytes]]:
-    """Generation ``number`` read-only with its shared lock, for a reader that keeps it for its lifetime."""
+    """Generation ``number`` read-only with its shared lock, for a reader that keeps it for its lifetime.
+
+    Raises FileNotFoundError if the generation is gone (a writer replaced it: read the manifest
+    again), WorkspaceError if it cannot be locked or read.
+    """
     handle = _open_lock(folder / f"{number}.lock")
     try:
         _flock(handle, fcntl.LOCK_SH, time.monotonic() + WRITER_WAIT_S, f"generation {number} is being removed")

@@ -46,6 +46,8 @@ _IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s<>\"{}|\\^`]+")
 
 @dataclass(frozen=True)
 class Mapping:
+    """One row of a mapping table, CURIEs expanded; ``line`` is its line in the file."""
+
     line: int
     subject: str
     predicate: str
@@ -62,6 +64,8 @@ class Mapping:
 
 @dataclass(frozen=True)
 class LinkProblem:
+    """A problem of a mapping table, at a line of it; ``str()`` gives ``path:line: message``."""
+
     path: Path
     line: int
     message: str
@@ -71,6 +75,7 @@ class LinkProblem:
 
 
 def is_sssom(path: Path) -> bool:
+    """Whether the file is an SSSOM mapping table (``*.sssom.tsv``) rather than RDF."""
     return path.name.endswith(".sssom.tsv")
 
 
@@ -238,7 +243,11 @@ def link_tables(folder: Path | None = None) -> list[Path]:
 
 def check_links(tables: Sequence[Path], graph_documents: Sequence[RdfDocument], endpoint: str | None = None,
                 batch: int = 100) -> list[LinkProblem]:  # fmt: skip
-    """Every problem of the given tables; with ``endpoint``, also objects the endpoint lacks."""
+    """Every problem of the given tables, checked against the subjects of ``graph_documents``.
+
+    With ``endpoint``, also objects the endpoint lacks (asked ``batch`` at a time). Raises
+    InputError if a table cannot be read, RemoteError if the endpoint fails.
+    """
     tables_set = {Path(t).resolve() for t in tables}
     subjects = {
         q.subject.value

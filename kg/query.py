@@ -59,7 +59,10 @@ class KnowledgeGraph:
 
     @classmethod
     def load(cls, files: Sequence[Path | str] = (), *, bundled: bool = True) -> KnowledgeGraph:
-        """The bundled graph (ontology, schemes, framework data) plus ``files``, parsed into memory."""
+        """The bundled graph (ontology, schemes, framework data) plus ``files``, parsed into memory.
+
+        ``bundled=False`` leaves the bundled graph out. Raises InputError for a file that cannot be read.
+        """
         return cls(read_documents(files, bundled=bundled))
 
     @classmethod
@@ -151,7 +154,7 @@ class KnowledgeGraph:
             if _is_update(text):
                 raise QueryError(
                     f"{where}: this is a SPARQL UPDATE; kg runs queries only (SELECT, ASK, CONSTRUCT, "
-                    "DESCRIBE) and never changes the graph: add data with --data FILE instead."
+                    "DESCRIBE) and never changes the graph: add the data as a file instead."
                 ) from None
             raise QueryError(f"{where}: {_syntax_error(declare(text), str(error))}; fix the query.") from None
         except (OSError, RuntimeError, ValueError) as error:
@@ -191,6 +194,7 @@ class WorkspaceGraph(KnowledgeGraph):
 
     @cached_property
     def documents(self) -> list[RdfDocument]:  # type: ignore[override]
+        """The workspace's documents, parsed from its files when first asked for (see Workspace.documents)."""
         return self.workspace.documents()
 
     def __len__(self) -> int:
@@ -239,7 +243,10 @@ def run_query_file(graph: SparqlGraph, path: Path | str, params: dict[str, str])
     if text.startswith("#+"):
         return graph.query(load_query_file(path), **params)
     if params:
-        raise QueryError(f"{path}: --param needs a '#+ parameters:' header declaring {', '.join(params)}.")
+        raise QueryError(
+            f"{path}: declares no parameters, so {', '.join(params)} cannot be given; "
+            "declare them in a '#+ parameters:' header."
+        )
     return graph.sparql(text, where=str(path))
 
 

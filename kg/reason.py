@@ -58,6 +58,7 @@ class Inference:
 
     @property
     def count(self) -> int:
+        """How many memberships were inferred."""
         return sum(len(members) for members in self.memberships.values())
 
 
@@ -182,8 +183,10 @@ def _explanation(message: str) -> str:
 def reason(documents: Sequence[RdfDocument], reasoner: str = "hermit", java: str | None = None) -> Inference:
     """Classify the individuals of ``documents`` (ontology included) with HermiT or Pellet.
 
-    ``java`` is the executable to run on (default: find_java's choice). A run that does not
-    classify the probe, or misses a membership the asserted data guarantees, is a ReasoningError.
+    ``java`` is the executable to run on (default: find_java's choice). Raises ReasoningError for
+    an unknown reasoner, no usable Java, a reasoner that fails, or a run that does not classify the
+    probe or misses a membership the asserted data guarantees; InconsistentData if the data
+    contradicts the ontology.
     """
     if reasoner not in REASONERS:
         raise ReasoningError(f"unknown reasoner {reasoner!r}; use one of {', '.join(REASONERS)}.")
@@ -340,7 +343,10 @@ def store_in_cache(documents: Sequence[RdfDocument], inference: Inference) -> No
 
 
 def cached_inference(documents: Sequence[RdfDocument], reasoner: str = "hermit") -> Graph:
-    """The inferred triples for ``documents``: from the cache (verified), or reasoned and then cached."""
+    """The inferred triples for ``documents``: from the cache (verified), or reasoned and then cached.
+
+    Raises ReasoningError or InconsistentData as ``reason`` does (only when not cached).
+    """
     java = find_java(reasoner)
     name, key = _cache_entry(documents, reasoner, java)
     return cached(name, key, "inferred triples", lambda: reason(documents, reasoner, java).graph, _encode, _decode)

@@ -34,9 +34,11 @@ from .sparqljson import MalformedAnswer, parse_results
 
 
 def remote_sparql(endpoint: str, text: str, *, timeout: float | None = None, max_mb: float | None = None) -> Results:
-    """Run a SELECT or ASK query on a SPARQL 1.1 endpoint; the answer as local results.
+    """Run a query (SELECT, ASK, CONSTRUCT or DESCRIBE) on a SPARQL 1.1 endpoint; the answer as local results.
 
     ``timeout`` bounds the whole request, retries included; ``max_mb`` the size of the answer.
+    Raises RemoteError if the address is unusable, the text is not a query, the endpoint cannot be
+    reached, refuses, runs out of time or answers something that is not well-formed results.
     """
     from SPARQLWrapper import JSON, N3, POST, URLENCODED, SPARQLWrapper  # its import takes time: only when asked
 

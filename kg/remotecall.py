@@ -34,10 +34,10 @@ MAX_MB = 100.0
 RETRIES = 2
 BACKOFF_S = 0.5
 _limits: dict[str, float | None] = {"timeout": None, "max_mb": None}
-_set_by = {"timeout": "--timeout", "max_mb": "--max-mb"}  # what set_limits' values came from, for messages
+_set_by = {"timeout": "set_limits", "max_mb": "set_limits"}  # what set_limits' values came from, for messages
 
 
-def set_limits(timeout: float | None = None, max_mb: float | None = None, *, option: str = "--timeout") -> None:
+def set_limits(timeout: float | None = None, max_mb: float | None = None, *, option: str = "set_limits") -> None:
     """Set the defaults for later requests: ``timeout`` seconds in all, answers of at most ``max_mb`` MB.
 
     None leaves the environment's (KG_REMOTE_TIMEOUT, KG_REMOTE_MAX_MB) or the built-in one.

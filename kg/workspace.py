@@ -63,6 +63,7 @@ def choose(path: Path | None) -> None:
 
 
 def default_folder() -> Path:
+    """The per-user workspace (``~/.local/share/smartcity-kg/workspace`` on Linux), used when no other is chosen."""
     import platformdirs
 
     return Path(platformdirs.user_data_dir("smartcity-kg")) / "workspace"
@@ -99,6 +100,7 @@ class Workspace:
 
     @property
     def store_folder(self) -> Path:
+        """The folder of the store's generations (kg.generations)."""
         return self.folder / "store"
 
     @property
@@ -112,7 +114,7 @@ class Workspace:
 
         Parsed from the files, not read back from the store: Oxigraph stores literals normalised
         ("012"^^xsd:positiveInteger comes back as "12"^^xsd:integer), and the shapes check literals
-        as written.
+        as written. Raises WorkspaceError if a stored copy is missing.
         """
         from .store import bundled_documents, read_file
 
@@ -125,7 +127,7 @@ class Workspace:
         return [*bundled_documents(), *(read_file(self.folder / s["stored"]) for s in self.sources)]
 
     def find(self, wanted: str) -> Source:
-        """The source named by its id, its original path or its stored copy."""
+        """The source named by its id, its original path or its stored copy; InputError if none is."""
         resolved = str(Path(wanted).expanduser().absolute())
         for source in self.sources:
             if wanted in (source["id"], source["original"]) or resolved == str(self.folder / source["stored"]):
@@ -135,6 +137,7 @@ class Workspace:
 
 
 def read_manifest(folder: Path) -> Manifest:
+    """The manifest of the workspace at ``folder``; WorkspaceError if it is unreadable, of another format or damaged."""
     path = folder / MANIFEST
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
@@ -183,12 +186,15 @@ def _write(path: Path, data: bytes) -> None:
     try:
         write_atomically(path, data)
     except OutputError as error:
-        fix = "choose another --workspace"
+        fix = "choose another workspace folder"
         raise WorkspaceError(str(error).replace("choose another place with --out", fix)) from None
 
 
 def init(folder: Path) -> Workspace:
-    """Create a workspace at ``folder`` (an existing one is left as it is) with the bundled data loaded."""
+    """Create a workspace at ``folder`` (an existing one is left as it is) with the bundled data loaded.
+
+    Raises WorkspaceError if ``folder`` is a file or cannot be written.
+    """
     if (folder / MANIFEST).is_file():
         return open_workspace(folder)
     if folder.exists() and not folder.is_dir():
@@ -208,7 +214,11 @@ def init(folder: Path) -> Workspace:
 
 
 def open_workspace(folder: Path | None = None) -> Workspace:
-    """The workspace a command uses: created if it is the default or $KG_WORKSPACE, bundled data brought up to date."""
+    """The workspace at ``folder`` (default: the one ``locate`` finds), bundled data brought up to date.
+
+    Created if it does not exist yet. Raises WorkspaceError if ``folder`` holds something else, or
+    the workspace is damaged, locked for too long by another writer, or cannot be written.
+    """
     folder = folder or locate()
     if not (folder / MANIFEST).is_file():
         if folder.is_dir() and any(folder.iterdir()) and not (folder / "store").is_dir():
@@ -290,7 +300,8 @@ def change(
 
     Additions alone are loaded into a copy of the last generation; anything else rebuilds the store
     from the bundled files and the stored copies. The caller holds the writer lock and has read the
-    manifest under it.
+    manifest under it. Raises WorkspaceError if the workspace cannot be written or a stored copy
+    is missing.
     """
     from .fastvalidate import load_shapes
     from .loading import Load, put
@@ -352,7 +363,10 @@ def _tidy(workspace: Workspace) -> None:
 
 
 def stored_load(workspace: Workspace, source: Source) -> Load:
-    """What the store takes of a source's stored copy: parsed, or a large N-Triples file for the bulk loader."""
+    """What the store takes of a source's stored copy: parsed, or a large N-Triples file for the bulk loader.
+
+    Raises WorkspaceError if the copy is missing, InputError if it cannot be parsed.
+    """
     from .loading import Load, bulk_loadable
     from .store import read_file
 
@@ -379,4 +393,9 @@ def refresh_bundled(workspace: Workspace) -> None:
 
 
 def remove_sources(workspace: Workspace, sources: Sequence[Source]) -> None:
+    """Take ``sources`` (manifest entries) out of the workspace: the store is rebuilt without them.
+
+    The caller holds the writer lock. Raises WorkspaceError if a stored copy is missing or the
+    workspace cannot be written.
+    """
     change(workspace, removals=sources)
