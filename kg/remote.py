@@ -97,7 +97,7 @@ def _triples(endpoint: str, media: str, body: bytes) -> Results:
     try:
         triples = [(q.subject, q.predicate, q.object) for q in ox.parse(body, format=fmt)]
     except (SyntaxError, ValueError) as error:
-        detail = one_line(str(getattr(error, "msg", error)), 200)
+        detail = one_line(str(error.msg if isinstance(error, SyntaxError) else error), 200)
         raise RemoteError(
             f"{shown(endpoint)} did not answer with readable RDF ({one_line(media, 60)}): {detail}; "
             "is it a SPARQL endpoint?"

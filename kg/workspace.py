@@ -393,9 +393,7 @@ def refresh_bundled(workspace: Workspace) -> None:
 
 
 def remove_sources(workspace: Workspace, sources: Sequence[Source]) -> None:
-    """Take ``sources`` (manifest entries) out of the workspace: the store is rebuilt without them.
+    """Take ``sources`` (manifest entries) out of the workspace, the caller holding the writer lock.
 
-    The caller holds the writer lock. Raises WorkspaceError if a stored copy is missing or the
-    workspace cannot be written.
-    """
+    The store is rebuilt without them; WorkspaceError if a stored copy is missing or cannot be written."""
     change(workspace, removals=sources)
