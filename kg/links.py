@@ -26,8 +26,6 @@ import yaml
 
 from .errors import InputError
 from .namespaces import ID, PREFIXES
-from .remote import missing_on_endpoint
-from .remotecall import shown
 from .sources import RdfDocument, project_root, read_text
 
 SSSOM = PREFIXES["sssom"]
@@ -263,6 +261,10 @@ def check_links(tables: Sequence[Path], graph_documents: Sequence[RdfDocument], 
         problems += check_mappings(Path(table), mappings, subjects)
         all_mappings += [(Path(table), m) for m in mappings]
     if endpoint:
+        # http.client and urllib take 30 ms to import: only when an endpoint is asked (store imports links).
+        from .remote import missing_on_endpoint
+        from .remotecall import shown
+
         objects = sorted({m.object for _, m in all_mappings if _IRI.fullmatch(m.object)})
         missing = missing_on_endpoint(endpoint, objects, batch=batch)
         for table, m in all_mappings:
