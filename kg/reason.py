@@ -119,7 +119,11 @@ def _java_candidates() -> list[tuple[str, str]]:
 
 
 def find_java(reasoner: str) -> str:
-    """A java executable new enough for the reasoner, or ReasoningError in one sentence."""
+    """A java executable new enough for the reasoner ("hermit" or "pellet").
+
+    Raises ReasoningError, in one sentence, for an unknown reasoner or when no Java is new enough.
+    """
+    _check_reasoner(reasoner)
     needed = MIN_JAVA[reasoner]
     seen = []
     for origin, java in _java_candidates():
@@ -135,6 +139,11 @@ def find_java(reasoner: str) -> str:
 
 
 # ------------------------------------------------------------------ reasoning
+
+
+def _check_reasoner(reasoner: str) -> None:
+    if reasoner not in REASONERS:
+        raise ReasoningError(f"unknown reasoner {reasoner!r}; use one of {', '.join(REASONERS)}.")
 
 
 def _run_reasoner(world: World, reasoner: str) -> None:
@@ -188,8 +197,7 @@ def reason(documents: Sequence[RdfDocument], reasoner: str = "hermit", java: str
     probe or misses a membership the asserted data guarantees; InconsistentData if the data
     contradicts the ontology.
     """
-    if reasoner not in REASONERS:
-        raise ReasoningError(f"unknown reasoner {reasoner!r}; use one of {', '.join(REASONERS)}.")
+    _check_reasoner(reasoner)
     import owlready2
 
     owlready2.JAVA_EXE = java = java or find_java(reasoner)
