@@ -193,7 +193,7 @@ class WorkspaceGraph(KnowledgeGraph):
         return f"KnowledgeGraph(workspace {self.workspace.folder}, {len(self)} triples)"
 
     @cached_property
-    def documents(self) -> list[RdfDocument]:  # type: ignore[override]
+    def documents(self) -> list[RdfDocument]:  # type: ignore[override]  # the base's field, read lazily here
         """The workspace's documents, parsed from its files when first asked for (see Workspace.documents)."""
         return self.workspace.documents()
 
