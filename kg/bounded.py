@@ -11,6 +11,8 @@ inside http.client, where no read of ours interposes. Bodies are read in chunks 
 from __future__ import annotations
 
 import contextlib
+import email.message
+import functools
 import http.client
 import select
 import socket
@@ -18,6 +20,7 @@ import ssl
 import threading
 import time
 import urllib.request
+from typing import Any, Protocol
 
 CHUNK = 64 * 1024
 
@@ -45,6 +48,7 @@ class Deadline:
         self._timer: threading.Timer | None = None
 
     def remaining(self) -> float:
+        """Seconds left (0 once passed)."""
         return max(0.0, self._end - time.monotonic())
 
     def check(self) -> float:
@@ -55,6 +59,7 @@ class Deadline:
         return left
 
     def restart(self) -> None:
+        """Move the deadline ``seconds`` ahead of now; DeadlinePassed if it had passed already."""
         self.check()
         self._end = time.monotonic() + self.seconds
         self.limit_reads()
@@ -93,6 +98,7 @@ class Deadline:
                     socket.socket.shutdown(sock, socket.SHUT_RDWR)  # the plain socket's, also under TLS
 
     def close(self) -> None:
+        """Stop watching: the sockets are left alone from now on."""
         with self._lock:
             if self._timer is not None:
                 self._timer.cancel()
@@ -105,24 +111,29 @@ class Deadline:
         self.close()
 
 
-def _resolve(host: str, port: int, deadline: Deadline) -> list[tuple]:
+# What getaddrinfo returns: family, type, protocol, canonical name, socket address.
+_AddressInfo = tuple[socket.AddressFamily, socket.SocketKind, int, str, tuple[Any, ...]]
+
+
+def _resolve(host: str, port: int, deadline: Deadline) -> list[_AddressInfo]:
     """getaddrinfo has no timeout of its own: run it aside and stop waiting at the deadline."""
-    answer: dict[str, object] = {}
+    infos: list[_AddressInfo] = []
+    errors: list[OSError] = []
 
     def look_up() -> None:
         try:
-            answer["infos"] = socket.getaddrinfo(host, port, 0, socket.SOCK_STREAM)
+            infos.extend(socket.getaddrinfo(host, port, 0, socket.SOCK_STREAM))
         except OSError as error:
-            answer["error"] = error
+            errors.append(error)
 
     worker = threading.Thread(target=look_up, daemon=True)
     worker.start()
     worker.join(deadline.check())
     if worker.is_alive():
         raise DeadlinePassed
-    if "error" in answer:
-        raise answer["error"]  # type: ignore[misc]
-    return answer["infos"]  # type: ignore[return-value]
+    if errors:
+        raise errors[0]
+    return infos
 
 
 def _connect(address: tuple[str, int], deadline: Deadline) -> socket.socket:
@@ -140,19 +151,37 @@ def _connect(address: tuple[str, int], deadline: Deadline) -> socket.socket:
     raise errors[0] if errors else OSError(f"no address found for {address[0]}")
 
 
-def connection_class(base: type[http.client.HTTPConnection], deadline: Deadline) -> type:
-    """``base`` (HTTPConnection or HTTPSConnection) whose sockets the deadline bounds."""
+class BoundedHTTPConnection(http.client.HTTPConnection):
+    """An HTTP connection whose sockets ``deadline`` bounds, name lookup and connect included.
 
-    class Bounded(base):  # type: ignore[misc, valid-type]
-        def __init__(self, *args, **kwargs) -> None:
-            super().__init__(*args, **kwargs)
-            self._create_connection = lambda address, *_: _connect(address, deadline)
+    The other arguments are http.client's.
+    """
 
-        def connect(self) -> None:
-            super().connect()
-            deadline.watch(self.sock)  # under TLS, the wrapped socket
+    def __init__(self, host: str, port: int | None = None, *, deadline: Deadline, **options: Any) -> None:
+        super().__init__(host, port, **options)
+        self.deadline = deadline
+        # http.client opens its socket through this attribute: the bounded lookup and connect instead.
+        self._create_connection = self._connect_bounded
 
-    return Bounded
+    def _connect_bounded(self, address: tuple[str, int], *_: object) -> socket.socket:
+        return _connect(address, self.deadline)
+
+    def connect(self) -> None:
+        """Open the connection, and watch its socket (under TLS, the wrapped one)."""
+        super().connect()
+        self.deadline.watch(self.sock)
+
+
+class BoundedHTTPSConnection(BoundedHTTPConnection, http.client.HTTPSConnection):
+    """An HTTPS connection whose sockets ``deadline`` bounds (see BoundedHTTPConnection)."""
+
+
+def bounded_connection(
+    https: bool, host: str, port: int | None, deadline: Deadline, timeout: float
+) -> BoundedHTTPConnection:
+    """A bounded connection (not yet open) to ``host``:``port``, TLS with the default context if ``https``."""
+    kind = BoundedHTTPSConnection if https else BoundedHTTPConnection
+    return kind(host, port, deadline=deadline, timeout=timeout)
 
 
 class _Http(urllib.request.HTTPHandler):
@@ -160,19 +189,19 @@ class _Http(urllib.request.HTTPHandler):
         super().__init__()
         self.deadline = deadline
 
-    def http_open(self, request):
-        return self.do_open(connection_class(http.client.HTTPConnection, self.deadline), request)
+    def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        return self.do_open(functools.partial(BoundedHTTPConnection, deadline=self.deadline), req)
 
 
 class _Https(urllib.request.HTTPSHandler):
     def __init__(self, deadline: Deadline) -> None:
-        super().__init__(context=ssl.create_default_context())
+        self.tls = ssl.create_default_context()
+        super().__init__(context=self.tls)
         self.deadline = deadline
 
-    def https_open(self, request):
-        return self.do_open(
-            connection_class(http.client.HTTPSConnection, self.deadline), request, context=self._context
-        )
+    def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        bounded = functools.partial(BoundedHTTPSConnection, deadline=self.deadline)
+        return self.do_open(bounded, req, context=self.tls)
 
 
 def opener(deadline: Deadline) -> urllib.request.OpenerDirector:
@@ -191,7 +220,20 @@ def opener(deadline: Deadline) -> urllib.request.OpenerDirector:
     return director
 
 
-def read_body(response: http.client.HTTPResponse, deadline: Deadline, cap: int, *, cut: bool = False) -> bytes:
+class Body(Protocol):
+    """What read_body reads: an HTTP response, or the error urllib raises for one (HTTPError)."""
+
+    @property
+    def headers(self) -> email.message.Message:
+        """The response's headers."""
+        ...
+
+    def read1(self, amt: int = -1, /) -> bytes:
+        """At most ``amt`` bytes, with at most one read of the socket."""
+        ...
+
+
+def read_body(response: Body, deadline: Deadline, cap: int, *, cut: bool = False) -> bytes:
     """The whole body, read in chunks, each read bounded by the time left.
 
     Past ``cap`` bytes: TooLarge, or with ``cut`` the first ``cap`` bytes (enough of an error page).

@@ -38,6 +38,7 @@ class Damaged(Exception):
 
 
 def cache_dir() -> Path:
+    """The cache folder: $XDG_CACHE_HOME/smartcity-kg, by default ~/.cache/smartcity-kg (it may not exist)."""
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "smartcity-kg"
 

@@ -37,7 +37,7 @@ NO_BUNDLED_OPTION = click.option(
 
 def _bound_remote_requests() -> None:
     """Requests to endpoints end by the command's --timeout too, and say so (else KG_REMOTE_TIMEOUT or 30 s)."""
-    from .remote import set_limits
+    from .remotecall import set_limits
 
     left, given = time_left(), timeout_given()
     if left is not None and given is not None:
@@ -284,8 +284,9 @@ def reason_command(files: tuple[Path, ...], reasoner: str, out: Path | None) -> 
     inferred triples for 'kg query --inferred'. Exit 0 when consistent, 1 when the data
     contradicts the ontology (naming the culprit), 2 when no usable Java runtime is found.
     """
+    from .output import write_turtle
     from .query import KnowledgeGraph
-    from .reason import reason, store_in_cache, summary, write_turtle
+    from .reason import inference_summary, reason, store_in_cache
 
     documents = KnowledgeGraph.open(files).documents
     inference = reason(documents, reasoner)
@@ -293,7 +294,7 @@ def reason_command(files: tuple[Path, ...], reasoner: str, out: Path | None) -> 
     if out is not None:
         write_turtle(inference.graph, out)
         click.echo(f"wrote {len(inference.graph)} inferred triples to {out}", err=True)
-    click.echo(summary(inference), nl=False)
+    click.echo(inference_summary(inference), nl=False)
 
 
 @cli.command("suggest")
@@ -369,24 +370,25 @@ def push_command(
     reasoner: str,
 ) -> None:  # fmt: skip
     """Upload the workspace's graph (or only FILES) to a triple store through the Graph Store Protocol."""
+    from .graphstore import push
     from .query import KnowledgeGraph
-    from .remote import check_url, push
+    from .remotecall import check_url
     from .store import read_documents
 
     check_url(endpoint, "Graph Store address")  # before reading or reasoning over anything
     workspace = KnowledgeGraph.open()  # its documents are read only if asked for
     if not files and not inferred:  # the store's graph, dumped by Oxigraph: nothing parsed in Python
-        from .workspace import dumped
+        from .graphstore import dumped
 
         _bound_remote_requests()
-        with dumped(workspace) as graph:
+        with dumped(workspace.store, len(workspace), workspace.workspace.folder) as graph:
             count = push(endpoint, graph, graph_iri, replace, bulk=bulk)
         _pushed(count, endpoint, bulk)
         return
     documents = read_documents(files, bundled=False) if files else workspace.documents
     if inferred:
         from .reason import cached_inference
-        from .store import document_from_graph
+        from .terms import document_from_graph
 
         # The reasoner needs the ontology and the data, FILES or not.
         everything = [*workspace.documents, *documents] if files else documents
@@ -397,7 +399,8 @@ def push_command(
 
 
 def _pushed(count: int, endpoint: str, bulk: bool) -> None:
-    from .remote import BULK_HINT_TRIPLES, shown
+    from .graphstore import BULK_HINT_TRIPLES
+    from .remotecall import shown
 
     click.echo(f"uploaded {count} triples to {shown(endpoint)}", err=True)
     if count > BULK_HINT_TRIPLES and not bulk:

@@ -16,13 +16,19 @@ server holds: push them with ``kg push --inferred``.
 
 from __future__ import annotations
 
+import urllib.parse
 from pathlib import Path
+
+import pyoxigraph as ox
 
 from .catalog import NamedQuery, get_query
 from .errors import QueryError
 from .namespaces import compact
 from .params import bind_parameters, resolve
+from .prologue import declare
 from .query import run_query_file, unknown_iris
+from .remote import remote_sparql
+from .remotecall import check_url, shown
 from .results import Results
 from .sources import RdfDocument
 
@@ -31,18 +37,19 @@ class RemoteGraph:
     """The graph held by a SPARQL 1.1 endpoint (every query form, through kg.remote with its limits)."""
 
     def __init__(self, endpoint: str) -> None:
-        from .remote import check_url
-
+        """The graph at the SPARQL endpoint address ``endpoint``; RemoteError if it is not a usable http(s) address."""
         check_url(endpoint)
         self.endpoint = endpoint
 
     def __repr__(self) -> str:
-        from .remote import shown
-
         return f"RemoteGraph({shown(self.endpoint)!r})"
 
     def query(self, query: str | NamedQuery, /, **params: str) -> Results:
-        """Run a named query (by name or object) with parameter values as strings."""
+        """Run a named query (by name or object) with parameter values as strings.
+
+        Raises QueryError for an unknown query or a bad parameter, or an IRI parameter naming
+        nothing on the endpoint; RemoteError if the endpoint fails or answers something unusable.
+        """
         named = query if isinstance(query, NamedQuery) else get_query(query)
         terms = resolve(named.parameters, params, query=named.name)
         for name, term in unknown_iris(self, named, terms):
@@ -53,15 +60,17 @@ class RemoteGraph:
         return self.sparql(bind_parameters(named.text, named.parameters, terms), where=str(named.path or named.name))
 
     def query_file(self, path: Path | str, /, **params: str) -> Results:
-        """Run a ``.rq`` file; a ``#+`` header is optional, and if present declares its parameters."""
+        """Run a ``.rq`` file; a ``#+`` header is optional, and if present declares its parameters.
+
+        Raises InputError if the file cannot be read; QueryError and RemoteError as ``query`` does.
+        """
         return run_query_file(self, path, params)
 
     def documents(self) -> list[RdfDocument]:
-        """The endpoint's whole graph as one document (for validation), read with one bounded CONSTRUCT."""
-        import urllib.parse
+        """The endpoint's whole graph as one document (for validation), read with one bounded CONSTRUCT.
 
-        import pyoxigraph as ox
-
+        Raises RemoteError if the endpoint fails, or its graph exceeds the size cap (kg.remotecall).
+        """
         triples = self.sparql("CONSTRUCT WHERE { ?s ?p ?o }").terms()
         parts = urllib.parse.urlsplit(self.endpoint)  # host:port/path names it in reports ('//' would not survive Path)
         label = Path(f"{parts.hostname}{f':{parts.port}' if parts.port else ''}{parts.path}")
@@ -71,8 +80,6 @@ class RemoteGraph:
         """Run SPARQL text on the endpoint (``where`` is accepted for the embedded graph's signature).
 
         The project's prefixes the text uses without declaring are declared in the text sent.
+        Raises RemoteError if the endpoint fails, refuses the query or answers something unusable.
         """
-        from .prologue import declare
-        from .remote import remote_sparql
-
         return remote_sparql(self.endpoint, declare(text, mark=False))

@@ -87,6 +87,7 @@ def writer_lock(folder: Path, wait: float | None = None) -> Iterator[None]:
 
 
 def generation_path(folder: Path, number: int) -> Path:
+    """Where generation ``number`` of the store in ``folder`` lives."""
     return folder / str(number)
 
 
@@ -145,10 +146,13 @@ def _copy(source: Path, target: Path) -> None:
 
 
 class Writable:
-    """A new generation open for writing; ``commit`` closes it so that readers may open it."""
+    """A new generation open for writing; ``close`` closes it so that readers may open it."""
 
     def __init__(self, folder: Path, number: int, *, empty: bool = False) -> None:
-        """Generation ``number + 1``: a copy of ``number``, or with ``empty`` a new store to fill from scratch."""
+        """Generation ``number + 1`` in ``folder``: a copy of ``number``, or with ``empty`` a new store to fill.
+
+        Raises WorkspaceError if the new store cannot be opened.
+        """
         self.number = number + 1
         if empty:
             self.path = generation_path(folder, self.number)
@@ -157,21 +161,33 @@ class Writable:
         else:
             self.path = clone(folder, number)
         try:
-            self.store: ox.Store | None = ox.Store(str(self.path))
+            self._store: ox.Store | None = ox.Store(str(self.path))
         except OSError as error:
             raise WorkspaceError(
                 f"the workspace store {generation_path(folder, number)} cannot be opened ({error}); "
                 "remove the workspace folder and run 'kg init' again."
             ) from None
 
+    @property
+    def store(self) -> ox.Store:
+        """The generation's store, open for writing until ``close``."""
+        if self._store is None:
+            raise RuntimeError("the generation was closed")  # a bug in the caller, never the user's doing
+        return self._store
+
     def close(self) -> None:
-        if self.store is not None:
-            store, self.store = self.store, None
+        """Flush and close the store, so that readers may open it (again is harmless)."""
+        if self._store is not None:
+            store, self._store = self._store, None
             _close(store)
 
 
 def open_shared(folder: Path, number: int) -> tuple[ox.Store, IO[bytes]]:
-    """Generation ``number`` read-only with its shared lock, for a reader that keeps it for its lifetime."""
+    """Generation ``number`` read-only with its shared lock, for a reader that keeps it for its lifetime.
+
+    Raises FileNotFoundError if the generation is gone (a writer replaced it: read the manifest
+    again), WorkspaceError if it cannot be locked or read.
+    """
     handle = _open_lock(folder / f"{number}.lock")
     try:
         _flock(handle, fcntl.LOCK_SH, time.monotonic() + WRITER_WAIT_S, f"generation {number} is being removed")

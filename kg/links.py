@@ -21,18 +21,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import pyoxigraph as ox
 import yaml
-from rdflib import RDF, RDFS, XSD, BNode, Graph, Literal, Namespace, URIRef
-from rdflib.namespace import DCTERMS, SKOS
 
 from .errors import InputError
-from .namespaces import ID
-from .sources import RdfDocument, read_text
-from .store import document_from_graph
+from .namespaces import ID, PREFIXES
+from .sources import RdfDocument, project_root, read_text
 
-SSSOM = Namespace("https://w3id.org/sssom/")
+SSSOM = PREFIXES["sssom"]
+SKOS = PREFIXES["skos"]
 COLUMNS = ("subject_id", "predicate_id", "object_id", "mapping_justification")
-MATCHES = {SKOS.exactMatch, SKOS.closeMatch, SKOS.relatedMatch, SKOS.broadMatch, SKOS.narrowMatch}
+MATCHES = {SKOS + name for name in ("exactMatch", "closeMatch", "relatedMatch", "broadMatch", "narrowMatch")}
 KNOWN_NAMESPACES = {
     "http://metadata.un.org/sdg/": "UN SDG",
     "http://www.wikidata.org/entity/": "Wikidata",
@@ -45,6 +44,8 @@ _IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s<>\"{}|\\^`]+")
 
 @dataclass(frozen=True)
 class Mapping:
+    """One row of a mapping table, CURIEs expanded; ``line`` is its line in the file."""
+
     line: int
     subject: str
     predicate: str
@@ -61,6 +62,8 @@ class Mapping:
 
 @dataclass(frozen=True)
 class LinkProblem:
+    """A problem of a mapping table, at a line of it; ``str()`` gives ``path:line: message``."""
+
     path: Path
     line: int
     message: str
@@ -70,6 +73,7 @@ class LinkProblem:
 
 
 def is_sssom(path: Path) -> bool:
+    """Whether the file is an SSSOM mapping table (``*.sssom.tsv``) rather than RDF."""
     return path.name.endswith(".sssom.tsv")
 
 
@@ -80,8 +84,12 @@ def _expand(value: str, curies: dict[str, str]) -> str:
     return value
 
 
-def read_table(path: Path) -> list[Mapping]:
-    """The rows of a mapping table, with CURIEs expanded by its curie_map."""
+def read_mapping_table(path: Path) -> list[Mapping]:
+    """The rows of a mapping table, with CURIEs expanded by its curie_map.
+
+    Raises InputError if the file cannot be read, its ``#`` YAML header is malformed or an SSSOM
+    column is missing.
+    """
     text = read_text(path)
     header = "\n".join(line[1:] for line in text.splitlines() if line.startswith("#"))
     try:
@@ -116,40 +124,75 @@ def read_table(path: Path) -> list[Mapping]:
     return mappings
 
 
-def to_graph(path: Path, mappings: Sequence[Mapping]) -> Graph:
-    graph = Graph()
+def _node(iri: str) -> ox.NamedNode:
+    return ox.NamedNode(iri)
+
+
+def _double(lexical: str) -> str:
+    """A confidence as the graph has always stated it: a number in Python's form ("1" as "1.0"), as rdflib wrote it."""
+    try:
+        return str(float(lexical))
+    except ValueError:
+        return lexical  # kept as written: check_links reports it
+
+
+_RDF_TYPE = _node(PREFIXES["rdf"] + "type")
+_XSD = PREFIXES["xsd"]
+
+
+def mapping_triples(path: Path, mappings: Sequence[Mapping]) -> list[ox.Triple]:
+    """The triples a mapping table states: each mapping itself and an ``sssom:Mapping`` node describing it.
+
+    A row with a malformed subject, predicate or object states nothing (check_links reports it).
+    Raises InputError for an IRI that looks well formed but that RDF does not allow (e.g. a bad
+    percent-escape), naming the table's line.
+    """
+    triples: dict[ox.Triple, None] = {}  # a mapping stated on two rows is one triple, in order
+
+    def add(
+        subject: ox.NamedNode | ox.BlankNode, predicate: str, obj: ox.NamedNode | ox.BlankNode | ox.Literal
+    ) -> None:
+        triples[ox.Triple(subject, _node(predicate), obj)] = None
+
     for m in mappings:
         if not all(_IRI.fullmatch(value) for value in (m.subject, m.predicate, m.object)):
             continue  # reported by check_links; a malformed IRI has no triple to state
-        subject, predicate, obj = URIRef(m.subject), URIRef(m.predicate), URIRef(m.object)
-        graph.add((subject, predicate, obj))
-        node = BNode()
-        graph.add((node, RDF.type, SSSOM.Mapping))
-        graph.add((node, SSSOM.subject_id, subject))
-        graph.add((node, SSSOM.predicate_id, predicate))
-        graph.add((node, SSSOM.object_id, obj))
-        if _IRI.fullmatch(m.justification):
-            graph.add((node, SSSOM.mapping_justification, URIRef(m.justification)))
+        try:
+            subject, predicate, obj = _node(m.subject), _node(m.predicate), _node(m.object)
+            justification = _node(m.justification) if _IRI.fullmatch(m.justification) else None
+            people = [(slot, _node(value)) for slot, value in (("author_id", m.author), ("reviewer_id", m.reviewer),
+                      ("see_also", m.see_also)) if _IRI.fullmatch(value)]  # fmt: skip
+        except ValueError as error:
+            raise InputError(
+                f"{path}:{m.line}: an IRI of this mapping is not allowed in RDF ({error}); fix it."
+            ) from None
+        triples[ox.Triple(subject, predicate, obj)] = None
+        node = ox.BlankNode()
+        triples[ox.Triple(node, _RDF_TYPE, _node(SSSOM + "Mapping"))] = None
+        add(node, SSSOM + "subject_id", subject)
+        add(node, SSSOM + "predicate_id", predicate)
+        add(node, SSSOM + "object_id", obj)
+        if justification is not None:
+            add(node, SSSOM + "mapping_justification", justification)
         if m.confidence:
-            graph.add((node, SSSOM.confidence, Literal(m.confidence, datatype=XSD.double)))
+            add(node, SSSOM + "confidence", ox.Literal(_double(m.confidence), datatype=_node(_XSD + "double")))
         if m.creator:
-            graph.add((node, SSSOM.creator_label, Literal(m.creator)))
+            add(node, SSSOM + "creator_label", ox.Literal(m.creator))
         if m.comment:
-            graph.add((node, RDFS.comment, Literal(m.comment, lang="en")))
-        for slot, value in (("author_id", m.author), ("reviewer_id", m.reviewer), ("see_also", m.see_also)):
-            if _IRI.fullmatch(value):
-                graph.add((node, SSSOM[slot], URIRef(value)))
+            add(node, PREFIXES["rdfs"] + "comment", ox.Literal(m.comment, language="en"))
+        for slot, value in people:
+            add(node, SSSOM + slot, value)
         if _DATE.fullmatch(m.date):
-            graph.add((node, SSSOM.mapping_date, Literal(m.date, datatype=XSD.date)))
-        graph.add((node, DCTERMS.source, Literal(path.name)))
-    return graph
+            add(node, SSSOM + "mapping_date", ox.Literal(m.date, datatype=_node(_XSD + "date")))
+        add(node, PREFIXES["dcterms"] + "source", ox.Literal(path.name))
+    return list(triples)
 
 
 def read_links(path: Path | str) -> RdfDocument:
-    """A mapping table as a parsed document of the graph."""
+    """A mapping table as a parsed document of the graph; InputError if it cannot be read (see read_mapping_table)."""
     path = Path(path)
-    document = document_from_graph(to_graph(path, read_table(path)), str(path))
-    return RdfDocument(path, document.quads)
+    triples = mapping_triples(path, read_mapping_table(path))
+    return RdfDocument(path, [ox.Quad(t.subject, t.predicate, t.object) for t in triples])
 
 
 # ------------------------------------------------------------------ checks
@@ -166,7 +209,7 @@ def check_mappings(path: Path, mappings: Sequence[Mapping], subjects: set[str]) 
         if _IRI.fullmatch(m.object) and not any(m.object.startswith(ns) for ns in KNOWN_NAMESPACES):
             known = ", ".join(KNOWN_NAMESPACES)
             problems.append(LinkProblem(path, m.line, f"object {m.object} is in no known namespace ({known})"))
-        if _IRI.fullmatch(m.predicate) and URIRef(m.predicate) not in MATCHES:
+        if _IRI.fullmatch(m.predicate) and m.predicate not in MATCHES:
             problems.append(LinkProblem(path, m.line, f"predicate {m.predicate} is not a SKOS mapping property"))
         if _IRI.fullmatch(m.subject) and m.subject not in subjects:
             problems.append(LinkProblem(path, m.line, f"subject {m.subject} is not in the graph"))
@@ -185,37 +228,42 @@ def check_mappings(path: Path, mappings: Sequence[Mapping], subjects: set[str]) 
                 problems.append(LinkProblem(path, m.line, f"confidence {m.confidence!r} is not a number from 0 to 1"))
         predicates_of.setdefault((m.subject, m.object), {})[m.predicate] = m.line
     for (subject, obj), lines in predicates_of.items():
-        if str(SKOS.exactMatch) in lines and str(SKOS.relatedMatch) in lines:
-            line = max(lines[str(SKOS.exactMatch)], lines[str(SKOS.relatedMatch)])
+        if SKOS + "exactMatch" in lines and SKOS + "relatedMatch" in lines:
+            line = max(lines[SKOS + "exactMatch"], lines[SKOS + "relatedMatch"])
             problems.append(LinkProblem(path, line, f"{subject} is both an exactMatch and a relatedMatch of {obj}"))
     return problems
 
 
 def link_tables(folder: Path | None = None) -> list[Path]:
-    from .sources import project_root
-
+    """The mapping tables (``*.sssom.tsv``) in ``folder``, by default the bundled data/links/."""
     return sorted((folder or project_root() / "data" / "links").glob("*.sssom.tsv"))
 
 
 def check_links(tables: Sequence[Path], graph_documents: Sequence[RdfDocument], endpoint: str | None = None,
                 batch: int = 100) -> list[LinkProblem]:  # fmt: skip
-    """Every problem of the given tables; with ``endpoint``, also objects the endpoint lacks."""
+    """Every problem of the given tables, checked against the subjects of ``graph_documents``.
+
+    With ``endpoint``, also objects the endpoint lacks (asked ``batch`` at a time). Raises
+    InputError if a table cannot be read, RemoteError if the endpoint fails.
+    """
     tables_set = {Path(t).resolve() for t in tables}
     subjects = {
         q.subject.value
         for d in graph_documents
         if d.path.resolve() not in tables_set
         for q in d.quads
-        if hasattr(q.subject, "value")
+        if isinstance(q.subject, ox.NamedNode)
     }
     problems: list[LinkProblem] = []
     all_mappings: list[tuple[Path, Mapping]] = []
     for table in tables:
-        mappings = read_table(Path(table))
+        mappings = read_mapping_table(Path(table))
         problems += check_mappings(Path(table), mappings, subjects)
         all_mappings += [(Path(table), m) for m in mappings]
     if endpoint:
-        from .remote import missing_on_endpoint, shown
+        # http.client and urllib take 30 ms to import: only when an endpoint is asked (store imports links).
+        from .remote import missing_on_endpoint
+        from .remotecall import shown
 
         objects = sorted({m.object for _, m in all_mappings if _IRI.fullmatch(m.object)})
         missing = missing_on_endpoint(endpoint, objects, batch=batch)

@@ -12,29 +12,40 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import pyoxigraph as ox
 
 from .catalog import NamedQuery, get_query, load_query_file
-from .errors import QueryError
+from .errors import QueryError, WorkspaceError
+from .generations import open_shared
 from .namespaces import compact
 from .params import ParameterValue, bind, bind_parameters, resolve
 from .prologue import declare, user_line
 from .results import Results
 from .sources import RdfDocument, read_text
-from .store import document_from_graph, read_documents, store_from
-from .terms import rdflib_graph
+from .store import read_documents, store_from
+from .terms import document_from_graph, rdflib_graph
+from .workspace import Workspace, open_workspace, read_manifest
 
 if TYPE_CHECKING:
     from rdflib import Graph
 
-    from .endpoint import RemoteGraph
-    from .workspace import Workspace
+
+class SparqlGraph(Protocol):
+    """Any graph that runs named queries and SPARQL text: the embedded one here, an endpoint's (kg.endpoint)."""
+
+    def query(self, query: str | NamedQuery, /, **params: str) -> Results:
+        """Run a named query with parameter values as strings."""
+        ...
+
+    def sparql(self, text: str, *, where: str = "query") -> Results:
+        """Run SPARQL text as it is; ``where`` names it in error messages."""
+        ...
 
 
 @dataclass
@@ -49,7 +60,10 @@ class KnowledgeGraph:
 
     @classmethod
     def load(cls, files: Sequence[Path | str] = (), *, bundled: bool = True) -> KnowledgeGraph:
-        """The bundled graph (ontology, schemes, framework data) plus ``files``, parsed into memory."""
+        """The bundled graph (ontology, schemes, framework data) plus ``files``, parsed into memory.
+
+        ``bundled=False`` leaves the bundled graph out. Raises InputError for a file that cannot be read.
+        """
         return cls(read_documents(files, bundled=bundled))
 
     @classmethod
@@ -58,9 +72,8 @@ class KnowledgeGraph:
 
         Without ``files`` the graph is the on-disk store, opened read-only: nothing is parsed. With
         them, the workspace's documents and the files are joined in memory for this graph only.
+        Raises WorkspaceError if the workspace cannot be used, InputError if a file cannot be read.
         """
-        from .workspace import open_workspace
-
         folder = Path(workspace).expanduser().absolute() if workspace is not None else None
         opened = open_workspace(folder)
         if files:
@@ -68,8 +81,12 @@ class KnowledgeGraph:
         return WorkspaceGraph(opened)
 
     def with_inferences(self, reasoner: str = "hermit") -> KnowledgeGraph:
-        """This graph plus what the OWL reasoner infers from it (cached on disk; see kg.reason)."""
-        from .reason import cached_inference
+        """This graph plus what the OWL reasoner (``reasoner``: hermit or pellet) infers from it.
+
+        Cached on disk (see kg.reason). Raises ReasoningError if the reasoner cannot run,
+        InconsistentData if the data contradicts the ontology.
+        """
+        from .reason import cached_inference  # Owlready2 and rdflib: imported only when reasoning
 
         if self.inferred:
             return self
@@ -78,9 +95,11 @@ class KnowledgeGraph:
 
     @cached_property
     def store(self) -> ox.Store:
+        """The Oxigraph store over all the documents (built when first used)."""
         return store_from(self.documents)
 
     def rdflib_graph(self) -> Graph:
+        """The documents as a plain rdflib Graph (what pySHACL and Owlready2 read)."""
         return rdflib_graph(self.documents)
 
     def __len__(self) -> int:
@@ -90,6 +109,7 @@ class KnowledgeGraph:
         """Run a named query (by name or object); parameter values as text or Python values (kg.params).
 
         A query whose header says ``inferred: true`` runs over the reasoner's inferences too.
+        Raises QueryError for an unknown query, a bad or unknown parameter value, or a failing query.
         """
         named = query if isinstance(query, NamedQuery) else get_query(query)
         if named.inferred and not self.inferred:
@@ -108,11 +128,17 @@ class KnowledgeGraph:
             raise QueryError(f"query {named.name!r}: {name}={compact(term.value)} {_not_in_graph(self.store, term)}")
 
     def query_file(self, path: Path | str, /, **params: str) -> Results:
-        """Run a ``.rq`` file; a ``#+`` header is optional, and if present declares its parameters."""
+        """Run a ``.rq`` file; a ``#+`` header is optional, and if present declares its parameters.
+
+        Raises InputError if the file cannot be read, QueryError as ``query`` does.
+        """
         return run_query_file(self, path, params)
 
     def sparql(self, text: str, *, where: str = "query") -> Results:
-        """Run SPARQL text as it is; ``where`` names it in error messages."""
+        """Run SPARQL text as it is; ``where`` names it in error messages.
+
+        Raises QueryError for a syntax error (located at its line), an UPDATE, or a query that fails.
+        """
         try:
             # No named graphs: the workspace keeps one per source, and the in-memory graph has none.
             answer = self.store.query(declare(text), named_graphs=[])
@@ -129,7 +155,7 @@ class KnowledgeGraph:
             if _is_update(text):
                 raise QueryError(
                     f"{where}: this is a SPARQL UPDATE; kg runs queries only (SELECT, ASK, CONSTRUCT, "
-                    "DESCRIBE) and never changes the graph: add data with --data FILE instead."
+                    "DESCRIBE) and never changes the graph: add the data as a file instead."
                 ) from None
             raise QueryError(f"{where}: {_syntax_error(declare(text), str(error))}; fix the query.") from None
         except (OSError, RuntimeError, ValueError) as error:
@@ -146,9 +172,7 @@ class WorkspaceGraph(KnowledgeGraph):
     """The graph of a workspace: its on-disk store read-only, its documents read back from it when asked for."""
 
     def __init__(self, workspace: Workspace) -> None:
-        from .generations import WorkspaceError, open_shared
-        from .workspace import read_manifest
-
+        """The graph of ``workspace``; WorkspaceError if its store is missing."""
         self.workspace, self.inferred = workspace, False
         for _attempt in range(20):
             try:
@@ -170,7 +194,8 @@ class WorkspaceGraph(KnowledgeGraph):
         return f"KnowledgeGraph(workspace {self.workspace.folder}, {len(self)} triples)"
 
     @cached_property
-    def documents(self) -> list[RdfDocument]:  # type: ignore[override]
+    def documents(self) -> list[RdfDocument]:  # type: ignore[override]  # the base's field, read lazily here
+        """The workspace's documents, parsed from its files when first asked for (see Workspace.documents)."""
         return self.workspace.documents()
 
     def __len__(self) -> int:
@@ -181,9 +206,7 @@ class WorkspaceGraph(KnowledgeGraph):
 MENTIONED = "ASK WHERE { { ?x ?p ?o } UNION { ?s ?p ?x } }"
 
 
-def unknown_iris(
-    graph: KnowledgeGraph | RemoteGraph, named: NamedQuery, terms: dict[str, object]
-) -> list[tuple[str, ox.NamedNode]]:
+def unknown_iris(graph: SparqlGraph, named: NamedQuery, terms: dict[str, object]) -> list[tuple[str, ox.NamedNode]]:
     """The IRI parameters (name, term) that name nothing in ``graph``, embedded or an endpoint's (one ASK each)."""
     return [
         (name, term)
@@ -197,8 +220,9 @@ def unknown_iris(
 def _not_in_graph(store: ox.Store, term: ox.NamedNode) -> str:
     """The rest of the sentence for an IRI the graph does not hold: the nearest names of its kind."""
     namespace = term.value[: max(term.value.rfind("/"), term.value.rfind("#")) + 1]
-    rows = store.query(bind(_SUBJECTS_IN, {"ns": ox.Literal(namespace)})) if namespace else []
-    known = sorted({compact(row[0].value) for row in rows})
+    answer = store.query(bind(_SUBJECTS_IN, {"ns": ox.Literal(namespace)})) if namespace else None
+    rows: Iterable[ox.QuerySolution] = answer if isinstance(answer, ox.QuerySolutions) else []
+    known = sorted({compact(row[0].value) for row in rows if isinstance(row[0], ox.NamedNode)})
     close = difflib.get_close_matches(compact(term.value), known, n=3, cutoff=0.5)
     if close:
         return f"is not in the graph; did you mean {' or '.join(close)}?"
@@ -210,19 +234,28 @@ def _not_in_graph(store: ox.Store, term: ox.NamedNode) -> str:
 _SUBJECTS_IN = "SELECT DISTINCT ?s WHERE { ?s ?p ?o FILTER(isIRI(?s) && STRSTARTS(STR(?s), ?ns)) } LIMIT 5000"
 
 
-def run_query_file(graph: KnowledgeGraph | RemoteGraph, path: Path | str, params: dict[str, str]) -> Results:
-    """A ``.rq`` file run on any graph with ``query`` and ``sparql`` (embedded or an endpoint's)."""
+def run_query_file(graph: SparqlGraph, path: Path | str, params: dict[str, str]) -> Results:
+    """A ``.rq`` file run on any graph with ``query`` and ``sparql`` (embedded or an endpoint's).
+
+    Raises InputError if the file cannot be read; QueryError for parameters the file does not declare.
+    """
     path = Path(path)
     text = read_text(path)
     if text.startswith("#+"):
         return graph.query(load_query_file(path), **params)
     if params:
-        raise QueryError(f"{path}: --param needs a '#+ parameters:' header declaring {', '.join(params)}.")
+        raise QueryError(
+            f"{path}: declares no parameters, so {', '.join(params)} cannot be given; "
+            "declare them in a '#+ parameters:' header."
+        )
     return graph.sparql(text, where=str(path))
 
 
 def prepare(named: NamedQuery, params: dict[str, str]) -> str:
-    """The query text with its parameters bound, ready for any SPARQL engine."""
+    """The query text with its parameters (values as strings) bound, ready for any SPARQL engine.
+
+    Raises QueryError for a missing, unknown or malformed parameter value.
+    """
     return bind_parameters(named.text, named.parameters, resolve(named.parameters, params, query=named.name))
 
 

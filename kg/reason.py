@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import hashlib
 import io
 import os
 import re
@@ -26,17 +27,21 @@ import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 from rdflib import RDF, Graph, URIRef
+from rdflib.query import ResultRow
 
 from .cache import Damaged, cache_dir, cached, files_hash, write_entry
 from .errors import InconsistentData, ReasoningError
 from .namespaces import SCK, compact
-from .output import write_turtle  # noqa: F401 (kg reason --out writes with it, imported from here)
 from .reasoncheck import PROBE_TRIPLES, guaranteed, missing, probe_classified
 from .sources import RdfDocument
-from .terms import rdflib_graph
+from .terms import rdflib_graph, to_rdflib
+
+if TYPE_CHECKING:
+    from owlready2 import World  # no type information: Any
 
 REASONERS = ("hermit", "pellet")
 MIN_JAVA = {"hermit": 8, "pellet": 25}
@@ -53,6 +58,7 @@ class Inference:
 
     @property
     def count(self) -> int:
+        """How many memberships were inferred."""
         return sum(len(members) for members in self.memberships.values())
 
 
@@ -113,7 +119,11 @@ def _java_candidates() -> list[tuple[str, str]]:
 
 
 def find_java(reasoner: str) -> str:
-    """A java executable new enough for the reasoner, or ReasoningError in one sentence."""
+    """A java executable new enough for the reasoner ("hermit" or "pellet").
+
+    Raises ReasoningError, in one sentence, for an unknown reasoner or when no Java is new enough.
+    """
+    _check_reasoner(reasoner)
     needed = MIN_JAVA[reasoner]
     seen = []
     for origin, java in _java_candidates():
@@ -131,7 +141,12 @@ def find_java(reasoner: str) -> str:
 # ------------------------------------------------------------------ reasoning
 
 
-def _run_reasoner(world: object, reasoner: str) -> None:
+def _check_reasoner(reasoner: str) -> None:
+    if reasoner not in REASONERS:
+        raise ReasoningError(f"unknown reasoner {reasoner!r}; use one of {', '.join(REASONERS)}.")
+
+
+def _run_reasoner(world: World, reasoner: str) -> None:
     """Run the reasoner, keeping what it prints off the user's terminal."""
     import owlready2
 
@@ -162,6 +177,7 @@ def _culprits(graph: Graph) -> list[str]:
         f"{compact(str(row.individual))} has two values of {compact(str(row.property))} "
         f"({compact(str(row.first))} and {compact(str(row.second))})"
         for row in graph.query(FUNCTIONAL_CLASHES)
+        if isinstance(row, ResultRow)  # a SELECT's rows always are
     ]
 
 
@@ -176,11 +192,12 @@ def _explanation(message: str) -> str:
 def reason(documents: Sequence[RdfDocument], reasoner: str = "hermit", java: str | None = None) -> Inference:
     """Classify the individuals of ``documents`` (ontology included) with HermiT or Pellet.
 
-    ``java`` is the executable to run on (default: find_java's choice). A run that does not
-    classify the probe, or misses a membership the asserted data guarantees, is a ReasoningError.
+    ``java`` is the executable to run on (default: find_java's choice). Raises ReasoningError for
+    an unknown reasoner, no usable Java, a reasoner that fails, or a run that does not classify the
+    probe or misses a membership the asserted data guarantees; InconsistentData if the data
+    contradicts the ontology.
     """
-    if reasoner not in REASONERS:
-        raise ReasoningError(f"unknown reasoner {reasoner!r}; use one of {', '.join(REASONERS)}.")
+    _check_reasoner(reasoner)
     import owlready2
 
     owlready2.JAVA_EXE = java = java or find_java(reasoner)
@@ -220,7 +237,7 @@ def reason(documents: Sequence[RdfDocument], reasoner: str = "hermit", java: str
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _check_trustworthy(world: object, model: Sequence[RdfDocument], asserted: Graph, inference: Inference) -> None:
+def _check_trustworthy(world: World, model: Sequence[RdfDocument], asserted: Graph, inference: Inference) -> None:
     """ReasoningError if the run did not really reason: see kg.reasoncheck."""
     problem = None
     if not probe_classified(world):
@@ -239,11 +256,16 @@ def _check_trustworthy(world: object, model: Sequence[RdfDocument], asserted: Gr
 
 
 def _has_observations(document: RdfDocument) -> bool:
-    observation = "http://purl.org/linked-data/cube#Observation"
-    return any(q.predicate.value == str(RDF.type) and q.object.value == observation for q in document.quads)
+    """Whether the document states a qb:Observation (city data, which reasoning skips)."""
+    observation = ox.NamedNode("http://purl.org/linked-data/cube#Observation")
+    return any(q.predicate == _RDF_TYPE and q.object == observation for q in document.quads)
 
 
-def _inferences(world: object, asserted: Graph, reasoner: str, java: str) -> Inference:
+_RDF_TYPE = ox.NamedNode(str(RDF.type))
+
+
+def _inferences(world: World, asserted: Graph, reasoner: str, java: str) -> Inference:
+    """What the reasoner put ``world``'s individuals into, beyond the ``asserted`` types: sck classes only."""
     asserted_types = set(asserted.subject_objects(RDF.type))
     memberships: dict[str, list[str]] = {}
     inferred = Graph()
@@ -272,11 +294,29 @@ def _inferences(world: object, asserted: Graph, reasoner: str, java: str) -> Inf
 
 
 def inputs_hash(documents: Sequence[RdfDocument], reasoner: str, java: str) -> str:
-    """A hash of the input files, the reasoner, Owlready2's version and the Java (see java_identity)."""
+    """A hash of the inputs, the reasoner, Owlready2's version and the Java (see java_identity).
+
+    A document read from a file is hashed by its path and bytes; one that has no file (made in
+    memory, e.g. from text in a notebook, with a name such as ``(notebook cell)``) by its triples.
+    """
     import owlready2
 
     salt = f"{reasoner} owlready2 {owlready2.VERSION} java {java_identity(java)}"
-    return files_hash([d.path for d in documents], salt)
+    on_disk = [d.path for d in documents if d.path.is_file()]
+    in_memory = [d for d in documents if not d.path.is_file()]
+    if in_memory:  # files alone keep the key they always had
+        salt += " in memory " + _content_hash(in_memory)
+    return files_hash(on_disk, salt)
+
+
+def _content_hash(documents: Sequence[RdfDocument]) -> str:
+    """A hash of the documents' names and triples as N-Triples, in order (blank nodes by their labels)."""
+    digest = hashlib.sha256()
+    for document in documents:
+        triples = (ox.Triple(q.subject, q.predicate, q.object) for q in document.quads)
+        digest.update(b"\0" + str(document.path).encode() + b"\0")
+        digest.update(ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b"")
+    return digest.hexdigest()
 
 
 def _cache_entry(documents: Sequence[RdfDocument], reasoner: str, java: str) -> tuple[str, str]:
@@ -296,11 +336,11 @@ def _decode(payload: bytes) -> tuple[Graph, int]:
     for triple in ox.parse(payload, format=ox.RdfFormat.N_TRIPLES):
         if not (
             isinstance(triple.subject, ox.NamedNode)
-            and triple.predicate.value == str(RDF.type)
+            and triple.predicate == _RDF_TYPE
             and isinstance(triple.object, ox.NamedNode)
         ):
             raise Damaged("a triple that is not a class membership")
-        graph.add((URIRef(triple.subject.value), RDF.type, URIRef(triple.object.value)))
+        graph.add((to_rdflib(triple.subject), RDF.type, to_rdflib(triple.object)))
     return graph, len(graph)
 
 
@@ -311,13 +351,16 @@ def store_in_cache(documents: Sequence[RdfDocument], inference: Inference) -> No
 
 
 def cached_inference(documents: Sequence[RdfDocument], reasoner: str = "hermit") -> Graph:
-    """The inferred triples for ``documents``: from the cache (verified), or reasoned and then cached."""
+    """The inferred triples for ``documents``: from the cache (verified), or reasoned and then cached.
+
+    Raises ReasoningError or InconsistentData as ``reason`` does (only when not cached).
+    """
     java = find_java(reasoner)
     name, key = _cache_entry(documents, reasoner, java)
     return cached(name, key, "inferred triples", lambda: reason(documents, reasoner, java).graph, _encode, _decode)
 
 
-def summary(inference: Inference) -> str:
+def inference_summary(inference: Inference) -> str:
     """Inferred memberships grouped by class, with counts, for the terminal."""
     if not inference.memberships:
         return "No class memberships were inferred beyond the asserted data.\n"

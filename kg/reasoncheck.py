@@ -15,10 +15,16 @@ to infer". Two checks tell them apart, without trusting the reasoner:
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
+
+import pyoxigraph as ox
 
 from .namespaces import SCK, compact
 from .sources import RdfDocument
 from .store import store_from
+
+if TYPE_CHECKING:
+    from owlready2 import World  # no type information: Any
 
 PROBE = "https://w3id.org/smartcity-kg/reasoner-probe#"
 PROBE_INDIVIDUAL = PROBE + "individual"
@@ -69,13 +75,18 @@ ORDER BY ?class ?individual
 
 def guaranteed(documents: Sequence[RdfDocument]) -> list[tuple[str, str, str, str]]:
     """(individual, class, property, value) memberships of sck classes that the asserted triples alone entail."""
-    return [
-        (row["individual"].value, row["class"].value, row["property"].value, row["value"].value)
-        for row in store_from(documents).query(GUARANTEED)
-    ]
+    answer = store_from(documents).query(GUARANTEED)
+    assert isinstance(answer, ox.QuerySolutions)  # a SELECT query
+    return [(_value(row["individual"]), _value(row["class"]), _value(row["property"]), _value(row["value"]))
+            for row in answer]  # fmt: skip
 
 
-def probe_classified(world: object) -> bool:
+def _value(term: object) -> str:
+    """An IRI's or a literal's text (the query binds every variable to one or the other)."""
+    return term.value if isinstance(term, ox.NamedNode | ox.BlankNode | ox.Literal) else ""
+
+
+def probe_classified(world: World) -> bool:
     """Whether the reasoner put the probe individual into the probe's defined class."""
     defined = world[PROBE_CLASS]
     return defined is not None and any(i.iri == PROBE_INDIVIDUAL for i in defined.instances(world=world))

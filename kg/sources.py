@@ -16,7 +16,7 @@ import pyoxigraph as ox
 
 from .errors import InputError
 
-FORMATS: dict[str, ox.RdfFormat] = {
+RDF_FILE_FORMATS: dict[str, ox.RdfFormat] = {
     ".ttl": ox.RdfFormat.TURTLE,
     ".turtle": ox.RdfFormat.TURTLE,
     ".nt": ox.RdfFormat.N_TRIPLES,
@@ -46,14 +46,17 @@ def project_root() -> Path:
 
 
 def ontology_path() -> Path:
+    """The bundled ontology (ontology/smartcity.ttl)."""
     return project_root() / "ontology" / "smartcity.ttl"
 
 
 def shapes_path() -> Path:
+    """The bundled SHACL shapes (ontology/shapes.ttl)."""
     return project_root() / "ontology" / "shapes.ttl"
 
 
 def queries_dir() -> Path:
+    """The folder of the named queries (queries/*.rq)."""
     return project_root() / "queries"
 
 
@@ -72,9 +75,10 @@ class RdfDocument:
 
 
 def rdf_format(path: Path) -> ox.RdfFormat:
-    fmt = FORMATS.get(path.suffix.lower())
+    """The RDF format a file's extension names (RDF_FILE_FORMATS); InputError for any other extension."""
+    fmt = RDF_FILE_FORMATS.get(path.suffix.lower())
     if fmt is None:
-        known = ", ".join(sorted(FORMATS))
+        known = ", ".join(sorted(RDF_FILE_FORMATS))
         raise InputError(f"{path}: unknown RDF file type {path.suffix or '(none)'!r}; use one of {known}.")
     return fmt
 
@@ -83,6 +87,7 @@ def check_regular_file(path: Path) -> None:
     """Refuse, in one sentence, anything but a regular file (a folder, device, pipe or socket).
 
     A device such as /dev/zero, even behind a symlink, would be read until memory runs out.
+    Raises InputError, also for a missing or unreadable path.
     """
     try:
         mode = path.stat().st_mode
@@ -97,7 +102,11 @@ def check_regular_file(path: Path) -> None:
 
 
 def read_text(path: Path, *, fix: str = "save the file as UTF-8 and try again") -> str:
-    """The file's text; one clear sentence if it is missing, unreadable or not UTF-8 (``fix`` says what to do)."""
+    """The file's text, without a byte-order mark.
+
+    Raises InputError if it is missing, not a regular file, unreadable or not UTF-8 (``fix`` says
+    what to do about the last).
+    """
     check_regular_file(path)
     try:
         raw = path.read_bytes()
@@ -119,7 +128,11 @@ def printable(text: str) -> str:
 
 
 def parse_text(text: str, fmt: ox.RdfFormat, *, name: str, base_iri: str | None = None) -> list[ox.Quad]:
-    """Parse RDF text; ``name`` is only used to say where an error is."""
+    """Parse RDF text in format ``fmt``; ``name`` says where an error is, ``base_iri`` resolves relative IRIs.
+
+    Raises InputError for unsafe RDF/XML (DTD entities), nesting deeper than MAX_NESTING, a syntax
+    error (file:line:column) or RDF 1.2 triple terms.
+    """
     if fmt == ox.RdfFormat.RDF_XML and _UNSAFE_DTD.search(text):
         raise InputError(
             f"{name}: refused, the RDF/XML declares DTD entities or an external DTD, which can expand "
@@ -175,7 +188,7 @@ def _keep_lines(match: re.Match[str]) -> str:
 
 
 def check_nesting(text: str, fmt: ox.RdfFormat, *, name: str) -> None:
-    """Refuse text nested deeper than MAX_NESTING levels, before any parser sees it."""
+    """Refuse text nested deeper than MAX_NESTING levels, before any parser sees it (InputError, at its line)."""
     depth, deepest, at = 0, 0, 0
     if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG, ox.RdfFormat.JSON_LD):
         json = fmt == ox.RdfFormat.JSON_LD
@@ -204,7 +217,10 @@ def check_nesting(text: str, fmt: ox.RdfFormat, *, name: str) -> None:
 
 
 def read_rdf(path: Path | str) -> RdfDocument:
-    """Read and parse one RDF file chosen by its extension."""
+    """Read and parse one RDF file, its format chosen by its extension.
+
+    Raises InputError for an unknown extension, or as read_text and parse_text do.
+    """
     path = Path(path)
     check_regular_file(path)
     fmt = rdf_format(path)

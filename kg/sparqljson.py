@@ -67,8 +67,8 @@ def _blank(label: str) -> ox.BlankNode:
         return ox.BlankNode("h" + hashlib.sha256(label.encode("utf-8")).hexdigest()[:32])
 
 
-def term(value: object, where: str) -> ox.NamedNode | ox.BlankNode | ox.Literal:
-    """The term a JSON term object stands for."""
+def read_term(value: object, where: str) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+    """The term a JSON term object stands for; ``where`` names it in the MalformedAnswer raised otherwise."""
     if not isinstance(value, dict):
         raise MalformedAnswer(f"{where} is {_json_type(value)}, not a term object")
     kind = value.get("type")
@@ -112,7 +112,7 @@ def _virtuoso_ask(answer: dict[str, Any]) -> bool | None:
     value = bindings[0].get("__ASK_RETVAL")
     if not isinstance(value, dict) or value.get("datatype") != XSD_INTEGER or value.get("value") not in ("0", "1"):
         return None
-    return value["value"] == "1"
+    return str(value["value"]) == "1"
 
 
 def parse_results(body: bytes, *, ask: bool) -> Results:
@@ -155,5 +155,7 @@ def parse_results(body: bytes, *, ask: bool) -> Results:
         unknown = [name for name in binding if name not in known]
         if unknown:
             raise MalformedAnswer(f"binding {number} binds {_short(unknown[0])}, which 'head.vars' does not name")
-        rows.append(tuple(term(binding[v], f"?{v} in binding {number}") if v in binding else None for v in variables))
+        rows.append(
+            tuple(read_term(binding[v], f"?{v} in binding {number}") if v in binding else None for v in variables)
+        )
     return Results(variables, raw=rows)

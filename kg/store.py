@@ -1,33 +1,34 @@
-"""The embedded graph: an Oxigraph store for queries, an rdflib Graph for pySHACL.
+"""The embedded graph's documents: read (RDF files and SSSOM tables), cached, and put in an Oxigraph store.
 
 Queries run on pyoxigraph, which is many times faster than rdflib here; pySHACL gets a plain
-rdflib Graph because it gave wrong results on an oxrdflib-backed one.
+rdflib Graph (kg.terms.rdflib_graph) because it gave wrong results on an oxrdflib-backed one.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
 from .cache import Damaged, cached, files_hash
+from .links import is_sssom, read_links
 from .sources import RdfDocument, bundled_data_paths, read_rdf
-
-if TYPE_CHECKING:  # rdflib is imported only where it is used: `kg query` never needs it
-    from rdflib import Graph
 
 
 def read_documents(files: Sequence[Path | str] = (), *, bundled: bool = True) -> list[RdfDocument]:
-    """Parse the bundled files (unless ``bundled`` is false) and then ``files``."""
+    """Parse the bundled files (unless ``bundled`` is false) and then ``files``.
+
+    Raises InputError for a file that cannot be read or parsed (see read_file).
+    """
     return [*(bundled_documents() if bundled else []), *(read_file(Path(f)) for f in files)]
 
 
 def read_file(path: Path) -> RdfDocument:
-    """An RDF file or an SSSOM mapping table, parsed."""
-    from .links import is_sssom, read_links
+    """An RDF file (format by its extension) or an SSSOM mapping table (``*.sssom.tsv``), parsed.
 
+    Raises InputError if it is missing, unreadable, not UTF-8, unsafe or malformed (kg.sources, kg.links).
+    """
     return read_links(path) if is_sssom(path) else read_rdf(path)
 
 
@@ -56,7 +57,8 @@ def _to_nquads(documents: Sequence[RdfDocument]) -> tuple[bytes, int]:
         for d in documents
         for q in d.quads
     )
-    return ox.serialize(quads, format=ox.RdfFormat.N_QUADS), sum(len(d.quads) for d in documents)
+    payload = ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b""  # bytes, as no output is given
+    return payload, sum(len(d.quads) for d in documents)
 
 
 def _from_nquads(data: bytes, paths: Sequence[Path]) -> tuple[list[RdfDocument], int]:
@@ -74,11 +76,6 @@ def _from_nquads(data: bytes, paths: Sequence[Path]) -> tuple[list[RdfDocument],
     return [RdfDocument(path, by_graph[path.resolve().as_uri()]) for path in paths], count
 
 
-def load_store(files: Sequence[Path | str] = (), *, bundled: bool = True) -> ox.Store:
-    """An in-memory Oxigraph store holding the bundled graph and ``files``, all in the default graph."""
-    return store_from(read_documents(files, bundled=bundled))
-
-
 def store_from(documents: Iterable[RdfDocument]) -> ox.Store:
     """A store of the documents' quads (all in the default graph: kg.sources puts them there).
 
@@ -89,11 +86,3 @@ def store_from(documents: Iterable[RdfDocument]) -> ox.Store:
     for document in documents:
         store.extend(document.quads)
     return store
-
-
-def document_from_graph(graph: Graph, name: str) -> RdfDocument:
-    """An rdflib graph as a parsed document (e.g. inferred or converted triples) to join others."""
-    from .sources import parse_text
-
-    text = graph.serialize(format="nt", encoding="utf-8").decode("utf-8")
-    return RdfDocument(Path(f"({name})"), parse_text(text, ox.RdfFormat.N_TRIPLES, name=name))

@@ -14,15 +14,16 @@ rdflib.term.Literal('3', datatype=rdflib.term.URIRef('http://www.w3.org/2001/XML
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 
+from .sources import RdfDocument, parse_text
+
 if TYPE_CHECKING:
     from rdflib import Graph
     from rdflib.term import Node
-
-    from .sources import RdfDocument
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal
 
@@ -78,3 +79,12 @@ def rdflib_graph(documents: Iterable[RdfDocument]) -> Graph:
         for quad in document.quads:
             graph.add((to_rdflib(quad.subject), to_rdflib(quad.predicate), to_rdflib(quad.object)))
     return graph
+
+
+def document_from_graph(graph: Graph, name: str) -> RdfDocument:
+    """An rdflib graph (e.g. the reasoner's inferred triples) as a document to join others, named ``(name)``.
+
+    Written as N-Triples and parsed back, so that its blank nodes get fresh labels like any file's.
+    """
+    text = graph.serialize(format="nt", encoding="utf-8").decode("utf-8")
+    return RdfDocument(Path(f"({name})"), parse_text(text, ox.RdfFormat.N_TRIPLES, name=name))

@@ -18,38 +18,37 @@ or not at all if it is interrupted or refused.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
 import re
 import sys
-import tempfile
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 
 from . import __version__, generations
-from .errors import InputError
-from .generations import WorkspaceError
+from .errors import InputError, WorkspaceError
 from .output import OutputError, write_atomically
 from .sources import RdfDocument, bundled_data_paths, project_root
 
 if TYPE_CHECKING:  # kg.loading needs rdflib, which a query never imports
     from .loading import Load
-    from .query import WorkspaceGraph
-    from .remote import NTriplesFile
     from .validate import ValidationReport
+
+# The manifest as JSON gives it (read_manifest checks every field the commands read), and one source's entry.
+Manifest = dict[str, Any]
+Source = dict[str, Any]
 
 MANIFEST = "kg-workspace.json"
 # Format 1 also kept each source in a named graph (union in the default graph, as now); it is
 # rebuilt as format 2 when first opened.
 FORMAT = 2
-FORMATS = (1, 2)
+READABLE_FORMATS = (1, 2)
 ENV = "KG_WORKSPACE"
 KINDS = ("rdf", "framework", "observations", "links")
 
@@ -64,6 +63,7 @@ def choose(path: Path | None) -> None:
 
 
 def default_folder() -> Path:
+    """The per-user workspace (``~/.local/share/smartcity-kg/workspace`` on Linux), used when no other is chosen."""
     import platformdirs
 
     return Path(platformdirs.user_data_dir("smartcity-kg")) / "workspace"
@@ -96,22 +96,25 @@ class Workspace:
     """A workspace folder and its manifest as last read."""
 
     folder: Path
-    manifest: dict
+    manifest: Manifest
 
     @property
     def store_folder(self) -> Path:
+        """The folder of the store's generations (kg.generations)."""
         return self.folder / "store"
 
     @property
-    def sources(self) -> list[dict]:
-        return self.manifest["sources"]
+    def sources(self) -> list[Source]:
+        """The manifest's source entries, in the order they were added."""
+        sources: list[Source] = self.manifest["sources"]
+        return sources
 
     def documents(self) -> list[RdfDocument]:
         """The bundled files and each source's stored copy, parsed, in manifest order.
 
         Parsed from the files, not read back from the store: Oxigraph stores literals normalised
         ("012"^^xsd:positiveInteger comes back as "12"^^xsd:integer), and the shapes check literals
-        as written.
+        as written. Raises WorkspaceError if a stored copy is missing.
         """
         from .store import bundled_documents, read_file
 
@@ -123,8 +126,8 @@ class Workspace:
                 )
         return [*bundled_documents(), *(read_file(self.folder / s["stored"]) for s in self.sources)]
 
-    def find(self, wanted: str) -> dict:
-        """The source named by its id, its original path or its stored copy."""
+    def find(self, wanted: str) -> Source:
+        """The source named by its id, its original path or its stored copy; InputError if none is."""
         resolved = str(Path(wanted).expanduser().absolute())
         for source in self.sources:
             if wanted in (source["id"], source["original"]) or resolved == str(self.folder / source["stored"]):
@@ -133,7 +136,8 @@ class Workspace:
         raise InputError(f"{wanted}: no such source in the workspace {self.folder}; the sources are: {known}.")
 
 
-def read_manifest(folder: Path) -> dict:
+def read_manifest(folder: Path) -> Manifest:
+    """The manifest of the workspace at ``folder``; WorkspaceError if it is unreadable, of another format or damaged."""
     path = folder / MANIFEST
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
@@ -142,7 +146,7 @@ def read_manifest(folder: Path) -> dict:
         raise WorkspaceError(
             f"{path}: cannot be read ({reason}); restore it or run 'kg init' in a new folder."
         ) from None
-    if not isinstance(manifest, dict) or manifest.get("format") not in FORMATS:
+    if not isinstance(manifest, dict) or manifest.get("format") not in READABLE_FORMATS:
         raise WorkspaceError(
             f"{path}: not a workspace manifest of format {FORMAT}; this smartcity-kg ({__version__}) cannot use it."
         )
@@ -156,7 +160,7 @@ _SOURCE_FIELDS = {"id": str, "kind": str, "original": str, "stored": str, "sha25
                   "added": str, "checked": str}  # fmt: skip
 
 
-def _well_formed(manifest: dict) -> bool:
+def _well_formed(manifest: Manifest) -> bool:
     """Whether every field the commands read is there, with its type (a hand-edited manifest may lack one)."""
     bundled, sources = manifest.get("bundled"), manifest.get("sources")
     if not (isinstance(manifest.get("generation"), int) and isinstance(manifest.get("triples"), int)):
@@ -173,7 +177,7 @@ def _well_formed(manifest: dict) -> bool:
     )  # fmt: skip
 
 
-def _write_manifest(folder: Path, manifest: dict) -> None:
+def _write_manifest(folder: Path, manifest: Manifest) -> None:
     _write(folder / MANIFEST, (json.dumps(manifest, indent=2) + "\n").encode("utf-8"))
 
 
@@ -182,12 +186,15 @@ def _write(path: Path, data: bytes) -> None:
     try:
         write_atomically(path, data)
     except OutputError as error:
-        fix = "choose another --workspace"
+        fix = "choose another workspace folder"
         raise WorkspaceError(str(error).replace("choose another place", fix)) from None
 
 
 def init(folder: Path) -> Workspace:
-    """Create a workspace at ``folder`` (an existing one is left as it is) with the bundled data loaded."""
+    """Create a workspace at ``folder`` (an existing one is left as it is) with the bundled data loaded.
+
+    Raises WorkspaceError if ``folder`` is a file or cannot be written.
+    """
     if (folder / MANIFEST).is_file():
         return open_workspace(folder)
     if folder.exists() and not folder.is_dir():
@@ -207,7 +214,11 @@ def init(folder: Path) -> Workspace:
 
 
 def open_workspace(folder: Path | None = None) -> Workspace:
-    """The workspace a command uses: created if it is the default or $KG_WORKSPACE, bundled data brought up to date."""
+    """The workspace at ``folder`` (default: the one ``locate`` finds), bundled data brought up to date.
+
+    Created if it does not exist yet. Raises WorkspaceError if ``folder`` holds something else, or
+    the workspace is damaged, locked for too long by another writer, or cannot be written.
+    """
     folder = folder or locate()
     if not (folder / MANIFEST).is_file():
         if folder.is_dir() and any(folder.iterdir()) and not (folder / "store").is_dir():
@@ -222,9 +233,9 @@ def open_workspace(folder: Path | None = None) -> Workspace:
     return workspace
 
 
-def _stale(manifest: dict) -> bool:
+def _stale(manifest: Manifest) -> bool:
     """Whether the store must be rebuilt: the package's bundled data changed, or it is of an older format."""
-    return manifest["bundled"]["hash"] != bundled_hash() or manifest["format"] != FORMAT
+    return bool(manifest["bundled"]["hash"] != bundled_hash() or manifest["format"] != FORMAT)
 
 
 @dataclass
@@ -235,12 +246,12 @@ class Addition:
     is already in place (a large file, copied before it was loaded from the copy).
     """
 
-    entry: dict
+    entry: Source
     load: Load
     data: bytes | None = None
 
 
-def new_entry(workspace: Workspace, kind: str, original: str, suffix: str, digest: str, wanted_id: str) -> dict:
+def new_entry(workspace: Workspace, kind: str, original: str, suffix: str, digest: str, wanted_id: str) -> Source:
     """A manifest entry for a new source: the id of the source it replaces (same original path), else
     ``wanted_id`` made unique (demo, demo-2 ...)."""
     base = re.sub(r"[^a-z0-9-]+", "-", wanted_id.lower()).strip("-") or "source"
@@ -270,7 +281,7 @@ def stored_name(source_id: str, digest: str, suffix: str) -> str:
     return f"sources/{source_id}.{digest[:10]}{suffix}"
 
 
-def replaced_by(workspace: Workspace, entries: Iterable[dict]) -> list[dict]:
+def replaced_by(workspace: Workspace, entries: Iterable[Source]) -> list[Source]:
     """The workspace's sources that ``entries`` replace: those added from the same path."""
     originals = {e["original"] for e in entries}
     return [s for s in workspace.sources if s["original"] in originals]
@@ -279,7 +290,7 @@ def replaced_by(workspace: Workspace, entries: Iterable[dict]) -> list[dict]:
 def change(
     workspace: Workspace,
     additions: Sequence[Addition] = (),
-    removals: Sequence[dict] = (),
+    removals: Sequence[Source] = (),
     bundled: Sequence[RdfDocument] | None = None,
     check: Callable[[ox.Store], ValidationReport] | None = None,
 ) -> ValidationReport | None:
@@ -289,7 +300,8 @@ def change(
 
     Additions alone are loaded into a copy of the last generation; anything else rebuilds the store
     from the bundled files and the stored copies. The caller holds the writer lock and has read the
-    manifest under it.
+    manifest under it. Raises WorkspaceError if the workspace cannot be written or a stored copy
+    is missing.
     """
     from .fastvalidate import load_shapes
     from .loading import Load, put
@@ -350,8 +362,11 @@ def _tidy(workspace: Workspace) -> None:
     generations.collect(workspace.store_folder, workspace.manifest["generation"])
 
 
-def stored_load(workspace: Workspace, source: dict) -> Load:
-    """What the store takes of a source's stored copy: parsed, or a large N-Triples file for the bulk loader."""
+def stored_load(workspace: Workspace, source: Source) -> Load:
+    """What the store takes of a source's stored copy: parsed, or a large N-Triples file for the bulk loader.
+
+    Raises WorkspaceError if the copy is missing, InputError if it cannot be parsed.
+    """
     from .loading import Load, bulk_loadable
     from .store import read_file
 
@@ -362,25 +377,6 @@ def stored_load(workspace: Workspace, source: dict) -> Load:
             f"run 'kg remove {source['id']}' and add {source['original']} again."
         )
     return Load(str(path), path=path) if bulk_loadable(path) else Load(str(path), document=read_file(path))
-
-
-@contextlib.contextmanager
-def dumped(graph: WorkspaceGraph) -> Iterator[NTriplesFile]:
-    """The workspace's graph as an N-Triples file written by Oxigraph (nothing parsed in Python), in the
-    workspace folder, removed afterwards: what ``kg push`` uploads."""
-    from .output import track_temporary, untrack_temporary
-    from .remote import NTriplesFile
-
-    handle, name = tempfile.mkstemp(prefix=".push-", suffix=".nt", dir=graph.workspace.folder)
-    path = Path(name)
-    track_temporary(path)
-    try:
-        with os.fdopen(handle, "wb") as out:
-            graph.store.dump(out, format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())
-        yield NTriplesFile(path, len(graph))
-    finally:
-        path.unlink(missing_ok=True)
-        untrack_temporary(path)
 
 
 def refresh_bundled(workspace: Workspace) -> None:
@@ -396,5 +392,8 @@ def refresh_bundled(workspace: Workspace) -> None:
     change(workspace, bundled=bundled_documents())
 
 
-def remove_sources(workspace: Workspace, sources: Sequence[dict]) -> None:
+def remove_sources(workspace: Workspace, sources: Sequence[Source]) -> None:
+    """Take ``sources`` (manifest entries) out of the workspace, the caller holding the writer lock.
+
+    The store is rebuilt without them; WorkspaceError if a stored copy is missing or cannot be written."""
     change(workspace, removals=sources)

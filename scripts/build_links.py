@@ -102,7 +102,7 @@ def sdg_rows(codes: dict[str, dict[str, str]]) -> list[dict[str, str]]:
 
 def snapshot(codes: dict[str, dict[str, str]], tables: list[Path]) -> Graph:
     """Labels and hierarchy of every external term the tables link to."""
-    from kg.links import read_table
+    from kg.links import read_mapping_table
 
     by_iri = {row["iri"]: row for row in codes.values()}
     graph = Graph()
@@ -119,7 +119,7 @@ def snapshot(codes: dict[str, dict[str, str]], tables: list[Path]) -> Graph:
     graph.add((dataset, DCTERMS.source, URIRef("http://www.wikidata.org/")))
     pending = set()
     for path in tables:
-        for mapping in read_table(path):
+        for mapping in read_mapping_table(path):
             if mapping.object in by_iri:
                 pending.add(mapping.object)
             elif mapping.object.startswith("http://www.wikidata.org/entity/"):

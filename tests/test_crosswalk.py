@@ -6,7 +6,7 @@ import csv
 
 import pytest
 
-from kg.links import Mapping, link_tables, read_table
+from kg.links import Mapping, link_tables, read_mapping_table
 from kg.namespaces import ID, PREFIXES
 from tests.conftest import ROOT, run_kg
 
@@ -29,7 +29,7 @@ def crosswalk_mappings() -> list[tuple[str, Mapping]]:
     return [
         (table.name, m)
         for table in link_tables()
-        for m in read_table(table)
+        for m in read_mapping_table(table)
         if m.subject.startswith(U4SSC) and m.object.startswith(ID) and not m.object.startswith(U4SSC)
     ]
 
@@ -42,7 +42,7 @@ def test_the_crosswalk_tables_pass_links_check():
 
 @pytest.mark.parametrize("table", CROSSWALK, ids=lambda p: p.name)
 def test_every_subject_and_object_is_an_indicator_with_the_label_the_table_gives(graph, table):
-    mappings, rows = read_table(table), labelled_rows(table)
+    mappings, rows = read_mapping_table(table), labelled_rows(table)
     assert mappings and len(mappings) == len(rows)
     for m, row in zip(mappings, rows, strict=True):
         for iri, label, framework in ((m.subject, row["subject_label"], "= fw:u4ssc"),
@@ -56,7 +56,7 @@ def test_every_subject_and_object_is_an_indicator_with_the_label_the_table_gives
 
 @pytest.mark.parametrize("table", CROSSWALK, ids=lambda p: p.name)
 def test_every_row_is_a_reviewed_match_attributed_to_the_project_with_a_comment(table):
-    for m in read_table(table):
+    for m in read_mapping_table(table):
         assert m.justification == "https://w3id.org/semapv/vocab/ManualMappingCuration", m.line
         assert (m.author, m.reviewer, m.date) == (PROJECT, PROJECT, "2026-11-29"), m.line
         assert m.comment and 0 < float(m.confidence) <= 1, m.line
@@ -67,7 +67,7 @@ def test_the_review_reaches_the_graph(graph):
     expected = {
         (m.subject, m.predicate, m.object, m.author, m.reviewer, m.date, m.see_also)
         for table in CROSSWALK
-        for m in read_table(table)
+        for m in read_mapping_table(table)
     }
     rows = graph.sparql(
         """SELECT ?s ?p ?o ?author ?reviewer (STR(?date) AS ?day) ?page WHERE {

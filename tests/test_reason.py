@@ -8,11 +8,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 from rdflib import RDF, Graph, URIRef
 
-from kg import get_query
-from kg.reason import find_java, java_version, reason
+from kg import KnowledgeGraph, get_query
+from kg.cache import files_hash
+from kg.reason import find_java, inputs_hash, java_version, reason
+from kg.sources import RdfDocument, parse_text
 from kg.store import read_documents
 from tests.conftest import run_kg
 
@@ -97,6 +100,43 @@ def test_query_inferred_answers_voter_participation(tmp_path):
     # The header says 'inferred: true', so the query gets the inferences without the flag too.
     implicit = kg("query", "core-participation-kpis-inferred", "--format", "csv", tmp_cache=tmp_path)
     assert implicit.stdout == run.stdout
+
+
+def notebook_cell(text: str) -> RdfDocument:
+    """A document made in memory, as a notebook makes one: its path names no file."""
+    return RdfDocument(Path("(notebook cell)"), parse_text(text, ox.RdfFormat.TURTLE, name="(notebook cell)"))
+
+
+CELL = '<http://example.org/x> <http://www.w3.org/2000/01/rdf-schema#label> "x" .'
+
+
+def test_an_inferred_query_runs_on_a_graph_holding_an_in_memory_document(documents, tmp_path, monkeypatch):
+    """The inference cache used to re-read every document's path: FileNotFoundError '(notebook cell)'."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    graph = KnowledgeGraph([*documents, notebook_cell(CELL)])
+    rows = graph.query("core-participation-kpis-inferred").dicts()
+    assert [row["kpi"] for row in rows] == [U4SSC + "SC-SH-SI-4C"]
+    assert len(list((tmp_path / "smartcity-kg").glob("inferred-hermit-*.nt"))) == 1, "the inference is cached"
+
+
+def test_the_inference_key_of_files_is_unchanged_and_in_memory_documents_are_keyed_by_content(documents):
+    java = "/nonexistent/java"
+    files = inputs_hash(documents, "hermit", java)
+    assert files == files_hash([d.path for d in documents], _salt(java))
+    cell = notebook_cell(CELL)
+    with_cell = inputs_hash([*documents, cell], "hermit", java)
+    assert with_cell != files
+    assert inputs_hash([*documents, cell], "hermit", java) == with_cell, "the same content, the same key"
+    other = notebook_cell(CELL.replace('"x"', '"y"'))
+    assert inputs_hash([*documents, other], "hermit", java) != with_cell
+
+
+def _salt(java: str) -> str:
+    import owlready2
+
+    from kg.reason import java_identity
+
+    return f"hermit owlready2 {owlready2.VERSION} java {java_identity(java)}"
 
 
 def test_the_data_alone_asserts_no_defined_class_member(graph):

@@ -10,8 +10,10 @@ import urllib.request
 import pytest
 
 from kg import KnowledgeGraph, list_queries
+from kg.errors import RemoteError
 from kg.query import prepare
-from kg.remote import RemoteError, remote_sparql, shown
+from kg.remote import remote_sparql
+from kg.remotecall import shown
 from tests.conftest import ROOT, run_kg
 from tests.servers import kg_server, oxigraph_server
 

@@ -12,7 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from kg.remote import RemoteError, remote_sparql, set_limits
+from kg.errors import RemoteError
+from kg.remote import remote_sparql
+from kg.remotecall import set_limits
 from tests.conftest import run_kg
 from tests.hostile_servers import hostile_server, one_sentence, query
 from tests.servers import kg_server
@@ -63,7 +65,7 @@ def test_the_limits_are_arguments_and_module_defaults_too():
             remote_sparql(f"{base}/query", SELECT, timeout=1)
         set_limits(timeout=0.5)
         try:
-            with pytest.raises(RemoteError, match=r"no complete answer within 0\.5 s \(--timeout sets this limit\)"):
+            with pytest.raises(RemoteError, match=r"no complete answer within 0\.5 s \(set_limits sets this limit\)"):
                 remote_sparql(f"{base}/query", SELECT)
         finally:
             set_limits()
