@@ -17,7 +17,7 @@ from .catalog import NamedQuery, get_query, list_queries
 from .errors import InputError, KgError, QueryError
 from .query import KnowledgeGraph
 from .results import Results, render
-from .validate import ValidationReport, format_report, validate
+from .validation import ValidationReport, format_report, validate
 
 __all__ = [
     "InputError",

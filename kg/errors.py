@@ -20,3 +20,15 @@ class InputError(KgError):
 
 class QueryError(KgError):
     """A named query, a query file or a parameter is wrong."""
+
+
+class ValidationError(KgError):
+    """Validation cannot run as asked: an unknown engine, or shapes the chosen engine does not support."""
+
+
+class UnsupportedShape(ValidationError):
+    """A shape uses a SHACL feature the Oxigraph engine does not implement; ``reason`` says which, without advice."""
+
+    def __init__(self, message: str, reason: str = "") -> None:
+        super().__init__(message)
+        self.reason = reason or message  # for the note of the fallback to pySHACL

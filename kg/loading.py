@@ -1,10 +1,10 @@
 """Put a source's triples into an on-disk Oxigraph store, with the literals the shapes check as written.
 
 The workspace's store (kg.workspace) holds the union of all its sources in the default graph,
-which queries read, and, in one named graph (kg.shapes_sparql._AS_WRITTEN), the literals the
+which queries read, and, in one named graph (kg.validation.written.AS_WRITTEN), the literals the
 SHACL shapes check, as their files write them: Oxigraph stores numbers and dates normalised
 ("03"^^xsd:positiveInteger becomes "3"^^xsd:integer), and SHACL judges them as written. With
-both in the store, the shapes run inside it (kg.fastvalidate.validate_store) and nothing is
+both in the store, the shapes run inside it (kg.validation.oxigraph_engine.validate_store) and nothing is
 parsed again when the graph grows.
 
 A source comes as parsed quads (small files, imports, the bundled data) or, for a large
@@ -20,14 +20,15 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
 
-from .shapes_sparql import _AS_WRITTEN, _NORMALISED, _as_written
+from .errors import InputError
 from .sources import RdfDocument, syntax_error
+from .store import read_file
+from .validation.written import literals_as_written
 
 # Below this size a file is parsed in Python like any other: its messages and checks are the
 # reference, and the time saved is small. Above it, N-Triples go to Oxigraph's bulk loader.
@@ -58,14 +59,6 @@ def bulk_loadable(path: Path) -> bool:
         return path.suffix.lower() == ".nt" and path.stat().st_size >= max(BULK_MIN_BYTES, 1)
     except OSError:
         return False
-
-
-def literals_as_written(quads: Iterable[ox.Quad], predicates: frozenset[str]) -> Iterator[ox.Quad]:
-    """The literals of ``predicates`` that Oxigraph would normalise, under their stand-in, in the as-written graph."""
-    for q in quads:
-        literal = isinstance(q.object, ox.Literal)
-        if literal and q.predicate.value in predicates and q.object.datatype.value in _NORMALISED:
-            yield ox.Quad(q.subject, q.predicate, _as_written(q.object), _AS_WRITTEN)
 
 
 def written_in_ntriples(path: Path, predicates: frozenset[str]) -> list[ox.Quad] | None:
@@ -108,9 +101,6 @@ def put(store: ox.Store, load: Load, predicates: frozenset[str]) -> int:
     assert load.path is not None
     written = written_in_ntriples(load.path, predicates)
     if written is None:  # the text cannot tell (see the module's docstring): parse it, as a small file is
-        from .errors import InputError
-        from .store import read_file
-
         try:
             document = read_file(load.path)
         except InputError as error:  # name the user's file, not the workspace's copy of it

@@ -43,7 +43,7 @@ if TYPE_CHECKING:  # kg.loading needs rdflib, which a query never imports
     from .loading import Load
     from .query import WorkspaceGraph
     from .remote import NTriplesFile
-    from .validate import ValidationReport
+    from .validation import ValidationReport
 
 MANIFEST = "kg-workspace.json"
 # Format 1 also kept each source in a named graph (union in the default graph, as now); it is
@@ -291,9 +291,9 @@ def change(
     from the bundled files and the stored copies. The caller holds the writer lock and has read the
     manifest under it.
     """
-    from .fastvalidate import load_shapes
     from .loading import Load, put
     from .store import bundled_documents
+    from .validation.oxigraph_engine import load_shapes
 
     folder, manifest = workspace.store_folder, json.loads(json.dumps(workspace.manifest))
     rebuild = bool(removals) or bundled is not None or manifest["format"] != FORMAT
