@@ -22,7 +22,7 @@ from .errors import InputError
 from .loading import Load, bulk_loadable, put
 from .sources import RdfDocument, bundled_data_paths, check_regular_file, parse_text
 from .store import read_file
-from .validation import ValidationReport, make_report, note, validate_documents
+from .validation import ValidationReport, choose_engine, make_report, note, validate_documents
 from .validation.oxigraph_engine import describer, load_shapes, validate_store
 from .workspace import Addition, Workspace, change, new_entry, read_manifest, replaced_by, stored_name
 
@@ -68,7 +68,12 @@ def add_files(workspace: Workspace, paths: Sequence[Path], engine: str = "auto")
     whole graph; the generation is committed only if it conforms. Large N-Triples files are
     copied in and bulk-loaded by Oxigraph (kg.loading); the others are parsed first, before the
     writer lock is taken, so that a syntax error is reported at once.
+
+    ``engine``: as in kg.validation.validate_documents. Raises InputError when a file cannot be read,
+    WorkspaceError when the workspace cannot be locked or changed, ValidationError for an unknown
+    ``engine``, and UnsupportedShape when the shapes use a feature the Oxigraph engine lacks.
     """
+    choose_engine(engine)
     for path in paths:
         check_regular_file(path)
     parsed = {path: _read(path) for path in paths if not bulk_loadable(path)}
@@ -101,7 +106,11 @@ def add_files(workspace: Workspace, paths: Sequence[Path], engine: str = "auto")
 def check_files(workspace: Workspace, paths: Sequence[Path], engine: str = "auto") -> ValidationReport:
     """What ``kg add`` would say of ``paths``, without adding them: loaded into a throw-away copy of the
     workspace's store (large N-Triples by the bulk loader, straight from the file) and checked there.
-    Without ``paths``, the workspace's graph itself is checked, in the same way."""
+    Without ``paths``, the workspace's graph itself is checked, in the same way.
+
+    Raises what add_files raises, but changes nothing.
+    """
+    choose_engine(engine)
     for path in paths:
         check_regular_file(path)
     loads = [Load(str(p), path=p) if bulk_loadable(p) else Load(str(p), document=_read(p)[0]) for p in paths]
@@ -153,7 +162,10 @@ def add_turtle(
 ) -> dict[str, Any]:
     """Add the Turtle an import produced (already checked against the shapes) as source ``source_id``.
 
-    ``replaces``: the stored paths of sources the import replaces (a framework imported again).
+    ``kind``: the manifest's kind of source; ``original``: the sheet it came from; ``checked``: what the
+    manifest records as its check; ``replaces``: the stored paths of sources the import replaces (a
+    framework imported again). Returns the manifest entry. Raises InputError when ``turtle`` does not
+    parse and WorkspaceError when the workspace cannot be locked or changed.
     """
     document = RdfDocument(original, parse_text(turtle.decode("utf-8"), ox.RdfFormat.TURTLE, name=str(original)))
     with generations.writer_lock(workspace.store_folder):

@@ -83,7 +83,10 @@ def written_in_ntriples(path: Path, predicates: frozenset[str]) -> list[ox.Quad]
     if any(marker in line for line in lines for marker in _UNSURE_BYTES):
         return None
     candidates = b"\n".join(line for line in lines if _TYPED in line)
-    quads = list(ox.parse(candidates, format=ox.RdfFormat.N_TRIPLES)) if candidates else []
+    try:
+        quads = list(ox.parse(candidates, format=ox.RdfFormat.N_TRIPLES)) if candidates else []
+    except SyntaxError:  # parsing the whole file says where, in words
+        return None
     if any(isinstance(q.subject, ox.BlankNode) for q in quads if q.predicate.value in predicates):
         return None
     return list(literals_as_written(quads, predicates))
@@ -91,7 +94,11 @@ def written_in_ntriples(path: Path, predicates: frozenset[str]) -> list[ox.Quad]
 
 def put(store: ox.Store, load: Load, predicates: frozenset[str]) -> int:
     """Add ``load``'s triples to the default graph and its literals as written; returns how many triples
-    were new to the graph (a triple another source states already is not counted again)."""
+    were new to the graph (a triple another source states already is not counted again).
+
+    ``predicates``: the properties whose literals the shapes check (``Shapes.predicates``). Raises
+    InputError, naming ``load.name``, when a bulk-loaded file cannot be read or parsed.
+    """
     before = len(store)
     if load.document is not None:
         store.bulk_extend(ox.Quad(q.subject, q.predicate, q.object) for q in load.document.quads)
