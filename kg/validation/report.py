@@ -70,10 +70,22 @@ class ValidationReport:
         return EXIT_VIOLATIONS if any(p.is_violation for p in self.problems) else EXIT_OK
 
     def by_focus(self) -> dict[Node, list[ShapeProblem]]:
-        """The results grouped by focus node: violations first, then warnings and infos, nodes by IRI."""
+        """The results grouped by focus node: violations first, then warnings and infos; nodes by IRI (blank
+        nodes first, by description), a node's results by path, message and value.
+
+        The order depends on nothing random (blank-node identifiers, the engine's order of the shapes),
+        so that a report is the same text run after run, whichever engine made it.
+        """
+        from rdflib import BNode, URIRef
+
+        def order(p: ShapeProblem) -> tuple[int, bool, str, str, str, str]:
+            blank = isinstance(p.focus, BNode)
+            node = self.labels.get(p.focus, "") if blank else str(p.focus)
+            path = compact(str(p.path)) if isinstance(p.path, URIRef) else ""
+            return (_SEVERITY_ORDER.get(str(p.severity), 3), not blank, node, path, p.message, str(p.value))
+
         grouped: dict[Node, list[ShapeProblem]] = {}
-        ordered = sorted(self.problems, key=lambda p: (_SEVERITY_ORDER.get(str(p.severity), 3), str(p.focus)))
-        for problem in ordered:
+        for problem in sorted(self.problems, key=order):
             grouped.setdefault(problem.focus, []).append(problem)
         return grouped
 
