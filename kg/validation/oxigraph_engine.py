@@ -21,9 +21,9 @@ from pathlib import Path
 
 import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal
-from rdflib.namespace import SKOS
 from rdflib.term import Node
 
+from ..namespaces import PREFIXES
 from ..sources import RdfDocument, read_rdf, shapes_path
 from ..store import store_from
 from ..terms import rdflib_graph, to_oxigraph
@@ -31,6 +31,9 @@ from .compiler import CompiledShape, Shapes, compile_shapes
 from .report import ShapeProblem, ValidationReport, describe_node, make_report, unique_problems
 from .shapes import Check
 from .written import FOCUS, focus_quads, from_store, literals_as_written
+
+_NOTATION = ox.NamedNode(PREFIXES["skos"] + "notation")  # what describe_node reads of a focus node
+_PREF_LABEL = ox.NamedNode(PREFIXES["skos"] + "prefLabel")
 
 
 @lru_cache(maxsize=4)
@@ -113,13 +116,13 @@ def validate_store(store: ox.Store, shapes: Shapes | None = None) -> list[ShapeP
 def describer(store: ox.Store, nodes: set[Node]) -> Callable[[Node], str]:
     """``describe_node`` for the focus ``nodes``, from a small rdflib graph of what it needs from ``store``."""
     graph = Graph()
-    notation, label, default = ox.NamedNode(str(SKOS.notation)), ox.NamedNode(str(SKOS.prefLabel)), ox.DefaultGraph()
+    default = ox.DefaultGraph()
     for node in (n for n in nodes if not isinstance(n, Literal)):
         term = to_oxigraph(node)
         if isinstance(term, ox.Literal):
             continue
-        quads = [*store.quads_for_pattern(term, notation, None, default)]
-        quads += store.quads_for_pattern(term, label, None, default)
+        quads = [*store.quads_for_pattern(term, _NOTATION, None, default)]
+        quads += store.quads_for_pattern(term, _PREF_LABEL, None, default)
         quads += store.quads_for_pattern(None, None, term, default) if isinstance(node, BNode) else []
         for q in quads:
             if not isinstance(q.subject, ox.Triple) and not isinstance(q.object, ox.Triple):

@@ -157,7 +157,11 @@ class ShapeReader:
         for ontology in self.g.objects(node, SH.prefixes):
             for declaration in self.g.objects(ontology, SH.declare):
                 prefix = str(self.one(declaration, SH.prefix, where))
-                namespace = ox.NamedNode(str(self.one(declaration, SH.namespace, where))).value
+                namespace = str(self.one(declaration, SH.namespace, where))
+                try:
+                    ox.NamedNode(namespace)  # an IRI, or the PREFIX line would not parse
+                except ValueError:
+                    raise self.refuse(where, f"its namespace {namespace!r} is not an IRI") from None
                 if not re.fullmatch(r"[A-Za-z][\w.-]*|", prefix) or into.setdefault(prefix, namespace) != namespace:
                     raise self.refuse(where, f"its prefix {prefix!r} is malformed or declared twice differently")
 
