@@ -95,7 +95,7 @@ def worker(engine: str, observations: str) -> dict[str, float]:
 
 
 def validate_worker(engine: str, observations: str) -> dict[str, float]:
-    from kg.validate import validate
+    from kg.validation import validate
 
     start = time.perf_counter()
     report = validate([observations], engine=engine)

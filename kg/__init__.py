@@ -39,12 +39,13 @@ from .errors import (
     ReportError,
     SheetProblems,
     UnsupportedShape,
+    ValidationError,
     WorkspaceError,
 )
 from .params import IRI, ParameterValue
 from .query import KnowledgeGraph
 from .results import Results, render
-from .validate import ValidationReport, format_report, validate
+from .validation import ValidationReport, format_report, validate
 
 __all__ = [
     "IRI",
@@ -65,6 +66,7 @@ __all__ = [
     "Results",
     "SheetProblems",
     "UnsupportedShape",
+    "ValidationError",
     "ValidationReport",
     "WorkspaceError",
     "__version__",

@@ -13,14 +13,17 @@ import hashlib
 import os
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 
 from . import generations
 from .errors import InputError
-from .loading import Load, bulk_loadable
+from .loading import Load, bulk_loadable, put
 from .sources import RdfDocument, bundled_data_paths, check_regular_file, parse_text
-from .validate import ValidationReport, make_report, note, validate_documents
+from .store import read_file
+from .validation import ValidationReport, choose_engine, make_report, note, validate_documents
+from .validation.oxigraph_engine import describer, load_shapes, validate_store
 from .workspace import Addition, Workspace, change, new_entry, read_manifest, replaced_by, stored_name
 
 
@@ -31,8 +34,6 @@ def checked_as(engine: str) -> str:
 
 def _read(path: Path) -> tuple[RdfDocument, bytes, str, str]:
     """A file to add: its document, bytes, kind and the suffix its stored copy keeps."""
-    from .store import read_file
-
     document = read_file(path)
     try:
         data = path.read_bytes()
@@ -67,7 +68,12 @@ def add_files(workspace: Workspace, paths: Sequence[Path], engine: str = "auto")
     whole graph; the generation is committed only if it conforms. Large N-Triples files are
     copied in and bulk-loaded by Oxigraph (kg.loading); the others are parsed first, before the
     writer lock is taken, so that a syntax error is reported at once.
+
+    ``engine``: as in kg.validation.validate_documents. Raises InputError when a file cannot be read,
+    WorkspaceError when the workspace cannot be locked or changed, ValidationError for an unknown
+    ``engine``, and UnsupportedShape when the shapes use a feature the Oxigraph engine lacks.
     """
+    choose_engine(engine)
     for path in paths:
         check_regular_file(path)
     parsed = {path: _read(path) for path in paths if not bulk_loadable(path)}
@@ -100,10 +106,11 @@ def add_files(workspace: Workspace, paths: Sequence[Path], engine: str = "auto")
 def check_files(workspace: Workspace, paths: Sequence[Path], engine: str = "auto") -> ValidationReport:
     """What ``kg add`` would say of ``paths``, without adding them: loaded into a throw-away copy of the
     workspace's store (large N-Triples by the bulk loader, straight from the file) and checked there.
-    Without ``paths``, the workspace's graph itself is checked, in the same way."""
-    from .fastvalidate import load_shapes
-    from .loading import put
+    Without ``paths``, the workspace's graph itself is checked, in the same way.
 
+    Raises what add_files raises, but changes nothing.
+    """
+    choose_engine(engine)
     for path in paths:
         check_regular_file(path)
     loads = [Load(str(p), path=p) if bulk_loadable(p) else Load(str(p), document=_read(p)[0]) for p in paths]
@@ -152,10 +159,13 @@ def add_turtle(
     turtle: bytes,
     checked: str,
     replaces: Sequence[str],
-) -> dict:
+) -> dict[str, Any]:
     """Add the Turtle an import produced (already checked against the shapes) as source ``source_id``.
 
-    ``replaces``: the stored paths of sources the import replaces (a framework imported again).
+    ``kind``: the manifest's kind of source; ``original``: the sheet it came from; ``checked``: what the
+    manifest records as its check; ``replaces``: the stored paths of sources the import replaces (a
+    framework imported again). Returns the manifest entry. Raises InputError when ``turtle`` does not
+    parse and WorkspaceError when the workspace cannot be locked or changed.
     """
     document = RdfDocument(original, parse_text(turtle.decode("utf-8"), ox.RdfFormat.TURTLE, name=str(original)))
     with generations.writer_lock(workspace.store_folder):
@@ -173,32 +183,28 @@ def add_turtle(
 
 def _documents(additions: Sequence[Addition]) -> list[RdfDocument]:
     """The additions as parsed documents (a bulk-loaded file is parsed here, only when a report needs it)."""
-    from .store import read_file
-
     return [a.load.document or read_file(Path(a.load.name)) for a in additions]
 
 
 def _check_in_store(
     store: ox.Store, additions: Sequence[Addition], others: Callable[[], list[RdfDocument]]
 ) -> ValidationReport:
-    """The shapes run in ``store`` over the whole graph (kg.fastvalidate). Only if something is wrong
+    """The shapes run in ``store`` over the whole graph (kg.validation.oxigraph_engine). Only if something is wrong
     are the files read again, ``others`` (the workspace's) and the additions, to say which state
     each offending node, as the reference engine's report does."""
-    from .fastvalidate import describer, load_shapes, validate_store
-
     problems = validate_store(store, load_shapes())
     checked = [Path(a.load.name) for a in additions]
     documents = [*others(), *_documents(additions)] if problems else []
     return make_report(documents, checked, problems, describer(store, {p.focus for p in problems}))
 
 
-def _others(workspace: Workspace, removals: Sequence[dict]) -> Callable[[], list[RdfDocument]]:
+def _others(workspace: Workspace, removals: Sequence[dict[str, Any]]) -> Callable[[], list[RdfDocument]]:
     gone = {str(workspace.folder / s["stored"]) for s in removals}
     return lambda: [d for d in workspace.documents() if str(d.path) not in gone]
 
 
 def _check_documents(
-    workspace: Workspace, additions: Sequence[Addition], removals: list[dict], engine: str
+    workspace: Workspace, additions: Sequence[Addition], removals: list[dict[str, Any]], engine: str
 ) -> ValidationReport:
     new = _documents(additions)
     return validate_documents([*_others(workspace, removals)(), *new], checked=[d.path for d in new], engine=engine)

@@ -106,7 +106,11 @@ class InconsistentData(KgError):
     exit_code = EXIT_VIOLATIONS
 
 
-class UnsupportedShape(KgError):
+class ValidationError(KgError):
+    """Validation cannot run as asked: an unknown engine, or shapes the chosen engine does not support."""
+
+
+class UnsupportedShape(ValidationError):
     """A shape uses a SHACL feature the Oxigraph engine does not implement.
 
     ``reason`` is what is refused, without the advice: for the note of the fallback to pySHACL.

@@ -7,7 +7,7 @@ problems are reported at once, each with its row and column:
    tiers, participation aspects, real SDG targets and indicators, codes unique within the
    framework (in the sheet and in the graph), dimension names that differ only in case or spaces,
    and the coding record (the coded column's statuses, its date, a 'coding,full' every row bears out);
-2. the SHACL shapes (on Oxigraph, kg.fastvalidate), run on the converted rows together with the
+2. the SHACL shapes (on Oxigraph, kg.validation), run on the converted rows together with the
    bundled graph.
 
 Rows become Oxigraph triples directly and are written by Oxigraph's Turtle serialiser, atomically
@@ -247,7 +247,7 @@ def shacl_problems(
     converted: Converted, others: list[RdfDocument], rows_done: set[int], engine: str = "auto"
 ) -> list[Problem]:
     """The shapes' findings on the converted rows, in row-and-column terms."""
-    from .validate import validate_documents
+    from .validation import validate_documents
 
     report = validate_documents([*others, converted.document()], checked=[], engine=engine)
     problems = []

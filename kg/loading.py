@@ -1,10 +1,10 @@
 """Put a source's triples into an on-disk Oxigraph store, with the literals the shapes check as written.
 
 The workspace's store (kg.workspace) holds the union of all its sources in the default graph,
-which queries read, and, in one named graph (kg.shapes_sparql._AS_WRITTEN), the literals the
+which queries read, and, in one named graph (kg.validation.written.AS_WRITTEN), the literals the
 SHACL shapes check, as their files write them: Oxigraph stores numbers and dates normalised
 ("03"^^xsd:positiveInteger becomes "3"^^xsd:integer), and SHACL judges them as written. With
-both in the store, the shapes run inside it (kg.fastvalidate.validate_store) and nothing is
+both in the store, the shapes run inside it (kg.validation.oxigraph_engine.validate_store) and nothing is
 parsed again when the graph grows.
 
 A source comes as parsed quads (small files, imports, the bundled data) or, for a large
@@ -20,14 +20,15 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
 
-from .shapes_sparql import _AS_WRITTEN, _NORMALISED, _as_written
+from .errors import InputError
 from .sources import RdfDocument, syntax_error
+from .store import read_file
+from .validation.written import literals_as_written
 
 # Below this size a file is parsed in Python like any other: its messages and checks are the
 # reference, and the time saved is small. Above it, N-Triples go to Oxigraph's bulk loader.
@@ -60,14 +61,6 @@ def bulk_loadable(path: Path) -> bool:
         return False
 
 
-def literals_as_written(quads: Iterable[ox.Quad], predicates: frozenset[str]) -> Iterator[ox.Quad]:
-    """The literals of ``predicates`` that Oxigraph would normalise, under their stand-in, in the as-written graph."""
-    for q in quads:
-        literal = isinstance(q.object, ox.Literal)
-        if literal and q.predicate.value in predicates and q.object.datatype.value in _NORMALISED:
-            yield ox.Quad(q.subject, q.predicate, _as_written(q.object), _AS_WRITTEN)
-
-
 def written_in_ntriples(path: Path, predicates: frozenset[str]) -> list[ox.Quad] | None:
     """The as-written literals of an N-Triples file, from the lines naming a checked property; None
     when the text cannot tell exactly (see the module's docstring) and the file must be parsed.
@@ -90,7 +83,10 @@ def written_in_ntriples(path: Path, predicates: frozenset[str]) -> list[ox.Quad]
     if any(marker in line for line in lines for marker in _UNSURE_BYTES):
         return None
     candidates = b"\n".join(line for line in lines if _TYPED in line)
-    quads = list(ox.parse(candidates, format=ox.RdfFormat.N_TRIPLES)) if candidates else []
+    try:
+        quads = list(ox.parse(candidates, format=ox.RdfFormat.N_TRIPLES)) if candidates else []
+    except SyntaxError:  # parsing the whole file says where, in words
+        return None
     if any(isinstance(q.subject, ox.BlankNode) for q in quads if q.predicate.value in predicates):
         return None
     return list(literals_as_written(quads, predicates))
@@ -98,7 +94,11 @@ def written_in_ntriples(path: Path, predicates: frozenset[str]) -> list[ox.Quad]
 
 def put(store: ox.Store, load: Load, predicates: frozenset[str]) -> int:
     """Add ``load``'s triples to the default graph and its literals as written; returns how many triples
-    were new to the graph (a triple another source states already is not counted again)."""
+    were new to the graph (a triple another source states already is not counted again).
+
+    ``predicates``: the properties whose literals the shapes check (``Shapes.predicates``). Raises
+    InputError, naming ``load.name``, when a bulk-loaded file cannot be read or parsed.
+    """
     before = len(store)
     if load.document is not None:
         store.bulk_extend(ox.Quad(q.subject, q.predicate, q.object) for q in load.document.quads)
@@ -108,9 +108,6 @@ def put(store: ox.Store, load: Load, predicates: frozenset[str]) -> int:
     assert load.path is not None
     written = written_in_ntriples(load.path, predicates)
     if written is None:  # the text cannot tell (see the module's docstring): parse it, as a small file is
-        from .errors import InputError
-        from .store import read_file
-
         try:
             document = read_file(load.path)
         except InputError as error:  # name the user's file, not the workspace's copy of it

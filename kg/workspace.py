@@ -38,7 +38,7 @@ from .sources import RdfDocument, bundled_data_paths, project_root
 
 if TYPE_CHECKING:  # kg.loading needs rdflib, which a query never imports
     from .loading import Load
-    from .validate import ValidationReport
+    from .validation import ValidationReport
 
 # The manifest as JSON gives it (read_manifest checks every field the commands read), and one source's entry.
 Manifest = dict[str, Any]
@@ -303,9 +303,9 @@ def change(
     manifest under it. Raises WorkspaceError if the workspace cannot be written or a stored copy
     is missing.
     """
-    from .fastvalidate import load_shapes
     from .loading import Load, put
     from .store import bundled_documents
+    from .validation.oxigraph_engine import load_shapes
 
     folder, manifest = workspace.store_folder, json.loads(json.dumps(workspace.manifest))
     rebuild = bool(removals) or bundled is not None or manifest["format"] != FORMAT

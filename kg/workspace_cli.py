@@ -51,7 +51,7 @@ def add_command(files: tuple[Path, ...], engine: str) -> None:
     are refused with the report (exit 1) and nothing is added; 2 when a file cannot be read.
     """
     from .additions import add_files
-    from .validate import format_report
+    from .validation import format_report
     from .workspace import open_workspace
 
     workspace = open_workspace()

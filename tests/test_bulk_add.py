@@ -16,8 +16,8 @@ import pytest
 from kg import loading
 from kg.additions import add_files
 from kg.errors import InputError
-from kg.fastvalidate import load_shapes
-from kg.shapes_sparql import _AS_WRITTEN
+from kg.validation.oxigraph_engine import load_shapes
+from kg.validation.written import AS_WRITTEN
 from kg.workspace import init, open_workspace
 from tests.conftest import run_kg
 
@@ -55,8 +55,7 @@ def written(folder: Path) -> set[tuple[str, str, str]]:
     workspace = open_workspace(folder)
     store = ox.Store.read_only(str(workspace.store_folder / str(workspace.manifest["generation"])))
     return {
-        (str(q.subject), str(q.predicate), str(q.object))
-        for q in store.quads_for_pattern(None, None, None, _AS_WRITTEN)
+        (str(q.subject), str(q.predicate), str(q.object)) for q in store.quads_for_pattern(None, None, None, AS_WRITTEN)
     }
 
 

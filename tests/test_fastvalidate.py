@@ -1,4 +1,4 @@
-"""The Oxigraph engine (kg.fastvalidate) against pySHACL, the reference, on a corpus of graphs.
+"""The Oxigraph engine (kg.validation.oxigraph_engine) against pySHACL, the reference, on a corpus of graphs.
 
 The corpus is the bundled graph and broken copies of it, built here from the bundled data so
 that every constraint in ontology/shapes.ttl is broken at least once (a test checks that). For
@@ -21,11 +21,14 @@ from rdflib.collection import Collection
 from rdflib.namespace import DCTERMS, ORG, SH, SKOS
 from rdflib.term import Node
 
-from kg.fastvalidate import UnsupportedShape, compile_shapes, load_shapes, validate_store, validation_store
+from kg.errors import UnsupportedShape, ValidationError
 from kg.sources import RdfDocument
 from kg.store import read_documents
 from kg.terms import rdflib_graph, to_oxigraph
-from kg.validate import Problem, _problems, choose_engine, run_pyshacl
+from kg.validation import ShapeProblem, choose_engine
+from kg.validation.compiler import compile_shapes
+from kg.validation.oxigraph_engine import load_shapes, validate_store, validation_store
+from kg.validation.pyshacl_engine import problems_from_results, run_pyshacl
 from tests.conftest import run_kg
 
 SCK = Namespace("https://w3id.org/smartcity-kg/ontology#")
@@ -210,12 +213,12 @@ BREAKERS: dict[str, Callable[[Breaker], None]] = {
 @dataclass
 class Outcome:
     name: str
-    reference: list[Problem]
+    reference: list[ShapeProblem]
     reference_results: Graph  # pySHACL's results graph: its sequence paths are lists there
-    fast: list[Problem]
+    fast: list[ShapeProblem]
 
 
-def problem_keys(problems: list[Problem], graph: Graph) -> set[tuple]:
+def problem_keys(problems: list[ShapeProblem], graph: Graph) -> set[tuple]:
     """(focus, path, component, value) for each result; a sequence path as the tuple of its steps."""
 
     def path(node: Node | None) -> Node | tuple | None:
@@ -237,7 +240,7 @@ def corpus() -> list[Outcome]:
         results = run_pyshacl(graph)
         quads = [ox.Quad(*map(to_oxigraph, triple)) for triple in graph]
         fast = validate_store(validation_store([RdfDocument(Path(f"({name})"), quads)]))
-        outcomes.append(Outcome(name, _problems(results), results, fast))
+        outcomes.append(Outcome(name, problems_from_results(results), results, fast))
     return outcomes
 
 
@@ -318,7 +321,9 @@ def test_unknown_shape_feature_is_refused_by_name() -> None:
 
 def test_auto_engine_is_oxigraph_at_every_size() -> None:
     assert [choose_engine(name) for name in ("auto", "oxigraph", "pyshacl")] == ["oxigraph", "oxigraph", "pyshacl"]
-    with pytest.raises(ValueError, match="unknown validation engine"):
+    with pytest.raises(
+        ValidationError, match=r"^unknown validation engine 'jena'; use one of auto, pyshacl, oxigraph$"
+    ):
         choose_engine("jena")
 
 
@@ -374,7 +379,7 @@ LEXICAL_FORMS = ["1", "01", "+1", "1.50", "1e0", "true", "PT60M", "P12M", "2020-
 
 def test_every_datatype_oxigraph_normalises_is_kept_as_written() -> None:
     """If an Oxigraph upgrade normalises another datatype, the engine must keep that one as written too."""
-    from kg.fastvalidate import _NORMALISED
+    from kg.validation.written import NORMALISED
 
     store, written = ox.Store(), {}
     for number, (name, lexical) in enumerate((n, lex) for n in XSD_DATATYPES for lex in LEXICAL_FORMS):
@@ -383,7 +388,7 @@ def test_every_datatype_oxigraph_normalises_is_kept_as_written() -> None:
         store.add(ox.Quad(subject, ox.NamedNode("https://example.org/p"), written[subject]))
     changed = {written[q.subject].datatype.value for q in store if q.object != written[q.subject]}
     assert changed, "Oxigraph no longer normalises literals: the named graph of literals as written can go"
-    assert changed <= _NORMALISED, sorted(changed - _NORMALISED)
+    assert changed <= NORMALISED, sorted(changed - NORMALISED)
 
 
 def test_sparql_constraint_that_would_span_focus_nodes_is_refused() -> None:

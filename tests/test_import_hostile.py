@@ -392,10 +392,12 @@ def test_generated_sheets_through_the_cli(tmp_path, rows, quoted):
 
 
 def test_auto_falls_back_to_pyshacl_with_one_note_for_shapes_oxigraph_refuses(monkeypatch, capsys, tmp_path):
-    import kg.fastvalidate
-    from kg.fastvalidate import UnsupportedShape, compile_shapes
+    import kg.validation.oxigraph_engine
+    from kg.errors import UnsupportedShape
     from kg.store import read_documents
-    from kg.validate import shapes_graph, validate_documents
+    from kg.validation import validate_documents
+    from kg.validation.compiler import compile_shapes
+    from kg.validation.pyshacl_engine import shapes_graph
 
     # The project's shapes plus one feature the Oxigraph engine does not implement (sh:minLength).
     shapes = shapes_graph()
@@ -407,7 +409,7 @@ def test_auto_falls_back_to_pyshacl_with_one_note_for_shapes_oxigraph_refuses(mo
         """,
         format="turtle",
     )
-    monkeypatch.setattr(kg.fastvalidate, "load_shapes", lambda path=None: compile_shapes(shapes))
+    monkeypatch.setattr(kg.validation.oxigraph_engine, "load_shapes", lambda path=None: compile_shapes(shapes))
     documents = read_documents([])
     report = validate_documents(documents, checked=[], engine="auto")
     assert report.conforms and report.problems == []
