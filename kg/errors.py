@@ -20,3 +20,7 @@ class InputError(KgError):
 
 class QueryError(KgError):
     """A named query, a query file or a parameter is wrong."""
+
+
+class MissingExtra(KgError):
+    """An optional dependency is not installed; the message names the extra that installs it."""

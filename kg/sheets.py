@@ -26,18 +26,21 @@ from pathlib import Path
 from typing import Any
 
 from .errors import EXIT_VIOLATIONS, InputError, KgError
+from .extras import require
+from .sheetspec import FRAMEWORK_META
 from .sources import check_regular_file, read_text
 
 META_SHEET = "meta"
-META_KEYS = ("title", "publisher", "year", "source", "source_title", "source_publisher", "source_year", "tiers")
-META_KEYS += ("coded_by", "coding", "coded_on", "note")
+META_KEYS = FRAMEWORK_META.names
 MAX_CELL = 131_072  # characters in one cell (Python's csv default field limit; Excel allows 32,767)
 UTF8_FIX = "in Excel, save it with 'Save As' and the type 'CSV UTF-8 (comma delimited)'"
 QUOTE_FIX = "put a value that holds a comma or semicolon in double quotes"
 
 
 @dataclass(frozen=True, order=True)
-class Problem:
+class SheetProblem:
+    """One fault of a sheet: its row (as a spreadsheet numbers it), its column, and what to do."""
+
     row: int  # 1 for the header or the framework description
     column: str
     message: str
@@ -51,7 +54,7 @@ class SheetProblems(KgError):
 
     exit_code = EXIT_VIOLATIONS
 
-    def __init__(self, path: Path, problems: list[Problem]) -> None:
+    def __init__(self, path: Path, problems: list[SheetProblem]) -> None:
         self.problems = sorted(set(problems))
         lines = "\n".join(f"  {problem}" for problem in self.problems)
         super().__init__(f"{path}: {len(self.problems)} problem(s), nothing written:\n{lines}")
@@ -59,12 +62,16 @@ class SheetProblems(KgError):
 
 @dataclass(frozen=True)
 class Row:
+    """One row of a sheet: its number and its cells by column name."""
+
     number: int  # as a spreadsheet program numbers it; the header is row 1
     values: dict[str, str]
 
 
 @dataclass
 class Sheet:
+    """A framework sheet: its header, its rows and the framework description beside it."""
+
     path: Path
     columns: list[str]
     rows: list[Row]
@@ -124,12 +131,14 @@ def _csv_records(path: Path) -> Records:
     return records
 
 
-def _too_long(number: int, column: str, cell: str, where: str = "") -> Problem:
+def _too_long(number: int, column: str, cell: str, where: str = "") -> SheetProblem:
     message = f"{where}the cell holds {len(cell):,} characters, more than {MAX_CELL:,}; shorten it"
-    return Problem(number, column, message)
+    return SheetProblem(number, column, message)
 
 
-def _table(path: Path, records: Records, errors: Errors | None = None) -> tuple[list[str], list[Row], list[Problem]]:
+def _table(
+    path: Path, records: Records, errors: Errors | None = None
+) -> tuple[list[str], list[Row], list[SheetProblem]]:
     if not records or not any(records[0][1]):
         raise InputError(f"{path}: the sheet is empty; start it with the header row of data/templates/framework.csv.")
     columns = [cell.lower().replace(" ", "_") for cell in records[0][1]]
@@ -142,12 +151,13 @@ def _table(path: Path, records: Records, errors: Errors | None = None) -> tuple[
     for index, column in enumerate(columns):
         if column and column in first:
             where = f"{letter(first[column])} and {letter(index)}"
-            problems.append(Problem(1, column, f"the header names this column twice ({where}); rename or remove one"))
+            message = f"the header names this column twice ({where}); rename or remove one"
+            problems.append(SheetProblem(1, column, message))
         first.setdefault(column, index)
     problems += [_too_long(1, letter(i), cell) for i, cell in enumerate(records[0][1]) if len(cell) > MAX_CELL]
     for (number, index), shown in (errors or {}).items():
         message = f"the cell shows the error {shown}; fix its formula or type the value"
-        problems.append(Problem(number, name(index), message))
+        problems.append(SheetProblem(number, name(index), message))
     rows = []
     for number, cells in records[1:]:
         problems += [_too_long(number, name(i), cell) for i, cell in enumerate(cells) if len(cell) > MAX_CELL]
@@ -156,17 +166,17 @@ def _table(path: Path, records: Records, errors: Errors | None = None) -> tuple[
         for index, cell in enumerate(cells):
             if cell and index >= len(columns):
                 what = f"a value ({short(cell)}) beyond the header's last column ({letter(len(columns) - 1)})"
-                problems.append(Problem(number, letter(index), f"the row has {what}; {QUOTE_FIX}"))
+                problems.append(SheetProblem(number, letter(index), f"the row has {what}; {QUOTE_FIX}"))
                 break
             if cell and not columns[index]:
                 message = f"the row has a value ({short(cell)}) under an empty header cell; name the column in row 1"
-                problems.append(Problem(number, letter(index), message))
+                problems.append(SheetProblem(number, letter(index), message))
         padded = cells + [""] * (len(columns) - len(cells))
         rows.append(Row(number, {column: value for column, value in zip(columns, padded, strict=False) if column}))
     return columns, rows, problems
 
 
-def _meta(records: Records, where: str) -> tuple[dict[str, str], list[Problem]]:
+def _meta(records: Records, where: str) -> tuple[dict[str, str], list[SheetProblem]]:
     """The framework description's key/value rows; problems name the row and column of ``where``."""
     meta: dict[str, str] = {}
     problems = []
@@ -177,7 +187,7 @@ def _meta(records: Records, where: str) -> tuple[dict[str, str], list[Problem]]:
             continue  # blank rows, and the "key,value" header
 
         def problem(column: str, message: str, number: int = number) -> None:
-            problems.append(Problem(number, column, f"in {where}, {message}"))
+            problems.append(SheetProblem(number, column, f"in {where}, {message}"))
 
         if extra := [cell for cell in cells[2:] if cell]:
             cut = f"{short(value, 30, end=True)} then {short(extra[0], 30)}"
@@ -214,8 +224,7 @@ def read_csv(path: Path) -> Sheet:
 @contextmanager
 def _workbook(path: Path) -> Iterator[Any]:
     """An .xlsx workbook opened read-only; one clear sentence if it cannot be."""
-    from openpyxl import load_workbook
-
+    load_workbook = require("openpyxl", "xlsx", "reading .xlsx sheets").load_workbook
     check_regular_file(path)  # a symlink to /dev/zero would be read until memory runs out
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
@@ -273,7 +282,7 @@ def read_xlsx(path: Path) -> Sheet:
         meta_records, errors = _records(path, workbook[meta_name])
         meta, meta_problems = _meta(meta_records, f"worksheet {meta_name}")
         meta_problems += [
-            Problem(number, letter(index), f"in worksheet {meta_name}, the cell shows the error {shown}")
+            SheetProblem(number, letter(index), f"in worksheet {meta_name}, the cell shows the error {shown}")
             for (number, index), shown in errors.items()
         ]
         if problems + meta_problems:
@@ -281,7 +290,7 @@ def read_xlsx(path: Path) -> Sheet:
         return Sheet(path, columns, rows, meta, f"{path} (worksheet meta)")
 
 
-def read_table(path: Path | str) -> tuple[list[str], list[Row]]:
+def read_rows(path: Path | str) -> tuple[list[str], list[Row]]:
     """The header and rows of a .csv file or of an .xlsx file's first worksheet (no framework description)."""
     path = Path(path)
     if path.is_dir():

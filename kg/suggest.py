@@ -127,7 +127,7 @@ def uncoded_indicators(graph: KnowledgeGraph, framework: str) -> list[tuple[str,
 
 def sheet_indicators(path: Path) -> list[tuple[str, str, str]]:
     """Rows of a framework sheet not yet reviewed: no aspects, and no coded status."""
-    from .convert import coding_status
+    from .sheetcheck import coding_status
     from .sheets import read_sheet
 
     rows = read_sheet(path).rows
