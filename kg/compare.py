@@ -16,6 +16,7 @@ from __future__ import annotations
 import textwrap
 from typing import TYPE_CHECKING
 
+from .extras import require
 from .namespaces import compact
 
 if TYPE_CHECKING:
@@ -105,8 +106,11 @@ def section(data: ReportData) -> tuple[str, list[Block]]:
 
 
 def chart(data: ReportData) -> bytes:
-    """Share per framework, participation indicators by tier, and the aspects grid, side by side."""
-    from matplotlib.figure import Figure
+    """Share per framework, participation indicators by tier, and the aspects grid, side by side.
+
+    Raises MissingExtra without matplotlib (the extra ``report``).
+    """
+    Figure = require("matplotlib.figure", "report", "the report's charts").Figure
 
     from .report import _png
 

@@ -33,6 +33,7 @@ from . import compare
 from .catalog import get_query
 from .claims import AGREES, DISAGREES, NOT_TESTABLE, check_claims, verdict_table
 from .errors import KgError, QueryError
+from .extras import require
 from .namespaces import compact
 from .output import track_temporary, untrack_temporary, write_new
 from .params import Parameter
@@ -278,8 +279,9 @@ def charts(data: ReportData) -> dict[str, bytes]:
     """The charts as PNG bytes, by file name.
 
     They are drawn on matplotlib Figure objects, not pyplot, so no GUI backend is needed and a
-    notebook's backend is left alone.
+    notebook's backend is left alone. Raises MissingExtra without matplotlib (the extra ``report``).
     """
+    require("matplotlib", "report", "the report's charts")
     drawn = {KPI_CHART: _kpi_chart(data), LEVEL_CHART: _level_chart(data), HELIX_CHART: _helix_chart(data)}
     return {**drawn, compare.CHART: compare.chart(data)}
 
