@@ -15,9 +15,8 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from .namespaces import ID, PREFIXES, SCK
-from .sheetcheck import coded_in_part, coding_status, untiered
-from .sheets import Row, Sheet
-from .sheetspec import REVIEWED, SUGGESTED, TIERS, split, web_address
+from .sheets import Sheet
+from .sheetspec import CODED_IN_PART, REVIEWED, SUGGESTED, TIERS, Row, coding_status, split, untiered, web_address
 from .sources import RdfDocument
 
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
@@ -109,6 +108,14 @@ def _subject_key(triple: ox.Triple) -> str:
 def agent_for(name: str) -> ox.NamedNode:
     """The agent (a person or an organisation) called ``name``, in the project's agent namespace."""
     return iri(f"{ID}agent/{slug(name).lower()}")
+
+
+def coded_in_part(sheet: Sheet) -> bool:
+    """Whether only some indicators were reviewed: the description says so, or the coded column shows it."""
+    said = sheet.meta.get("coding", "").strip().lower()
+    if said == CODED_IN_PART:
+        return True
+    return not said and "coded" in sheet.columns and any(coding_status(row) != REVIEWED for row in sheet.rows)
 
 
 @dataclass(frozen=True)

@@ -30,16 +30,7 @@ from .namespaces import PREFIXES, SCK
 from .output import write_atomically
 from .params import bind
 from .query import KnowledgeGraph
-from .sheetcheck import (
-    cell_problems,
-    coding_status,
-    empty_cells,
-    meta_problems,
-    missing_columns,
-    unknown_columns,
-    untiered,
-)
-from .sheets import Row, Sheet, SheetProblem, SheetProblems, read_sheet
+from .sheets import Sheet, read_sheet
 from .sheetspec import (
     CODED_IN_FULL,
     CODED_IN_PART,
@@ -49,7 +40,17 @@ from .sheetspec import (
     REVIEWED,
     SUGGESTED,
     TIERS,
+    Row,
+    SheetProblem,
+    SheetProblems,
+    cell_problems,
+    coding_status,
+    empty_cells,
+    meta_problems,
+    missing_columns,
     split,
+    unknown_columns,
+    untiered,
     web_address,
 )
 from .sources import RdfDocument, project_root

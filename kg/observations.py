@@ -20,9 +20,17 @@ from .convert import RDF, RDFS, SKOS, Converted, comment, iri, slug, text, typed
 from .namespaces import ID, PREFIXES, SCK
 from .output import write_atomically
 from .query import KnowledgeGraph
-from .sheetcheck import cell_problems, empty_cells, missing_columns, unknown_columns
-from .sheets import Row, SheetProblem, SheetProblems, read_rows
-from .sheetspec import OBSERVATIONS
+from .sheets import read_rows
+from .sheetspec import (
+    OBSERVATIONS,
+    Row,
+    SheetProblem,
+    SheetProblems,
+    cell_problems,
+    empty_cells,
+    missing_columns,
+    unknown_columns,
+)
 from .sources import RdfDocument
 
 QB = "http://purl.org/linked-data/cube#"

@@ -25,9 +25,9 @@ from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
-from .errors import EXIT_VIOLATIONS, InputError, KgError
+from .errors import InputError
 from .extras import require
-from .sheetspec import FRAMEWORK_META
+from .sheetspec import FRAMEWORK_META, Row, SheetProblem, SheetProblems
 from .sources import check_regular_file, read_text
 
 META_SHEET = "meta"
@@ -35,37 +35,6 @@ META_KEYS = FRAMEWORK_META.names
 MAX_CELL = 131_072  # characters in one cell (Python's csv default field limit; Excel allows 32,767)
 UTF8_FIX = "in Excel, save it with 'Save As' and the type 'CSV UTF-8 (comma delimited)'"
 QUOTE_FIX = "put a value that holds a comma or semicolon in double quotes"
-
-
-@dataclass(frozen=True, order=True)
-class SheetProblem:
-    """One fault of a sheet: its row (as a spreadsheet numbers it), its column, and what to do."""
-
-    row: int  # 1 for the header or the framework description
-    column: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"row {self.row}, column {self.column}: {self.message}"
-
-
-class SheetProblems(KgError):
-    """The sheet has data problems; nothing was written."""
-
-    exit_code = EXIT_VIOLATIONS
-
-    def __init__(self, path: Path, problems: list[SheetProblem]) -> None:
-        self.problems = sorted(set(problems))
-        lines = "\n".join(f"  {problem}" for problem in self.problems)
-        super().__init__(f"{path}: {len(self.problems)} problem(s), nothing written:\n{lines}")
-
-
-@dataclass(frozen=True)
-class Row:
-    """One row of a sheet: its number and its cells by column name."""
-
-    number: int  # as a spreadsheet program numbers it; the header is row 1
-    values: dict[str, str]
 
 
 @dataclass
@@ -204,10 +173,16 @@ def _meta(records: Records, where: str) -> tuple[dict[str, str], list[SheetProbl
 
 
 def meta_path(path: Path) -> Path:
+    """Where a CSV sheet's framework description is: NAME.meta.csv beside NAME.csv."""
     return path.with_name(f"{path.stem}.meta.csv")
 
 
 def read_csv(path: Path) -> Sheet:
+    """A framework sheet from a CSV file and the NAME.meta.csv beside it.
+
+    Raises InputError for a file that is not a readable CSV or a missing description, and
+    SheetProblems (exit 1) for a sheet whose shape cannot be read without guessing.
+    """
     columns, rows, problems = _table(path, _csv_records(path))
     companion = meta_path(path)
     if not companion.is_file():
@@ -268,6 +243,11 @@ def _records(path: Path, worksheet: Any) -> tuple[Records, Errors]:
 
 
 def read_xlsx(path: Path) -> Sheet:
+    """A framework sheet from an .xlsx workbook: its first worksheet, described by the worksheet 'meta'.
+
+    Raises MissingExtra without openpyxl (the extra ``xlsx``), InputError for a file that is not a
+    readable workbook or lacks either worksheet, and SheetProblems (exit 1) as read_csv does.
+    """
     with _workbook(path) as workbook:
         sheets = [name for name in workbook.sheetnames if name.lower() != META_SHEET]
         if not sheets:
@@ -291,7 +271,11 @@ def read_xlsx(path: Path) -> Sheet:
 
 
 def read_rows(path: Path | str) -> tuple[list[str], list[Row]]:
-    """The header and rows of a .csv file or of an .xlsx file's first worksheet (no framework description)."""
+    """The header and rows of a .csv file or of an .xlsx file's first worksheet (no framework description).
+
+    Raises InputError for a folder, an unknown file type or an unreadable file, MissingExtra for an
+    .xlsx without openpyxl, and SheetProblems (exit 1) for a sheet whose shape cannot be read.
+    """
     path = Path(path)
     if path.is_dir():
         raise InputError(f"{path}: is a folder, not a spreadsheet.")
@@ -308,7 +292,10 @@ def read_rows(path: Path | str) -> tuple[list[str], list[Row]]:
 
 
 def read_sheet(path: Path | str) -> Sheet:
-    """The indicator rows and framework description of a .csv or .xlsx file."""
+    """The indicator rows and framework description of a .csv or .xlsx file (see read_csv, read_xlsx).
+
+    Raises InputError for a folder or an unknown file type, and what read_csv and read_xlsx raise.
+    """
     path = Path(path)
     if path.is_dir():
         raise InputError(f"{path}: is a folder, not a spreadsheet.")

@@ -2,21 +2,27 @@
 
 One declaration per sheet: a framework sheet (one row per indicator), its description (key/value
 rows), a city observation sheet, and U4SSC's fact table (data/u4ssc/source/u4ssc_kpis.tsv).
-Everything else is derived from it: the importers' header and cell checks (kg.sheetcheck), the
+Everything else is derived from it: the importers' header and cell checks (below), the
 templates and their column guide in data/templates/ (kg.templates writes them; a test checks the
 committed ones are what it writes), and the checks of scripts/build_u4ssc.py.
 
 A value's kind says how a cell is checked: a pattern or a test, and what a wrong value "is not",
-for the one-sentence problem ("'20x4' is not a four-digit year").
+for the one-sentence problem ("'20x4' is not a four-digit year"). The checks that read the
+declarations (required cells, cell kinds, header columns, the coding record's reading of a row)
+are here too, shared by kg.importer and kg.observations: each returns SheetProblem values (row,
+column, one sentence), which an importer collects and raises once as SheetProblems.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 import pyoxigraph as ox
+
+from .errors import EXIT_VIOLATIONS, KgError
 
 LIST_SEPARATOR = ";"
 TIERS = {"core": "Core", "advanced": "Advanced", "supporting": "Supporting"}
@@ -27,6 +33,37 @@ CODED_IN_PART, CODED_IN_FULL = "partial", "full"  # its 'coding' row
 # reviewed, unless the row names aspects (a sheet without the column: its coder's review).
 REVIEWED, SUGGESTED = "reviewed", "suggested"
 URL = re.compile(r"https?://[^\s<>\"{}|\\^`]+")
+
+
+@dataclass(frozen=True, order=True)
+class SheetProblem:
+    """One fault of a sheet: its row (as a spreadsheet numbers it), its column, and what to do."""
+
+    row: int  # 1 for the header or the framework description
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"row {self.row}, column {self.column}: {self.message}"
+
+
+class SheetProblems(KgError):
+    """The sheet has data problems; nothing was written."""
+
+    exit_code = EXIT_VIOLATIONS
+
+    def __init__(self, path: Path, problems: list[SheetProblem]) -> None:
+        self.problems = sorted(set(problems))
+        lines = "\n".join(f"  {problem}" for problem in self.problems)
+        super().__init__(f"{path}: {len(self.problems)} problem(s), nothing written:\n{lines}")
+
+
+@dataclass(frozen=True)
+class Row:
+    """One row of a sheet: its number and its cells by column name."""
+
+    number: int  # as a spreadsheet program numbers it; the header is row 1
+    values: dict[str, str]
 
 
 def split(cell: str) -> list[str]:
@@ -217,3 +254,58 @@ U4SSC_KPIS = SheetSpec(
 )
 
 SPECS = (FRAMEWORK, FRAMEWORK_META, OBSERVATIONS, U4SSC_KPIS)
+
+
+# ------------------------------------------------------------------ checks the importers share
+
+
+def empty_cells(row: Row, required: Iterable[str], what: str) -> list[SheetProblem]:
+    """A problem for each ``required`` cell the row leaves empty; ``what`` names a row ("indicator")."""
+    return [
+        SheetProblem(row.number, c, f"is empty; every {what} needs a {c}") for c in required if not row.values.get(c)
+    ]
+
+
+def cell_problems(row: Row, spec: SheetSpec) -> list[SheetProblem]:
+    """A problem for each filled cell whose value is not of its column's kind (a year, a page, an address ...)."""
+    found = []
+    for column in spec.checked():
+        problem = column.problem(row.values.get(column.name, ""))
+        if problem is not None:
+            found.append(SheetProblem(row.number, column.name, problem))
+    return found
+
+
+def meta_problems(meta: dict[str, str], spec: SheetSpec, where: str) -> list[SheetProblem]:
+    """Problems of a key/value description (all on row 1): required keys missing, values not of their kind.
+
+    ``where`` names the description in the messages (its file, or the workbook's worksheet).
+    """
+    found = [SheetProblem(1, key, f"{where} needs a '{key}' row") for key in spec.required if not meta.get(key)]
+    for column in spec.checked():
+        problem = column.problem(meta.get(column.name, ""))
+        if problem is not None:
+            found.append(SheetProblem(1, column.name, f"{where}: {column.name} {problem}"))
+    return found
+
+
+def missing_columns(spec: SheetSpec, columns: Iterable[str]) -> list[str]:
+    """The required columns of ``spec`` that the header row ``columns`` lacks, in the spec's order."""
+    present = set(columns)
+    return [name for name in spec.required if name not in present]
+
+
+def unknown_columns(spec: SheetSpec, columns: Iterable[str]) -> list[str]:
+    """The header's named columns that ``spec`` does not declare, in the header's order."""
+    return [name for name in columns if name and name not in spec.names]
+
+
+def coding_status(row: Row) -> str:
+    """'reviewed', 'suggested' or '' (not yet reviewed) for a row, as its coded and aspects cells say."""
+    coded = row.values.get("coded", "").strip().lower()
+    return coded or (REVIEWED if split(row.values.get("aspects", "")) else "")
+
+
+def untiered(meta: dict[str, str]) -> bool:
+    """Whether the framework description says the framework sorts its indicators into no tiers."""
+    return meta.get("tiers", "").strip().lower() == NO_TIERS
