@@ -68,7 +68,7 @@ def import_observations(
     known = {(str(r["id"]), str(r["code"])): str(r["kpi"]) for r in KnowledgeGraph(others).sparql(INDICATORS).dicts()}
     problems = [SheetProblem(1, c, "the header row lacks this column") for c in missing_columns(OBSERVATIONS, columns)]
     unknown = f"unknown column; the columns are {', '.join(OBSERVATIONS.names)}"
-    problems += [SheetProblem(1, c, unknown) for c in unknown_columns(OBSERVATIONS, columns)]
+    problems += [SheetProblem(1, c, unknown) for c in unknown_columns(OBSERVATIONS, columns, unnamed=True)]
     ns = f"{ID}observation/{dataset_id}/"
     more = {"qb": QB, "sdmx-dimension": SDMX_DIMENSION, "sdmx-attribute": SDMX_ATTRIBUTE, "city": f"{ID}city/"}
     graph = Converted(more | {dataset_id: ns})

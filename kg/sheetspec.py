@@ -295,9 +295,12 @@ def missing_columns(spec: SheetSpec, columns: Iterable[str]) -> list[str]:
     return [name for name in spec.required if name not in present]
 
 
-def unknown_columns(spec: SheetSpec, columns: Iterable[str]) -> list[str]:
-    """The header's named columns that ``spec`` does not declare, in the header's order."""
-    return [name for name in columns if name and name not in spec.names]
+def unknown_columns(spec: SheetSpec, columns: Iterable[str], *, unnamed: bool = False) -> list[str]:
+    """The header's columns that ``spec`` does not declare, in the header's order.
+
+    ``unnamed`` True counts an empty header cell as one (the observation importer reports it so).
+    """
+    return [name for name in columns if (name or unnamed) and name not in spec.names]
 
 
 def coding_status(row: Row) -> str:
