@@ -170,13 +170,7 @@ def _describe_framework(out: Converted, sheet: Sheet, framework_id: str, vocab: 
         source_publisher = agent_for(meta["source_publisher"])
         add(document, DCTERMS + "publisher", source_publisher)
         agents.append((source_publisher, meta["source_publisher"]))
-    for node, year in ((framework, meta.get("year", "")), (document, meta.get("source_year", ""))):
-        if re.fullmatch(r"\d{4}", year):
-            add(node, DCTERMS + "issued", typed(year, "gYear"))
-    if untiered(meta):
-        add(framework, SCK + "tiered", ox.Literal("false", datatype=iri(XSD + "boolean")))
-    if coded_in_part(sheet):
-        add(framework, SCK + "codedInFull", ox.Literal("false", datatype=iri(XSD + "boolean")))
+    _dates_and_flags(out, sheet, framework, document)
     coded_on = meta.get("coded_on", "") if re.fullmatch(r"\d{4}-\d{2}-\d{2}", meta.get("coded_on", "")) else ""
     suggester = iri(f"{ID}agent/{SUGGESTER}")
     if any(coding_status(row) == SUGGESTED for row in sheet.rows):
@@ -189,6 +183,17 @@ def _describe_framework(out: Converted, sheet: Sheet, framework_id: str, vocab: 
     if meta.get("note"):
         add(framework, SKOS + "editorialNote", text(meta["note"], "en"))
     return _Context(ns, framework, document, coder, suggester, coded_on, vocab)
+
+
+def _dates_and_flags(out: Converted, sheet: Sheet, framework: ox.NamedNode, document: ox.NamedNode) -> None:
+    """The framework's and its document's years, and whether the framework has no tiers or is coded in part."""
+    for node, year in ((framework, sheet.meta.get("year", "")), (document, sheet.meta.get("source_year", ""))):
+        if re.fullmatch(r"\d{4}", year):
+            out.add(node, DCTERMS + "issued", typed(year, "gYear"))
+    if untiered(sheet.meta):
+        out.add(framework, SCK + "tiered", ox.Literal("false", datatype=iri(XSD + "boolean")))
+    if coded_in_part(sheet):
+        out.add(framework, SCK + "codedInFull", ox.Literal("false", datatype=iri(XSD + "boolean")))
 
 
 def _describe_suggester(out: Converted, suggester: ox.NamedNode, coder: ox.NamedNode, coded_on: str) -> None:
@@ -235,13 +240,19 @@ def _indicator(out: Converted, context: _Context, row: Row, position: int, seen:
     origin = _source(out, context.document, row)
     out.rows_of.setdefault(origin.value, row.number)
     add(kpi, DCTERMS + "source", origin)
+    _code_row(out, context, row, code, kpi, origin)
+
+
+def _code_row(out: Converted, context: _Context, row: Row, code: str, kpi: ox.NamedNode, origin: ox.NamedNode) -> None:
+    """A reviewed or suggested row's coding and the classifications it generated; nothing for a row not yet reviewed."""
     status = coding_status(row)
     if status not in (REVIEWED, SUGGESTED):
         return  # not yet reviewed for participation (or an unknown status, which check_rows reports)
     who = context.coder if status == REVIEWED else context.suggester
-    coding = _coding(out, ns, code, kpi, origin, who, status, context.coded_on, cell("coding_note", ""))
+    note = row.values.get("coding_note", "")
+    coding = _coding(out, context.ns, code, kpi, origin, who, status, context.coded_on, note)
     out.rows_of[coding.value] = row.number
-    for aspect_name in split(cell("aspects", "")):
+    for aspect_name in split(row.values.get("aspects", "")):
         aspect = context.vocab.aspects.get(aspect_name.casefold())
         if aspect is not None:
             _classification(out, context, row, _Coded(code, kpi, iri(aspect), who, coding, origin))
