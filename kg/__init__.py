@@ -26,6 +26,7 @@ __version__ = "0.1.0"  # the one place the version is written (pyproject.toml re
 
 from .catalog import NamedQuery, get_query, list_queries
 from .errors import (
+    BadFrameworkId,
     ImportProblems,
     InconsistentData,
     InputError,
@@ -49,6 +50,7 @@ from .validation import ValidationReport, format_report, validate
 
 __all__ = [
     "IRI",
+    "BadFrameworkId",
     "ImportProblems",
     "InconsistentData",
     "InputError",

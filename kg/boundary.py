@@ -26,6 +26,7 @@ import time
 import traceback
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import click
 
@@ -33,19 +34,25 @@ from . import __version__
 from .errors import EXIT_ERROR, KgError
 from .output import remove_temporaries
 
+FC = TypeVar("FC", bound=Callable[..., object] | click.Command)  # what a click decorator takes and gives back
 EXIT_BUG = 3  # an internal error: the message says it is a bug
 EXIT_INTERRUPTED = 130  # Ctrl-C, as shells report SIGINT
 EXIT_TERMINATED = 143  # SIGTERM, likewise
 DEBUG_ENV = "KG_DEBUG"
 POLL_S = 0.1
 
-_state: dict[str, object] = {
-    "deadline": None,
-    "timeout": None,
-    "debug": False,
-    "interrupt_ends_normally": False,
-    "ending": False,  # set once the process is being ended early
-}
+
+class _State:
+    """The running command's deadline, --timeout, --debug and how Ctrl-C ends it (one command per process)."""
+
+    deadline: float | None = None  # time.monotonic() at which the command is stopped
+    timeout: float | None = None  # --timeout as given, for messages
+    debug = False
+    interrupt_ends_normally = False
+    ending = False  # set once the process is being ended early
+
+
+_state = _State()
 
 
 def set_timeout(seconds: float | None) -> None:
@@ -54,42 +61,43 @@ def set_timeout(seconds: float | None) -> None:
         return
     if not 0 < seconds < float("inf"):  # NaN fails this too: a deadline that never comes is none
         raise click.BadParameter("must be a positive number of seconds", param_hint="'--timeout'")
-    _state["timeout"] = seconds
-    _state["deadline"] = time.monotonic() + seconds
+    _state.timeout = seconds
+    _state.deadline = time.monotonic() + seconds
 
 
 def timeout_given() -> float | None:
     """The command's --timeout in seconds, or None."""
-    return _state["timeout"]
+    return _state.timeout
 
 
 def time_left() -> float | None:
     """Seconds before the command's deadline (at least 0.1), or None when it has none."""
-    deadline = _state["deadline"]
-    return None if deadline is None else max(0.1, float(deadline) - time.monotonic())
+    deadline = _state.deadline
+    return None if deadline is None else max(0.1, deadline - time.monotonic())
 
 
 def set_debug(on: bool) -> None:
-    _state["debug"] = on
+    """Show the traceback of an internal error (--debug)."""
+    _state.debug = on
 
 
 def interrupt_ends_normally() -> None:
     """For ``kg serve``: Ctrl-C is how it is meant to stop, so it exits 0."""
-    _state["interrupt_ends_normally"] = True
+    _state.interrupt_ends_normally = True
 
 
 def _debugging() -> bool:
-    return bool(_state["debug"]) or os.environ.get(DEBUG_ENV, "") not in ("", "0")
+    return bool(_state.debug) or os.environ.get(DEBUG_ENV, "") not in ("", "0")
 
 
 def _say(message: str) -> None:
-    if _state["ending"]:  # the command is being ended: what its thread says now is only an echo of that
+    if _state.ending:  # the command is being ended: what its thread says now is only an echo of that
         return
     click.echo(f"kg: {message}", err=True)
 
 
 def _bug(error: BaseException) -> int:
-    if _debugging() and not _state["ending"]:
+    if _debugging() and not _state.ending:
         traceback.print_exception(error)
     detail = " ".join(str(error).split())[:300]
     where = "" if _debugging() else " (rerun with --debug or KG_DEBUG=1 to see where)"
@@ -107,7 +115,7 @@ def _run_command(command: click.Command, args: list[str]) -> int:
         result = command.main(args, prog_name="kg", standalone_mode=False)
         return result if isinstance(result, int) else 0
     except KgError as error:
-        if _debugging() and not _state["ending"]:
+        if _debugging() and not _state.ending:
             traceback.print_exception(error)
         _say(str(error))
         return error.exit_code
@@ -161,7 +169,7 @@ def _reap(pids: list[int], seconds: float) -> None:
 
 def _end_now(message: str, code: int) -> None:
     """End the process at once: kill children, remove temporary files, say why."""
-    _state["ending"] = True
+    _state.ending = True
     children = _children()
     for pid in children:
         with contextlib.suppress(OSError):
@@ -199,25 +207,27 @@ def run(command: click.Command, args: list[str] | None = None) -> int:
     try:
         while worker.is_alive():
             worker.join(POLL_S)
-            deadline = _state["deadline"]
-            if deadline is not None and time.monotonic() > float(deadline) and worker.is_alive():
+            deadline = _state.deadline
+            if deadline is not None and time.monotonic() > deadline and worker.is_alive():
                 _end_now(
-                    f"stopped after {_state['timeout']:g} s (--timeout); nothing was written. "
+                    f"stopped after {_state.timeout:g} s (--timeout); nothing was written. "
                     "Narrow the query or give a longer --timeout.",
                     EXIT_ERROR,
                 )
     except KeyboardInterrupt:
-        if _state["interrupt_ends_normally"]:
+        if _state.interrupt_ends_normally:
             _end_now("stopped.", 0)
         _end_now("interrupted; nothing was written.", EXIT_INTERRUPTED)
     except _Terminated:
-        if _state["interrupt_ends_normally"]:
+        if _state.interrupt_ends_normally:
             _end_now("stopped.", 0)
         _end_now("terminated; nothing was written.", EXIT_TERMINATED)
     return outcome[0] if outcome else EXIT_BUG
 
 
-def timeout_option(help_text: str = "Stop after SECONDS and exit 2 (the query is really stopped).") -> Callable:
+def timeout_option(
+    help_text: str = "Stop after SECONDS and exit 2 (the query is really stopped).",
+) -> Callable[[FC], FC]:
     """The ``--timeout SECONDS`` option of every command that runs queries."""
     return click.option(
         "--timeout",

@@ -1,4 +1,8 @@
-"""The ``kg`` command: a thin layer over the Python API.
+"""The ``kg`` command: its group, and the commands that query and check the graph (queries, query, validate, check).
+
+The other commands live in kg.cli_study (claims, report, reason, suggest, links), kg.cli_server
+(push, serve) and kg.workspace_cli (init, add, sources, remove, import, import-observations),
+each a thin layer over the Python API, and join the group here.
 
 Data goes to stdout, diagnostics to stderr. Exit codes: 0 success (or conforms), 1 data problems
 (violations, failed QC checks, bad rows), 2 an error the user can fix (unreadable input, unknown
@@ -14,57 +18,12 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .boundary import interrupt_ends_normally, run, set_debug, time_left, timeout_given, timeout_option
+from .boundary import run, set_debug, timeout_option
 from .catalog import list_queries
+from .cli_options import DATA_OPTION, ENDPOINT_OPTION, NO_BUNDLED_OPTION, REASONER_OPTION, graph_for, remote_graph
 from .errors import EXIT_VIOLATIONS, MissingParameter, QueryError
 from .params import parse_assignments
 from .results import RDF_FORMATS, RESULT_FORMATS, default_format, render
-
-DATA_OPTION = click.option(
-    "--data",
-    "data_files",
-    multiple=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Also load this RDF file (Turtle, N-Triples, JSON-LD, RDF/XML); repeatable.",
-)
-REASONER_OPTION = click.option(
-    "--reasoner", type=click.Choice(["hermit", "pellet"]), default="hermit", show_default=True, help="The OWL reasoner."
-)
-NO_BUNDLED_OPTION = click.option(
-    "--no-bundled", is_flag=True, help="Leave out the bundled ontology and data; query only --data files."
-)
-
-
-def _bound_remote_requests() -> None:
-    """Requests to endpoints end by the command's --timeout too, and say so (else KG_REMOTE_TIMEOUT or 30 s)."""
-    from .remotecall import set_limits
-
-    left, given = time_left(), timeout_given()
-    if left is not None and given is not None:
-        # What is left of it, rounded ("within 1.9 s", not "within 1.9805 s"); the message names the option as given.
-        set_limits(timeout=round(left, 1), option=f"--timeout {given:g} s")
-
-
-def _graph(data_files: tuple[Path, ...] = (), endpoint: str | None = None):
-    """The graph a reading command works on: the embedded one (plus --data files) or an endpoint's."""
-    if endpoint is None:
-        from .query import KnowledgeGraph
-
-        return KnowledgeGraph.open(data_files)
-    if data_files:
-        raise click.UsageError("--data applies to the embedded graph, not to --endpoint")
-    from .endpoint import RemoteGraph
-
-    _bound_remote_requests()
-    return RemoteGraph(endpoint)
-
-
-ENDPOINT_OPTION = click.option(
-    "--endpoint",
-    metavar="URL",
-    help="Work on this SPARQL 1.1 endpoint's graph instead of the workspace's "
-    "(credentials from KG_ENDPOINT_USER and KG_ENDPOINT_PASSWORD).",
-)
 
 
 def _choose_workspace(folder: Path | None) -> None:
@@ -171,13 +130,13 @@ def query_command(
     if endpoint:
         if inferred or data_files or no_bundled:
             raise click.UsageError("--inferred, --data and --no-bundled apply to the embedded graph, not to --endpoint")
-        graph = _graph(endpoint=endpoint)
+        graph = graph_for(endpoint=endpoint)
     else:
         graph = KnowledgeGraph.load(data_files, bundled=False) if no_bundled else KnowledgeGraph.open(data_files)
         if inferred:
             graph = graph.with_inferences(reasoner)
     try:
-        results = graph.query_file(query_file, **values) if query_file else graph.query(name, **values)
+        results = graph.query_file(query_file, **values) if query_file else graph.query(name or "", **values)
     except MissingParameter as missing:  # the library says "parameter code"; here it is given with --param
         raise QueryError(f"query {missing.query!r} needs --param {missing.name}=VALUE ({missing.hint}).") from None
     if not endpoint and not graph.inferred:  # a defined class without --inferred: say so in one line
@@ -212,12 +171,12 @@ def validate_command(files: tuple[Path, ...], engine: str, endpoint: str | None)
     A file without triples conforms, with a note on stderr.
     """
     from .query import KnowledgeGraph
-    from .validation import format_report, validate, validate_documents
+    from .validate import format_report, validate, validate_documents
 
     if endpoint:
         if files:
             raise click.UsageError("give either FILES or --endpoint: --endpoint validates the endpoint's whole graph")
-        documents = _graph(endpoint=endpoint).documents()
+        documents = remote_graph(endpoint).documents()
         report = validate_documents(documents, checked=[d.path for d in documents], engine=engine)
     elif engine == "pyshacl" and not files:  # the reference engine works on the parsed documents
         report = validate(files, engine=engine, base=KnowledgeGraph.open().documents)
@@ -230,211 +189,13 @@ def validate_command(files: tuple[Path, ...], engine: str, endpoint: str | None)
     sys.exit(report.exit_code)
 
 
-@cli.command("claims")
-@click.option("--format", "-f", "fmt", type=click.Choice(RESULT_FORMATS), default="table", show_default=True)
-@DATA_OPTION
-@ENDPOINT_OPTION
-@timeout_option()
-def claims_command(fmt: str, data_files: tuple[Path, ...], endpoint: str | None) -> None:
-    """Check the study's claims against the data: claim, study says, data says, verdict.
-
-    Exit 0 whatever the verdicts; 2 if a claim's query fails. --data adds claims (or data)
-    of your own.
-    """
-    from .claims import check_claims, verdict_table
-
-    verdicts = check_claims(_graph(data_files, endpoint))
-    click.echo(render(verdict_table(verdicts), fmt), nl=False)
-
-
-@cli.command("report")
-@click.option(
-    "--out",
-    "out_dir",
-    type=click.Path(path_type=Path),
-    default=Path("report"),
-    show_default=True,
-    help="Directory to write report.md, report.html and the charts into (created if needed).",
-)
-@click.option("--framework", default="fw:u4ssc", show_default=True, help="The framework to audit, as an IRI or CURIE.")
-@ENDPOINT_OPTION
-@timeout_option()
-def report_command(out_dir: Path, framework: str, endpoint: str | None) -> None:
-    """Write a participation audit of a framework: report.md with PNG charts and a self-contained report.html.
-
-    Every number in it is a query's answer; the files written are listed on stderr.
-    """
-    from .report import build_report
-
-    for path in build_report(_graph(endpoint=endpoint), out_dir, framework=framework):
-        click.echo(f"wrote {path}", err=True)
-
-
-@cli.command("reason")
-@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
-@REASONER_OPTION
-@click.option(
-    "--out", type=click.Path(dir_okay=False, path_type=Path), help="Also write the inferred triples to FILE (Turtle)."
-)
-@timeout_option()
-def reason_command(files: tuple[Path, ...], reasoner: str, out: Path | None) -> None:
-    """Classify the workspace's graph (plus FILES) with an OWL reasoner and list what it inferred.
-
-    Prints the class memberships the data does not assert, grouped by class, and caches the
-    inferred triples for 'kg query --inferred'. Exit 0 when consistent, 1 when the data
-    contradicts the ontology (naming the culprit), 2 when no usable Java runtime is found.
-    """
-    from .output import write_turtle
-    from .query import KnowledgeGraph
-    from .reason import inference_summary, reason, store_in_cache
-
-    documents = KnowledgeGraph.open(files).documents
-    inference = reason(documents, reasoner)
-    store_in_cache(documents, inference)
-    if out is not None:
-        write_turtle(inference.graph, out)
-        click.echo(f"wrote {len(inference.graph)} inferred triples to {out}", err=True)
-    click.echo(inference_summary(inference), nl=False)
-
-
-@cli.command("suggest")
-@click.argument("framework")
-@click.option("--top", default=2, show_default=True, help="Candidates per indicator.")
-@click.option("--format", "-f", "fmt", type=click.Choice(RESULT_FORMATS), default="table", show_default=True)
-@DATA_OPTION
-@ENDPOINT_OPTION
-@timeout_option()
-def suggest_command(framework: str, top: int, fmt: str, data_files: tuple[Path, ...], endpoint: str | None) -> None:
-    """Propose participation aspects for indicators nobody has reviewed yet.
-
-    FRAMEWORK is a framework in the graph (its id, e.g. iso37120, or IRI) or a sheet
-    (.csv/.xlsx), whose rows with empty aspects and coded cells are proposed for. Each
-    candidate shows its score and the label that matched; review it against the indicator,
-    then record the result in the sheet (aspects, evidence, coding_note, coded: reviewed).
-    """
-    from .suggest import as_results, aspect_labels, sheet_indicators, suggestions, uncoded_indicators
-
-    graph = _graph(data_files, endpoint)
-    is_sheet = Path(framework).suffix.lower() in (".csv", ".xlsx")
-    indicators = sheet_indicators(Path(framework)) if is_sheet else uncoded_indicators(graph, framework)
-    click.echo(render(as_results(suggestions(indicators, aspect_labels(graph), top=top)), fmt), nl=False)
-
-
-@cli.group("links")
-def links_group() -> None:
-    """Links to external vocabularies (the SSSOM tables in data/links/)."""
-
-
-@links_group.command("check")
-@click.argument("tables", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--endpoint", metavar="URL", help="Also check that every linked object exists on this SPARQL endpoint.")
-@timeout_option()
-def links_check_command(tables: tuple[Path, ...], endpoint: str | None) -> None:
-    """Check mapping tables (default: the bundled ones): well-formed objects in known namespaces,
-    subjects that exist in the graph, no pair both exactMatch and relatedMatch. Exit 1 on problems.
-    """
-    from .links import check_links, link_tables
-    from .query import KnowledgeGraph
-
-    chosen = list(tables) or link_tables()
-    if endpoint:
-        _bound_remote_requests()
-    problems = check_links(chosen, KnowledgeGraph.open(tables).documents, endpoint)
-    for problem in problems:
-        click.echo(str(problem))
-    click.echo(f"{len(problems)} problem(s) in {len(chosen)} mapping table(s)", err=True)
-    sys.exit(EXIT_VIOLATIONS if problems else 0)
-
-
-@cli.command("push")
-@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--endpoint", required=True, metavar="URL", help="The Graph Store Protocol address, e.g. .../store.")
-@click.option("--graph", "graph_iri", metavar="IRI", help="The named graph to write (default: the default graph).")
-@click.option("--replace", is_flag=True, help="Replace the graph's content instead of adding to it.")
-@click.option(
-    "--inferred",
-    is_flag=True,
-    help="Also upload what the OWL reasoner infers (from the workspace's graph and FILES; cached), so that "
-    "queries whose header says 'inferred: true' work on the endpoint.",
-)
-@click.option(
-    "--bulk",
-    is_flag=True,
-    help="Ask the store for its bulk loader (Oxigraph server: no_transaction; several times faster for large "
-    "graphs, but not atomic: a failed upload leaves part of the data).",
-)
-@REASONER_OPTION
-@timeout_option()
-def push_command(
-    files: tuple[Path, ...], endpoint: str, graph_iri: str | None, replace: bool, inferred: bool, bulk: bool,
-    reasoner: str,
-) -> None:  # fmt: skip
-    """Upload the workspace's graph (or only FILES) to a triple store through the Graph Store Protocol."""
-    from .graphstore import push
-    from .query import KnowledgeGraph
-    from .remotecall import check_url
-    from .store import read_documents
-
-    check_url(endpoint, "Graph Store address")  # before reading or reasoning over anything
-    workspace = KnowledgeGraph.open()  # its documents are read only if asked for
-    if not files and not inferred:  # the store's graph, dumped by Oxigraph: nothing parsed in Python
-        from .graphstore import dumped
-
-        _bound_remote_requests()
-        with dumped(workspace.store, len(workspace), workspace.workspace.folder) as graph:
-            count = push(endpoint, graph, graph_iri, replace, bulk=bulk)
-        _pushed(count, endpoint, bulk)
-        return
-    documents = read_documents(files, bundled=False) if files else workspace.documents
-    if inferred:
-        from .reason import cached_inference
-        from .terms import document_from_graph
-
-        # The reasoner needs the ontology and the data, FILES or not.
-        everything = [*workspace.documents, *documents] if files else documents
-        documents = [*documents, document_from_graph(cached_inference(everything, reasoner), "inferred triples")]
-    _bound_remote_requests()
-    count = push(endpoint, documents, graph_iri, replace, bulk=bulk)
-    _pushed(count, endpoint, bulk)
-
-
-def _pushed(count: int, endpoint: str, bulk: bool) -> None:
-    from .graphstore import BULK_HINT_TRIPLES
-    from .remotecall import shown
-
-    click.echo(f"uploaded {count} triples to {shown(endpoint)}", err=True)
-    if count > BULK_HINT_TRIPLES and not bulk:
-        click.echo("for graphs this large, --bulk (an Oxigraph server) or the store's own loader (README: "
-                   "'Pushing a large graph') is much faster", err=True)  # fmt: skip
-
-
-@cli.command("serve")
-@click.option("--host", default="127.0.0.1", show_default=True, help="The address to listen on.")
-@click.option("--port", default=7878, show_default=True, help="The port (0 picks a free one).")
-@click.option("--timeout", default=30.0, show_default=True, help="Seconds a query may run before it is stopped (503).")
-@click.option("--workers", default=2, show_default=True, help="Query worker processes (queries run at once).")
-@click.option("--allow-service", "allow_service", multiple=True, metavar="HOST[:PORT]",
-              help="A host SERVICE may call (repeatable; '*' allows any). By default SERVICE is refused.")  # fmt: skip
-@DATA_OPTION
-def serve_command(
-    host: str, port: int, timeout: float, workers: int, allow_service: tuple[str, ...], data_files: tuple[Path, ...]
-) -> None:
-    """Serve the workspace's graph as a read-only SPARQL 1.1 endpoint, with a page of the named queries."""
-    from .serve import serve
-    from .workspace import open_workspace
-
-    open_workspace()  # created or brought up to date here, once, before the query workers open it
-    interrupt_ends_normally()
-    serve(data_files, host, port, workers=workers, timeout=timeout, allow_service=allow_service)
-
-
 @cli.command("check")
 @DATA_OPTION
 @ENDPOINT_OPTION
 @timeout_option()
 def check_command(data_files: tuple[Path, ...], endpoint: str | None) -> None:
     """Run the quality-control queries; each must return no rows (exit 1 if any does)."""
-    graph = _graph(data_files, endpoint)
+    graph = graph_for(data_files, endpoint)
     failed = 0
     for query in list_queries("qc"):
         results = graph.query(query)
@@ -446,11 +207,12 @@ def check_command(data_files: tuple[Path, ...], endpoint: str | None) -> None:
     sys.exit(EXIT_VIOLATIONS if failed else 0)
 
 
+# The other command families join the group defined above.
+from . import cli_server, cli_study, workspace_cli  # noqa: E402
 from .publish import register as register_publish  # noqa: E402
-from .workspace_cli import register  # noqa: E402 - the workspace's commands join the group defined above
 
-register(cli)
-register_publish(cli)
+for family in (workspace_cli.register, cli_study.register, cli_server.register, register_publish):
+    family(cli)
 
 
 def main(args: list[str] | None = None) -> None:

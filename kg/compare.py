@@ -21,6 +21,7 @@ from __future__ import annotations
 import textwrap
 from typing import Any
 
+from .extras import require
 from .namespaces import compact
 from .reportcharts import png
 from .reportdata import COMPARE_QUERIES, PROJECT_CLAIMS, Block, Chart, ReportData, Table, table
@@ -125,8 +126,11 @@ def section(data: ReportData) -> tuple[str, list[Block]]:
 
 
 def chart(data: ReportData) -> bytes:
-    """Share per framework, participation indicators by tier, and the aspects grid, side by side."""
-    from matplotlib.figure import Figure
+    """Share per framework, participation indicators by tier, and the aspects grid, side by side.
+
+    Raises MissingExtra without matplotlib (the extra ``report``).
+    """
+    Figure = require("matplotlib.figure", "report", "the report's charts").Figure
 
     rows = data.rows("compare-participation")
     ids = [str(row["id"]) for row in rows]

@@ -11,40 +11,48 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
 from .namespaces import ID, PREFIXES, SCK
-from .sheets import Row, Sheet
+from .sheets import Sheet
+from .sheetspec import (
+    CODED_IN_PART,
+    REVIEWED,
+    SCOPES,
+    SUGGESTED,
+    TIERS,
+    Row,
+    coding_status,
+    split,
+    untiered,
+    web_address,
+)
 from .sources import RdfDocument
-
-if TYPE_CHECKING:
-    from .importer import Vocabulary
 
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 RDFS = PREFIXES["rdfs"]
 XSD = PREFIXES["xsd"]
 SKOS = PREFIXES["skos"]
 DCTERMS = PREFIXES["dcterms"]
-TIERS = {"core": "Core", "advanced": "Advanced", "supporting": "Supporting"}
-NO_TIERS = "none"  # the framework description's 'tiers' row for a framework without tiers
-# The description's 'scope' row: what the framework measures (the sck:Scope individuals).
-SCOPES = {"city": "CityScope", "national": "NationalScope", "project": "ProjectScope"}
-CODED_IN_PART = "partial"  # its 'coding' row when only some indicators were reviewed for participation
-# The 'coded' column: who assigned a row's aspects. 'reviewed': the coder (coded_by) read the indicator
-# and decided, aspects or none; 'suggested': kg suggest's proposal, taken unreviewed. Empty: not yet
-# reviewed, unless the row names aspects (a sheet without the column: its coder's review).
-REVIEWED, SUGGESTED = "reviewed", "suggested"
 SUGGESTER = "kg-suggest"  # the software agent a suggested link is attributed to
 PROV = PREFIXES["prov"]
 # Grouping columns, outermost first: the concept class and the indicator property of each.
 GROUPS = {"dimension": ("Dimension", "dimension"), "sub_dimension": ("SubDimension", "subDimension")}
 GROUPS |= {"category": ("Category", "category")}
-URL = re.compile(r"https?://[^\s<>\"{}|\\^`]+")
+
+
+@dataclass
+class Vocabulary:
+    """What a sheet may refer to, read from the graph it will join (kg.importer.vocabulary makes it)."""
+
+    aspects: dict[str, str]  # notation, preferred and alternative labels (casefolded) -> aspect IRI
+    codes_in_graph: dict[str, str]  # code -> indicator IRI, for this framework
+    sdg: set[str]
 
 
 def slug(text: str) -> str:
+    """``text`` as a piece of an IRI: runs of anything but ASCII letters and digits become one hyphen."""
     return re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-") or "x"
 
 
@@ -53,30 +61,18 @@ def comment(text: str) -> str:
     return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
 
 
-def web_address(text: str) -> bool:
-    """Whether ``text`` is an http(s) address that is also a valid IRI (so it can name a node)."""
-    if not URL.fullmatch(text):
-        return False
-    try:
-        ox.NamedNode(text)
-    except ValueError:
-        return False
-    return True
-
-
-def split(cell: str) -> list[str]:
-    return [part.strip() for part in cell.split(";") if part.strip()]
-
-
 def iri(text: str) -> ox.NamedNode:
+    """The named node of ``text``, an IRI."""
     return ox.NamedNode(text)
 
 
 def text(value: str, language: str | None = None) -> ox.Literal:
+    """A plain literal, or a language-tagged one."""
     return ox.Literal(value, language=language)
 
 
 def typed(value: str, datatype: str) -> ox.Literal:
+    """A literal of the XSD ``datatype`` (its local name: "gYear", "date" ...)."""
     return ox.Literal(value, datatype=iri(XSD + datatype))
 
 
@@ -90,39 +86,39 @@ class Converted:
     header: str = ""  # the comment block a file of these triples starts with
 
     def add(self, subject: ox.NamedNode, predicate: str, value: ox.NamedNode | ox.Literal) -> None:
+        """Add the triple (``predicate`` an IRI string); a triple already made is kept once."""
         self.triples[ox.Triple(subject, iri(predicate), value)] = None
 
     def __len__(self) -> int:
         return len(self.triples)
 
     def document(self) -> RdfDocument:
+        """The triples as a document of the graph, for the shapes check."""
         return RdfDocument(Path("(import)"), [ox.Quad(t.subject, t.predicate, t.object) for t in self.triples])
 
     def turtle(self) -> bytes:
         """Turtle, each subject's triples together (a stable sort keeps their order within it)."""
-        ordered = sorted(self.triples, key=lambda t: t.subject.value)
+        ordered = sorted(self.triples, key=_subject_key)
         names = ("sck", "skos", "dcterms", "fw", "aspect", "agent", "rdfs", "xsd", "prov", "foaf")
         prefixes = {p: PREFIXES[p] for p in names}
         # Oxigraph writes any prefix name it is given: one that Turtle does not allow ("9x") would
         # make the file unreadable, and one of ours would hide our namespace.
         valid = re.compile(r"[A-Za-z][A-Za-z0-9-]*")
         prefixes |= {p: ns for p, ns in self.prefixes.items() if valid.fullmatch(p) and p not in prefixes}
-        return ox.serialize(ordered, format=ox.RdfFormat.TURTLE, prefixes=prefixes)
+        turtle = ox.serialize(ordered, format=ox.RdfFormat.TURTLE, prefixes=prefixes)
+        assert turtle is not None  # serialize returns the bytes when given no output
+        return turtle
 
 
-def untiered(meta: dict[str, str]) -> bool:
-    """Whether the framework description says the framework sorts its indicators into no tiers."""
-    return meta.get("tiers", "").strip().lower() == NO_TIERS
+def _subject_key(triple: ox.Triple) -> str:
+    """A triple's subject as the Turtle's order sorts it: the IRI (or blank node id) itself."""
+    subject = triple.subject
+    return subject.value if isinstance(subject, ox.NamedNode | ox.BlankNode) else str(subject)
 
 
 def agent_for(name: str) -> ox.NamedNode:
+    """The agent (a person or an organisation) called ``name``, in the project's agent namespace."""
     return iri(f"{ID}agent/{slug(name).lower()}")
-
-
-def coding_status(row: Row) -> str:
-    """'reviewed', 'suggested' or '' (not yet reviewed) for a row, as its coded and aspects cells say."""
-    coded = row.values.get("coded", "").strip().lower()
-    return coded or (REVIEWED if split(row.values.get("aspects", "")) else "")
 
 
 def coded_in_part(sheet: Sheet) -> bool:
@@ -133,10 +129,36 @@ def coded_in_part(sheet: Sheet) -> bool:
     return not said and "coded" in sheet.columns and any(coding_status(row) != REVIEWED for row in sheet.rows)
 
 
+@dataclass(frozen=True)
+class _Context:
+    """What every row of one sheet is converted with: its namespace, framework, document and agents."""
+
+    ns: str
+    framework: ox.NamedNode
+    document: ox.NamedNode
+    coder: ox.NamedNode
+    suggester: ox.NamedNode
+    coded_on: str  # the coding's date if the description gives a valid one, else ""
+    vocab: Vocabulary
+
+
 def convert(sheet: Sheet, framework_id: str, vocab: Vocabulary) -> Converted:
-    """The sheet in the project's vocabulary. Rows with problems still convert, as far as they can."""
-    meta, out = sheet.meta, Converted({framework_id: f"{ID}{framework_id}/"})
-    add = out.add
+    """The sheet in the project's vocabulary. Rows with problems still convert, as far as they can.
+
+    ``framework_id`` names the framework (fw:ID) and the namespace of its indicators; ``vocab``
+    resolves the aspects column and tells which codes the graph already has.
+    """
+    out = Converted({framework_id: f"{ID}{framework_id}/"})
+    context = _describe_framework(out, sheet, framework_id, vocab)
+    seen: set[str] = set()
+    for position, row in enumerate(sheet.rows, start=1):
+        _indicator(out, context, row, position, seen)
+    return out
+
+
+def _describe_framework(out: Converted, sheet: Sheet, framework_id: str, vocab: Vocabulary) -> _Context:
+    """The framework, its source document and the agents named by the description; the rows' context."""
+    meta, add = sheet.meta, out.add
     ns = f"{ID}{framework_id}/"
     framework = iri(f"{PREFIXES['fw']}{framework_id}")
     source = meta.get("source", "")
@@ -159,101 +181,134 @@ def convert(sheet: Sheet, framework_id: str, vocab: Vocabulary) -> Converted:
         source_publisher = agent_for(meta["source_publisher"])
         add(document, DCTERMS + "publisher", source_publisher)
         agents.append((source_publisher, meta["source_publisher"]))
-    for node, year in ((framework, meta.get("year", "")), (document, meta.get("source_year", ""))):
-        if re.fullmatch(r"\d{4}", year):
-            add(node, DCTERMS + "issued", typed(year, "gYear"))
-    if untiered(meta):
-        add(framework, SCK + "tiered", ox.Literal("false", datatype=iri(XSD + "boolean")))
-    scope = SCOPES.get(meta.get("scope", "").strip().lower())
-    if scope and web_address(meta.get("scope_source", "")):
-        add(framework, SCK + "scope", iri(SCK + scope))
-        add(framework, SCK + "scopeSource", iri(meta["scope_source"]))
-    if coded_in_part(sheet):
-        add(framework, SCK + "codedInFull", ox.Literal("false", datatype=iri(XSD + "boolean")))
+    _dates_and_flags(out, sheet, framework, document)
     coded_on = meta.get("coded_on", "") if re.fullmatch(r"\d{4}-\d{2}-\d{2}", meta.get("coded_on", "")) else ""
     suggester = iri(f"{ID}agent/{SUGGESTER}")
     if any(coding_status(row) == SUGGESTED for row in sheet.rows):
-        # kg suggest is smartcity-kg's tool: it acts for the sheet's coder, who adds it here.
         agents.append((suggester, "kg suggest (smartcity-kg's participation aspect suggester)"))
-        add(suggester, RDF + "type", iri(PROV + "SoftwareAgent"))
-        add(suggester, PROV + "actedOnBehalfOf", coder)
-        add(suggester, DCTERMS + "source", coder)
-        add(suggester, PROV + "wasAttributedTo", coder)
-        if coded_on:
-            add(suggester, DCTERMS + "created", typed(coded_on, "date"))
+        _describe_suggester(out, suggester, coder, coded_on)
     for agent, name in agents:
         add(agent, RDF + "type", iri(PREFIXES["foaf"] + "Agent"))
         add(agent, RDF + "type", iri(PREFIXES["prov"] + "Agent"))
         add(agent, PREFIXES["foaf"] + "name", text(name))
     if meta.get("note"):
         add(framework, SKOS + "editorialNote", text(meta["note"], "en"))
+    return _Context(ns, framework, document, coder, suggester, coded_on, vocab)
 
-    seen: set[str] = set()
-    for position, row in enumerate(sheet.rows, start=1):
-        cell = row.values.get
-        code = cell("code", "") or f"row {row.number}"
-        # A repeated code is check_rows' to report, naming both rows: its notation stays out of the
-        # shapes' way. Codes that differ but slug alike ("A.1", "A-1") keep apart by row number.
-        repeated = code in vocab.codes_in_graph or code in seen
-        seen.add(code)
-        if f"{ns}{slug(code)}" in out.rows_of:
-            code = f"{code} row {row.number}"
-        kpi = iri(f"{ns}{slug(code)}")
-        out.rows_of[kpi.value] = row.number
-        add(kpi, RDF + "type", iri(SCK + "Indicator"))
-        add(kpi, SKOS + "inScheme", framework)
-        add(kpi, SCK + "listPosition", typed(str(position), "positiveInteger"))
-        if cell("code") and not repeated:
-            add(kpi, SKOS + "notation", text(cell("code")))
-        if cell("name"):
-            add(kpi, SKOS + "prefLabel", text(cell("name"), "en"))
-        if cell("tier", "").lower() in TIERS:
-            add(kpi, SCK + "tier", iri(SCK + TIERS[cell("tier").lower()]))
-        broader = _groups(out, ns, framework, document, row)
-        for column, node in broader.items():
-            out.rows_of.setdefault(node.value, row.number)  # a grouping's problems show at its first row
-            add(kpi, SCK + GROUPS[column][1], node)
-        if broader:
-            add(kpi, SKOS + "broader", list(broader.values())[-1])
-        if cell("measure"):
-            add(kpi, SCK + "measure", text(cell("measure")))
-        for number in split(cell("sdg", "")):
-            add(kpi, SCK + "sdgReference", text(number))
-        origin = _source(out, document, row)
-        out.rows_of.setdefault(origin.value, row.number)
-        add(kpi, DCTERMS + "source", origin)
-        status = coding_status(row)
-        if status not in (REVIEWED, SUGGESTED):
-            continue  # not yet reviewed for participation (or an unknown status, which check_rows reports)
-        who = coder if status == REVIEWED else suggester
-        coding = _coding(out, ns, code, kpi, origin, who, status, coded_on, cell("coding_note", ""))
-        out.rows_of[coding.value] = row.number
-        for aspect_name in split(cell("aspects", "")):
-            aspect = vocab.aspects.get(aspect_name.casefold())
-            if aspect is None:
-                continue
-            add(kpi, SCK + "addresses", iri(aspect))
-            local = f"{slug(code)}-{aspect.rsplit('/', 1)[-1]}"
-            classification, evidence = iri(f"{ns}classification-{local}"), iri(f"{ns}evidence-{local}")
-            out.rows_of[classification.value] = out.rows_of[evidence.value] = row.number
-            add(classification, RDF + "type", iri(SCK + "Classification"))
-            add(classification, SCK + "indicator", kpi)
-            add(classification, SCK + "aspect", iri(aspect))
-            add(classification, DCTERMS + "source", who)
-            add(classification, PROV + "wasAttributedTo", who)
-            add(classification, PROV + "wasGeneratedBy", coding)
-            if coded_on:
-                add(classification, DCTERMS + "created", typed(coded_on, "date"))
-            add(classification, SCK + "evidence", evidence)
-            if cell("measure"):
-                add(classification, SCK + "measure", text(cell("measure")))
-            if cell("coding_note"):
-                add(classification, RDFS + "comment", text(cell("coding_note"), "en"))
-            add(evidence, RDF + "type", iri(SCK + "Evidence"))
-            add(evidence, DCTERMS + "source", origin)
-            if cell("evidence"):
-                add(evidence, SCK + "quote", text(cell("evidence")))
-    return out
+
+def _dates_and_flags(out: Converted, sheet: Sheet, framework: ox.NamedNode, document: ox.NamedNode) -> None:
+    """The framework's and its document's years, and whether the framework has no tiers or is coded in part."""
+    for node, year in ((framework, sheet.meta.get("year", "")), (document, sheet.meta.get("source_year", ""))):
+        if re.fullmatch(r"\d{4}", year):
+            out.add(node, DCTERMS + "issued", typed(year, "gYear"))
+    if untiered(sheet.meta):
+        out.add(framework, SCK + "tiered", ox.Literal("false", datatype=iri(XSD + "boolean")))
+    scope = SCOPES.get(sheet.meta.get("scope", "").strip().lower())
+    if scope and web_address(sheet.meta.get("scope_source", "")):
+        out.add(framework, SCK + "scope", iri(SCK + scope))
+        out.add(framework, SCK + "scopeSource", iri(sheet.meta["scope_source"]))
+    if coded_in_part(sheet):
+        out.add(framework, SCK + "codedInFull", ox.Literal("false", datatype=iri(XSD + "boolean")))
+
+
+def _describe_suggester(out: Converted, suggester: ox.NamedNode, coder: ox.NamedNode, coded_on: str) -> None:
+    """kg suggest, the software agent of the suggested rows: smartcity-kg's tool, acting for the sheet's coder."""
+    out.add(suggester, RDF + "type", iri(PROV + "SoftwareAgent"))
+    out.add(suggester, PROV + "actedOnBehalfOf", coder)
+    out.add(suggester, DCTERMS + "source", coder)
+    out.add(suggester, PROV + "wasAttributedTo", coder)
+    if coded_on:
+        out.add(suggester, DCTERMS + "created", typed(coded_on, "date"))
+
+
+def _indicator(out: Converted, context: _Context, row: Row, position: int, seen: set[str]) -> None:
+    """One row's indicator: its code, name, tier, groupings, measure, SDG references, source and coding."""
+    add, cell, ns = out.add, row.values.get, context.ns
+    code = cell("code", "") or f"row {row.number}"
+    # A repeated code is check_rows' to report, naming both rows: its notation stays out of the
+    # shapes' way. Codes that differ but slug alike ("A.1", "A-1") keep apart by row number.
+    repeated = code in context.vocab.codes_in_graph or code in seen
+    seen.add(code)
+    if f"{ns}{slug(code)}" in out.rows_of:
+        code = f"{code} row {row.number}"
+    kpi = iri(f"{ns}{slug(code)}")
+    out.rows_of[kpi.value] = row.number
+    add(kpi, RDF + "type", iri(SCK + "Indicator"))
+    add(kpi, SKOS + "inScheme", context.framework)
+    add(kpi, SCK + "listPosition", typed(str(position), "positiveInteger"))
+    if cell("code") and not repeated:
+        add(kpi, SKOS + "notation", text(row.values["code"]))
+    if cell("name"):
+        add(kpi, SKOS + "prefLabel", text(row.values["name"], "en"))
+    if cell("tier", "").lower() in TIERS:
+        add(kpi, SCK + "tier", iri(SCK + TIERS[row.values["tier"].lower()]))
+    broader = _groups(out, ns, context.framework, context.document, row)
+    for column, node in broader.items():
+        out.rows_of.setdefault(node.value, row.number)  # a grouping's problems show at its first row
+        add(kpi, SCK + GROUPS[column][1], node)
+    if broader:
+        add(kpi, SKOS + "broader", list(broader.values())[-1])
+    if cell("measure"):
+        add(kpi, SCK + "measure", text(row.values["measure"]))
+    for number in split(cell("sdg", "")):
+        add(kpi, SCK + "sdgReference", text(number))
+    origin = _source(out, context.document, row)
+    out.rows_of.setdefault(origin.value, row.number)
+    add(kpi, DCTERMS + "source", origin)
+    _code_row(out, context, row, code, kpi, origin)
+
+
+def _code_row(out: Converted, context: _Context, row: Row, code: str, kpi: ox.NamedNode, origin: ox.NamedNode) -> None:
+    """A reviewed or suggested row's coding and the classifications it generated; nothing for a row not yet reviewed."""
+    status = coding_status(row)
+    if status not in (REVIEWED, SUGGESTED):
+        return  # not yet reviewed for participation (or an unknown status, which check_rows reports)
+    who = context.coder if status == REVIEWED else context.suggester
+    note = row.values.get("coding_note", "")
+    coding = _coding(out, context.ns, code, kpi, origin, who, status, context.coded_on, note)
+    out.rows_of[coding.value] = row.number
+    for aspect_name in split(row.values.get("aspects", "")):
+        aspect = context.vocab.aspects.get(aspect_name.casefold())
+        if aspect is not None:
+            _classification(out, context, row, _Coded(code, kpi, iri(aspect), who, coding, origin))
+
+
+@dataclass(frozen=True)
+class _Coded:
+    """One aspect a coded row names: the indicator, the aspect, who coded it, in which coding, from where."""
+
+    code: str
+    kpi: ox.NamedNode
+    aspect: ox.NamedNode
+    who: ox.NamedNode
+    coding: ox.NamedNode
+    origin: ox.NamedNode
+
+
+def _classification(out: Converted, context: _Context, row: Row, coded: _Coded) -> None:
+    """The link of an indicator to an aspect, attributed and dated, with the evidence quoted from its source."""
+    add, cell = out.add, row.values.get
+    local = f"{slug(coded.code)}-{coded.aspect.value.rsplit('/', 1)[-1]}"
+    classification, evidence = iri(f"{context.ns}classification-{local}"), iri(f"{context.ns}evidence-{local}")
+    out.rows_of[classification.value] = out.rows_of[evidence.value] = row.number
+    add(coded.kpi, SCK + "addresses", coded.aspect)
+    add(classification, RDF + "type", iri(SCK + "Classification"))
+    add(classification, SCK + "indicator", coded.kpi)
+    add(classification, SCK + "aspect", coded.aspect)
+    add(classification, DCTERMS + "source", coded.who)
+    add(classification, PROV + "wasAttributedTo", coded.who)
+    add(classification, PROV + "wasGeneratedBy", coded.coding)
+    if context.coded_on:
+        add(classification, DCTERMS + "created", typed(context.coded_on, "date"))
+    add(classification, SCK + "evidence", evidence)
+    if cell("measure"):
+        add(classification, SCK + "measure", text(row.values["measure"]))
+    if cell("coding_note"):
+        add(classification, RDFS + "comment", text(row.values["coding_note"], "en"))
+    add(evidence, RDF + "type", iri(SCK + "Evidence"))
+    add(evidence, DCTERMS + "source", coded.origin)
+    if cell("evidence"):
+        add(evidence, SCK + "quote", text(row.values["evidence"]))
 
 
 def _coding(out: Converted, ns: str, code: str, kpi: ox.NamedNode, origin: ox.NamedNode, who: ox.NamedNode,
@@ -280,11 +335,13 @@ def _coding(out: Converted, ns: str, code: str, kpi: ox.NamedNode, origin: ox.Na
     return coding
 
 
-def _groups(out: Converted, ns: str, framework: ox.NamedNode, document: ox.NamedNode, row: Row) -> dict:
+def _groups(
+    out: Converted, ns: str, framework: ox.NamedNode, document: ox.NamedNode, row: Row
+) -> dict[str, ox.NamedNode]:
     """The row's dimension, sub-dimension and category concepts, each below the one before."""
     found: dict[str, ox.NamedNode] = {}
-    parent = None
-    path = []
+    parent: ox.NamedNode | None = None
+    path: list[str] = []
     for column, (cls, _) in GROUPS.items():
         name = row.values.get(column, "")
         if not name:

@@ -76,6 +76,10 @@ class MissingParameter(QueryError):
         self.query, self.name, self.hint = query, name, hint
 
 
+class BadFrameworkId(QueryError):
+    """A framework id that cannot name a framework (lower-case letters, digits and hyphens only)."""
+
+
 class MissingExtra(KgError):
     """An optional package is not installed; the message names the extra that installs it."""
 
@@ -122,7 +126,7 @@ class UnsupportedShape(ValidationError):
 
 
 class _Problem(Protocol):
-    """A problem of one cell or row (kg.sheets.Problem): sortable, and readable as text."""
+    """A problem of one cell or row (kg.sheetspec.SheetProblem): sortable, and readable as text."""
 
     def __lt__(self, other: _Problem, /) -> bool: ...
 

@@ -18,43 +18,45 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
 
-from .convert import (
-    CODED_IN_PART,
-    DCTERMS,
-    GROUPS,
-    NO_TIERS,
-    RDF,
-    REVIEWED,
-    SCOPES,
-    SKOS,
-    SUGGESTED,
-    TIERS,
-    Converted,
-    coding_status,
-    comment,
-    convert,
-    split,
-    untiered,
-    web_address,
-)
-from .errors import KgError
+import pyoxigraph as ox
+from rdflib import URIRef
+
+from .convert import DCTERMS, GROUPS, RDF, SKOS, Converted, Vocabulary, comment, convert
+from .errors import BadFrameworkId, SheetProblems
 from .namespaces import PREFIXES, SCK
 from .output import write_atomically
 from .params import bind
 from .query import KnowledgeGraph
-from .sheets import Problem, Row, Sheet, SheetProblems, read_sheet
+from .sheets import Sheet, read_sheet
+from .sheetspec import (
+    CODED_IN_FULL,
+    CODED_IN_PART,
+    FRAMEWORK,
+    FRAMEWORK_META,
+    NO_TIERS,
+    REVIEWED,
+    SCOPES,
+    SUGGESTED,
+    TIERS,
+    Row,
+    SheetProblem,
+    cell_problems,
+    coding_status,
+    empty_cells,
+    meta_problems,
+    missing_columns,
+    split,
+    unknown_columns,
+    untiered,
+    web_address,
+)
 from .sources import RdfDocument, project_root
 
 ImportProblems = SheetProblems  # data problems of a sheet: listed with row and column, nothing written
 
-REQUIRED = ("code", "name", "dimension", "tier")
-COLUMNS = ("code", "name", "dimension", "sub_dimension", "category", "tier", "aspects", "sdg", "measure", "source")
-COLUMNS += ("source_title", "page", "evidence", "coding_note", "coded")
-META_REQUIRED = ("title", "publisher", "year", "source")
 FRAMEWORK_ID = re.compile(r"[a-z0-9][a-z0-9-]*")
 
 UNIQUE_NOTATION = "https://w3id.org/smartcity-kg/shapes#UniqueNotation"
@@ -71,6 +73,17 @@ PATH_COLUMNS = {
 }
 
 
+def check_framework_id(framework_id: str, name: str = "the framework id") -> None:
+    """Raise BadFrameworkId unless ``framework_id`` is lower-case letters, digits and hyphens.
+
+    ``name`` is how the message refers to it (the CLI passes its option's name).
+    """
+    if not FRAMEWORK_ID.fullmatch(framework_id):
+        raise BadFrameworkId(
+            f"{name} {framework_id!r} is not an id; use lower-case letters, digits and hyphens (e.g. iso37120)."
+        )
+
+
 def _normalised(name: str) -> str:
     return " ".join(name.split()).casefold()
 
@@ -82,15 +95,6 @@ def sdg_codes() -> set[str]:
         return {row["code"] for row in csv.DictReader(handle, delimiter="\t") if row["kind"] in ("target", "indicator")}
 
 
-@dataclass
-class Vocabulary:
-    """What the sheet may refer to, read from the graph it will join."""
-
-    aspects: dict[str, str]  # notation, preferred and alternative labels (casefolded) -> aspect IRI
-    codes_in_graph: dict[str, str]  # code -> indicator IRI, for this framework
-    sdg: set[str]
-
-
 FRAMEWORK_CODES = """
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 SELECT ?kpi ?code WHERE { ?kpi skos:inScheme ?framework ; skos:notation ?code }
@@ -98,8 +102,7 @@ SELECT ?kpi ?code WHERE { ?kpi skos:inScheme ?framework ; skos:notation ?code }
 
 
 def vocabulary(graph: KnowledgeGraph, framework: str) -> Vocabulary:
-    from rdflib import URIRef
-
+    """The participation aspects, the codes ``framework`` (an IRI) already has, and the SDG codes."""
     aspects = {}
     for row in graph.query("participation-aspects").dicts():
         aspects[str(row["label"]).casefold()] = aspects[str(row["notation"]).casefold()] = str(row["aspect"])
@@ -111,107 +114,110 @@ def vocabulary(graph: KnowledgeGraph, framework: str) -> Vocabulary:
 # ------------------------------------------------------------------ row checks
 
 
-def check_meta(sheet: Sheet) -> list[Problem]:
+def check_meta(sheet: Sheet) -> list[SheetProblem]:
     """Problems of the framework description and the header row (all reported on row 1)."""
     where = sheet.meta_source
-    found = []
+    found = meta_problems(sheet.meta, FRAMEWORK_META, where)
 
     def problem(column: str, message: str) -> None:
-        found.append(Problem(1, column, message))
+        found.append(SheetProblem(1, column, message))
 
-    for key in META_REQUIRED:
-        if not sheet.meta.get(key):
-            problem(key, f"{where} needs a '{key}' row")
-    for key in ("year", "source_year"):
-        year = sheet.meta.get(key, "")
-        if year and not re.fullmatch(r"\d{4}", year):
-            problem(key, f"{where}: {key} {year!r} is not a four-digit year")
     tiers = sheet.meta.get("tiers", "")
     if tiers and not untiered(sheet.meta):
         fix = f"write '{NO_TIERS}' for a framework without tiers, or leave the row out"
         problem("tiers", f"{where}: tiers {tiers!r} is not understood; {fix}")
     coding = sheet.meta.get("coding", "")
-    if coding and coding.strip().lower() not in (CODED_IN_PART, "full"):
-        fix = f"write '{CODED_IN_PART}' when only some indicators were reviewed for participation, or 'full'"
+    if coding and coding.strip().lower() not in (CODED_IN_PART, CODED_IN_FULL):
+        fix = f"write '{CODED_IN_PART}' when only some indicators were reviewed for participation, or '{CODED_IN_FULL}'"
         problem("coding", f"{where}: coding {coding!r} is not understood; {fix}")
-    coded_on = sheet.meta.get("coded_on", "")
-    if coded_on and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", coded_on):
-        problem("coded_on", f"{where}: coded_on {coded_on!r} is not a date; write it as YYYY-MM-DD")
-    source = sheet.meta.get("source", "")
-    if source and not web_address(source):
-        problem("source", f"{where}: source {source!r} is not a web address (https://...)")
     scope, scope_source = sheet.meta.get("scope", ""), sheet.meta.get("scope_source", "")
     if scope and scope.strip().lower() not in SCOPES:
         problem("scope", f"{where}: scope {scope!r} is not understood; write {', '.join(SCOPES)}")
-    if scope_source and not web_address(scope_source):
-        problem("scope_source", f"{where}: scope_source {scope_source!r} is not a web address (https://...)")
     if scope and not scope_source:
         problem("scope_source", f"{where}: a scope needs a 'scope_source' row: the page that says what it measures")
-    missing = [column for column in REQUIRED if column not in sheet.columns]
-    if missing:
+    if missing := missing_columns(FRAMEWORK, sheet.columns):
         problem(", ".join(missing), "the header row lacks these columns; copy the template's header")
-    unknown = [column for column in sheet.columns if column and column not in COLUMNS]
-    if unknown:
-        problem(", ".join(unknown), f"unknown column(s); the columns are {', '.join(COLUMNS)}")
+    if unknown := unknown_columns(FRAMEWORK, sheet.columns):
+        problem(", ".join(unknown), f"unknown column(s); the columns are {', '.join(FRAMEWORK.names)}")
     return found
 
 
-def empty_cells(row: Row, required: Iterable[str], what: str) -> list[Problem]:
-    """A problem for each required cell the row leaves empty."""
-    return [Problem(row.number, c, f"is empty; every {what} needs a {c}") for c in required if not row.values.get(c)]
-
-
-def check_rows(rows: list[Row], vocab: Vocabulary, *, tiered: bool = True) -> list[Problem]:
+def check_rows(rows: list[Row], vocab: Vocabulary, *, tiered: bool = True) -> list[SheetProblem]:
     """Problems of the indicator rows, against each other and against the graph.
 
     ``tiered`` False: the framework has no tiers (its description says 'tiers: none'), so every
     tier cell must be empty, rather than filled with a tier the framework does not have.
     """
-    found = []
-    required = REQUIRED if tiered else tuple(c for c in REQUIRED if c != "tier")
+    required = FRAMEWORK.required if tiered else tuple(c for c in FRAMEWORK.required if c != "tier")
     first_code: dict[str, int] = {}
     spellings: dict[tuple[str, str], tuple[str, int]] = {}  # (column, normalised name) -> first spelling
-    aspect_names = ", ".join(sorted({a.rsplit("/", 1)[-1] for a in vocab.aspects.values()}))
+    found = []
     for row in rows:
-        cell = row.values.get
-
-        def problem(column: str, message: str, number: int = row.number) -> None:
-            found.append(Problem(number, column, message))
-
-        found.extend(empty_cells(row, required, "indicator"))
-        code = cell("code", "")
-        if code and code in first_code:
-            problem("code", f"{code!r} is already used in row {first_code[code]}; give each indicator its own code")
-        elif code in vocab.codes_in_graph:
-            problem("code", f"{code!r} is already used in this framework by {vocab.codes_in_graph[code]}")
-        first_code.setdefault(code, row.number)
-        tier = cell("tier", "")
-        if tier and not tiered:
-            problem("tier", f"{tier!r}: the framework has no tiers (its description says 'tiers: none'); leave it out")
-        elif tier and tier.lower() not in TIERS:
-            problem("tier", f"{tier!r} is not a tier; use core, advanced or supporting")
-        for aspect in split(cell("aspects", "")):
-            if aspect.casefold() not in vocab.aspects:
-                problem("aspects", f"{aspect!r} is not a participation aspect; use one of {aspect_names}")
-        for number in split(cell("sdg", "")):
-            if number not in vocab.sdg:
-                problem("sdg", f"{number!r} is not an SDG target or indicator (such as 11.3 or 11.3.2)")
-        for column in GROUPS:
-            name = cell(column, "")
-            first = spellings.setdefault((column, _normalised(name)), (name, row.number)) if name else (name, 0)
-            if first[0] != name:
-                problem(column, f"{name!r} differs from {first[0]!r} (row {first[1]}) only in case or spaces")
-        source, page = cell("source", ""), cell("page", "")
-        if source and not web_address(source):
-            problem("source", f"{source!r} is not a web address (https://...)")
-        elif source and page and "#" in source:
-            problem("page", f"the source {source!r} already points into the page (#); give either the page or the #")
-        if page and not re.fullmatch(r"[1-9]\d*", page):
-            problem("page", f"{page!r} is not a page number")
+        found += empty_cells(row, required, "indicator") + cell_problems(row, FRAMEWORK)
+        found += _code_problems(row, vocab, first_code) + _tier_problems(row, tiered)
+        found += _reference_problems(row, vocab) + _spelling_problems(row, spellings)
+        source, page = row.values.get("source", ""), row.values.get("page", "")
+        if page and "#" in source and web_address(source):
+            message = f"the source {source!r} already points into the page (#); give either the page or the #"
+            found.append(SheetProblem(row.number, "page", message))
     return found
 
 
-def check_coding(sheet: Sheet) -> list[Problem]:
+def _code_problems(row: Row, vocab: Vocabulary, first_code: dict[str, int]) -> list[SheetProblem]:
+    """A code used by an earlier row, or by the framework in the graph (``first_code``: code -> its first row)."""
+    code = row.values.get("code", "")
+    found = []
+    if code and code in first_code:
+        message = f"{code!r} is already used in row {first_code[code]}; give each indicator its own code"
+        found.append(SheetProblem(row.number, "code", message))
+    elif code in vocab.codes_in_graph:
+        message = f"{code!r} is already used in this framework by {vocab.codes_in_graph[code]}"
+        found.append(SheetProblem(row.number, "code", message))
+    first_code.setdefault(code, row.number)
+    return found
+
+
+def _tier_problems(row: Row, tiered: bool) -> list[SheetProblem]:
+    """A tier the framework does not have, or any tier in a framework without tiers."""
+    tier = row.values.get("tier", "")
+    if tier and not tiered:
+        message = f"{tier!r}: the framework has no tiers (its description says 'tiers: none'); leave it out"
+        return [SheetProblem(row.number, "tier", message)]
+    if tier and tier.lower() not in TIERS:
+        return [SheetProblem(row.number, "tier", f"{tier!r} is not a tier; use core, advanced or supporting")]
+    return []
+
+
+def _reference_problems(row: Row, vocab: Vocabulary) -> list[SheetProblem]:
+    """Aspects that are not participation aspects, and SDG numbers that are not SDG targets or indicators."""
+    aspect_names = ", ".join(sorted({a.rsplit("/", 1)[-1] for a in vocab.aspects.values()}))
+    found = []
+    for aspect in split(row.values.get("aspects", "")):
+        if aspect.casefold() not in vocab.aspects:
+            message = f"{aspect!r} is not a participation aspect; use one of {aspect_names}"
+            found.append(SheetProblem(row.number, "aspects", message))
+    for number in split(row.values.get("sdg", "")):
+        if number not in vocab.sdg:
+            message = f"{number!r} is not an SDG target or indicator (such as 11.3 or 11.3.2)"
+            found.append(SheetProblem(row.number, "sdg", message))
+    return found
+
+
+def _spelling_problems(row: Row, spellings: dict[tuple[str, str], tuple[str, int]]) -> list[SheetProblem]:
+    """Grouping names that differ from an earlier row's only in case or spaces (``spellings``: the first ones)."""
+    found = []
+    for column in GROUPS:
+        name = row.values.get(column, "")
+        if not name:
+            continue
+        first = spellings.setdefault((column, _normalised(name)), (name, row.number))
+        if first[0] != name:
+            message = f"{name!r} differs from {first[0]!r} (row {first[1]}) only in case or spaces"
+            found.append(SheetProblem(row.number, column, message))
+    return found
+
+
+def check_coding(sheet: Sheet) -> list[SheetProblem]:
     """Problems of the coding record: the coded column's values, its date, and the 'coding' claim.
 
     A sheet with a ``coded`` column records which rows were reviewed; its description must then
@@ -222,21 +228,25 @@ def check_coding(sheet: Sheet) -> list[Problem]:
     if "coded" not in sheet.columns:
         return []
     found = []
-    full = sheet.meta.get("coding", "").strip().lower() == "full"
+    full = sheet.meta.get("coding", "").strip().lower() == CODED_IN_FULL
     for row in sheet.rows:
         coded, status = row.values.get("coded", "").strip().lower(), coding_status(row)
         if coded and coded not in (REVIEWED, SUGGESTED):
             fix = f"write {REVIEWED} or {SUGGESTED}, or leave it empty until the row is reviewed"
-            found.append(Problem(row.number, "coded", f"{coded!r} is not a coding status; {fix}"))
+            found.append(SheetProblem(row.number, "coded", f"{coded!r} is not a coding status; {fix}"))
         elif coded == SUGGESTED and not split(row.values.get("aspects", "")):
-            found.append(Problem(row.number, "aspects", "is empty; a suggested coding names the aspects suggested"))
+            found.append(
+                SheetProblem(row.number, "aspects", "is empty; a suggested coding names the aspects suggested")
+            )
         elif status != REVIEWED and full:
             fix = f"review it (coded: {REVIEWED}) or write 'coding,{CODED_IN_PART}' in the description"
             message = f"the description says 'coding,full', but this row is not reviewed; {fix}"
-            found.append(Problem(row.number, "coded", message))
+            found.append(SheetProblem(row.number, "coded", message))
     if any(coding_status(row) for row in sheet.rows) and not sheet.meta.get("coded_on"):
         where = sheet.meta_source
-        found.append(Problem(1, "coded_on", f"{where} needs a 'coded_on' row (YYYY-MM-DD): the date of the coding"))
+        found.append(
+            SheetProblem(1, "coded_on", f"{where} needs a 'coded_on' row (YYYY-MM-DD): the date of the coding")
+        )
     return found
 
 
@@ -245,8 +255,12 @@ def check_coding(sheet: Sheet) -> list[Problem]:
 
 def shacl_problems(
     converted: Converted, others: list[RdfDocument], rows_done: set[int], engine: str = "auto"
-) -> list[Problem]:
-    """The shapes' findings on the converted rows, in row-and-column terms."""
+) -> list[SheetProblem]:
+    """The shapes' findings on the converted rows, in row-and-column terms.
+
+    ``others``: the graph the rows join; findings on ``rows_done`` (rows the row checks already
+    faulted) are left out, since those checks say it more precisely. ``engine`` as in kg.validate.
+    """
     from .validation import validate_documents
 
     report = validate_documents([*others, converted.document()], checked=[], engine=engine)
@@ -258,16 +272,23 @@ def shacl_problems(
         row = converted.rows_of.get(str(problem.focus), 1)
         column = PATH_COLUMNS.get(str(problem.path), "(row)")
         if row not in rows_done:
-            problems.append(Problem(row, column, problem.message))
+            problems.append(SheetProblem(row, column, problem.message))
     return problems
 
 
 def defines(document: RdfDocument, framework: str) -> bool:
     """Whether a parsed file states that ``framework`` is a sck:Framework."""
-    return any(
-        q.subject.value == framework and q.predicate.value == RDF + "type" and q.object.value == SCK + "Framework"
-        for q in document.quads
-    )
+    subject, kind = ox.NamedNode(framework), ox.NamedNode(SCK + "Framework")
+    rdf_type = ox.NamedNode(RDF + "type")
+    return any(q.subject == subject and q.predicate == rdf_type and q.object == kind for q in document.quads)
+
+
+def _replaced(
+    documents: list[RdfDocument], framework: str, target: Path | None
+) -> tuple[list[RdfDocument], list[RdfDocument]]:
+    """The documents an import replaces (those defining ``framework``, and the file at ``target``), and the rest."""
+    replaced = [d for d in documents if d.path.resolve() == target or defines(d, framework)]
+    return replaced, [d for d in documents if all(d is not r for r in replaced)]
 
 
 def import_sheet(
@@ -285,23 +306,20 @@ def import_sheet(
     was written elsewhere). ``engine`` validates the shapes, as in kg.validate. ``base``: the
     graph's documents to check against (default: the bundled graph); ``out`` None writes nothing
     (the workspace stores the Turtle instead).
+
+    Raises BadFrameworkId for a ``framework_id`` that is not an id, InputError for a file that
+    is not a readable sheet, and ImportProblems (SheetProblems, exit 1) listing every data problem.
     """
     path, out = Path(path), Path(out) if out is not None else None
-    if not FRAMEWORK_ID.fullmatch(framework_id):
-        raise KgError(
-            f"--framework {framework_id!r} is not an id; use lower-case letters, digits and hyphens (e.g. iso37120)."
-        )
+    check_framework_id(framework_id)
     sheet = read_sheet(path)
     if not sheet.rows:
         raise ImportProblems(
-            path, [Problem(2, "code", "the sheet has a header but no indicator rows; add one row per indicator")]
+            path, [SheetProblem(2, "code", "the sheet has a header but no indicator rows; add one row per indicator")]
         )
     framework = f"{PREFIXES['fw']}{framework_id}"
-    # Importing a framework replaces the file that defines it (and whatever is at --out).
-    bundled = list(base) if base is not None else KnowledgeGraph.load().documents
     target = out.resolve() if out is not None else None
-    replaced = [d for d in bundled if d.path.resolve() == target or defines(d, framework)]
-    others = [d for d in bundled if all(d is not r for r in replaced)]
+    replaced, others = _replaced(list(base) if base is not None else KnowledgeGraph.load().documents, framework, target)
     vocab = vocabulary(KnowledgeGraph(others), framework)
     problems = check_meta(sheet) + check_rows(sheet.rows, vocab, tiered=not untiered(sheet.meta)) + check_coding(sheet)
     converted = convert(sheet, framework_id, vocab)

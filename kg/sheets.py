@@ -26,34 +26,21 @@ from pathlib import Path
 from typing import Any
 
 from .errors import InputError, SheetProblems
+from .extras import require
+from .sheetspec import FRAMEWORK_META, Row, SheetProblem
 from .sources import check_regular_file, read_text
 
 META_SHEET = "meta"
-META_KEYS = ("title", "publisher", "year", "source", "source_title", "source_publisher", "source_year", "tiers")
-META_KEYS += ("coded_by", "coding", "coded_on", "scope", "scope_source", "note")
+META_KEYS = FRAMEWORK_META.names
 MAX_CELL = 131_072  # characters in one cell (Python's csv default field limit; Excel allows 32,767)
 UTF8_FIX = "in Excel, save it with 'Save As' and the type 'CSV UTF-8 (comma delimited)'"
 QUOTE_FIX = "put a value that holds a comma or semicolon in double quotes"
 
 
-@dataclass(frozen=True, order=True)
-class Problem:
-    row: int  # 1 for the header or the framework description
-    column: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"row {self.row}, column {self.column}: {self.message}"
-
-
-@dataclass(frozen=True)
-class Row:
-    number: int  # as a spreadsheet program numbers it; the header is row 1
-    values: dict[str, str]
-
-
 @dataclass
 class Sheet:
+    """A framework sheet: its header, its rows and the framework description beside it."""
+
     path: Path
     columns: list[str]
     rows: list[Row]
@@ -113,12 +100,14 @@ def _csv_records(path: Path) -> Records:
     return records
 
 
-def _too_long(number: int, column: str, cell: str, where: str = "") -> Problem:
+def _too_long(number: int, column: str, cell: str, where: str = "") -> SheetProblem:
     message = f"{where}the cell holds {len(cell):,} characters, more than {MAX_CELL:,}; shorten it"
-    return Problem(number, column, message)
+    return SheetProblem(number, column, message)
 
 
-def _table(path: Path, records: Records, errors: Errors | None = None) -> tuple[list[str], list[Row], list[Problem]]:
+def _table(
+    path: Path, records: Records, errors: Errors | None = None
+) -> tuple[list[str], list[Row], list[SheetProblem]]:
     if not records or not any(records[0][1]):
         raise InputError(f"{path}: the sheet is empty; start it with the header row of data/templates/framework.csv.")
     columns = [cell.lower().replace(" ", "_") for cell in records[0][1]]
@@ -131,12 +120,13 @@ def _table(path: Path, records: Records, errors: Errors | None = None) -> tuple[
     for index, column in enumerate(columns):
         if column and column in first:
             where = f"{letter(first[column])} and {letter(index)}"
-            problems.append(Problem(1, column, f"the header names this column twice ({where}); rename or remove one"))
+            message = f"the header names this column twice ({where}); rename or remove one"
+            problems.append(SheetProblem(1, column, message))
         first.setdefault(column, index)
     problems += [_too_long(1, letter(i), cell) for i, cell in enumerate(records[0][1]) if len(cell) > MAX_CELL]
     for (number, index), shown in (errors or {}).items():
         message = f"the cell shows the error {shown}; fix its formula or type the value"
-        problems.append(Problem(number, name(index), message))
+        problems.append(SheetProblem(number, name(index), message))
     rows = []
     for number, cells in records[1:]:
         problems += [_too_long(number, name(i), cell) for i, cell in enumerate(cells) if len(cell) > MAX_CELL]
@@ -145,17 +135,17 @@ def _table(path: Path, records: Records, errors: Errors | None = None) -> tuple[
         for index, cell in enumerate(cells):
             if cell and index >= len(columns):
                 what = f"a value ({short(cell)}) beyond the header's last column ({letter(len(columns) - 1)})"
-                problems.append(Problem(number, letter(index), f"the row has {what}; {QUOTE_FIX}"))
+                problems.append(SheetProblem(number, letter(index), f"the row has {what}; {QUOTE_FIX}"))
                 break
             if cell and not columns[index]:
                 message = f"the row has a value ({short(cell)}) under an empty header cell; name the column in row 1"
-                problems.append(Problem(number, letter(index), message))
+                problems.append(SheetProblem(number, letter(index), message))
         padded = cells + [""] * (len(columns) - len(cells))
         rows.append(Row(number, {column: value for column, value in zip(columns, padded, strict=False) if column}))
     return columns, rows, problems
 
 
-def _meta(records: Records, where: str) -> tuple[dict[str, str], list[Problem]]:
+def _meta(records: Records, where: str) -> tuple[dict[str, str], list[SheetProblem]]:
     """The framework description's key/value rows; problems name the row and column of ``where``."""
     meta: dict[str, str] = {}
     problems = []
@@ -166,7 +156,7 @@ def _meta(records: Records, where: str) -> tuple[dict[str, str], list[Problem]]:
             continue  # blank rows, and the "key,value" header
 
         def problem(column: str, message: str, number: int = number) -> None:
-            problems.append(Problem(number, column, f"in {where}, {message}"))
+            problems.append(SheetProblem(number, column, f"in {where}, {message}"))
 
         if extra := [cell for cell in cells[2:] if cell]:
             cut = f"{short(value, 30, end=True)} then {short(extra[0], 30)}"
@@ -183,10 +173,16 @@ def _meta(records: Records, where: str) -> tuple[dict[str, str], list[Problem]]:
 
 
 def meta_path(path: Path) -> Path:
+    """Where a CSV sheet's framework description is: NAME.meta.csv beside NAME.csv."""
     return path.with_name(f"{path.stem}.meta.csv")
 
 
 def read_csv(path: Path) -> Sheet:
+    """A framework sheet from a CSV file and the NAME.meta.csv beside it.
+
+    Raises InputError for a file that is not a readable CSV or a missing description, and
+    SheetProblems (exit 1) for a sheet whose shape cannot be read without guessing.
+    """
     columns, rows, problems = _table(path, _csv_records(path))
     companion = meta_path(path)
     if not companion.is_file():
@@ -203,8 +199,7 @@ def read_csv(path: Path) -> Sheet:
 @contextmanager
 def _workbook(path: Path) -> Iterator[Any]:
     """An .xlsx workbook opened read-only; one clear sentence if it cannot be."""
-    from openpyxl import load_workbook
-
+    load_workbook = require("openpyxl", "xlsx", "reading .xlsx sheets").load_workbook
     check_regular_file(path)  # a symlink to /dev/zero would be read until memory runs out
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
@@ -248,6 +243,11 @@ def _records(path: Path, worksheet: Any) -> tuple[Records, Errors]:
 
 
 def read_xlsx(path: Path) -> Sheet:
+    """A framework sheet from an .xlsx workbook: its first worksheet, described by the worksheet 'meta'.
+
+    Raises MissingExtra without openpyxl (the extra ``xlsx``), InputError for a file that is not a
+    readable workbook or lacks either worksheet, and SheetProblems (exit 1) as read_csv does.
+    """
     with _workbook(path) as workbook:
         sheets = [name for name in workbook.sheetnames if name.lower() != META_SHEET]
         if not sheets:
@@ -262,7 +262,7 @@ def read_xlsx(path: Path) -> Sheet:
         meta_records, errors = _records(path, workbook[meta_name])
         meta, meta_problems = _meta(meta_records, f"worksheet {meta_name}")
         meta_problems += [
-            Problem(number, letter(index), f"in worksheet {meta_name}, the cell shows the error {shown}")
+            SheetProblem(number, letter(index), f"in worksheet {meta_name}, the cell shows the error {shown}")
             for (number, index), shown in errors.items()
         ]
         if problems + meta_problems:
@@ -270,8 +270,12 @@ def read_xlsx(path: Path) -> Sheet:
         return Sheet(path, columns, rows, meta, f"{path} (worksheet meta)")
 
 
-def read_table(path: Path | str) -> tuple[list[str], list[Row]]:
-    """The header and rows of a .csv file or of an .xlsx file's first worksheet (no framework description)."""
+def read_rows(path: Path | str) -> tuple[list[str], list[Row]]:
+    """The header and rows of a .csv file or of an .xlsx file's first worksheet (no framework description).
+
+    Raises InputError for a folder, an unknown file type or an unreadable file, MissingExtra for an
+    .xlsx without openpyxl, and SheetProblems (exit 1) for a sheet whose shape cannot be read.
+    """
     path = Path(path)
     if path.is_dir():
         raise InputError(f"{path}: is a folder, not a spreadsheet.")
@@ -288,7 +292,10 @@ def read_table(path: Path | str) -> tuple[list[str], list[Row]]:
 
 
 def read_sheet(path: Path | str) -> Sheet:
-    """The indicator rows and framework description of a .csv or .xlsx file."""
+    """The indicator rows and framework description of a .csv or .xlsx file (see read_csv, read_xlsx).
+
+    Raises InputError for a folder or an unknown file type, and what read_csv and read_xlsx raise.
+    """
     path = Path(path)
     if path.is_dir():
         raise InputError(f"{path}: is a folder, not a spreadsheet.")

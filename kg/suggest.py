@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from rdflib import Literal
+import pyoxigraph as ox
 
 from .errors import QueryError
 from .params import Parameter, bind
@@ -25,6 +25,7 @@ from .query import KnowledgeGraph
 from .results import Results
 
 STOPWORDS = {"a", "an", "and", "of", "the", "in", "on", "to", "for", "by", "with", "as", "per", "or", "at", "from"}
+XSD_DOUBLE = "http://www.w3.org/2001/XMLSchema#double"
 NAME_PHRASE, MEASURE_PHRASE, SHARED_WORD = 3.0, 2.0, 0.5
 
 # Not yet reviewed: no aspect, and no coding of it recorded (kg import writes a prov:Activity that
@@ -46,6 +47,8 @@ ORDER BY ?code
 
 @dataclass(frozen=True)
 class Candidate:
+    """One aspect proposed for one indicator, with its score and the label that matched."""
+
     code: str
     name: str
     aspect: str  # the aspect's notation, as the aspects column takes it
@@ -71,6 +74,7 @@ def stem(word: str) -> str:
 
 
 def words(text: str) -> list[str]:
+    """The stemmed words of ``text``, lower-cased, in order."""
     return [stem(word) for word in re.findall(r"[a-z0-9]+", text.lower())]
 
 
@@ -79,6 +83,7 @@ def _contains(haystack: list[str], needle: list[str]) -> bool:
 
 
 def score_label(label: str, name: str, measure: str) -> tuple[float, str]:
+    """How well an aspect's ``label`` matches an indicator's name and measure: the score and why (see above)."""
     label_words = words(label)
     if not label_words:
         return 0.0, ""
@@ -110,6 +115,7 @@ def suggestions(indicators: list[tuple[str, str, str]], labels: dict[str, list[s
 
 
 def aspect_labels(graph: KnowledgeGraph) -> dict[str, list[str]]:
+    """Every participation aspect's notation, with the labels it is looked for by (notation, labels)."""
     labels: dict[str, list[str]] = {}
     for row in graph.query("participation-aspects").dicts():
         labels.setdefault(str(row["notation"]), [str(row["notation"]).replace("-", " ")]).append(str(row["label"]))
@@ -117,7 +123,10 @@ def aspect_labels(graph: KnowledgeGraph) -> dict[str, list[str]]:
 
 
 def uncoded_indicators(graph: KnowledgeGraph, framework: str) -> list[tuple[str, str, str]]:
-    """Indicators of a framework (short id, CURIE or IRI) that address no aspect yet."""
+    """Indicators of a framework (short id, CURIE or IRI) that address no aspect yet: (code, name, measure).
+
+    Raises QueryError when the graph has no such framework.
+    """
     iri = Parameter("framework", "iri").to_term(framework if ":" in framework else f"fw:{framework}")
     if not graph.sparql(bind("ASK { ?framework ?p ?o }", {"framework": iri})).boolean:
         raise QueryError(f"the graph has no framework {framework!r}; 'kg query frameworks' lists them.")
@@ -126,9 +135,12 @@ def uncoded_indicators(graph: KnowledgeGraph, framework: str) -> list[tuple[str,
 
 
 def sheet_indicators(path: Path) -> list[tuple[str, str, str]]:
-    """Rows of a framework sheet not yet reviewed: no aspects, and no coded status."""
-    from .convert import coding_status
+    """Rows of a framework sheet not yet reviewed (no aspects, no coded status): (code, name, measure).
+
+    Raises what kg.sheets.read_sheet raises for a sheet that cannot be read.
+    """
     from .sheets import read_sheet
+    from .sheetspec import coding_status
 
     rows = read_sheet(path).rows
     return [(r.values.get("code", ""), r.values.get("name", ""), r.values.get("measure", "")) for r in rows
@@ -145,10 +157,12 @@ class Quality:
 
     @property
     def precision(self) -> float:
+        """The share of suggested pairs that people assigned too (1.0 when nothing is suggested)."""
         return self.agreed / self.suggested if self.suggested else 1.0
 
     @property
     def recall(self) -> float:
+        """The share of pairs people assigned that were suggested (1.0 when none were assigned)."""
         return self.agreed / self.reviewed if self.reviewed else 1.0
 
 
@@ -164,8 +178,12 @@ def quality(reviewed: list[tuple[str, str, str, set[str]]], labels: dict[str, li
 
 
 def as_results(candidates: list[Candidate]) -> Results:
+    """The candidates as a table (code, name, aspect, score, matched), for kg suggest's output."""
     variables = ["code", "name", "aspect", "score", "matched"]
+    double = ox.NamedNode(XSD_DOUBLE)
     rows = [
-        (Literal(c.code), Literal(c.name), Literal(c.aspect), Literal(c.score), Literal(c.matched)) for c in candidates
-    ]
-    return Results(variables, rows)
+        (ox.Literal(c.code), ox.Literal(c.name), ox.Literal(c.aspect), ox.Literal(str(c.score), datatype=double),
+         ox.Literal(c.matched))
+        for c in candidates
+    ]  # fmt: skip
+    return Results(variables, raw=list(rows))

@@ -1,6 +1,7 @@
 """The ``kg`` commands that change the workspace: init, add, sources, remove, import, import-observations.
 
-They live apart from kg.cli (the reading commands) and join its group through ``register``.
+Each is a thin click layer over the Python API (kg.workspace, kg.additions, kg.importer,
+kg.observations); they join kg.cli's group through ``register``.
 """
 
 from __future__ import annotations
@@ -11,16 +12,9 @@ from pathlib import Path
 import click
 
 from .boundary import timeout_option
+from .cli_options import ENGINE_OPTION
 from .errors import EXIT_VIOLATIONS, KgError
 from .results import RESULT_FORMATS, Results, render
-
-ENGINE_OPTION = click.option(
-    "--engine",
-    type=click.Choice(["auto", "pyshacl", "oxigraph"]),
-    default="auto",
-    show_default=True,
-    help="The SHACL engine for the shapes check, as for 'kg validate'.",
-)
 
 
 @click.command("init")
@@ -120,8 +114,9 @@ def import_command(sheet: Path, framework_id: str, out: Path | None, engine: str
     same framework again replaces it. Every problem is listed with its row and column, and
     nothing is added: exit 1 on data problems, 2 when the sheet cannot be read.
     """
-    from .importer import import_sheet
+    from .importer import check_framework_id, import_sheet
 
+    check_framework_id(framework_id, "--framework")
     if out is not None:
         graph, rows, elsewhere = import_sheet(sheet, framework_id, out, engine=engine)
         click.echo(f"imported {rows} indicators from {sheet}: wrote {len(graph)} triples to {out}", err=True)
@@ -194,6 +189,7 @@ def import_observations_command(sheet: Path, out: Path | None) -> None:
 
 
 def register(group: click.Group) -> None:
+    """Add this module's commands to ``group`` (the ``kg`` group)."""
     for command in (init_command, add_command, sources_command, remove_command, import_command,
                     import_observations_command):  # fmt: skip
         group.add_command(command)

@@ -5,7 +5,9 @@ project's own say what each KPI rests on: u4ssc_confirmations.tsv (a public page
 smartcity-kg, that shows a KPI the reference table left unconfirmed), u4ssc_where_looked.tsv
 (for every KPI still unconfirmed, where its page was looked for) and u4ssc_documents.tsv (the
 documents those rows cite that documents.ttl does not describe, such as the secondary list).
-The Turtle is derived from the tables and committed so that users need no build step.
+The Turtle is derived from the tables and committed so that users need no build step. The KPI
+table's columns are declared in kg/sheetspec.py (U4SSC_KPIS), with the framework sheets': a row
+that lacks a required cell, or a table whose header differs, is refused before anything is made.
 tests/test_u4ssc_data.py proves the two agree row for row and that running this script again
 yields an isomorphic graph.
 
@@ -24,6 +26,8 @@ from pathlib import Path
 from rdflib import RDF, XSD, Graph, Literal, Namespace, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import DCTERMS, FOAF, SKOS
+
+from kg.sheetspec import U4SSC_KPIS, split
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE = ROOT / "data" / "u4ssc" / "source"
@@ -96,8 +100,25 @@ class TableError(ValueError):
 
 
 def read_table(path: Path = TABLE) -> list[dict[str, str]]:
+    """The rows of a tab-separated table, as dicts by column name."""
     with path.open(encoding="utf-8", newline="") as handle:
         return list(csv.DictReader(handle, delimiter="\t"))
+
+
+def check_rows(rows: list[dict[str, str]]) -> None:
+    """Every KPI row has the columns kg.sheetspec declares for the table, and its required cells filled."""
+    for position, row in enumerate(rows, start=1):
+        missing = [name for name in U4SSC_KPIS.names if name not in row]
+        unknown = [name for name in row if name not in U4SSC_KPIS.names]
+        if missing or unknown:
+            raise TableError(f"row {position}: the columns differ from kg.sheetspec's {U4SSC_KPIS.name} "
+                             f"(missing {missing}, unknown {unknown})")  # fmt: skip
+        for name in U4SSC_KPIS.required:
+            if not row[name].strip():
+                raise TableError(f"row {position}: {name} is empty ({U4SSC_KPIS.column(name).meaning})")
+        for column in U4SSC_KPIS.checked():
+            if problem := column.problem(row[column.name]):
+                raise TableError(f"row {position}, column {column.name}: {problem}")
 
 
 def read_evidence() -> dict[str, list[dict[str, str]]]:
@@ -255,7 +276,7 @@ def add_row(graph: Graph, position: int, row: dict[str, str], evidence: dict[str
     graph.add((kpi, SKOS.broader, category))
     graph.add((kpi, SCK.measure, Literal(row["unit_or_measure"])))
     graph.add((kpi, SCK.listPosition, Literal(position, datatype=XSD.positiveInteger)))
-    for sdg in filter(None, (part.strip() for part in row["sdg_targets"].split(";"))):
+    for sdg in split(row["sdg_targets"]):
         graph.add((kpi, SCK.sdgReference, Literal(sdg)))
     add_sources(graph, kpi, row, evidence)
 
@@ -273,6 +294,7 @@ def build_graph(rows: list[dict[str, str]], evidence: dict[str, list[dict[str, s
         ("prov", PROV),
     ):
         graph.bind(prefix, namespace)
+    check_rows(rows)
     check_evidence(rows, evidence)
     add_documents(graph, evidence["documents"])
     for position, row in enumerate(rows, start=1):

@@ -346,9 +346,9 @@ def test_generated_malformed_sheets(tmp_path, rows, quoted):
         expected = [row for row in rows if any(c.strip() for c in row)] if quoted else None
         codes = [row[0].strip() for row in expected] if expected is not None else None
         if codes is None:
-            from kg.sheets import read_table
+            from kg.sheets import read_rows
 
-            codes = [row.values["code"] for row in read_table(path)[1]]
+            codes = [row.values["code"] for row in read_rows(path)[1]]
         assert codes_in(out) == sorted(codes)
 
 

