@@ -23,7 +23,8 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TypeVar
 
-from .output import OutputError, write_atomically
+from .errors import OutputError
+from .output import write_atomically
 
 T = TypeVar("T")
 

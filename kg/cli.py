@@ -171,7 +171,7 @@ def validate_command(files: tuple[Path, ...], engine: str, endpoint: str | None)
     A file without triples conforms, with a note on stderr.
     """
     from .query import KnowledgeGraph
-    from .validate import format_report, validate, validate_documents
+    from .validation import format_report, validate, validate_documents
 
     if endpoint:
         if files:

@@ -74,7 +74,12 @@ class RemoteGraph:
         triples = self.sparql("CONSTRUCT WHERE { ?s ?p ?o }").terms()
         parts = urllib.parse.urlsplit(self.endpoint)  # host:port/path names it in reports ('//' would not survive Path)
         label = Path(f"{parts.hostname}{f':{parts.port}' if parts.port else ''}{parts.path}")
-        return [RdfDocument(label, [ox.Quad(*triple) for triple in triples])]
+        quads = [
+            ox.Quad(s, p, o)
+            for s, p, o in triples
+            if isinstance(s, ox.NamedNode | ox.BlankNode) and isinstance(p, ox.NamedNode) and o is not None
+        ]  # a CONSTRUCT answer's rows are whole triples: the test only narrows the types
+        return [RdfDocument(label, quads)]
 
     def sparql(self, text: str, *, where: str = "query") -> Results:
         """Run SPARQL text on the endpoint (``where`` is accepted for the embedded graph's signature).

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 # Exit codes follow pySHACL's convention: 0 conforms / success, 1 violations, 2 error.
 EXIT_OK = 0
@@ -128,7 +128,7 @@ class UnsupportedShape(ValidationError):
 class _Problem(Protocol):
     """A problem of one cell or row (kg.sheetspec.SheetProblem): sortable, and readable as text."""
 
-    def __lt__(self, other: _Problem, /) -> bool: ...
+    def __lt__(self, other: Any, /) -> bool: ...
 
     def __hash__(self) -> int: ...
 

@@ -31,7 +31,8 @@ import click
 
 from . import __version__
 from .boundary import timeout_option
-from .output import OutputError, file_mode, track_temporary, untrack_temporary, write_new
+from .errors import OutputError
+from .output import file_mode, track_temporary, untrack_temporary, write_new
 
 if TYPE_CHECKING:
     from .query import KnowledgeGraph

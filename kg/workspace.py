@@ -32,8 +32,8 @@ from typing import TYPE_CHECKING, Any
 import pyoxigraph as ox
 
 from . import __version__, generations
-from .errors import InputError, WorkspaceError
-from .output import OutputError, write_atomically
+from .errors import InputError, OutputError, WorkspaceError
+from .output import write_atomically
 from .sources import RdfDocument, bundled_data_paths, project_root
 
 if TYPE_CHECKING:  # kg.loading needs rdflib, which a query never imports
