@@ -252,11 +252,11 @@ def test_no_kg_module_defines_an_error_users_see_outside_kg_errors():
 
 def test_the_modules_that_raise_errors_raise_kg_errors_own_classes():
     from kg import generations, output, reason, remote, sheets
-    from kg.validation import components
+    from kg.validation import shapes
 
     assert remote.RemoteError is kg.RemoteError and reason.ReasoningError is kg.ReasoningError
     assert reason.InconsistentData is kg.InconsistentData and kg.InconsistentData.exit_code == 1
-    assert components.UnsupportedShape is kg.UnsupportedShape and sheets.SheetProblems is kg.ImportProblems
+    assert shapes.UnsupportedShape is kg.UnsupportedShape and sheets.SheetProblems is kg.ImportProblems
     assert generations.WorkspaceError is kg.WorkspaceError and output.OutputError is kg.OutputError
 
 
