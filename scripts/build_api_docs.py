@@ -32,7 +32,8 @@ def build(out: Path) -> list[Path]:
     import kg
 
     # Every module by name: with ``__all__`` in kg/__init__.py, pdoc would list only the submodules named there.
-    modules = ["kg", *sorted(info.name for info in pkgutil.iter_modules(kg.__path__, "kg."))]
+    # walk_packages reaches the subpackages' modules too (kg.validation.*).
+    modules = ["kg", *sorted(info.name for info in pkgutil.walk_packages(kg.__path__, "kg."))]
     if out.exists():
         shutil.rmtree(out)
     with warnings.catch_warnings():  # "kg" already adds kg.validate (a name in its __all__): harmless
