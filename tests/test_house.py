@@ -1,8 +1,8 @@
-"""The house has no cycles: the kg modules import one another one way only.
+"""The house rules of kg/, checked from the source with ast (nothing imported).
 
-Every import counts, module-level or inside a function: a lazy import hides a cycle from
-Python, not from the reader. The graph is read from the source with ast, so the test needs
-nothing imported and names the modules of any cycle it finds.
+The modules import one another one way only: every import counts, module-level or inside a
+function (a lazy import hides a cycle from Python, not from the reader). Every module says its
+one job in a docstring, every public function and class is documented, no module passes 400 lines.
 """
 
 from __future__ import annotations
@@ -94,3 +94,33 @@ def test_no_import_cycle_among_kg_modules() -> None:
 
 def test_a_cycle_would_be_found() -> None:
     assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+MAX_LINES = 400
+
+
+def _public_undocumented(path: Path) -> list[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    missing = [] if ast.get_docstring(tree) else ["(module)"]
+    pending: list[tuple[str, list[ast.stmt]]] = [("", tree.body)]
+    while pending:
+        prefix, body = pending.pop()
+        for node in body:
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) and not node.name.startswith(
+                "_"
+            ):
+                if not ast.get_docstring(node):
+                    missing.append(f"{prefix}{node.name} (line {node.lineno})")
+                if isinstance(node, ast.ClassDef):
+                    pending.append((f"{node.name}.", node.body))
+    return missing
+
+
+def test_every_module_and_public_name_is_documented() -> None:
+    missing = {str(p.relative_to(KG.parent)): m for p in sorted(KG.rglob("*.py")) if (m := _public_undocumented(p))}
+    assert missing == {}
+
+
+def test_no_module_is_over_400_lines() -> None:
+    sizes = {str(p.relative_to(KG.parent)): len(p.read_text(encoding="utf-8").splitlines()) for p in KG.rglob("*.py")}
+    assert {name: n for name, n in sizes.items() if n > MAX_LINES} == {}
