@@ -106,9 +106,8 @@ def _public_undocumented(path: Path) -> list[str]:
     while pending:
         prefix, body = pending.pop()
         for node in body:
-            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) and not node.name.startswith(
-                "_"
-            ):
+            named = isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
+            if named and not node.name.startswith("_"):
                 if not ast.get_docstring(node):
                     missing.append(f"{prefix}{node.name} (line {node.lineno})")
                 if isinstance(node, ast.ClassDef):
