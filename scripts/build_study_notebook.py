@@ -175,6 +175,8 @@ def main() -> None:
 
     NOTEBOOK.parent.mkdir(exist_ok=True)
     notebook = execute(build())
+    for cell in notebook.cells:  # run times only: a rebuild of the same findings leaves the file as it was
+        cell.metadata.pop("execution", None)
     nbformat.write(notebook, NOTEBOOK)
     print(f"wrote {NOTEBOOK.relative_to(ROOT)} with {sys.executable}")
 
