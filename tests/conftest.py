@@ -69,11 +69,16 @@ def graph(own_workspace: Path) -> KnowledgeGraph:
     return KnowledgeGraph.open()
 
 
-@pytest.fixture(scope="session")
-def u4ssc_rows() -> list[dict[str, str]]:
+def u4ssc_table() -> list[dict[str, str]]:
     """The rows of U4SSC's source table (data/u4ssc/source/u4ssc_kpis.tsv): the totals tests expect come from here."""
     with U4SSC_TABLE.open(encoding="utf-8", newline="") as handle:
         return list(csv.DictReader(handle, delimiter="\t"))
+
+
+@pytest.fixture(scope="session")
+def u4ssc_rows() -> list[dict[str, str]]:
+    """u4ssc_table(), read once for the session."""
+    return u4ssc_table()
 
 
 def run_kg(
