@@ -41,6 +41,13 @@ PROCESS_STATE = (
 NEEDS_A_PROCESS = ("--timeout", "serve")
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test that starts Java, a server or a browser is slow as well: `-m "not slow"` leaves it out."""
+    for item in items:
+        if any(item.get_closest_marker(name) for name in ("java", "network", "browser")):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def own_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A cache of the test run's own, for every process it starts: no test sees another run's entries."""
@@ -83,7 +90,7 @@ def u4ssc_rows() -> list[dict[str, str]]:
 
 def run_kg(
     *args: str,
-    env: dict[str, str] | None = None,
+    env: dict[str, str | None] | None = None,
     timeout: float = 300,
     cwd: Path | str | None = None,
     input: str | bytes | None = None,
@@ -92,7 +99,7 @@ def run_kg(
     """Run ``kg ARGS`` and return its exit code, stdout and stderr, as a user would see them.
 
     In this process unless ``subprocess`` is true or the command needs a process of its own
-    (NEEDS_A_PROCESS); ``env`` adds variables for the run, ``cwd`` is the folder it runs in,
+    (NEEDS_A_PROCESS); ``env`` adds variables for the run (None removes one), ``cwd`` is the folder it runs in,
     ``input`` its stdin, ``timeout`` bounds a process (a run in this process cannot be stopped).
     In this process, an internal error (exit 3, a traceback with --debug) fails the test with
     its traceback, as it is a bug whatever the test expected.
@@ -104,15 +111,16 @@ def run_kg(
 
 def run_kg_process(
     *args: str,
-    env: dict[str, str] | None = None,
+    env: dict[str, str | None] | None = None,
     timeout: float = 300,
     cwd: Path | str | None = None,
     input: str | bytes | None = None,
 ) -> _subprocess.CompletedProcess[str]:
     """Run the real ``kg`` command in a fresh process (``python -m kg.cli``).
 
-    Output is decoded by hand so that CSV's CRLF line ends survive; ``env`` adds variables.
+    Output is decoded by hand so that CSV's CRLF line ends survive; ``env`` adds variables (None removes one).
     """
+    environment = {**os.environ, **(env or {})}
     run = _subprocess.run(
         [sys.executable, "-m", "kg.cli", *args],
         input=input.encode("utf-8") if isinstance(input, str) else input,
@@ -120,7 +128,7 @@ def run_kg_process(
         capture_output=True,
         timeout=timeout,
         cwd=cwd,
-        env={**os.environ, **(env or {})},
+        env={name: value for name, value in environment.items() if value is not None},
     )
     stdout, stderr = run.stdout.decode("utf-8"), run.stderr.decode("utf-8")
     return _subprocess.CompletedProcess(run.args, run.returncode, stdout, stderr)
@@ -146,7 +154,7 @@ def _show_warning(message: Any, category: Any, filename: str, lineno: int, file:
 
 
 @contextlib.contextmanager
-def _as_in_a_fresh_process(env: dict[str, str], cwd: Path | str | None) -> Iterator[list[BaseException]]:
+def _as_in_a_fresh_process(env: dict[str, str | None], cwd: Path | str | None) -> Iterator[list[BaseException]]:
     """What differs between a fresh process and this one, made the same for one run, then put back.
 
     The environment (a command may set variables for the processes it starts), the folder, the
@@ -175,7 +183,11 @@ def _as_in_a_fresh_process(env: dict[str, str], cwd: Path | str | None) -> Itera
     if report_bug is not None:
         boundary._bug = recording
     try:
-        os.environ.update(env)
+        for name, value in env.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
         if cwd is not None:
             os.chdir(cwd)
         root.handlers, root.level = [], logging.WARNING  # as without pytest: logging's last resort prints to stderr
@@ -197,7 +209,7 @@ def _as_in_a_fresh_process(env: dict[str, str], cwd: Path | str | None) -> Itera
             signal.signal(signal.SIGTERM, on_sigterm)
 
 
-def _run_in_process(args: list[str], env: dict[str, str], cwd: Path | str | None, input: Any) -> Any:
+def _run_in_process(args: list[str], env: dict[str, str | None], cwd: Path | str | None, input: Any) -> Any:
     """``kg ARGS`` through ``kg.cli.main`` in this process, its streams captured by click's CliRunner."""
     from click.testing import CliRunner
 

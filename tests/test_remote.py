@@ -15,6 +15,8 @@ from kg.remote import RemoteError, remote_sparql, shown
 from tests.conftest import ROOT, run_kg
 from tests.servers import kg_server, oxigraph_server
 
+pytestmark = pytest.mark.network
+
 SNAPSHOT = ROOT / "data" / "links" / "snapshot.ttl"
 
 

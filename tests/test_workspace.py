@@ -24,17 +24,18 @@ TEMPLATE = ROOT / "data" / "templates" / "framework.csv"
 CORE = ["u4ssc:SC-SH-SI-4C"]
 
 
-def kg_in(workspace: Path, *args: str, cwd: Path | None = None, env: dict[str, str] | None = None):
+def kg_in(workspace: Path, *args: str, cwd: Path | None = None, env: dict[str, str] | None = None, process=False):
     """``kg --workspace WORKSPACE ARGS``."""
-    return run_in(cwd, "--workspace", str(workspace), *args, env=env)
+    return run_in(cwd, "--workspace", str(workspace), *args, env=env, process=process)
 
 
-def run_in(cwd: Path | None, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    """``kg ARGS`` run in ``cwd`` with ``env`` as the whole environment (default: this one)."""
-    run = subprocess.run(
-        [sys.executable, "-m", "kg.cli", *args], capture_output=True, timeout=300, cwd=cwd, env=env or dict(os.environ)
-    )
-    return subprocess.CompletedProcess(run.args, run.returncode, run.stdout.decode(), run.stderr.decode())
+def run_in(
+    cwd: Path | None, *args: str, env: dict[str, str] | None = None, process: bool = False
+) -> subprocess.CompletedProcess[str]:
+    """``kg ARGS`` run in ``cwd`` with ``env`` as the whole environment (default: this one), in a
+    process of its own if ``process``."""
+    whole = None if env is None else {**dict.fromkeys(os.environ), **env}  # None: not in ``env``, so unset
+    return run_kg(*args, cwd=cwd, env=whole, subprocess=process)
 
 
 def manifest(workspace: Path) -> dict:
@@ -262,7 +263,8 @@ def test_a_second_writer_waits_then_says_who_holds_the_workspace(workspace: Path
 
     with (workspace / "store" / "writer.lock").open("ab") as lock:
         fcntl.flock(lock.fileno(), fcntl.LOCK_EX)  # as a writer in another process would
-        waited = kg_in(workspace, "add", str(demo_ttl), env={**os.environ, "KG_WORKSPACE_WAIT": "0.5"})
+        # A process: kg.generations reads KG_WORKSPACE_WAIT when it is imported.
+        waited = kg_in(workspace, "add", str(demo_ttl), env={**os.environ, "KG_WORKSPACE_WAIT": "0.5"}, process=True)
         reading = kg_in(workspace, "query", "core-participation-kpis")  # readers never wait for writers
     assert waited.returncode == 2, waited.stderr
     said = f"kg: another kg command is changing the workspace at {workspace} (waited 0.5 s); "
