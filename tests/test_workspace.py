@@ -50,13 +50,22 @@ def first_column(table: str) -> list[str]:
     return [line.split()[0] for line in table.splitlines()[2:] if line.strip()]
 
 
-@pytest.fixture
-def workspace(tmp_path: Path) -> Path:
-    folder = tmp_path / "ws"
+@pytest.fixture(scope="module")
+def pristine(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A workspace as ``kg init`` makes it, once for the module (loading the bundled data takes seconds)."""
+    folder = tmp_path_factory.mktemp("pristine") / "ws"
     made = run_kg("init", str(folder))
     assert made.returncode == 0, made.stderr
     assert f"{folder} is now a workspace" in made.stdout
     return folder
+
+
+@pytest.fixture
+def workspace(pristine: Path, tmp_path: Path) -> Path:
+    """A fresh copy of the pristine workspace for each test (no process has its store open)."""
+    import shutil
+
+    return Path(shutil.copytree(pristine, tmp_path / "ws", symlinks=True))
 
 
 @pytest.fixture
