@@ -69,6 +69,7 @@ def add(tmp_path: Path, name: str, text: str, monkeypatch: pytest.MonkeyPatch, *
     return folder, add_files(workspace, [path])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("text", [GOOD, BAD], ids=["conforms", "does-not-conform"])
 def test_bulk_and_parsed_paths_agree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str) -> None:
     parsed_folder, parsed = add(tmp_path, "pages", text, monkeypatch, bulk=False)
@@ -87,6 +88,7 @@ def test_bulk_and_parsed_paths_agree(tmp_path: Path, monkeypatch: pytest.MonkeyP
         assert all(str(paths[0]).endswith("pages.nt") for paths in bulked.origins.values())
 
 
+@pytest.mark.slow
 def test_refused_bulk_add_leaves_the_workspace_as_it_was(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     folder, report = add(tmp_path, "pages", BAD, monkeypatch, bulk=True)
     assert report is not None and not report.conforms
@@ -96,6 +98,7 @@ def test_refused_bulk_add_leaves_the_workspace_as_it_was(tmp_path: Path, monkeyp
     assert sorted(p.name for p in (folder / "store").iterdir() if p.is_dir()) == ["1"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "text",
     [
@@ -117,6 +120,7 @@ def test_literals_as_written_fall_back_to_parsing_when_the_text_cannot_tell(
     assert objects == sorted(o for _s, _p, o in written(parsed_folder)) and len(objects) >= 2
 
 
+@pytest.mark.slow
 def test_triple_terms_in_a_bulk_file_are_refused(tmp_path: Path, bulk: None) -> None:
     path = tmp_path / "terms.nt"
     path.write_text(f"<https://example.org/a> <{SCK}says> <<( <https://example.org/a> <https://example.org/b> "
@@ -128,6 +132,7 @@ def test_triple_terms_in_a_bulk_file_are_refused(tmp_path: Path, bulk: None) -> 
     assert list((workspace.folder / "sources").iterdir()) == []
 
 
+@pytest.mark.slow
 def test_a_format_1_workspace_is_rebuilt_in_format_2(tmp_path: Path) -> None:
     folder = tmp_path / "old"
     assert run_kg("init", str(folder)).returncode == 0
@@ -141,6 +146,7 @@ def test_a_format_1_workspace_is_rebuilt_in_format_2(tmp_path: Path) -> None:
     assert json.loads((folder / "kg-workspace.json").read_text())["format"] == 2
 
 
+@pytest.mark.slow
 def test_a_syntax_error_in_a_bulk_file_is_one_sentence_and_leaves_the_workspace_as_it_was(
     tmp_path: Path, bulk: None
 ) -> None:

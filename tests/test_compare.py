@@ -117,6 +117,7 @@ def test_the_comparison_is_the_graphs_counts(graph):
     check_comparison(graph)
 
 
+@pytest.mark.slow
 def test_a_framework_without_tiers_is_counted_as_no_tiers(extended):
     check_comparison(extended)
     rows = [row for row in extended.query("compare-tiers").dicts() if row["id"] == "untiered"]
@@ -151,6 +152,7 @@ def project_verdicts(graph) -> dict[str, str]:
     return {v.claim.iri.removeprefix(prefix): v.verdict for v in check_claims(graph) if v.claim.by_project}
 
 
+@pytest.mark.slow
 def test_the_project_claims_are_tested_against_whatever_frameworks_the_graph_holds(graph, extended):
     # The bundled graph without the SDG framework (coded in full, 7 of 244): U4SSC's share is then the lowest.
     without_sdg = KnowledgeGraph([d for d in KnowledgeGraph.load().documents if d.path.name != "sdg-participation.ttl"])
@@ -184,6 +186,7 @@ def test_every_project_claim_is_the_projects_with_a_date(graph):
     assert PREFIXES["agent"] + "smartcity-kg" == PROJECT
 
 
+@pytest.mark.slow
 def test_kg_claims_csv_is_the_verdicts_as_data(graph):
     run = run_kg("claims", "--format", "csv")
     assert run.returncode == 0, run.stderr
@@ -196,6 +199,7 @@ def test_kg_claims_csv_is_the_verdicts_as_data(graph):
     assert {row[2] for row in rows[1:]} == {PREFIXES["doc"] + "safranova-2021", PROJECT}
 
 
+@pytest.mark.slow
 def test_the_report_shows_the_comparison_and_the_projects_claims(graph, tmp_path):
     run = run_kg("report", "--out", str(tmp_path))
     assert run.returncode == 0, run.stderr

@@ -140,6 +140,7 @@ def test_a_csv_without_its_framework_description(tmp_path):
     assert "lone.meta.csv is missing beside it" in run.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("framework", "source"), FRAMEWORKS.items())
 def test_bundled_frameworks_are_what_their_sheets_import_to(tmp_path, framework, source):
     out = tmp_path / f"{framework}.ttl"

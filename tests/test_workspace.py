@@ -82,6 +82,7 @@ def new_triples(path: Path) -> int:
     return sum(1 for q in quads if q not in bundled)
 
 
+@pytest.mark.slow
 def test_init_add_sources_remove(workspace: Path, demo_ttl: Path) -> None:
     added = kg_in(workspace, "add", str(demo_ttl))
     assert added.returncode == 0, added.stderr
@@ -105,6 +106,7 @@ def test_init_add_sources_remove(workspace: Path, demo_ttl: Path) -> None:
     assert len(generations(workspace)) == 1  # old generations are removed once no reader holds them
 
 
+@pytest.mark.slow
 def test_import_adds_a_framework_that_queries_and_reports_see(workspace: Path, tmp_path: Path) -> None:
     imported = kg_in(workspace, "import", str(TEMPLATE), "--framework", "demo")
     assert imported.returncode == 0, imported.stderr
@@ -126,6 +128,7 @@ def test_import_adds_a_framework_that_queries_and_reports_see(workspace: Path, t
     assert bundled.returncode == 2 and "bundled data cannot be replaced in a workspace" in bundled.stderr
 
 
+@pytest.mark.slow
 def test_a_source_that_does_not_conform_is_refused(workspace: Path, demo_ttl: Path, tmp_path: Path) -> None:
     bad = tmp_path / "bad.ttl"
     bad.write_text(demo_ttl.read_text().replace("sck:tier sck:Core", "sck:tier sck:Gold"))
@@ -140,6 +143,7 @@ def test_a_source_that_does_not_conform_is_refused(workspace: Path, demo_ttl: Pa
     assert unreadable.returncode == 2 and "no such file" in unreadable.stderr
 
 
+@pytest.mark.slow
 def test_an_add_killed_while_loading_leaves_the_graph_as_it_was(workspace: Path, tmp_path: Path) -> None:
     big = tmp_path / "obs.nt"
     subprocess.run(
@@ -170,6 +174,7 @@ def test_an_add_killed_while_loading_leaves_the_graph_as_it_was(workspace: Path,
     assert generations(workspace) == [str(before["generation"] + 1)]  # the next writer replaced the orphan
 
 
+@pytest.mark.slow
 def test_readers_run_at_once_and_while_a_writer_works(workspace: Path, demo_ttl: Path) -> None:
     command = [sys.executable, "-m", "kg.cli", "--workspace", str(workspace), "query", "core-participation-kpis"]
     readers = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(3)]
@@ -183,6 +188,7 @@ def test_readers_run_at_once_and_while_a_writer_works(workspace: Path, demo_ttl:
     assert writer.wait(120) == 0, writer.stderr.read() if writer.stderr else ""
 
 
+@pytest.mark.slow
 def test_bundled_data_is_reloaded_when_its_hash_changes(workspace: Path) -> None:
     data = manifest(workspace)
     data["bundled"]["hash"] = "0" * 64
@@ -205,6 +211,7 @@ def test_a_cold_query_parses_nothing(workspace: Path, tmp_path: Path) -> None:
     assert not cache.exists()  # the bundled files were neither parsed nor read from the cache
 
 
+@pytest.mark.slow
 def test_which_workspace(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k != "KG_WORKSPACE"}
     env["XDG_DATA_HOME"] = str(tmp_path / "data-home")
@@ -267,6 +274,7 @@ def _in_memory() -> KnowledgeGraph:
     return _loaded[0]
 
 
+@pytest.mark.slow
 def test_a_second_writer_waits_then_says_who_holds_the_workspace(workspace: Path, demo_ttl: Path) -> None:
     import fcntl
 
