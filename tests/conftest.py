@@ -12,6 +12,7 @@ import contextlib
 import csv
 import logging
 import os
+import shutil
 import signal
 import subprocess as _subprocess
 import sys
@@ -65,6 +66,25 @@ def own_workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
     os.environ["KG_WORKSPACE"] = str(folder)
     init(folder)  # now, so that no test's stderr holds the line that says the bundled data is loaded
     return folder
+
+
+@pytest.fixture(scope="session")
+def pristine_workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A workspace as kg.workspace.init makes it, made once for the session: copy it with workspace_copy."""
+    from kg.workspace import init
+
+    folder = tmp_path_factory.mktemp("pristine") / "ws"
+    init(folder)
+    return folder
+
+
+def workspace_copy(pristine: Path, folder: Path) -> Any:
+    """A new workspace at ``folder`` as init would make it, copied from ``pristine`` (init loads the bundled
+    data, seconds each time); its kg.workspace.Workspace. No process may have the pristine store open."""
+    from kg.workspace import open_workspace
+
+    shutil.copytree(pristine, folder, symlinks=True)
+    return open_workspace(folder)
 
 
 @pytest.fixture(scope="session")
