@@ -165,6 +165,7 @@ def test_the_project_claims_are_tested_against_whatever_frameworks_the_graph_hol
     assert not expected_verdicts(extended)["p01-lowest-participation-share"]  # the added framework: 2.5 %
 
 
+@pytest.mark.slow
 def test_no_u4ssc_indicator_is_placed_in_arnsteins_citizen_power(graph):
     placed = graph.query("participation-levels").dicts()
     groups = {row["group"] for row in placed if row["ladder"] == "Arnstein's ladder of citizen participation"}

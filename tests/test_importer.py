@@ -47,6 +47,7 @@ def sheet(folder: Path, name: str, body: str, *, encoding: str = "utf-8", delimi
     return path
 
 
+@pytest.mark.slow
 def test_template_imports_and_validates(tmp_path):
     out = tmp_path / "demo.ttl"
     run = run_kg("import", str(TEMPLATE), "--framework", "demo", "--out", str(out))
@@ -56,6 +57,7 @@ def test_template_imports_and_validates(tmp_path):
     assert (check.returncode, check.stdout) == (0, f"Conforms: {out} satisfies every shape.\n")
 
 
+@pytest.mark.slow
 def test_xlsx_template_says_what_the_csv_says(tmp_path):
     workbook = load_workbook(TEMPLATE.with_suffix(".xlsx"), read_only=True)
     with TEMPLATE.open(encoding="utf-8", newline="") as handle:
@@ -236,6 +238,7 @@ CODED_ROWS = (
 )
 
 
+@pytest.mark.slow
 def test_coded_column_records_who_coded_each_row_and_when(tmp_path):
     out = tmp_path / "coded.ttl"
     run = run_kg("import", str(coded_sheet(tmp_path, CODED_ROWS)), "--framework", "coded", "--out", str(out))

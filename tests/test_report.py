@@ -151,6 +151,7 @@ def test_rungs_are_said_to_be_smartcity_kgs_coding(markdown):
     assert "smartcity-kg's own coding" in markdown
 
 
+@pytest.mark.slow
 def test_out_on_a_regular_file_exits_2_with_one_line(tmp_path):
     target = tmp_path / "report"
     target.write_text("keep", encoding="utf-8")
