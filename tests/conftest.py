@@ -1,10 +1,26 @@
+"""The suite's machinery: the session's own cache and workspace, the shared graph, and ``run_kg``.
+
+``run_kg`` runs the ``kg`` command in this process by default (click's CliRunner streams around
+``kg.cli.main``, the installed program's entry point, so the error boundary and exit codes are
+the real ones), or in a fresh process with ``subprocess=True`` (or ``run_kg_process``): for what
+only a process can show (``--timeout`` ending it, signals, ``python -m kg.cli`` itself).
+"""
+
 from __future__ import annotations
 
+import contextlib
 import csv
+import logging
 import os
-import subprocess
+import shutil
+import signal
+import subprocess as _subprocess
 import sys
+import threading
+import warnings
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -12,6 +28,25 @@ from kg import KnowledgeGraph
 
 ROOT = Path(__file__).resolve().parent.parent
 U4SSC_TABLE = ROOT / "data" / "u4ssc" / "source" / "u4ssc_kpis.tsv"
+
+# Module-level state a command sets for the rest of its process (kg.boundary's deadline and
+# debug flag, kg.remote's limits, kg.workspace's --workspace choice). A process ends with its
+# command; in this process each run puts it back as it found it.
+PROCESS_STATE = (
+    ("kg.boundary", "_state"),
+    ("kg.remotecall", "_limits"),
+    ("kg.remotecall", "_set_by"),
+    ("kg.workspace", "_chosen"),
+)
+# What only a process can do: end itself at its --timeout (kg.boundary calls os._exit), serve until stopped.
+NEEDS_A_PROCESS = ("--timeout", "serve")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test that starts Java, a server or a browser is slow as well: `-m "not slow"` leaves it out."""
+    for item in items:
+        if any(item.get_closest_marker(name) for name in ("java", "network", "browser")):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -34,6 +69,25 @@ def own_workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def pristine_workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A workspace as kg.workspace.init makes it, made once for the session: copy it with workspace_copy."""
+    from kg.workspace import init
+
+    folder = tmp_path_factory.mktemp("pristine") / "ws"
+    init(folder)
+    return folder
+
+
+def workspace_copy(pristine: Path, folder: Path) -> Any:
+    """A new workspace at ``folder`` as init would make it, copied from ``pristine`` (init loads the bundled
+    data, seconds each time); its kg.workspace.Workspace. No process may have the pristine store open."""
+    from kg.workspace import open_workspace
+
+    shutil.copytree(pristine, folder, symlinks=True)
+    return open_workspace(folder)
+
+
+@pytest.fixture(scope="session")
 def graph(own_workspace: Path) -> KnowledgeGraph:
     """The graph every kg command reads: the session's workspace, holding the real ontology and data.
 
@@ -42,21 +96,170 @@ def graph(own_workspace: Path) -> KnowledgeGraph:
     return KnowledgeGraph.open()
 
 
-@pytest.fixture(scope="session")
-def u4ssc_rows() -> list[dict[str, str]]:
+def u4ssc_table() -> list[dict[str, str]]:
+    """The rows of U4SSC's source table (data/u4ssc/source/u4ssc_kpis.tsv): the totals tests expect come from here."""
     with U4SSC_TABLE.open(encoding="utf-8", newline="") as handle:
         return list(csv.DictReader(handle, delimiter="\t"))
 
 
-def run_kg(*args: str, env: dict[str, str] | None = None, timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    """Run the real ``kg`` command in a fresh process, as a user would.
+@pytest.fixture(scope="session")
+def u4ssc_rows() -> list[dict[str, str]]:
+    """u4ssc_table(), read once for the session."""
+    return u4ssc_table()
 
-    Output is decoded by hand so that CSV's CRLF line ends survive; ``env`` adds variables.
+
+def run_kg(
+    *args: str,
+    env: dict[str, str | None] | None = None,
+    timeout: float = 300,
+    cwd: Path | str | None = None,
+    input: str | bytes | None = None,
+    subprocess: bool = False,
+) -> _subprocess.CompletedProcess[str]:
+    """Run ``kg ARGS`` and return its exit code, stdout and stderr, as a user would see them.
+
+    In this process unless ``subprocess`` is true or the command needs a process of its own
+    (NEEDS_A_PROCESS); ``env`` adds variables for the run (None removes one), ``cwd`` is the folder it runs in,
+    ``input`` its stdin, ``timeout`` bounds a process (a run in this process cannot be stopped).
+    In this process, an internal error (exit 3, a traceback with --debug) fails the test with
+    its traceback, as it is a bug whatever the test expected.
     """
-    run = subprocess.run(
+    if subprocess or any(arg in NEEDS_A_PROCESS for arg in args):
+        return run_kg_process(*args, env=env, timeout=timeout, cwd=cwd, input=input)
+    return _run_in_process(list(args), env or {}, cwd, input)
+
+
+def run_kg_process(
+    *args: str,
+    env: dict[str, str | None] | None = None,
+    timeout: float = 300,
+    cwd: Path | str | None = None,
+    input: str | bytes | None = None,
+) -> _subprocess.CompletedProcess[str]:
+    """Run the real ``kg`` command in a fresh process (``python -m kg.cli``).
+
+    Output is decoded by hand so that CSV's CRLF line ends survive; ``env`` adds variables (None removes one).
+    """
+    environment = {**os.environ, **(env or {})}
+    run = _subprocess.run(
         [sys.executable, "-m", "kg.cli", *args],
+        input=input.encode("utf-8") if isinstance(input, str) else input,
+        stdin=None if input is not None else _subprocess.DEVNULL,
         capture_output=True,
         timeout=timeout,
-        env={**os.environ, **(env or {})},
+        cwd=cwd,
+        env={name: value for name, value in environment.items() if value is not None},
     )
-    return subprocess.CompletedProcess(run.args, run.returncode, run.stdout.decode("utf-8"), run.stderr.decode("utf-8"))
+    stdout, stderr = run.stdout.decode("utf-8"), run.stderr.decode("utf-8")
+    return _subprocess.CompletedProcess(run.args, run.returncode, stdout, stderr)
+
+
+class InternalError(AssertionError):
+    """kg ended with an internal error (exit 3): what a user would report as a bug."""
+
+
+# Python's own warning filters in a fresh process (python -W default is not set): what a user sees.
+_PYTHON_WARNING_FILTERS = [
+    ("default", None, DeprecationWarning, "__main__", 0),
+    ("ignore", None, DeprecationWarning, None, 0),
+    ("ignore", None, PendingDeprecationWarning, None, 0),
+    ("ignore", None, ImportWarning, None, 0),
+    ("ignore", None, ResourceWarning, None, 0),
+]
+
+
+def _show_warning(message: Any, category: Any, filename: str, lineno: int, file: Any = None, line: Any = None) -> None:
+    """A warning on the run's stderr when it happens, as Python shows it (pytest would collect it instead)."""
+    sys.stderr.write(warnings.formatwarning(message, category, filename, lineno, line))
+
+
+@contextlib.contextmanager
+def _as_in_a_fresh_process(env: dict[str, str | None], cwd: Path | str | None) -> Iterator[list[BaseException]]:
+    """What differs between a fresh process and this one, made the same for one run, then put back.
+
+    The environment (a command may set variables for the processes it starts), the folder, the
+    modules' process state, SIGTERM's handler (kg.boundary sets one), logging as a process
+    without pytest prints it (on stderr); yields the list into which an internal error's
+    exception is recorded.
+    """
+    from kg import boundary
+
+    environment, folder = dict(os.environ), os.getcwd()
+    saved = {}
+    for module, name in PROCESS_STATE:
+        value = getattr(sys.modules.get(module), name, None)
+        if value is not None:  # a dict, a list, or an object whose attributes are the state
+            saved[module, name] = (value, value.copy() if isinstance(value, dict | list) else dict(vars(value)))
+    on_sigterm = signal.getsignal(signal.SIGTERM) if threading.current_thread() is threading.main_thread() else None
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    bugs: list[BaseException] = []
+    report_bug = getattr(boundary, "_bug", None)
+
+    def recording(error: BaseException) -> int:
+        bugs.append(error)
+        return report_bug(error)
+
+    if report_bug is not None:
+        boundary._bug = recording
+    try:
+        for name, value in env.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        if cwd is not None:
+            os.chdir(cwd)
+        root.handlers, root.level = [], logging.WARNING  # as without pytest: logging's last resort prints to stderr
+        yield bugs
+    finally:
+        if report_bug is not None:
+            boundary._bug = report_bug
+        root.handlers, root.level = handlers, level
+        os.chdir(folder)
+        os.environ.clear()
+        os.environ.update(environment)
+        for (_module, _name), (value, copy) in saved.items():
+            if isinstance(value, dict):
+                value.clear()
+                value.update(copy)
+            elif isinstance(value, list):
+                value[:] = copy
+            else:
+                vars(value).clear()
+                vars(value).update(copy)
+        if on_sigterm is not None:
+            signal.signal(signal.SIGTERM, on_sigterm)
+
+
+def _run_in_process(args: list[str], env: dict[str, str | None], cwd: Path | str | None, input: Any) -> Any:
+    """``kg ARGS`` through ``kg.cli.main`` in this process, its streams captured by click's CliRunner."""
+    from click.testing import CliRunner
+
+    from kg import cli
+
+    try:
+        runner = CliRunner(mix_stderr=False)  # type: ignore[call-arg]  # click < 8.2
+    except TypeError:
+        runner = CliRunner()  # click >= 8.2 keeps stderr apart always
+    with (
+        _as_in_a_fresh_process(env, cwd) as bugs,
+        runner.isolation(input=input) as streams,
+        warnings.catch_warnings(),
+    ):
+        warnings.filters[:] = list(_PYTHON_WARNING_FILTERS)
+        warnings.showwarning = _show_warning
+        try:
+            cli.main(args)
+            code = 0
+        except SystemExit as stop:
+            code = stop.code if isinstance(stop.code, int) else (0 if stop.code is None else 1)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        stdout, stderr = streams[0].getvalue(), streams[1].getvalue()
+    run = _subprocess.CompletedProcess(["kg", *args], code, stdout.decode("utf-8"), stderr.decode("utf-8"))
+    if bugs or code == 3:
+        raise InternalError(f"kg {' '.join(args)} ended with an internal error:\n{run.stderr}") from (
+            bugs[0] if bugs else None
+        )
+    return run

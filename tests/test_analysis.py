@@ -8,6 +8,7 @@ import pytest
 
 from kg.claims import AGREES, DISAGREES, NOT_TESTABLE, check_claims
 from tests.conftest import run_kg as kg
+from tests.conftest import u4ssc_table
 
 HELIX = "https://w3id.org/smartcity-kg/id/helix/"
 
@@ -33,9 +34,15 @@ def test_helix_coverage_names_the_stakeholders(graph):
     ]
 
 
+# What the data says, counted from U4SSC's source table (the claims' own statements keep the study's words).
+KPIS = len(u4ssc_table())
+ECONOMY = sum(row["dimension"] == "Economy" for row in u4ssc_table())
 EXPECTED_VERDICTS = {
-    "U4SSC has 91 KPIs.": ("91", AGREES),
-    "The economic KPIs make up more than half of all indicators.": ("45 of 91 (49.5 %) are Economy", DISAGREES),
+    "U4SSC has 91 KPIs.": (str(KPIS), AGREES),
+    "The economic KPIs make up more than half of all indicators.": (
+        f"{ECONOMY} of {KPIS} ({100 * ECONOMY / KPIS:.1f} %) are Economy",
+        DISAGREES,
+    ),
     "There are 15 environmental KPIs.": ("17 Environment KPIs", DISAGREES),
     "There are 27 socio-cultural KPIs.": ("29 Society and Culture KPIs", DISAGREES),
     "The economic KPIs are presented first, before the environmental and socio-cultural ones.": (

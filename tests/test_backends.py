@@ -41,6 +41,8 @@ from kg.store import read_documents
 from tests.conftest import ROOT, run_kg
 from tests.servers import oxigraph_server, virtuoso_server, write_ntriples
 
+pytestmark = pytest.mark.network
+
 NOT_COMPARED = {"sdg-labels-federated": "calls a second endpoint through SERVICE"}
 CLAIMS = ROOT / "data" / "claims"
 NAMED = [q for q in list_queries() if not q.inferred and q.name not in NOT_COMPARED]
@@ -126,6 +128,7 @@ def test_every_named_query_gives_the_same_rows_on_every_store(graph, oxigraph, v
     assert_same(graph, query, params, {"oxigraph": oxigraph, "virtuoso": virtuoso})
 
 
+@pytest.mark.java
 @pytest.mark.parametrize("query", INFERRED, ids=lambda q: q.name)
 def test_inferred_queries_give_the_same_rows_on_every_store(graph, oxigraph_inferred, virtuoso_inferred, query):
     assert_same(graph, query, {}, {"oxigraph": oxigraph_inferred, "virtuoso": virtuoso_inferred})
@@ -194,6 +197,7 @@ def test_the_report_is_the_same_on_every_store(store, request, tmp_path):
         assert (remote / "report.md").read_text() == (local / "report.md").read_text()
 
 
+@pytest.mark.java
 def test_push_inferred_makes_inferred_queries_work_on_a_server(graph, tmp_path):
     with oxigraph_server(tmp_path) as base:
         run = run_kg("push", "--inferred", "--endpoint", f"{base}/store")

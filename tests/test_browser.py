@@ -30,7 +30,7 @@ import pytest
 from kg.namespaces import ID, PREFIXES
 from tests.servers import kg_server
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.network]  # the browser reads a kg serve
 
 ROOT = Path(__file__).resolve().parent.parent
 WAIT = 20  # seconds any one thing may take to show in the page

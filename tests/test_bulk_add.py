@@ -18,8 +18,8 @@ from kg.additions import add_files
 from kg.errors import InputError
 from kg.validation.oxigraph_engine import load_shapes
 from kg.validation.written import AS_WRITTEN
-from kg.workspace import init, open_workspace
-from tests.conftest import run_kg
+from kg.workspace import open_workspace
+from tests.conftest import run_kg, workspace_copy
 
 SCK = "https://w3id.org/smartcity-kg/ontology#"
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -59,19 +59,22 @@ def written(folder: Path) -> set[tuple[str, str, str]]:
     }
 
 
-def add(tmp_path: Path, name: str, text: str, monkeypatch: pytest.MonkeyPatch, *, bulk: bool):
+def add(tmp_path: Path, name: str, text: str, monkeypatch: pytest.MonkeyPatch, *, bulk: bool, pristine: Path):
     monkeypatch.setattr(loading, "BULK_MIN_BYTES", 0 if bulk else 2**62)
     folder = tmp_path / f"ws-{name}-{'bulk' if bulk else 'parsed'}"
-    workspace = init(folder)
+    workspace = workspace_copy(pristine, folder)  # as init(folder) makes it
     path = tmp_path / f"{name}.nt"
     path.write_text(text, encoding="utf-8")
     return folder, add_files(workspace, [path])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("text", [GOOD, BAD], ids=["conforms", "does-not-conform"])
-def test_bulk_and_parsed_paths_agree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str) -> None:
-    parsed_folder, parsed = add(tmp_path, "pages", text, monkeypatch, bulk=False)
-    bulk_folder, bulked = add(tmp_path, "pages", text, monkeypatch, bulk=True)
+def test_bulk_and_parsed_paths_agree(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str, pristine_workspace: Path
+) -> None:
+    parsed_folder, parsed = add(tmp_path, "pages", text, monkeypatch, bulk=False, pristine=pristine_workspace)
+    bulk_folder, bulked = add(tmp_path, "pages", text, monkeypatch, bulk=True, pristine=pristine_workspace)
     assert (parsed is None) == (bulked is None) == (text == GOOD)
     if text == GOOD:
         assert default_graph(parsed_folder) == default_graph(bulk_folder)
@@ -86,8 +89,11 @@ def test_bulk_and_parsed_paths_agree(tmp_path: Path, monkeypatch: pytest.MonkeyP
         assert all(str(paths[0]).endswith("pages.nt") for paths in bulked.origins.values())
 
 
-def test_refused_bulk_add_leaves_the_workspace_as_it_was(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    folder, report = add(tmp_path, "pages", BAD, monkeypatch, bulk=True)
+@pytest.mark.slow
+def test_refused_bulk_add_leaves_the_workspace_as_it_was(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pristine_workspace: Path
+) -> None:
+    folder, report = add(tmp_path, "pages", BAD, monkeypatch, bulk=True, pristine=pristine_workspace)
     assert report is not None and not report.conforms
     manifest = json.loads((folder / "kg-workspace.json").read_text())
     assert manifest["sources"] == [] and manifest["generation"] == 1
@@ -95,6 +101,7 @@ def test_refused_bulk_add_leaves_the_workspace_as_it_was(tmp_path: Path, monkeyp
     assert sorted(p.name for p in (folder / "store").iterdir() if p.is_dir()) == ["1"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "text",
     [
@@ -104,29 +111,31 @@ def test_refused_bulk_add_leaves_the_workspace_as_it_was(tmp_path: Path, monkeyp
     ids=["blank-node", "escapes"],
 )
 def test_literals_as_written_fall_back_to_parsing_when_the_text_cannot_tell(
-    tmp_path: Path, text: str, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, text: str, monkeypatch: pytest.MonkeyPatch, pristine_workspace: Path
 ) -> None:
     path = tmp_path / "data.nt"
     path.write_text(text, encoding="utf-8")
     assert loading.written_in_ntriples(path, load_shapes().predicates) is None
-    parsed_folder, parsed = add(tmp_path, "data", text, monkeypatch, bulk=False)
-    bulk_folder, bulked = add(tmp_path, "data", text, monkeypatch, bulk=True)
+    parsed_folder, parsed = add(tmp_path, "data", text, monkeypatch, bulk=False, pristine=pristine_workspace)
+    bulk_folder, bulked = add(tmp_path, "data", text, monkeypatch, bulk=True, pristine=pristine_workspace)
     assert parsed is None and bulked is None  # "03"^^xsd:positiveInteger conforms, on a blank node too
     objects = sorted(o for _s, _p, o in written(bulk_folder))
     assert objects == sorted(o for _s, _p, o in written(parsed_folder)) and len(objects) >= 2
 
 
-def test_triple_terms_in_a_bulk_file_are_refused(tmp_path: Path, bulk: None) -> None:
+@pytest.mark.slow
+def test_triple_terms_in_a_bulk_file_are_refused(tmp_path: Path, bulk: None, pristine_workspace: Path) -> None:
     path = tmp_path / "terms.nt"
     path.write_text(f"<https://example.org/a> <{SCK}says> <<( <https://example.org/a> <https://example.org/b> "
                     "<https://example.org/c> )>> .\n", encoding="utf-8")  # fmt: skip
-    workspace = init(tmp_path / "ws")
+    workspace = workspace_copy(pristine_workspace, tmp_path / "ws")
     with pytest.raises(InputError, match="triple terms") as refused:  # parsed instead, which refuses them
         add_files(workspace, [path])
     assert str(refused.value).startswith(f"{path}: ")  # the user's file, not the workspace's copy
     assert list((workspace.folder / "sources").iterdir()) == []
 
 
+@pytest.mark.slow
 def test_a_format_1_workspace_is_rebuilt_in_format_2(tmp_path: Path) -> None:
     folder = tmp_path / "old"
     assert run_kg("init", str(folder)).returncode == 0
@@ -140,12 +149,13 @@ def test_a_format_1_workspace_is_rebuilt_in_format_2(tmp_path: Path) -> None:
     assert json.loads((folder / "kg-workspace.json").read_text())["format"] == 2
 
 
+@pytest.mark.slow
 def test_a_syntax_error_in_a_bulk_file_is_one_sentence_and_leaves_the_workspace_as_it_was(
-    tmp_path: Path, bulk: None
+    tmp_path: Path, bulk: None, pristine_workspace: Path
 ) -> None:
     path = tmp_path / "broken.nt"
     path.write_text(GOOD + "<https://example.org/a> <https://example.org/b> oops .\n", encoding="utf-8")
-    workspace = init(tmp_path / "ws")
+    workspace = workspace_copy(pristine_workspace, tmp_path / "ws")
     with pytest.raises(InputError, match=r"broken\.nt:7:\d+: N-Triples syntax error: .*; fix the file") as refused:
         add_files(workspace, [path])
     assert str(refused.value).startswith(str(path))

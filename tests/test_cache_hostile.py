@@ -23,6 +23,8 @@ from kg.reason import find_java, inputs_hash
 from kg.store import read_documents
 from tests.conftest import run_kg
 
+pytestmark = pytest.mark.java
+
 QUERIES = ("core-participation-kpis", "core-participation-kpis-inferred", "frameworks")
 VOTER = "https://w3id.org/smartcity-kg/id/u4ssc/SC-SH-SI-4C,SC: SH: SI: 4C,Voter Participation,Society and Culture"
 REBUILT = re.compile(

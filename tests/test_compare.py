@@ -122,6 +122,7 @@ def test_the_comparison_is_the_graphs_counts(graph):
     check_comparison(graph)
 
 
+@pytest.mark.slow
 def test_a_framework_without_tiers_is_counted_as_no_tiers(extended):
     check_comparison(extended)
     rows = [row for row in extended.query("compare-tiers").dicts() if row["id"] == "untiered"]
@@ -168,6 +169,7 @@ def project_verdicts(graph) -> dict[str, str]:
     return {v.claim.iri.removeprefix(prefix): v.verdict for v in check_claims(graph) if v.claim.by_project}
 
 
+@pytest.mark.slow
 def test_the_project_claims_are_tested_against_whatever_frameworks_the_graph_holds(graph, extended, tmp_path):
     unscoped = KnowledgeGraph.load([untiered_framework(tmp_path / "unscoped.ttl", scope=None)])
     for which in (graph, extended, unscoped):
@@ -204,6 +206,7 @@ def test_every_bundled_framework_states_its_scope_and_the_claims_say_it(graph):
     assert {fw: str(row["scope"]) for fw, row in rows.items()} == {fw: labels[iri] for fw, iri in scope.items()}
 
 
+@pytest.mark.slow
 def test_no_u4ssc_indicator_is_placed_in_arnsteins_citizen_power(graph):
     placed = graph.query("participation-levels").dicts()
     groups = {row["group"] for row in placed if row["ladder"] == "Arnstein's ladder of citizen participation"}
@@ -225,6 +228,7 @@ def test_every_project_claim_is_the_projects_with_a_date(graph):
     assert PREFIXES["agent"] + "smartcity-kg" == PROJECT
 
 
+@pytest.mark.slow
 def test_kg_claims_csv_is_the_verdicts_as_data(graph):
     run = run_kg("claims", "--format", "csv")
     assert run.returncode == 0, run.stderr
@@ -237,6 +241,7 @@ def test_kg_claims_csv_is_the_verdicts_as_data(graph):
     assert {row[2] for row in rows[1:]} == {PREFIXES["doc"] + "safranova-2021", PROJECT}
 
 
+@pytest.mark.slow
 def test_the_report_shows_the_comparison_and_the_projects_claims(graph, tmp_path):
     run = run_kg("report", "--out", str(tmp_path))
     assert run.returncode == 0, run.stderr

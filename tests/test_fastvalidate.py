@@ -244,12 +244,14 @@ def corpus() -> list[Outcome]:
     return outcomes
 
 
+@pytest.mark.slow
 def test_bundled_graph_conforms_on_both_engines(corpus: list[Outcome]) -> None:
     bundled = corpus[0]
     assert bundled.name == "bundled"
     assert bundled.reference == [] and bundled.fast == []
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("index", range(len(BREAKERS) + 1), ids=["bundled", *BREAKERS])
 def test_engines_find_the_same_results(corpus: list[Outcome], index: int) -> None:
     outcome = corpus[index]
@@ -260,6 +262,7 @@ def test_engines_find_the_same_results(corpus: list[Outcome], index: int) -> Non
     assert len(outcome.fast) == len(outcome.reference)
 
 
+@pytest.mark.slow
 def test_engines_give_the_same_messages(corpus: list[Outcome]) -> None:
     for outcome in corpus:
         reference = sorted((str(p.focus), str(p.value), p.message) for p in outcome.reference)
@@ -291,6 +294,7 @@ def constraints_in_shapes(graph: Graph) -> set[tuple[Node, Node]]:
     return found
 
 
+@pytest.mark.slow
 def test_corpus_breaks_every_constraint_in_the_shapes(corpus: list[Outcome]) -> None:
     shapes = load_shapes().graph
     expected = constraints_in_shapes(shapes)
@@ -351,6 +355,7 @@ ex:finding a sck:LevelAssignment ;
 """
 
 
+@pytest.mark.slow
 def test_cli_oxigraph_engine_reports_as_pyshacl_does(tmp_path: Path) -> None:
     path = tmp_path / "bad.ttl"
     path.write_text(BAD_FILE, encoding="utf-8")

@@ -194,6 +194,7 @@ def test_an_untiered_framework_imports_without_tiers(tmp_path):
     assert check.returncode == 0, check.stdout
 
 
+@pytest.mark.slow
 def test_an_untiered_framework_refuses_tiers_and_a_tiered_one_needs_them(tmp_path):
     path = untiered_sheet(tmp_path, "F1,Turnout,Governance,,,core,,,,,,,,\n")
     run = run_kg("import", str(path), "--framework", "flat", "--out", str(tmp_path / "flat.ttl"))
@@ -207,6 +208,7 @@ def test_an_untiered_framework_refuses_tiers_and_a_tiered_one_needs_them(tmp_pat
     assert run.returncode == 1 and "row 2, column tier: is empty; every indicator needs a tier" in run.stderr
 
 
+@pytest.mark.slow
 def test_the_shapes_hold_each_indicator_to_its_framework_s_tiers(tmp_path):
     path = untiered_sheet(tmp_path, "F1,Turnout,Governance,,,,,,,,,,,\n")
     out = tmp_path / "flat.ttl"

@@ -118,6 +118,7 @@ def test_devices_pipes_and_folders_are_refused_before_reading(tmp_path):
     assert_one_sentence(run_kg("query", "--file", str(zero), timeout=30), 2, "not a regular file")
 
 
+@pytest.mark.slow
 def test_timeout_really_stops_a_runaway_query():
     started = time.monotonic()
     run = run_kg("query", "--file", str(HOSTILE / "cross-join.rq"), "--timeout", "1", timeout=60)
@@ -126,6 +127,7 @@ def test_timeout_really_stops_a_runaway_query():
     assert run.stdout == ""
 
 
+@pytest.mark.slow
 def test_ctrl_c_ends_a_long_query_within_a_second():
     process = subprocess.Popen(
         [sys.executable, "-m", "kg.cli", "query", "--file", str(HOSTILE / "cross-join.rq")],
@@ -189,6 +191,7 @@ def frameworks() -> list[str]:
     return [kg.namespaces.compact(str(iri)) for iri in graph.query("frameworks").column("framework")]
 
 
+@pytest.mark.slow
 def test_a_report_is_written_for_every_framework_in_the_graph(tmp_path):
     from kg.report import build_report
 
@@ -203,6 +206,7 @@ def test_a_report_is_written_for_every_framework_in_the_graph(tmp_path):
         assert f"({framework})" in (out / "report.md").read_text(encoding="utf-8")
 
 
+@pytest.mark.slow
 def test_report_into_a_symlinked_folder_on_another_filesystem(tmp_path):
     """The temporary folder is made inside --out, so the final renames never cross filesystems."""
     elsewhere = Path("/dev/shm") if Path("/dev/shm").is_dir() else tmp_path
@@ -231,7 +235,7 @@ def test_report_into_a_symlinked_folder_on_another_filesystem(tmp_path):
     [
         ("import", str(ROOT / "data/frameworks/iso37120/iso37120.csv"), "--framework", "iso37120"),
         ("import-observations", str(ROOT / "data/observations/u4ssc-verification-reports.csv")),
-        ("reason",),
+        pytest.param(("reason",), marks=pytest.mark.java),
     ],
 )
 def test_out_where_nothing_can_be_written_is_one_sentence(tmp_path, command):
@@ -298,6 +302,7 @@ def parameterised() -> list:
     return [q for q in list_queries() if q.parameters and not q.inferred]
 
 
+@pytest.mark.slow
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_any_parameter_value_gives_an_answer_or_one_query_error(graph, parameterised, data):
@@ -314,6 +319,7 @@ def test_any_parameter_value_gives_an_answer_or_one_query_error(graph, parameter
         assert results.variables
 
 
+@pytest.mark.java
 def test_ctrl_c_during_reasoning_also_ends_the_reasoners_java(tmp_path):
     """The reasoner runs in a Java child process: interrupting kg must not leave it running."""
     process = subprocess.Popen(

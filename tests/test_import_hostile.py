@@ -334,6 +334,7 @@ def run_api(path: Path, out: Path) -> int:
     return 0
 
 
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(rows=st.lists(ROW, max_size=6), quoted=st.booleans())
 def test_generated_malformed_sheets(tmp_path, rows, quoted):
@@ -362,6 +363,7 @@ GOOD = st.builds(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(rows=st.lists(GOOD, min_size=1, max_size=8))
 def test_generated_sheets_that_import_hold_exactly_their_rows(tmp_path, rows):
@@ -378,6 +380,7 @@ def test_generated_sheets_that_import_hold_exactly_their_rows(tmp_path, rows):
         assert codes_in(out) == sorted(codes)
 
 
+@pytest.mark.slow
 @settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(rows=st.lists(ROW, min_size=1, max_size=4), quoted=st.booleans())
 def test_generated_sheets_through_the_cli(tmp_path, rows, quoted):
@@ -391,6 +394,7 @@ def test_generated_sheets_through_the_cli(tmp_path, rows, quoted):
 # ------------------------------------------------------------------ the engine
 
 
+@pytest.mark.slow
 def test_auto_falls_back_to_pyshacl_with_one_note_for_shapes_oxigraph_refuses(monkeypatch, capsys, tmp_path):
     import kg.validation.oxigraph_engine
     from kg.errors import UnsupportedShape

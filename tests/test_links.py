@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import importlib.util
 
+import pytest
+
 from kg.links import link_tables
 from tests.conftest import ROOT, run_kg
 
@@ -57,6 +59,7 @@ def test_organisations_have_wikidata_items_with_labels_from_the_snapshot(graph):
     assert rows == ["International Telecommunication Union"]
 
 
+@pytest.mark.slow
 def test_generated_tables_and_snapshot_are_current():
     spec = importlib.util.spec_from_file_location("build_links", ROOT / "scripts" / "build_links.py")
     module = importlib.util.module_from_spec(spec)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pyoxigraph as ox
+import pytest
 from rdflib import Graph
 from rdflib.compare import isomorphic
 
@@ -63,12 +65,20 @@ def test_observations_are_left_out_of_reasoning(tmp_path):
     assert flagged == ["u4ssc-verification-reports.ttl"]
 
 
+def canonical(documents) -> ox.Dataset:
+    """The documents' quads, blank nodes named canonically: pyoxigraph's isomorphism, a minute faster than rdflib's."""
+    dataset = ox.Dataset(quad for document in documents for quad in document.quads)
+    dataset.canonicalize(ox.CanonicalizationAlgorithm.UNSTABLE)
+    return dataset
+
+
+@pytest.mark.slow
 def test_the_bundled_graph_is_cached_and_rebuilt_when_a_file_changes(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     first = bundled_documents()
     [cache] = list((tmp_path / "smartcity-kg").glob("bundled-*.nq"))
     second = bundled_documents()  # read back from the cache
     assert [(d.path, len(d.quads)) for d in first] == [(d.path, len(d.quads)) for d in second]
-    assert isomorphic(KnowledgeGraph(first).rdflib_graph(), KnowledgeGraph(second).rdflib_graph())
+    assert canonical(first) == canonical(second)  # isomorphic: the same graph up to blank node names
     cache.write_bytes(b"not n-quads")  # a damaged cache is rebuilt, never an error
     assert len(KnowledgeGraph.load()) == len(KnowledgeGraph(first))

@@ -121,6 +121,7 @@ def test_syntax_errors_in_python_point_at_the_users_line(graph):
         assert _position(str(error.value)) == _where_the_bracket_is(text)
 
 
+@pytest.mark.network
 def test_an_endpoint_is_sent_the_prefix_lines(tmp_path):
     """An empty Oxigraph server knows none of the project's prefixes: the text sent must declare them."""
     with oxigraph_server(tmp_path) as base:
@@ -142,6 +143,7 @@ def _post(base: str, query: str) -> tuple[int, str]:
         return error.code, error.read().decode("utf-8")
 
 
+@pytest.mark.network
 def test_kg_serve_accepts_queries_without_prefix_lines():
     with kg_server() as base:
         status, body = _post(base, "SELECT ?kpi WHERE { ?kpi skos:inScheme fw:u4ssc ; sck:addresses aspect:voting }")
@@ -158,6 +160,7 @@ def test_mentioned_iris_resolve_declared_and_default_prefixes():
     assert mentioned_iris(text) >= {"https://example.org/C", PREFIXES["sck"] + "Indicator", "https://example.org/D"}
 
 
+@pytest.mark.java
 def test_a_defined_class_without_inferred_gets_a_one_line_hint(tmp_path, graph):
     defined = [
         str(c) for c in graph.sparql("SELECT ?c WHERE { ?c owl:equivalentClass ?d FILTER(isIRI(?c)) }").column("c")

@@ -135,6 +135,7 @@ def sparql_url(base: str, text: str) -> str:
     return f"{base}/sparql?{urllib.parse.urlencode({'query': text})}"
 
 
+@pytest.mark.network
 def test_the_iri_answers_303_to_turtle_that_describes_voter_participation(base):
     status, headers, _ = get(f"{base}/id/u4ssc/SC-SH-SI-4C", "text/turtle", follow=False)
     assert (status, headers["Location"]) == (303, "/id/u4ssc/SC-SH-SI-4C.ttl")
@@ -146,6 +147,7 @@ def test_the_iri_answers_303_to_turtle_that_describes_voter_participation(base):
     assert any(t.object == ox.NamedNode(VOTER) and t.predicate.value.endswith("#indicator") for t in triples)
 
 
+@pytest.mark.network
 @pytest.mark.parametrize(
     ("extension", "rdf_format"), [("jsonld", ox.RdfFormat.JSON_LD), ("nt", ox.RdfFormat.N_TRIPLES)]
 )
@@ -155,6 +157,7 @@ def test_the_data_by_extension(base, extension, rdf_format):
     assert label_of(parse(body, rdf_format), VOTER) == {voter_row()["name"]}
 
 
+@pytest.mark.network
 def test_a_browser_gets_a_page_with_the_sources_as_links(base):
     accept = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
     status, headers, _ = get(f"{base}/id/u4ssc/SC-SH-SI-4C", accept, follow=False)
@@ -171,6 +174,7 @@ def test_a_browser_gets_a_page_with_the_sources_as_links(base):
     assert "<script" not in page
 
 
+@pytest.mark.network
 def test_a_page_lists_the_named_queries_that_name_it(base):
     page = get(f"{base}/id/framework/u4ssc.html")[2].decode("utf-8")
     listed = page[page.index("<h2>Named queries that mention it</h2>") :]
@@ -178,6 +182,7 @@ def test_a_page_lists_the_named_queries_that_name_it(base):
     assert "href='/queries/frameworks'" not in listed
 
 
+@pytest.mark.network
 def test_the_ontology_is_one_document_of_hash_terms(base):
     status, _, body = get(f"{base}/ontology", "text/turtle")
     triples = parse(body, ox.RdfFormat.TURTLE)
@@ -187,6 +192,7 @@ def test_the_ontology_is_one_document_of_hash_terms(base):
     assert "<section id='Indicator'>" in page
 
 
+@pytest.mark.network
 def test_the_ontology_page_documents_every_term_and_shape_from_the_files(base):
     from kg.sources import ontology_path, shapes_path
 
@@ -217,6 +223,7 @@ def test_the_ontology_page_documents_every_term_and_shape_from_the_files(base):
     assert all(html.escape(message, quote=True) in page for message in messages)
 
 
+@pytest.mark.network
 def test_a_construct_through_sparql_returns_turtle_and_a_select_xml(base):
     status, headers, body = get(sparql_url(base, CONSTRUCT), "text/turtle")
     assert status == 200 and headers["Content-Type"].startswith("text/turtle")
@@ -226,6 +233,7 @@ def test_a_construct_through_sparql_returns_turtle_and_a_select_xml(base):
     assert bool(ox.parse_query_results(body, format=ox.QueryResultsFormat.XML)) is True
 
 
+@pytest.mark.network
 def test_q_values_decide(base):
     accept = "application/sparql-results+json;q=0.5, text/csv;q=0.9, */*;q=0.1"
     assert get(sparql_url(base, "SELECT * { ?s ?p ?o } LIMIT 1"), accept)[1]["Content-Type"].startswith("text/csv")
@@ -233,6 +241,7 @@ def test_q_values_decide(base):
     assert get(sparql_url(base, CONSTRUCT), accept)[1]["Content-Type"] == "application/n-triples"
 
 
+@pytest.mark.network
 def test_sparqlwrapper_gets_the_format_it_asks_for(base):
     from SPARQLWrapper import JSONLD, TURTLE, XML, SPARQLWrapper
 
@@ -259,6 +268,7 @@ def test_sparqlwrapper_gets_the_format_it_asks_for(base):
         assert [n.firstChild.data for n in document.getElementsByTagName("literal")] == [voter_row()["name"]]
 
 
+@pytest.mark.network
 def test_406_says_what_it_can_give(base):
     status, _, body = get(sparql_url(base, "SELECT * { ?s ?p ?o } LIMIT 1"), "image/png")
     assert status == 406 and "application/sparql-results+json" in body.decode()
@@ -267,6 +277,7 @@ def test_406_says_what_it_can_give(base):
     assert get(f"{base}/id/u4ssc/SC-SH-SI-4C", "text/turtle;q=0, image/png", follow=False)[0] == 406
 
 
+@pytest.mark.network
 def test_head_and_options(base):
     status, headers, body = get(f"{base}/id/u4ssc/SC-SH-SI-4C.ttl", method="HEAD")
     full = get(f"{base}/id/u4ssc/SC-SH-SI-4C.ttl")[2]
@@ -277,6 +288,7 @@ def test_head_and_options(base):
     assert status == 204 and set(headers["Allow"].split(", ")) == {"GET", "HEAD", "POST", "OPTIONS"}
 
 
+@pytest.mark.network
 def test_a_303_varies_by_accept_and_answers_head(base):
     status, headers, body = get(f"{base}/id/u4ssc/SC-SH-SI-4C", "application/ld+json", method="HEAD", follow=False)
     assert (status, headers["Location"], headers["Vary"], body) == (303, "/id/u4ssc/SC-SH-SI-4C.jsonld", "Accept", b"")
@@ -290,6 +302,7 @@ def test_a_hostile_host_header_never_reaches_the_descriptions():
         assert base_url(hostile, ("127.0.0.1", 7878)) == "http://127.0.0.1:7878"
 
 
+@pytest.mark.network
 def test_void_and_the_service_description(base, graph):
     triples = parse(get(f"{base}/.well-known/void", "text/turtle")[2], ox.RdfFormat.TURTLE)
     void = "http://rdfs.org/ns/void#"
@@ -305,6 +318,7 @@ def test_void_and_the_service_description(base, graph):
     assert "<textarea name='query'" in page  # a query can be run from the page without JavaScript
 
 
+@pytest.mark.network
 def test_unknown_iris_and_paths(base):
     assert get(f"{base}/id/u4ssc/NO-SUCH-KPI.ttl")[0] == 404
     assert get(f"{base}/id/%ff.ttl")[0] == 404
@@ -323,6 +337,7 @@ HOSTILE = """\
 """
 
 
+@pytest.mark.network
 def test_values_from_the_data_are_escaped(tmp_path):
     data = tmp_path / "hostile.ttl"
     data.write_text(HOSTILE, encoding="utf-8")

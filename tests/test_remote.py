@@ -17,6 +17,8 @@ from kg.remotecall import shown
 from tests.conftest import ROOT, run_kg
 from tests.servers import kg_server, oxigraph_server
 
+pytestmark = pytest.mark.network
+
 SNAPSHOT = ROOT / "data" / "links" / "snapshot.ttl"
 
 

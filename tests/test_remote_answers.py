@@ -18,6 +18,8 @@ from hypothesis import strategies as st
 from tests.conftest import run_kg
 from tests.hostile_servers import hostile_server, one_sentence, query
 
+pytestmark = pytest.mark.network
+
 RDF_LANGSTRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 
 

@@ -19,6 +19,8 @@ from tests.conftest import run_kg
 from tests.hostile_servers import hostile_server, one_sentence, query
 from tests.servers import kg_server
 
+pytestmark = pytest.mark.network
+
 SELECT = "SELECT * WHERE { ?s ?p ?o }"
 FAST = {"KG_REMOTE_TIMEOUT": "3"}
 

@@ -29,7 +29,10 @@ CROSS_JOIN = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?
 NORMAL = "/queries/core-participation-kpis?format=csv"
 NORMAL_ROW = "SC: SH: SI: 4C,Voter Participation,Society and Culture,voting"
 
-pytestmark = pytest.mark.skipif(not os.path.isdir("/proc/self/task"), reason="watches worker processes in /proc")
+pytestmark = [
+    pytest.mark.network,
+    pytest.mark.skipif(not os.path.isdir("/proc/self/task"), reason="watches worker processes in /proc"),
+]
 
 
 @contextmanager

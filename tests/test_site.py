@@ -22,6 +22,8 @@ from kg.boundary import run
 from kg.cli import cli
 from kg.publish import SITE_MARKER
 
+pytestmark = pytest.mark.slow
+
 VOTER = "https://w3id.org/smartcity-kg/id/u4ssc/SC-SH-SI-4C"
 SKOS_PREF = "http://www.w3.org/2004/02/skos/core#prefLabel"
 

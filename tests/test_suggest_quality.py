@@ -54,6 +54,7 @@ def test_a_sheet_not_said_to_be_coded_in_part_is_reviewed_in_full(labels):
     assert {"iso37120", "sdg-participation", "coe-participation-index"} <= full  # reviewed on 2026-11-30
 
 
+@pytest.mark.slow
 def test_suggest_precision_and_recall_against_the_reviewed_coding(labels):
     truth = [row for path in SHEETS for row in reviewed(path, labels)]
     measured = quality(truth, labels, top=2)

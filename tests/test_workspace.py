@@ -24,17 +24,18 @@ TEMPLATE = ROOT / "data" / "templates" / "framework.csv"
 CORE = ["u4ssc:SC-SH-SI-4C"]
 
 
-def kg_in(workspace: Path, *args: str, cwd: Path | None = None, env: dict[str, str] | None = None):
+def kg_in(workspace: Path, *args: str, cwd: Path | None = None, env: dict[str, str] | None = None, process=False):
     """``kg --workspace WORKSPACE ARGS``."""
-    return run_in(cwd, "--workspace", str(workspace), *args, env=env)
+    return run_in(cwd, "--workspace", str(workspace), *args, env=env, process=process)
 
 
-def run_in(cwd: Path | None, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    """``kg ARGS`` run in ``cwd`` with ``env`` as the whole environment (default: this one)."""
-    run = subprocess.run(
-        [sys.executable, "-m", "kg.cli", *args], capture_output=True, timeout=300, cwd=cwd, env=env or dict(os.environ)
-    )
-    return subprocess.CompletedProcess(run.args, run.returncode, run.stdout.decode(), run.stderr.decode())
+def run_in(
+    cwd: Path | None, *args: str, env: dict[str, str] | None = None, process: bool = False
+) -> subprocess.CompletedProcess[str]:
+    """``kg ARGS`` run in ``cwd`` with ``env`` as the whole environment (default: this one), in a
+    process of its own if ``process``."""
+    whole = None if env is None else {**dict.fromkeys(os.environ), **env}  # None: not in ``env``, so unset
+    return run_kg(*args, cwd=cwd, env=whole, subprocess=process)
 
 
 def manifest(workspace: Path) -> dict:
@@ -49,13 +50,22 @@ def first_column(table: str) -> list[str]:
     return [line.split()[0] for line in table.splitlines()[2:] if line.strip()]
 
 
-@pytest.fixture
-def workspace(tmp_path: Path) -> Path:
-    folder = tmp_path / "ws"
+@pytest.fixture(scope="module")
+def pristine(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A workspace as ``kg init`` makes it, once for the module (loading the bundled data takes seconds)."""
+    folder = tmp_path_factory.mktemp("pristine") / "ws"
     made = run_kg("init", str(folder))
     assert made.returncode == 0, made.stderr
     assert f"{folder} is now a workspace" in made.stdout
     return folder
+
+
+@pytest.fixture
+def workspace(pristine: Path, tmp_path: Path) -> Path:
+    """A fresh copy of the pristine workspace for each test (no process has its store open)."""
+    import shutil
+
+    return Path(shutil.copytree(pristine, tmp_path / "ws", symlinks=True))
 
 
 @pytest.fixture
@@ -72,6 +82,7 @@ def new_triples(path: Path) -> int:
     return sum(1 for q in quads if q not in bundled)
 
 
+@pytest.mark.slow
 def test_init_add_sources_remove(workspace: Path, demo_ttl: Path) -> None:
     added = kg_in(workspace, "add", str(demo_ttl))
     assert added.returncode == 0, added.stderr
@@ -95,6 +106,7 @@ def test_init_add_sources_remove(workspace: Path, demo_ttl: Path) -> None:
     assert len(generations(workspace)) == 1  # old generations are removed once no reader holds them
 
 
+@pytest.mark.slow
 def test_import_adds_a_framework_that_queries_and_reports_see(workspace: Path, tmp_path: Path) -> None:
     imported = kg_in(workspace, "import", str(TEMPLATE), "--framework", "demo")
     assert imported.returncode == 0, imported.stderr
@@ -116,6 +128,7 @@ def test_import_adds_a_framework_that_queries_and_reports_see(workspace: Path, t
     assert bundled.returncode == 2 and "bundled data cannot be replaced in a workspace" in bundled.stderr
 
 
+@pytest.mark.slow
 def test_a_source_that_does_not_conform_is_refused(workspace: Path, demo_ttl: Path, tmp_path: Path) -> None:
     bad = tmp_path / "bad.ttl"
     bad.write_text(demo_ttl.read_text().replace("sck:tier sck:Core", "sck:tier sck:Gold"))
@@ -130,6 +143,7 @@ def test_a_source_that_does_not_conform_is_refused(workspace: Path, demo_ttl: Pa
     assert unreadable.returncode == 2 and "no such file" in unreadable.stderr
 
 
+@pytest.mark.slow
 def test_an_add_killed_while_loading_leaves_the_graph_as_it_was(workspace: Path, tmp_path: Path) -> None:
     big = tmp_path / "obs.nt"
     subprocess.run(
@@ -160,6 +174,7 @@ def test_an_add_killed_while_loading_leaves_the_graph_as_it_was(workspace: Path,
     assert generations(workspace) == [str(before["generation"] + 1)]  # the next writer replaced the orphan
 
 
+@pytest.mark.slow
 def test_readers_run_at_once_and_while_a_writer_works(workspace: Path, demo_ttl: Path) -> None:
     command = [sys.executable, "-m", "kg.cli", "--workspace", str(workspace), "query", "core-participation-kpis"]
     readers = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(3)]
@@ -173,6 +188,7 @@ def test_readers_run_at_once_and_while_a_writer_works(workspace: Path, demo_ttl:
     assert writer.wait(120) == 0, writer.stderr.read() if writer.stderr else ""
 
 
+@pytest.mark.slow
 def test_bundled_data_is_reloaded_when_its_hash_changes(workspace: Path) -> None:
     data = manifest(workspace)
     data["bundled"]["hash"] = "0" * 64
@@ -195,6 +211,7 @@ def test_a_cold_query_parses_nothing(workspace: Path, tmp_path: Path) -> None:
     assert not cache.exists()  # the bundled files were neither parsed nor read from the cache
 
 
+@pytest.mark.slow
 def test_which_workspace(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k != "KG_WORKSPACE"}
     env["XDG_DATA_HOME"] = str(tmp_path / "data-home")
@@ -257,12 +274,14 @@ def _in_memory() -> KnowledgeGraph:
     return _loaded[0]
 
 
+@pytest.mark.slow
 def test_a_second_writer_waits_then_says_who_holds_the_workspace(workspace: Path, demo_ttl: Path) -> None:
     import fcntl
 
     with (workspace / "store" / "writer.lock").open("ab") as lock:
         fcntl.flock(lock.fileno(), fcntl.LOCK_EX)  # as a writer in another process would
-        waited = kg_in(workspace, "add", str(demo_ttl), env={**os.environ, "KG_WORKSPACE_WAIT": "0.5"})
+        # A process: kg.generations reads KG_WORKSPACE_WAIT when it is imported.
+        waited = kg_in(workspace, "add", str(demo_ttl), env={**os.environ, "KG_WORKSPACE_WAIT": "0.5"}, process=True)
         reading = kg_in(workspace, "query", "core-participation-kpis")  # readers never wait for writers
     assert waited.returncode == 2, waited.stderr
     said = f"kg: another kg command is changing the workspace at {workspace} (waited 0.5 s); "
