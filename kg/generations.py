@@ -33,7 +33,26 @@ import pyoxigraph as ox
 
 from .errors import WorkspaceError
 
-WRITER_WAIT_S = float(os.environ.get("KG_WORKSPACE_WAIT", "60"))
+WRITER_WAIT_S = 60.0  # the default of KG_WORKSPACE_WAIT
+
+
+def writer_wait_s() -> float:
+    """How long to wait for another writer: KG_WORKSPACE_WAIT (read at each use, so a notebook can set it), else 60 s.
+
+    Raises WorkspaceError if the variable is not a number of seconds.
+    """
+    text = os.environ.get("KG_WORKSPACE_WAIT", "")
+    if not text:
+        return WRITER_WAIT_S
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds < float("inf"):
+        raise WorkspaceError(f"KG_WORKSPACE_WAIT={text!r} is not a number of seconds; give e.g. 60 or unset it.")
+    return seconds
+
+
 _GENERATION = re.compile(r"\d{1,12}")
 _SCRATCH = re.compile(r"scratch-(\d+)-\d+")
 
@@ -74,7 +93,7 @@ def _open_lock(path: Path) -> IO[bytes]:
 @contextlib.contextmanager
 def writer_lock(folder: Path, wait: float | None = None) -> Iterator[None]:
     """Hold the workspace's one writer lock; after ``wait`` seconds (KG_WORKSPACE_WAIT, 60) say who to wait for."""
-    wait = WRITER_WAIT_S if wait is None else wait
+    wait = writer_wait_s() if wait is None else wait
     with _open_lock(folder / "writer.lock") as handle:
         _flock(
             handle,
@@ -120,7 +139,7 @@ def scratch(folder: Path, number: int) -> Iterator[ox.Store]:
     target = folder / f"scratch-{os.getpid()}-{time.monotonic_ns()}"
     handle = _open_lock(folder / f"{number}.lock")
     try:
-        _flock(handle, fcntl.LOCK_SH, time.monotonic() + WRITER_WAIT_S, f"generation {number} is being removed")
+        _flock(handle, fcntl.LOCK_SH, time.monotonic() + writer_wait_s(), f"generation {number} is being removed")
         _copy(generation_path(folder, number), target)
     finally:
         handle.close()
@@ -190,7 +209,7 @@ def open_shared(folder: Path, number: int) -> tuple[ox.Store, IO[bytes]]:
     """
     handle = _open_lock(folder / f"{number}.lock")
     try:
-        _flock(handle, fcntl.LOCK_SH, time.monotonic() + WRITER_WAIT_S, f"generation {number} is being removed")
+        _flock(handle, fcntl.LOCK_SH, time.monotonic() + writer_wait_s(), f"generation {number} is being removed")
         path = generation_path(folder, number)
         if not path.is_dir():
             raise FileNotFoundError(path)

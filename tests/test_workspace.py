@@ -280,13 +280,19 @@ def test_a_second_writer_waits_then_says_who_holds_the_workspace(workspace: Path
 
     with (workspace / "store" / "writer.lock").open("ab") as lock:
         fcntl.flock(lock.fileno(), fcntl.LOCK_EX)  # as a writer in another process would
-        # A process: kg.generations reads KG_WORKSPACE_WAIT when it is imported.
-        waited = kg_in(workspace, "add", str(demo_ttl), env={**os.environ, "KG_WORKSPACE_WAIT": "0.5"}, process=True)
+        waited = kg_in(workspace, "add", str(demo_ttl), env={**os.environ, "KG_WORKSPACE_WAIT": "0.5"})
         reading = kg_in(workspace, "query", "core-participation-kpis")  # readers never wait for writers
     assert waited.returncode == 2, waited.stderr
     said = f"kg: another kg command is changing the workspace at {workspace} (waited 0.5 s); "
     assert waited.stderr == said + "let it finish and try again.\n"
     assert first_column(reading.stdout) == CORE
+    assert manifest(workspace)["sources"] == []
+
+
+def test_a_wait_that_is_not_a_number_is_one_sentence(workspace: Path, demo_ttl: Path) -> None:
+    done = kg_in(workspace, "add", str(demo_ttl), env={**os.environ, "KG_WORKSPACE_WAIT": "soon"})
+    assert done.returncode == 2
+    assert done.stderr == "kg: KG_WORKSPACE_WAIT='soon' is not a number of seconds; give e.g. 60 or unset it.\n"
     assert manifest(workspace)["sources"] == []
 
 
