@@ -67,6 +67,10 @@ def _blank(label: str) -> ox.BlankNode:
         return ox.BlankNode("h" + hashlib.sha256(label.encode("utf-8")).hexdigest()[:32])
 
 
+XSD_BOOLEAN = ox.NamedNode("http://www.w3.org/2001/XMLSchema#boolean")
+_BOOLEAN_CANONICAL = {"1": "true", "0": "false"}
+
+
 def read_term(value: object, where: str) -> ox.NamedNode | ox.BlankNode | ox.Literal:
     """The term a JSON term object stands for; ``where`` names it in the MalformedAnswer raised otherwise."""
     if not isinstance(value, dict):
@@ -95,6 +99,8 @@ def read_term(value: object, where: str) -> ox.NamedNode | ox.BlankNode | ox.Lit
             raise MalformedAnswer(f"{where} has the language tag {_short(language)} ({error})") from None
     if datatype == RDF_LANGSTRING or (kind == "typed-literal" and datatype is None):
         raise MalformedAnswer(f"{where} lacks its {'language tag' if datatype else 'datatype'}")
+    if datatype == XSD_BOOLEAN and text in _BOOLEAN_CANONICAL:
+        text = _BOOLEAN_CANONICAL[text]  # Virtuoso writes true as "1": the same value, shown as every store shows it
     return ox.Literal(text, datatype=datatype)
 
 

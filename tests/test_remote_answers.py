@@ -251,3 +251,15 @@ def test_a_generated_answer_is_refused_or_read_exactly(garbage, document, trunca
     expected = [{var: _expected(term) for var, term in b.items()} for b in document["results"]["bindings"]]
     variables = document["head"]["vars"]
     assert _labels_by_position(printed["results"]["bindings"], variables) == _labels_by_position(expected, variables)
+
+
+def test_a_boolean_written_as_1_or_0_reads_as_true_or_false():
+    """Virtuoso writes xsd:boolean true as "1": the same value, so every output shows it as the other stores do."""
+    import pyoxigraph as ox
+
+    from kg.sparqljson import read_term
+
+    boolean = "http://www.w3.org/2001/XMLSchema#boolean"
+    for written, read in (("1", "true"), ("0", "false"), ("true", "true")):
+        term = read_term({"type": "literal", "value": written, "datatype": boolean}, "a cell")
+        assert term == ox.Literal(read, datatype=ox.NamedNode(boolean))
