@@ -11,6 +11,8 @@ import pytest
 import kg
 from tests.conftest import ROOT
 
+pytestmark = pytest.mark.slow  # pdoc renders every module: seconds
+
 pytest.importorskip("pdoc", reason="pdoc is a test extra: pip install -e '.[test]'")
 
 

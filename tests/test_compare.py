@@ -183,6 +183,7 @@ def test_the_project_claims_are_tested_against_whatever_frameworks_the_graph_hol
     assert expected_verdicts(unscoped) == expected_verdicts(graph)
 
 
+@pytest.mark.slow
 def test_every_bundled_framework_states_its_scope_and_the_claims_say_it(graph):
     scope = scopes(graph)
     assert set(scope) == set(counted(graph))  # every framework of the bundled graph
@@ -257,6 +258,7 @@ def test_the_report_shows_the_comparison_and_the_projects_claims(graph, tmp_path
     assert all(" ".join(s.split()) in " ".join(section.split()) for s in statements)
 
 
+@pytest.mark.slow
 def test_the_summary_places_u4ssc_among_the_frameworks_of_its_scope(graph, tmp_path):
     rows = graph.query("compare-participation").dicts()
     cities = [row for row in rows if row["scope"] == "city"]  # lowest share first

@@ -32,6 +32,7 @@ def kg_in_process(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, 
     return code, out, err
 
 
+@pytest.mark.slow
 def test_report_without_matplotlib_names_the_extra(monkeypatch, capsys, tmp_path):
     missing(monkeypatch, "matplotlib", "matplotlib.figure", "matplotlib.patches", "matplotlib.ticker")
     code, out, err = kg_in_process(capsys, "report", "--out", str(tmp_path / "report"))

@@ -180,6 +180,7 @@ def untiered_sheet(folder: Path, body: str, tiers: str = "tiers,none") -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_an_untiered_framework_imports_without_tiers(tmp_path):
     path = untiered_sheet(
         tmp_path, "F1,Turnout,Governance,,,,voting,,turnout (%),,,,turnout,Voting.\nF2,Parks,Planet,,,,,,,,,,,\n"
@@ -258,6 +259,7 @@ def test_framework_summary_shows_the_scope(summary):
         assert str(row["scope"]) == expected, framework
 
 
+@pytest.mark.slow
 def test_a_scope_needs_a_known_value_and_its_source(tmp_path):
     path = untiered_sheet(tmp_path, "F1,Turnout,Governance,,,,,,,,,,,\n", tiers="tiers,none\nscope,region")
     run = run_kg("import", str(path), "--framework", "flat", "--out", str(tmp_path / "flat.ttl"))

@@ -13,6 +13,8 @@ import pytest
 
 from tests.conftest import ROOT
 
+pytestmark = pytest.mark.slow  # starts a Jupyter kernel
+
 nbformat = pytest.importorskip("nbformat", reason="a test extra: pip install -e '.[test]'")
 pytest.importorskip("nbclient", reason="a test extra: pip install -e '.[test]'")
 pytest.importorskip("ipykernel", reason="a test extra: pip install -e '.[test]'")

@@ -113,6 +113,7 @@ def notebook_cell(text: str) -> RdfDocument:
 CELL = '<http://example.org/x> <http://www.w3.org/2000/01/rdf-schema#label> "x" .'
 
 
+@pytest.mark.java
 def test_an_inferred_query_runs_on_a_graph_holding_an_in_memory_document(documents, tmp_path, monkeypatch):
     """The inference cache used to re-read every document's path: FileNotFoundError '(notebook cell)'."""
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))

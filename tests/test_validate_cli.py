@@ -149,6 +149,7 @@ def test_own_framework_with_distinct_codes_conforms(tmp_path: Path) -> None:
     assert result.stdout == f"Conforms: {path} satisfies every shape.\n"
 
 
+@pytest.mark.slow
 def test_dimension_of_another_framework_is_reported(tmp_path: Path) -> None:
     iri = "https://example.org/fw/demo/borrowed-dimension"
     body = DEMO_FRAMEWORK_TTL + indicator(iri, scheme=DEMO, dimension=U4SSC_DIMENSION)
