@@ -20,7 +20,7 @@ from .errors import QueryError
 from .negotiate import DOCUMENT, GRAPH, MEDIA_TYPES, SOLUTIONS, choose_format, not_acceptable
 from .ontodoc import ontology_page
 from .pages import resource_page, results_page, triples_page
-from .query import KnowledgeGraph, _syntax_error
+from .query import KnowledgeGraph, syntax_error_sentence
 from .rdfout import serialize_triples
 from .results import Results, render
 from .void import PREFIXES_HERE, service_triples, void_triples
@@ -75,7 +75,7 @@ def answer_job(graph: KnowledgeGraph, job: Job) -> Answer:
             else:
                 results = Results.from_triples(rows)
     except SyntaxError as error:
-        raise QueryError(f"{where}: {_syntax_error(text, str(error))}; fix the query.") from None
+        raise QueryError(f"{where}: {syntax_error_sentence(text, str(error))}; fix the query.") from None
     except (OSError, RuntimeError, ValueError) as error:
         raise QueryError(f"{where}: the query failed: {error}.") from None
     fmt = job.get("format")

@@ -24,7 +24,7 @@ import pyoxigraph as ox
 from .catalog import NamedQuery, get_query
 from .errors import QueryError
 from .namespaces import compact
-from .params import bind_parameters, resolve
+from .params import ParameterValue, bind_parameters, resolve
 from .prologue import declare
 from .query import run_query_file, unknown_iris
 from .remote import remote_sparql
@@ -44,8 +44,8 @@ class RemoteGraph:
     def __repr__(self) -> str:
         return f"RemoteGraph({shown(self.endpoint)!r})"
 
-    def query(self, query: str | NamedQuery, /, **params: str) -> Results:
-        """Run a named query (by name or object) with parameter values as strings.
+    def query(self, query: str | NamedQuery, /, **params: ParameterValue) -> Results:
+        """Run a named query (by name or object); parameter values as text or Python values (kg.params).
 
         Raises QueryError for an unknown query or a bad parameter, or an IRI parameter naming
         nothing on the endpoint; RemoteError if the endpoint fails or answers something unusable.
@@ -59,7 +59,7 @@ class RemoteGraph:
             )
         return self.sparql(bind_parameters(named.text, named.parameters, terms), where=str(named.path or named.name))
 
-    def query_file(self, path: Path | str, /, **params: str) -> Results:
+    def query_file(self, path: Path | str, /, **params: ParameterValue) -> Results:
         """Run a ``.rq`` file; a ``#+`` header is optional, and if present declares its parameters.
 
         Raises InputError if the file cannot be read; QueryError and RemoteError as ``query`` does.

@@ -39,7 +39,7 @@ if TYPE_CHECKING:
 class SparqlGraph(Protocol):
     """Any graph that runs named queries and SPARQL text: the embedded one here, an endpoint's (kg.endpoint)."""
 
-    def query(self, query: str | NamedQuery, /, **params: str) -> Results:
+    def query(self, query: str | NamedQuery, /, **params: ParameterValue) -> Results:
         """Run a named query with parameter values as strings."""
         ...
 
@@ -127,7 +127,7 @@ class KnowledgeGraph:
         for name, term in unknown_iris(self, named, terms):
             raise QueryError(f"query {named.name!r}: {name}={compact(term.value)} {_not_in_graph(self.store, term)}")
 
-    def query_file(self, path: Path | str, /, **params: str) -> Results:
+    def query_file(self, path: Path | str, /, **params: ParameterValue) -> Results:
         """Run a ``.rq`` file; a ``#+`` header is optional, and if present declares its parameters.
 
         Raises InputError if the file cannot be read, QueryError as ``query`` does.
@@ -158,7 +158,7 @@ class KnowledgeGraph:
                     f"{where}: this is a SPARQL UPDATE; kg runs queries only (SELECT, ASK, CONSTRUCT, "
                     "DESCRIBE) and never changes the graph: add the data as a file instead."
                 ) from None
-            raise QueryError(f"{where}: {_syntax_error(declare(text), str(error))}; fix the query.") from None
+            raise QueryError(f"{where}: {syntax_error_sentence(declare(text), str(error))}; fix the query.") from None
         except (OSError, RuntimeError, ValueError) as error:
             detail = " ".join(str(error).split())[:300] or type(error).__name__
             if isinstance(error, OSError) and re.search(r"\bSERVICE\b", text, re.IGNORECASE):
@@ -239,7 +239,7 @@ def _not_in_graph(store: ox.Store, term: ox.NamedNode) -> str:
 _SUBJECTS_IN = "SELECT DISTINCT ?s WHERE { ?s ?p ?o FILTER(isIRI(?s) && STRSTARTS(STR(?s), ?ns)) } LIMIT 5000"
 
 
-def run_query_file(graph: SparqlGraph, path: Path | str, params: dict[str, str]) -> Results:
+def run_query_file(graph: SparqlGraph, path: Path | str, params: dict[str, ParameterValue]) -> Results:
     """A ``.rq`` file run on any graph with ``query`` and ``sparql`` (embedded or an endpoint's).
 
     Raises InputError if the file cannot be read; QueryError for parameters the file does not declare.
@@ -276,7 +276,7 @@ def _is_update(text: str) -> bool:
     return bool(_UPDATE.match(re.sub(r"(?m)^\s*#.*$", "", text)))
 
 
-def _syntax_error(text: str, oxigraph_message: str) -> str:
+def syntax_error_sentence(text: str, oxigraph_message: str) -> str:
     """One sentence locating a SPARQL syntax error, at its line in the user's text.
 
     ``text`` is the text that ran: the lines kg.prologue declared in front of it are not

@@ -245,3 +245,25 @@ def test_validating_the_whole_graph_on_an_endpoint(virtuoso, oxigraph, graph):
     assert run.stdout.startswith(f"Does not conform: {pages.dicts()[0]['n'] + printed.dicts()[0]['n']} violation(s)")
     assert run.stdout.count("- sck:pageNumber: A page number") == pages.dicts()[0]["n"]
     assert run.stdout.count("- sck:printedPage: A printed page number") == printed.dicts()[0]["n"]
+
+
+@pytest.mark.parametrize("store", ["oxigraph", "virtuoso"])
+def test_python_parameter_values_bind_alike_on_an_endpoint(graph, store, request, u4ssc_rows):
+    """RemoteGraph.query takes the Python values KnowledgeGraph.query takes, and binds them alike."""
+    import datetime
+
+    import kg
+    from kg.endpoint import RemoteGraph
+
+    remote = RemoteGraph(request.getfixturevalue(store))
+    stated = len(u4ssc_rows)  # an int, as a notebook passes it
+    assert (
+        remote.query("indicator-count", stated=stated).dicts() == graph.query("indicator-count", stated=stated).dicts()
+    )
+    framework = kg.IRI("https://w3id.org/smartcity-kg/id/framework/u4ssc")
+    assert (
+        remote.query("participation-kpis", framework=framework).dicts()
+        == graph.query("participation-kpis", framework=framework).dicts()
+    )
+    with pytest.raises(kg.QueryError, match="parameter code"):
+        remote.query("kpi-details", code=datetime.date(2026, 11, 30))
