@@ -17,9 +17,7 @@ import warnings
 
 import pyoxigraph as ox
 import pytest
-from click.testing import CliRunner
 
-from kg.cli import cli
 from tests.conftest import U4SSC_TABLE
 from tests.conftest import run_kg as kg
 from tests.servers import kg_server
@@ -51,8 +49,8 @@ def label_of(triples: list[ox.Triple], iri: str) -> set[str]:
 def query(tmp_path, text: str, *args: str) -> str:
     path = tmp_path / "c.rq"
     path.write_text(text, encoding="utf-8")
-    result = CliRunner().invoke(cli, ["query", "--file", str(path), *args], catch_exceptions=False)
-    assert result.exit_code == 0, result.output
+    result = kg("query", "--file", str(path), *args)
+    assert result.returncode == 0, result.stderr
     return result.stdout
 
 

@@ -16,11 +16,11 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
-from click.testing import CliRunner
 
 from kg.boundary import run
 from kg.cli import cli
 from kg.publish import SITE_MARKER
+from tests.conftest import run_kg
 
 pytestmark = pytest.mark.slow
 
@@ -32,8 +32,8 @@ SKOS_PREF = "http://www.w3.org/2004/02/skos/core#prefLabel"
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("publish") / "site"
     began = time.monotonic()
-    result = CliRunner().invoke(cli, ["publish", "--out", str(out)], catch_exceptions=False)
-    assert result.exit_code == 0, result.output
+    result = run_kg("publish", "--out", str(out))
+    assert result.returncode == 0, result.stderr
     print(f"kg publish took {time.monotonic() - began:.1f} s")  # shown with -s: the run time the README quotes
     return out
 
