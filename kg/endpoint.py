@@ -22,7 +22,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from .catalog import NamedQuery, get_query
-from .errors import QueryError
+from .errors import QueryError, RemoteError
 from .namespaces import compact
 from .params import ParameterValue, bind_parameters, resolve
 from .prologue import declare
@@ -74,11 +74,11 @@ class RemoteGraph:
         triples = self.sparql("CONSTRUCT WHERE { ?s ?p ?o }").terms()
         parts = urllib.parse.urlsplit(self.endpoint)  # host:port/path names it in reports ('//' would not survive Path)
         label = Path(f"{parts.hostname}{f':{parts.port}' if parts.port else ''}{parts.path}")
-        quads = [
-            ox.Quad(s, p, o)
-            for s, p, o in triples
-            if isinstance(s, ox.NamedNode | ox.BlankNode) and isinstance(p, ox.NamedNode) and o is not None
-        ]  # a CONSTRUCT answer's rows are whole triples: the test only narrows the types
+        quads = []
+        for s, p, o in triples:  # a CONSTRUCT answer is parsed RDF: every row is a whole triple
+            if not (isinstance(s, ox.NamedNode | ox.BlankNode) and isinstance(p, ox.NamedNode) and o is not None):
+                raise RemoteError(f"{shown(self.endpoint)} answered the CONSTRUCT with a row that is no triple.")
+            quads.append(ox.Quad(s, p, o))
         return [RdfDocument(label, quads)]
 
     def sparql(self, text: str, *, where: str = "query") -> Results:

@@ -139,7 +139,6 @@ class KnowledgeGraph:
 
         Raises QueryError for a syntax error (located at its line), an UPDATE, or a query that fails.
         """
-        answer: object = None
         try:
             # No named graphs: the workspace keeps one per source, and the in-memory graph has none.
             answer = self.store.query(declare(text), named_graphs=[])
@@ -167,10 +166,6 @@ class KnowledgeGraph:
                     "runs and that its address is right."
                 ) from None
             raise QueryError(f"{where}: the query failed: {detail}.") from None
-        finally:
-            # pyoxigraph's solutions belong to the thread that made them (kg.boundary runs commands in a
-            # worker thread); an error's traceback would keep them alive until another thread drops them.
-            answer = None
 
 
 class WorkspaceGraph(KnowledgeGraph):
