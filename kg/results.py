@@ -29,7 +29,8 @@ from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 
-from .errors import MissingExtra, QueryError
+from .errors import QueryError
+from .extras import require
 from .tables import TEXT_CELL_WIDTH, html_table, text_table
 from .terms import to_oxigraph
 
@@ -151,13 +152,7 @@ class Results:
         column (IRIs, text, mixed) holds ``str`` values, None where unbound. An ASK answer has no
         rows: a DataFrame with no columns. Raises MissingExtra when pandas is not installed.
         """
-        try:
-            import pandas
-        except ImportError:
-            raise MissingExtra(
-                "Results.to_pandas needs pandas, which is not installed; install it with "
-                "pip install 'smartcity-kg[pandas]'."
-            ) from None
+        pandas = require("pandas", "pandas", "Results.to_pandas()")
         columns = {var: _column(pandas, [row[i] for row in self.terms()]) for i, var in enumerate(self.variables)}
         return pandas.DataFrame(columns, columns=list(self.variables))
 
