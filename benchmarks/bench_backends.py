@@ -18,7 +18,7 @@ big load at a time:
     value > 50, city names), and the aggregate written with one sub-select per pattern (which
     Oxigraph joins by hashing instead of one index lookup per observation): on the workspace's
     store and the bare store opened read-only (each in its own process), on each server through
-    kg.remote.remote_sparql, and on rdflib (bench_scale.py's worker) where it fits.
+    kg.graph.remote.client.remote_sparql, and on rdflib (bench_scale.py's worker) where it fits.
 
 Servers listen on 127.0.0.1 on free ports, live in a temporary folder and are stopped by
 process id; every wait has a deadline. Peak memory of a loader is the child's maximum resident
@@ -198,13 +198,13 @@ def vm_hwm_mb(pid: int) -> float:
 
 
 def remote_runner(endpoint: str):
-    from kg.remote import remote_sparql
+    from kg.graph.remote.client import remote_sparql
 
     return lambda text: len(remote_sparql(endpoint, text, timeout=QUERY_DEADLINE_S, max_mb=2000).rows)
 
 
 def remote_count(endpoint: str) -> int:
-    from kg.remote import remote_sparql
+    from kg.graph.remote.client import remote_sparql
 
     rows = remote_sparql(endpoint, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", timeout=QUERY_DEADLINE_S).rows
     return int(str(rows[0][0]).split('"')[1] if '"' in str(rows[0][0]) else str(rows[0][0]))
@@ -451,7 +451,7 @@ def main() -> int:
 
     global ONLY
     ONLY = args.only
-    from kg.store import read_documents
+    from kg.sources.documents import read_documents
     from tests.servers import write_ntriples
 
     print(f"Machine: {os.cpu_count()} cores, {os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / GB:.0f} GB")

@@ -16,8 +16,8 @@ import time
 from collections.abc import Callable
 
 from kg import KnowledgeGraph, list_queries, validate
-from kg.params import bind, resolve
-from kg.sources import bundled_data_paths
+from kg.query.params import bind, resolve
+from kg.sources.files import bundled_data_paths
 
 # Goals on the 2-core reference machine (see README): a named query answers in well under
 # 50 ms once the graph is loaded, and `kg query` as a whole process starts and answers in

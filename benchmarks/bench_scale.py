@@ -55,7 +55,7 @@ def peak_mb() -> float:
 
 def worker(engine: str, observations: str) -> dict[str, float]:
     """Runs in its own process: load, aggregate, join; returns seconds and peak memory."""
-    from kg.sources import bundled_data_paths
+    from kg.sources.files import bundled_data_paths
 
     timings: dict[str, float] = {}
     start = time.perf_counter()
@@ -112,8 +112,9 @@ def in_process(kind: str, engine: str, observations: str) -> dict[str, float]:
 def cold_query(repeat: int) -> tuple[float, float]:
     ours = [_timed([sys.executable, "-m", "kg.cli", "query", "core-participation-kpis"]) for _ in range(repeat)]
     script = (
-        "from rdflib import Graph; from kg.sources import bundled_data_paths; from kg.catalog import get_query;"
-        "from kg.query import prepare; g = Graph();"
+        "from rdflib import Graph; from kg.sources.files import bundled_data_paths;"
+        "from kg.query.catalog import get_query;"
+        "from kg.graph.embedded import prepare; g = Graph();"
         "[g.parse(p, format='turtle') for p in bundled_data_paths() if p.suffix == '.ttl'];"
         "print(len(list(g.query(prepare(get_query('core-participation-kpis'), {})))))"
     )

@@ -19,13 +19,10 @@ The public API, for notebooks and scripts:
 shapes. Every error is a :class:`kg.KgError` subclass with one sentence saying what to do.
 Parameter values: text (as ``kg query --param`` takes it), or ``int``, ``float``/``Decimal``,
 ``bool``, ``datetime.date`` and :data:`kg.IRI` (pyoxigraph's ``NamedNode``) for parameters of
-those types (see :mod:`kg.params`).
+those types (see :mod:`kg.query.params`).
 """
 
-__version__ = "0.1.0"  # the one place the version is written (pyproject.toml reads it)
-
-from .catalog import NamedQuery, get_query, list_queries
-from .errors import (
+from kg.errors import (
     BadFrameworkId,
     ImportProblems,
     InconsistentData,
@@ -43,10 +40,12 @@ from .errors import (
     ValidationError,
     WorkspaceError,
 )
-from .params import IRI, ParameterValue
-from .query import KnowledgeGraph
-from .results import Results, render
-from .validation import ValidationReport, format_report, validate
+from kg.graph.embedded import KnowledgeGraph
+from kg.query.catalog import NamedQuery, get_query, list_queries
+from kg.query.params import IRI, ParameterValue
+from kg.query.results import Results, render
+from kg.validation import ValidationReport, format_report, validate
+from kg.version import __version__
 
 __all__ = [
     "IRI",

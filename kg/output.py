@@ -15,7 +15,7 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .errors import OutputError
+from kg.errors import OutputError
 
 if TYPE_CHECKING:
     from rdflib import Graph

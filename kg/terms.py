@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 
-from .sources import RdfDocument, parse_text
+from kg.sources.files import RdfDocument, parse_text
 
 if TYPE_CHECKING:
     from rdflib import Graph
@@ -33,7 +33,7 @@ XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 def to_rdflib(term: Term | ox.Triple) -> Node:
     """The rdflib term for a pyoxigraph term (a plain string literal gets no datatype, as rdflib writes it).
 
-    Raises TypeError for an RDF 1.2 triple term: kg.sources refuses them when it reads a file.
+    Raises TypeError for an RDF 1.2 triple term: kg.sources.files refuses them when it reads a file.
     """
     from rdflib import BNode, Literal, URIRef
 

@@ -102,7 +102,7 @@ def sdg_rows(codes: dict[str, dict[str, str]]) -> list[dict[str, str]]:
 
 def snapshot(codes: dict[str, dict[str, str]], tables: list[Path]) -> Graph:
     """Labels and hierarchy of every external term the tables link to."""
-    from kg.links import read_mapping_table
+    from kg.sources.sssom import read_mapping_table
 
     by_iri = {row["iri"]: row for row in codes.values()}
     graph = Graph()

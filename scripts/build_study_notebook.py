@@ -136,7 +136,7 @@ CELLS: list[tuple[str, str]] = [
     ),
     (
         "code",
-        "from kg.claims import check_claims, verdict_table\n\n"
+        "from kg.analysis.claims import check_claims, verdict_table\n\n"
         "verdicts = [v for v in check_claims(graph) if not v.claim.by_project]\n"
         "claims = verdict_table(verdicts, brief=True).to_pandas()\n"
         'claims["verdict"].value_counts()',

@@ -27,7 +27,7 @@ from rdflib import RDF, XSD, Graph, Literal, Namespace, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import DCTERMS, FOAF, SKOS
 
-from kg.sheetspec import U4SSC_KPIS, split
+from kg.sources.sheetspec import U4SSC_KPIS, split
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE = ROOT / "data" / "u4ssc" / "source"
@@ -106,12 +106,12 @@ def read_table(path: Path = TABLE) -> list[dict[str, str]]:
 
 
 def check_rows(rows: list[dict[str, str]]) -> None:
-    """Every KPI row has the columns kg.sheetspec declares for the table, and its required cells filled."""
+    """Every KPI row has the columns kg.sources.sheetspec declares for the table, and its required cells filled."""
     for position, row in enumerate(rows, start=1):
         missing = [name for name in U4SSC_KPIS.names if name not in row]
         unknown = [name for name in row if name not in U4SSC_KPIS.names]
         if missing or unknown:
-            raise TableError(f"row {position}: the columns differ from kg.sheetspec's {U4SSC_KPIS.name} "
+            raise TableError(f"row {position}: the columns differ from kg.sources.sheetspec's {U4SSC_KPIS.name} "
                              f"(missing {missing}, unknown {unknown})")  # fmt: skip
         for name in U4SSC_KPIS.required:
             if not row[name].strip():

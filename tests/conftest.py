@@ -29,16 +29,16 @@ from kg import KnowledgeGraph
 ROOT = Path(__file__).resolve().parent.parent
 U4SSC_TABLE = ROOT / "data" / "u4ssc" / "source" / "u4ssc_kpis.tsv"
 
-# Module-level state a command sets for the rest of its process (kg.boundary's deadline and
-# debug flag, kg.remote's limits, kg.workspace's --workspace choice). A process ends with its
+# Module-level state a command sets for the rest of its process (kg.cli.boundary's deadline and
+# debug flag, kg.graph.remote.client's limits, kg.graph.workspace's --workspace choice). A process ends with its
 # command; in this process each run puts it back as it found it.
 PROCESS_STATE = (
-    ("kg.boundary", "_state"),
-    ("kg.remotecall", "_limits"),
-    ("kg.remotecall", "_set_by"),
-    ("kg.workspace", "_chosen"),
+    ("kg.cli.boundary", "_state"),
+    ("kg.graph.remote.call", "_limits"),
+    ("kg.graph.remote.call", "_set_by"),
+    ("kg.graph.workspace", "_chosen"),
 )
-# What only a process can do: end itself at its --timeout (kg.boundary calls os._exit), serve until stopped.
+# What only a process can do: end itself at its --timeout (kg.cli.boundary calls os._exit), serve until stopped.
 NEEDS_A_PROCESS = ("--timeout", "serve")
 
 
@@ -60,7 +60,7 @@ def own_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session", autouse=True)
 def own_workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A workspace of the test run's own, for every process it starts: no test touches the user's."""
-    from kg.workspace import init
+    from kg.graph.workspace import init
 
     folder = tmp_path_factory.mktemp("workspace")
     os.environ["KG_WORKSPACE"] = str(folder)
@@ -70,8 +70,8 @@ def own_workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def pristine_workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A workspace as kg.workspace.init makes it, made once for the session: copy it with workspace_copy."""
-    from kg.workspace import init
+    """A workspace as kg.graph.workspace.init makes it, made once for the session: copy it with workspace_copy."""
+    from kg.graph.workspace import init
 
     folder = tmp_path_factory.mktemp("pristine") / "ws"
     init(folder)
@@ -80,8 +80,8 @@ def pristine_workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def workspace_copy(pristine: Path, folder: Path) -> Any:
     """A new workspace at ``folder`` as init would make it, copied from ``pristine`` (init loads the bundled
-    data, seconds each time); its kg.workspace.Workspace. No process may have the pristine store open."""
-    from kg.workspace import open_workspace
+    data, seconds each time); its kg.graph.workspace.Workspace. No process may have the pristine store open."""
+    from kg.graph.workspace import open_workspace
 
     shutil.copytree(pristine, folder, symlinks=True)
     return open_workspace(folder)
@@ -178,7 +178,7 @@ def _as_in_a_fresh_process(env: dict[str, str | None], cwd: Path | str | None) -
     """What differs between a fresh process and this one, made the same for one run, then put back.
 
     The environment (a command may set variables for the processes it starts), the folder, the
-    modules' process state, SIGTERM's handler (kg.boundary sets one), logging as a process
+    modules' process state, SIGTERM's handler (kg.cli.boundary sets one), logging as a process
     without pytest prints it (on stderr); yields the list into which an internal error's
     exception is recorded.
     """

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from kg.claims import AGREES, DISAGREES, NOT_TESTABLE, check_claims
+from kg.analysis.claims import AGREES, DISAGREES, NOT_TESTABLE, check_claims
 from tests.conftest import run_kg as kg
 from tests.conftest import u4ssc_table
 

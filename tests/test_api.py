@@ -17,8 +17,8 @@ import pytest
 
 import kg
 from kg import errors
-from kg.params import parse_assignments
-from kg.results import HEAD_ROWS, SHOWN_ROWS, Results
+from kg.query.params import parse_assignments
+from kg.query.results import HEAD_ROWS, SHOWN_ROWS, Results
 from tests.conftest import ROOT, run_kg
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -187,7 +187,7 @@ def test_values_of_another_type_are_a_query_error_naming_the_parameter(memory, v
 
 
 def test_decimal_and_date_parameters_are_typed_literals():
-    from kg.params import Parameter
+    from kg.query.params import Parameter
 
     assert Parameter("x", "decimal").to_term(Decimal("0.10")) == ox.Literal(
         "0.10", datatype=ox.NamedNode(XSD + "decimal")

@@ -32,12 +32,12 @@ import urllib.parse
 import pytest
 
 from kg import get_query, list_queries
-from kg.claims import read_claims
-from kg.query import prepare
-from kg.remote import remote_sparql
-from kg.report import QUERIES as REPORT_QUERIES
-from kg.results import Results
-from kg.store import read_documents
+from kg.analysis.claims import read_claims
+from kg.analysis.report import QUERIES as REPORT_QUERIES
+from kg.graph.embedded import prepare
+from kg.graph.remote.client import remote_sparql
+from kg.query.results import Results
+from kg.sources.documents import read_documents
 from tests.conftest import ROOT, run_kg
 from tests.servers import oxigraph_server, virtuoso_server, write_ntriples
 
@@ -172,7 +172,7 @@ def test_ask_on_virtuoso_reads_its_one_row_answer(virtuoso):
 
 @pytest.mark.parametrize("store", ["oxigraph", "virtuoso"])
 def test_claims_check_and_suggest_print_the_same_on_every_store(store, request, tmp_path):
-    """The commands built on queries run on an endpoint through kg.endpoint.RemoteGraph, unchanged."""
+    """The commands built on queries run on an endpoint through kg.graph.remote.endpoint.RemoteGraph, unchanged."""
     endpoint = request.getfixturevalue(store)
     sheet = tmp_path / "mine.csv"  # suggest reads the aspects and their labels from the graph
     sheet.write_text("code,name,dimension,tier\nD6,Participatory budgeting share of capital budget,Governance,core\n")
@@ -253,7 +253,7 @@ def test_python_parameter_values_bind_alike_on_an_endpoint(graph, store, request
     import datetime
 
     import kg
-    from kg.endpoint import RemoteGraph
+    from kg.graph.remote.endpoint import RemoteGraph
 
     remote = RemoteGraph(request.getfixturevalue(store))
     stated = len(u4ssc_rows)  # an int, as a notebook passes it

@@ -351,7 +351,7 @@ def test_a_shared_link_opens_its_query_in_the_editor(browser, base, tmp_path):
 
 
 def test_a_named_querys_text_comes_with_its_parameters_bound(base):
-    from kg.catalog import list_queries
+    from kg.query.catalog import list_queries
 
     (named,) = [q for q in list_queries() if q.name == "kpi-details"]
     url = f"{base}/queries/kpi-details?{urllib.parse.urlencode({'code': NOTATION, 'format': 'sparql'})}"

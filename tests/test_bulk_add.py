@@ -1,4 +1,4 @@
-"""Large N-Triples files added to a workspace through Oxigraph's bulk loader (kg.loading, kg.additions).
+"""Large N-Triples files added to a workspace through Oxigraph's bulk loader (kg.graph.loading, kg.ingest.add).
 
 The bulk path must give exactly what the parsed path gives: the same graph, the same literals
 as written for the shapes, the same reports. These tests lower the size threshold so that small
@@ -14,11 +14,11 @@ import pyoxigraph as ox
 import pytest
 
 from kg import loading
-from kg.additions import add_files
 from kg.errors import InputError
+from kg.graph.workspace import open_workspace
+from kg.ingest.add import add_files
 from kg.validation.oxigraph_engine import load_shapes
 from kg.validation.written import AS_WRITTEN
-from kg.workspace import open_workspace
 from tests.conftest import run_kg, workspace_copy
 
 SCK = "https://w3id.org/smartcity-kg/ontology#"

@@ -19,8 +19,8 @@ from hypothesis import strategies as st
 
 from kg import KnowledgeGraph, render
 from kg.cache import entry_bytes, read_entry
-from kg.reason import find_java, inputs_hash
-from kg.store import read_documents
+from kg.reasoning.reasoner import find_java, inputs_hash
+from kg.sources.documents import read_documents
 from tests.conftest import run_kg
 
 pytestmark = pytest.mark.java

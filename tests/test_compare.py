@@ -16,10 +16,10 @@ import pyoxigraph as ox
 import pytest
 
 from kg import KnowledgeGraph
-from kg.claims import PROJECT, check_claims, verdict_table
-from kg.compare import NO_TIERS, PROJECT_CLAIMS, chart, comparison_text
+from kg.analysis.claims import PROJECT, check_claims, verdict_table
+from kg.analysis.compare import NO_TIERS, PROJECT_CLAIMS, chart, comparison_text
+from kg.analysis.report import collect, to_markdown
 from kg.namespaces import ID, PREFIXES
-from kg.report import collect, to_markdown
 from tests.conftest import ROOT, run_kg
 
 SCK, SKOS = PREFIXES["sck"], PREFIXES["skos"]

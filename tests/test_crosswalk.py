@@ -6,8 +6,8 @@ import csv
 
 import pytest
 
-from kg.links import Mapping, link_tables, read_mapping_table
 from kg.namespaces import ID, PREFIXES
+from kg.sources.sssom import Mapping, link_tables, read_mapping_table
 from tests.conftest import ROOT, run_kg, u4ssc_table
 
 LINKS = ROOT / "data" / "links"

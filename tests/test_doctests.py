@@ -47,7 +47,7 @@ def test_readme_python_examples_pass(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_examples_exist_where_the_api_is_taught() -> None:
     """The modules a notebook user meets first show their use."""
-    for name in ("kg", "kg.results", "kg.params", "kg.errors", "kg.tables"):
+    for name in ("kg", "kg.query.results", "kg.query.params", "kg.errors", "kg.query.tables"):
         module = importlib.import_module(name)
         assert ">>>" in (module.__doc__ or "") or any(t.examples for t in doctest.DocTestFinder().find(module, name)), (
             name

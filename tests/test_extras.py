@@ -1,7 +1,7 @@
 """Light installs: each optional dependency missing gives one sentence naming its extra, exit 2, no traceback.
 
 A missing package is simulated in-process (``sys.modules[name] = None`` makes its import fail),
-and the command runs under the CLI's real error boundary (kg.boundary.run).
+and the command runs under the CLI's real error boundary (kg.cli.boundary.run).
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from kg.boundary import run
-from kg.cli import cli
+from kg.cli.boundary import run
+from kg.cli.group import cli
 from kg.errors import EXIT_ERROR, MissingExtra
 from kg.extras import EXTRAS, require
 

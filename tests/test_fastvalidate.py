@@ -22,8 +22,8 @@ from rdflib.namespace import DCTERMS, ORG, SH, SKOS
 from rdflib.term import Node
 
 from kg.errors import UnsupportedShape, ValidationError
-from kg.sources import RdfDocument
-from kg.store import read_documents
+from kg.sources.documents import read_documents
+from kg.sources.files import RdfDocument
 from kg.terms import rdflib_graph, to_oxigraph
 from kg.validation import ShapeProblem, choose_engine
 from kg.validation.compiler import compile_shapes

@@ -20,9 +20,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import kg
-from kg.catalog import list_queries
 from kg.errors import KgError
-from kg.sources import MAX_NESTING, read_rdf
+from kg.query.catalog import list_queries
+from kg.sources.files import MAX_NESTING, read_rdf
 
 from .conftest import ROOT, run_kg
 from .servers import free_port
@@ -147,10 +147,10 @@ def test_ctrl_c_ends_a_long_query_within_a_second():
 
 def test_a_bug_is_named_as_one_and_debug_shows_where():
     script = (
-        "import kg.query\n"
+        "import kg.graph.embedded\n"
         "def broken(*args, **kwargs):\n"
         "    raise ZeroDivisionError('division by zero')\n"
-        "kg.query.KnowledgeGraph.query = broken\n"
+        "kg.graph.embedded.KnowledgeGraph.query = broken\n"
         "from kg.cli import main\n"
         "main(['query', 'frameworks'])\n"
     )
@@ -193,7 +193,7 @@ def frameworks() -> list[str]:
 
 @pytest.mark.slow
 def test_a_report_is_written_for_every_framework_in_the_graph(tmp_path):
-    from kg.report import build_report
+    from kg.analysis.report import build_report
 
     graph = kg.KnowledgeGraph.load()
     names = frameworks()
@@ -288,7 +288,7 @@ def test_damaged_rdf_parses_or_is_one_input_error(tmp_path, suffix, damage):
     except kg.InputError as error:
         assert str(error).startswith(str(path)) and "\n" not in str(error)
     else:
-        assert all(q.graph_name == kg.store.ox.DefaultGraph() for q in document.quads)
+        assert all(q.graph_name == kg.sources.documents.ox.DefaultGraph() for q in document.quads)
 
 
 PARAMETER_TEXT = st.one_of(

@@ -23,8 +23,8 @@ from hypothesis import strategies as st
 from openpyxl import Workbook
 
 from kg.errors import KgError
-from kg.importer import import_sheet
-from kg.sheets import MAX_CELL, META_KEYS, letter
+from kg.ingest.frameworks import import_sheet
+from kg.sources.sheets import MAX_CELL, META_KEYS, letter
 from tests.conftest import ROOT, run_kg
 
 TEMPLATE = ROOT / "data" / "templates" / "framework.csv"
@@ -347,7 +347,7 @@ def test_generated_malformed_sheets(tmp_path, rows, quoted):
         expected = [row for row in rows if any(c.strip() for c in row)] if quoted else None
         codes = [row[0].strip() for row in expected] if expected is not None else None
         if codes is None:
-            from kg.sheets import read_rows
+            from kg.sources.sheets import read_rows
 
             codes = [row.values["code"] for row in read_rows(path)[1]]
         assert codes_in(out) == sorted(codes)
@@ -398,7 +398,7 @@ def test_generated_sheets_through_the_cli(tmp_path, rows, quoted):
 def test_auto_falls_back_to_pyshacl_with_one_note_for_shapes_oxigraph_refuses(monkeypatch, capsys, tmp_path):
     import kg.validation.oxigraph_engine
     from kg.errors import UnsupportedShape
-    from kg.store import read_documents
+    from kg.sources.documents import read_documents
     from kg.validation import validate_documents
     from kg.validation.compiler import compile_shapes
     from kg.validation.pyshacl_engine import shapes_graph

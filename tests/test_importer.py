@@ -13,8 +13,8 @@ from openpyxl import load_workbook
 from rdflib import RDF, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 
+from kg.analysis.suggest import sheet_indicators
 from kg.namespaces import ID, SCK
-from kg.suggest import sheet_indicators
 from tests.conftest import ROOT, run_kg
 
 TEMPLATE = ROOT / "data" / "templates" / "framework.csv"

@@ -7,7 +7,7 @@ import importlib.util
 
 import pytest
 
-from kg.links import link_tables
+from kg.sources.sssom import link_tables
 from tests.conftest import ROOT, run_kg
 
 SKOS = "http://www.w3.org/2004/02/skos/core#"

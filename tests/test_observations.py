@@ -10,7 +10,7 @@ from rdflib import Graph
 from rdflib.compare import isomorphic
 
 from kg import KnowledgeGraph
-from kg.store import bundled_documents
+from kg.sources.documents import bundled_documents
 from tests.conftest import ROOT, run_kg
 
 OBSERVATIONS = ROOT / "data" / "observations" / "u4ssc-verification-reports.csv"
@@ -58,8 +58,8 @@ def test_problem_rows_are_all_listed_and_nothing_is_written(tmp_path):
 
 
 def test_observations_are_left_out_of_reasoning(tmp_path):
-    from kg.reason import _has_observations
-    from kg.store import read_documents
+    from kg.reasoning.reasoner import _has_observations
+    from kg.sources.documents import read_documents
 
     flagged = [d.path.name for d in read_documents() if _has_observations(d)]
     assert flagged == ["u4ssc-verification-reports.ttl"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rdflib import OWL, RDF, RDFS, Graph, Namespace
 from rdflib.namespace import SH
 
-from kg.sources import ontology_path, shapes_path
+from kg.sources.files import ontology_path, shapes_path
 
 SCK = Namespace("https://w3id.org/smartcity-kg/ontology#")
 

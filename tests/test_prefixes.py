@@ -9,11 +9,11 @@ import urllib.request
 
 import pytest
 
-from kg.endpoint import RemoteGraph
 from kg.errors import QueryError
+from kg.graph.remote.client import RemoteError, remote_sparql
+from kg.graph.remote.endpoint import RemoteGraph
 from kg.namespaces import ID, PREFIXES, expand
-from kg.prologue import declare, inference_hint, mentioned_iris, undeclared_prefixes
-from kg.remote import RemoteError, remote_sparql
+from kg.query.prologue import declare, inference_hint, mentioned_iris, undeclared_prefixes
 from tests.conftest import ROOT, run_kg
 from tests.servers import kg_server, oxigraph_server
 
@@ -183,7 +183,7 @@ def test_a_defined_class_without_inferred_gets_a_one_line_hint(tmp_path, graph):
 @pytest.mark.parametrize("collection", ["", "qc", "claims"])
 def test_named_queries_declare_every_prefix_they_use(collection):
     """Named queries run as written on any endpoint (tests/test_backends.py sends them unchanged)."""
-    from kg.catalog import list_queries
+    from kg.query.catalog import list_queries
 
     queries = list_queries(collection)
     assert queries

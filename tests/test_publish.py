@@ -192,7 +192,7 @@ def test_the_ontology_is_one_document_of_hash_terms(base):
 
 @pytest.mark.network
 def test_the_ontology_page_documents_every_term_and_shape_from_the_files(base):
-    from kg.sources import ontology_path, shapes_path
+    from kg.sources.files import ontology_path, shapes_path
 
     owl, sh, rdf_type = "http://www.w3.org/2002/07/owl#", "http://www.w3.org/ns/shacl#", ox.NamedNode(RDF_TYPE)
     ontology = [q.triple for q in ox.parse(path=str(ontology_path()))]
@@ -293,7 +293,7 @@ def test_a_303_varies_by_accept_and_answers_head(base):
 
 
 def test_a_hostile_host_header_never_reaches_the_descriptions():
-    from kg.negotiate import base_url
+    from kg.web.negotiate import base_url
 
     assert base_url("127.0.0.1:8080", ("127.0.0.1", 7878)) == "http://127.0.0.1:8080"
     for hostile in ("x> <http://evil/", "a b", "evil.org/path", 'x"y', ""):

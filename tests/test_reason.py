@@ -14,9 +14,9 @@ from rdflib import RDF, Graph, URIRef
 
 from kg import KnowledgeGraph, get_query
 from kg.cache import files_hash
-from kg.reason import find_java, inputs_hash, java_version, reason
-from kg.sources import RdfDocument, parse_text
-from kg.store import read_documents
+from kg.reasoning.reasoner import find_java, inputs_hash, java_version, reason
+from kg.sources.documents import read_documents
+from kg.sources.files import RdfDocument, parse_text
 from tests.conftest import run_kg
 
 SCK = "https://w3id.org/smartcity-kg/ontology#"
@@ -138,7 +138,7 @@ def test_the_inference_key_of_files_is_unchanged_and_in_memory_documents_are_key
 def _salt(java: str) -> str:
     import owlready2
 
-    from kg.reason import java_identity
+    from kg.reasoning.reasoner import java_identity
 
     return f"hermit owlready2 {owlready2.VERSION} java {java_identity(java)}"
 

@@ -11,9 +11,9 @@ import pytest
 
 from kg import KnowledgeGraph, list_queries
 from kg.errors import RemoteError
-from kg.query import prepare
-from kg.remote import remote_sparql
-from kg.remotecall import shown
+from kg.graph.embedded import prepare
+from kg.graph.remote.call import shown
+from kg.graph.remote.client import remote_sparql
 from tests.conftest import ROOT, run_kg
 from tests.servers import kg_server, oxigraph_server
 

@@ -257,7 +257,7 @@ def test_a_boolean_written_as_1_or_0_reads_as_true_or_false():
     """Virtuoso writes xsd:boolean true as "1": the same value, so every output shows it as the other stores do."""
     import pyoxigraph as ox
 
-    from kg.sparqljson import read_term
+    from kg.graph.remote.sparqljson import read_term
 
     boolean = "http://www.w3.org/2001/XMLSchema#boolean"
     for written, read in (("1", "true"), ("0", "false"), ("true", "true")):

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from kg.errors import RemoteError
-from kg.remote import remote_sparql
-from kg.remotecall import set_limits
+from kg.graph.remote.call import set_limits
+from kg.graph.remote.client import remote_sparql
 from tests.conftest import run_kg
 from tests.hostile_servers import hostile_server, one_sentence, query
 from tests.servers import kg_server

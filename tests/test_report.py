@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from rdflib import URIRef
 
-from kg.claims import check_claims
+from kg.analysis.claims import check_claims
 from kg.namespaces import ID, PREFIXES
 from tests.conftest import run_kg as kg
 

@@ -6,7 +6,7 @@ import json
 
 from rdflib import BNode, Literal, URIRef
 
-from kg.results import Results, render
+from kg.query.results import Results, render
 
 # A plain IRI: pytest trips over rdflib namespace objects kept as module attributes.
 INTEGER = URIRef("http://www.w3.org/2001/XMLSchema#integer")

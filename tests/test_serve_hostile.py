@@ -20,7 +20,7 @@ from contextlib import closing, contextmanager
 
 import pytest
 
-from kg.services import parse_allowed, refusal, services
+from kg.query.services import parse_allowed, refusal, services
 from tests.conftest import ROOT, run_kg
 from tests.servers import free_port, oxigraph_server, stop
 

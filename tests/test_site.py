@@ -17,9 +17,9 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from kg.boundary import run
-from kg.cli import cli
-from kg.publish import SITE_MARKER
+from kg.cli.boundary import run
+from kg.cli.group import cli
+from kg.web.publish import SITE_MARKER
 from tests.conftest import run_kg
 
 pytestmark = pytest.mark.slow
@@ -162,7 +162,7 @@ def test_a_previous_site_is_replaced_and_a_failure_leaves_it_whole(site, tmp_pat
     def fail(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("kg.site.ontology_files", fail)  # after the resources are written
+    monkeypatch.setattr("kg.web.site.ontology_files", fail)  # after the resources are written
     assert run(cli, ["publish", "--out", str(out)]) == 2
     assert "cannot write the site" in capsys.readouterr().err
     assert (out / "stale.html").is_file() and sorted(p.name for p in tmp_path.iterdir()) == ["site"]
@@ -186,7 +186,7 @@ def test_ctrl_c_between_the_renames_puts_the_previous_site_back(site, tmp_path, 
             raise KeyboardInterrupt
         replace(source, target)
 
-    monkeypatch.setattr("kg.publish.os.replace", interrupted)
+    monkeypatch.setattr("kg.web.publish.os.replace", interrupted)
     assert run(cli, ["publish", "--out", str(out)]) == 130
     assert (out / "stale.html").is_file() and (out / SITE_MARKER).is_file()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from kg.sheets import read_sheet
-from kg.sheetspec import REVIEWED, coding_status, split
-from kg.suggest import aspect_labels, quality, stem, suggestions
+from kg.analysis.suggest import aspect_labels, quality, stem, suggestions
+from kg.sources.sheets import read_sheet
+from kg.sources.sheetspec import REVIEWED, coding_status, split
 from tests.conftest import ROOT
 
 SHEETS = sorted(path for path in (ROOT / "data" / "frameworks").glob("*/*.csv") if path.parent.name == path.stem)

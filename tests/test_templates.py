@@ -1,4 +1,4 @@
-"""The templates in data/templates/ are what kg.sheetspec generates, and the importers check what it declares."""
+"""The templates in data/templates/ are what kg.sources.sheetspec makes, and the importers check what it declares."""
 
 from __future__ import annotations
 
@@ -7,12 +7,12 @@ from pathlib import Path
 from openpyxl import load_workbook
 
 from kg import templates
-from kg.importer import check_meta
-from kg.sheets import META_KEYS, Sheet
-from kg.sheetspec import FRAMEWORK, FRAMEWORK_META, KINDS, OBSERVATIONS, SPECS, Row
+from kg.ingest.frameworks import check_meta
+from kg.sources.sheets import META_KEYS, Sheet
+from kg.sources.sheetspec import FRAMEWORK, FRAMEWORK_META, KINDS, OBSERVATIONS, SPECS, Row
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "data" / "templates"
-STALE = "is stale: run python -m kg.templates"
+STALE = "is stale: run python -m kg.sources.templates"
 
 
 def test_committed_text_templates_are_what_the_spec_generates():

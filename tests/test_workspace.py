@@ -1,4 +1,4 @@
-"""The workspace (kg.workspace, kg.generations, kg.additions), through the real ``kg`` command.
+"""The workspace (kg.graph.workspace, kg.graph.generations, kg.ingest.add), through the real ``kg`` command.
 
 Each test that changes a workspace makes its own in tmp_path; the session's (conftest) is only read.
 """
@@ -179,7 +179,8 @@ def test_readers_run_at_once_and_while_a_writer_works(workspace: Path, demo_ttl:
     command = [sys.executable, "-m", "kg.cli", "--workspace", str(workspace), "query", "core-participation-kpis"]
     readers = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(3)]
     writer = subprocess.Popen(
-        [sys.executable, "-m", "kg.cli", "--workspace", str(workspace), "add", str(demo_ttl)], stderr=subprocess.PIPE
+        [sys.executable, "-m", "kg.cli", "--workspace", str(workspace), "add", str(demo_ttl)],
+        stderr=subprocess.PIPE,
     )
     for reader in readers:
         out, err = reader.communicate(timeout=120)

@@ -22,7 +22,7 @@
   ``oxigraph_engine``) give the same report.
 
 The flow is one-way: sources -> store -> validation -> command line; nothing here imports
-kg.query, kg.workspace or the CLI.
+kg.graph.embedded, kg.graph.workspace or the CLI.
 
 >>> import kg.validation
 >>> report = kg.validation.validate()   # the bundled graph  # doctest: +SKIP
@@ -35,11 +35,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from ..errors import UnsupportedShape, ValidationError
-from ..sources import RdfDocument
-from ..store import read_documents
-from . import pyshacl_engine
-from .report import ShapeProblem, ValidationReport, describe_node, format_report, make_report, note, unique_problems
+from kg.errors import UnsupportedShape, ValidationError
+from kg.sources.documents import read_documents
+from kg.sources.files import RdfDocument
+from kg.validation import pyshacl_engine
+from kg.validation.report import (
+    ShapeProblem,
+    ValidationReport,
+    describe_node,
+    format_report,
+    make_report,
+    note,
+    unique_problems,
+)
 
 __all__ = [
     "ENGINES",
@@ -81,7 +89,7 @@ def validate_documents(
     UnsupportedShape when ``engine`` is "oxigraph" and the shapes use such a feature.
     """
     if choose_engine(engine) == "oxigraph":
-        from . import oxigraph_engine
+        from kg.validation import oxigraph_engine
 
         try:
             return oxigraph_engine.validate_documents(documents, checked=checked)

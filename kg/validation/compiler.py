@@ -19,10 +19,10 @@ from rdflib import RDF, RDFS, Graph, URIRef
 from rdflib.namespace import OWL, SH
 from rdflib.term import Node
 
-from ..namespaces import compact
-from .components import COMPONENTS, SELECT_PARAMS, declared_by, parameters
-from .shapes import Check, ShapeReader, constant, ordered
-from .written import FOCUS, FOCUS_OF
+from kg.namespaces import compact
+from kg.validation.components import COMPONENTS, SELECT_PARAMS, declared_by, parameters
+from kg.validation.shapes import Check, ShapeReader, constant, ordered
+from kg.validation.written import FOCUS, FOCUS_OF
 
 _TYPE = f"<{RDF.type}>/<{RDFS.subClassOf}>*"  # instances of a class or of its subclasses
 _TARGETS = {SH.targetClass, SH.targetSubjectsOf, SH.target}

@@ -28,8 +28,8 @@ from rdflib import RDF, RDFS, XSD, Literal, URIRef
 from rdflib.namespace import SH
 from rdflib.term import Node
 
-from .shapes import Breaks, Check, ShapeReader, constant
-from .written import NORMALISED, STAND_IN
+from kg.validation.shapes import Breaks, Check, ShapeReader, constant
+from kg.validation.written import NORMALISED, STAND_IN
 
 ValueTest = Callable[[ShapeReader, Node, str, str], str]
 """(reader, the parameter's value, the value's variable, where) -> an expression true when the value passes."""

@@ -23,14 +23,14 @@ import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal
 from rdflib.term import Node
 
-from ..namespaces import PREFIXES
-from ..sources import RdfDocument, read_rdf, shapes_path
-from ..store import store_from
-from ..terms import rdflib_graph, to_oxigraph
-from .compiler import CompiledShape, Shapes, compile_shapes
-from .report import ShapeProblem, ValidationReport, describe_node, make_report, unique_problems
-from .shapes import Check
-from .written import FOCUS, focus_quads, from_store, literals_as_written
+from kg.namespaces import PREFIXES
+from kg.sources.documents import store_from
+from kg.sources.files import RdfDocument, read_rdf, shapes_path
+from kg.terms import rdflib_graph, to_oxigraph
+from kg.validation.compiler import CompiledShape, Shapes, compile_shapes
+from kg.validation.report import ShapeProblem, ValidationReport, describe_node, make_report, unique_problems
+from kg.validation.shapes import Check
+from kg.validation.written import FOCUS, focus_quads, from_store, literals_as_written
 
 _NOTATION = ox.NamedNode(PREFIXES["skos"] + "notation")  # what describe_node reads of a focus node
 _PREF_LABEL = ox.NamedNode(PREFIXES["skos"] + "prefLabel")

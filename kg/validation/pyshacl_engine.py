@@ -14,9 +14,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..sources import RdfDocument, read_rdf, shapes_path
-from ..terms import rdflib_graph
-from .report import ShapeProblem, ValidationReport, describe_node, make_report, unique_problems
+from kg.sources.files import RdfDocument, read_rdf, shapes_path
+from kg.terms import rdflib_graph
+from kg.validation.report import ShapeProblem, ValidationReport, describe_node, make_report, unique_problems
 
 if TYPE_CHECKING:  # rdflib and pySHACL are imported by the functions that use them: `import kg` stays light
     from rdflib import Graph, URIRef

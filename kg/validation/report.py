@@ -19,9 +19,9 @@ from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
-from ..errors import EXIT_OK, EXIT_VIOLATIONS
-from ..namespaces import compact
-from ..sources import RdfDocument
+from kg.errors import EXIT_OK, EXIT_VIOLATIONS
+from kg.namespaces import compact
+from kg.sources.files import RdfDocument
 
 if TYPE_CHECKING:
     from rdflib import Graph, URIRef

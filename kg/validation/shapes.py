@@ -25,10 +25,10 @@ from rdflib.collection import Collection
 from rdflib.namespace import SH
 from rdflib.term import Identifier, Node
 
-from ..errors import UnsupportedShape
-from ..namespaces import compact
-from ..terms import to_oxigraph
-from .written import AS_WRITTEN, NORMALISED, STORED_AS, as_written
+from kg.errors import UnsupportedShape
+from kg.namespaces import compact
+from kg.terms import to_oxigraph
+from kg.validation.written import AS_WRITTEN, NORMALISED, STORED_AS, as_written
 
 ANNOTATIONS = frozenset({SH.name, SH.description, SH.order, SH.group})
 """Non-validating sh: parameters any shape may have."""

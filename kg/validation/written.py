@@ -6,7 +6,7 @@ distinct values), so the store the engine runs on also keeps, in the named graph
 the literals of the properties the shapes check, as written, under a stand-in datatype
 (``urn:smartcity-kg:fastvalidate:datatype:`` + the datatype's IRI) that Oxigraph leaves alone.
 The compiled core constraints read values from there; SHACL-SPARQL constraints see the default
-graph, as any query does. kg.loading fills AS_WRITTEN when a workspace's store is built.
+graph, as any query does. kg.graph.loading fills AS_WRITTEN when a workspace's store is built.
 
 While one shape is checked, its focus nodes are written into the named graph FOCUS (each
 ``node FOCUS_OF FOCUS``), so that every constraint's query joins from them.
@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
-from ..terms import to_rdflib
+from kg.terms import to_rdflib
 
 if TYPE_CHECKING:
     from rdflib.term import Node

@@ -1,0 +1,1 @@
+"""Studying the graph: the claims, the participation report and its comparison, and suggested codings."""

@@ -1,0 +1,215 @@
+"""A participation audit of a framework: ``report.md`` with PNG charts, and a self-contained ``report.html``.
+
+Every number and label in the report is a cell of a named query's answer (or of the claims
+check). kg.analysis.reportdata runs the queries once into a ReportData; the charts (kg.analysis.reportcharts,
+kg.analysis.compare), the Markdown and the HTML written here are all drawn from that one structure, and
+every table by kg.query.tables::
+
+    from kg.analysis.report import collect, write_report
+    data = collect(kg.KnowledgeGraph.load(), framework="fw:u4ssc")
+    write_report(data, "report")  # -> the paths written
+
+>>> import kg
+>>> title, text = title_and_summary(collect(kg.KnowledgeGraph.load()))
+>>> title
+'Participation audit: U4SSC key performance indicators for smart sustainable cities'
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import os
+import re
+import shutil
+import tempfile
+from collections import Counter
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from kg.analysis import compare, reportcharts
+from kg.analysis.claims import AGREES, DISAGREES, NOT_TESTABLE
+from kg.analysis.reportdata import (
+    CLAIMS,
+    DEFAULT_FRAMEWORK,
+    QUERIES,
+    Block,
+    Chart,
+    ReportData,
+    Table,
+    collect,
+    participation,
+    table,
+)
+from kg.errors import ReportError
+from kg.extras import require
+from kg.namespaces import compact
+from kg.output import track_temporary, untrack_temporary, write_new
+from kg.query.tables import html_table, markdown_table
+
+if TYPE_CHECKING:
+    from kg.graph.embedded import KnowledgeGraph
+
+__all__ = ["DEFAULT_FRAMEWORK", "QUERIES", "ReportData", "build_report", "collect", "to_html", "to_markdown"]
+__all__ += ["title_and_summary", "write_report"]
+ALT = {**reportcharts.ALT, compare.CHART: compare.ALT}
+KPI_CHART, LEVEL_CHART, HELIX_CHART = reportcharts.KPI_CHART, reportcharts.LEVEL_CHART, reportcharts.HELIX_CHART
+
+
+def title_and_summary(data: ReportData) -> tuple[str, str]:
+    """The report's title and its one-paragraph summary."""
+    fw = data.framework_row
+    kpis = participation(data).values()
+    core = [row for row in kpis if row["tier"] == "core"]
+    dimensions = len(dict.fromkeys(row["dimension"] for row in data.rows("kpis-by-dimension")))
+    names, count = ", ".join(str(row["name"]) for row in kpis), len(kpis)
+    text = f"{fw['title']} ({compact(data.framework)}) has {fw['kpis']} KPIs in {_count(dimensions, 'dimension')}; "
+    text += f"{count} {'addresses' if count == 1 else 'address'} citizen participation"
+    text += f" ({names}), {len(core)} of them core" if count else ""
+    text += f" ({', '.join(str(row['name']) for row in core)})." if core else "."
+    levels = data.rows("participation-levels")
+    tops = [
+        max((row for row in levels if row["ladder"] == ladder), key=lambda row: row["rank"])
+        for ladder in dict.fromkeys(row["ladder"] for row in levels)
+    ]
+    if tops:
+        placers = " and ".join(dict.fromkeys(str(row["placed_by"]) for row in levels))
+        reached = " and ".join(f"{row['rung']} (rank {row['rank']}) on {row['ladder']}" for row in tops)
+        text += f" The highest rungs they reach, in {placers}'s coding, are {reached}."
+    empty = [str(row["label"]) for row in data.rows("helix-coverage") if row["stakeholder_types"] == 0]
+    if empty:
+        initiative = data.parameters["helix-coverage"]["initiative"]
+        text += f" The stakeholder network of {initiative} has no stakeholder type in {' or '.join(empty)}."
+    n = Counter(data.results[CLAIMS].column("verdict"))
+    text += f" Of the study's {n.total()} claims, the data agrees with {n[AGREES]} and disagrees with {n[DISAGREES]}"
+    text += f"; {n[NOT_TESTABLE]} cannot be tested."
+    return f"Participation audit: {fw['title']}", text
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def sections(data: ReportData) -> list[tuple[str, list[Block]]]:
+    """The report's sections after the title and summary, in order."""
+    placers = " and ".join(dict.fromkeys(map(str, data.results["participation-levels"].column("placed_by"))))
+    rungs = (
+        f"The rung each KPI sits on is {placers}'s own coding (column placed_by), not a finding quoted"
+        " from the study; the rationale column says why. Rank 1 is the least citizen power."
+        if placers
+        else "No participation KPI of this framework has been placed on a participation ladder yet."
+    )
+    helix = f"The query counts what the graph states about {data.parameters['helix-coverage']['initiative']}."
+    hatched = "Hatched segments count the KPIs of that dimension and tier in `participation-kpis`."
+    claims = "From `kg claims`: each claim of the study (about U4SSC, whatever the framework) tested by its own query."
+    return [
+        ("KPIs per dimension and tier", [Chart(KPI_CHART), hatched, table(data, "kpis-by-dimension")]),
+        (
+            "Participation KPIs and their rungs",
+            [table(data, "participation-kpis"), Chart(LEVEL_CHART), rungs, table(data, "participation-levels")],
+        ),
+        ("Stakeholders per helix sector", [Chart(HELIX_CHART), helix, table(data, "helix-coverage")]),
+        ("The study's claims checked against the data", [Table(claims, data.results[CLAIMS])]),
+        ("Ideology and citizen framings", [table(data, "ideology-evidence"), table(data, "citizen-framings")]),
+        compare.section(data),
+    ]
+
+
+def to_markdown(data: ReportData) -> str:
+    """The report as Markdown: the charts referenced as PNG files beside it."""
+    title, text = title_and_summary(data)
+    lines = [f"# {title}", "", text, ""]
+    for number, (heading, blocks) in enumerate(sections(data), start=1):
+        lines += [f"## {number}. {heading}", ""]
+        for block in blocks:
+            if isinstance(block, Chart):
+                lines += [f"![{ALT[block.file]}]({block.file})", ""]
+            elif isinstance(block, Table):
+                lines += [f"*{block.caption}*", "", *markdown_table(block.results.variables, block.results.terms()), ""]
+                lines += ["No rows.", ""] if not block.results.rows else []
+            else:
+                lines += [block, ""]
+    return "\n".join(lines)
+
+
+CSS = """
+body { font-family: system-ui, sans-serif; max-width: 70rem; margin: 2rem auto; padding: 0 1rem; color: #222; }
+table { border-collapse: collapse; margin: 0.5rem 0 1.5rem; font-size: 0.9rem; }
+th, td { border: 1px solid #ccc; padding: 0.25rem 0.5rem; text-align: left; vertical-align: top; }
+th { background: #f0f0f0; } td.num { text-align: right; }
+caption { caption-side: top; text-align: left; font-style: italic; padding-bottom: 0.25rem; }
+img { max-width: 100%; height: auto; } code { background: #f4f4f4; padding: 0 0.2rem; }
+"""
+
+
+def _inline(text: str) -> str:
+    return re.sub(r"`([^`]+)`", r"<code>\1</code>", html.escape(text))
+
+
+def _html_table(block: Table) -> list[str]:
+    results = block.results
+    out = html_table(results.variables, results.terms(), caption=_inline(block.caption))
+    return [*out, *(["<p>No rows.</p>"] if not len(results) else [])]
+
+
+def to_html(data: ReportData, charts: dict[str, bytes]) -> str:
+    """The report as one self-contained HTML page: ``charts`` (PNG bytes by file name) embedded as data URIs."""
+    title, text = title_and_summary(data)
+    head = f'<!DOCTYPE html>\n<html lang="en">\n<head><meta charset="utf-8"><title>{html.escape(title)}</title>'
+    out = [head, f"<style>{CSS}</style></head>", "<body>", f"<h1>{html.escape(title)}</h1>", f"<p>{_inline(text)}</p>"]
+    for number, (heading, blocks) in enumerate(sections(data), start=1):
+        out.append(f"<h2>{number}. {html.escape(heading)}</h2>")
+        for block in blocks:
+            if isinstance(block, Chart):
+                uri = "data:image/png;base64," + base64.b64encode(charts[block.file]).decode("ascii")
+                out.append(f'<figure><img src="{uri}" alt="{html.escape(ALT[block.file])}"></figure>')
+            elif isinstance(block, Table):
+                out += _html_table(block)
+            else:
+                out.append(f"<p>{_inline(block)}</p>")
+    return "\n".join([*out, "</body>", "</html>", ""])
+
+
+def charts(data: ReportData) -> dict[str, bytes]:
+    """The report's charts as PNG bytes, by file name (matplotlib Figures, no GUI backend).
+
+    Raises MissingExtra without matplotlib (the extra ``report``).
+    """
+    require("matplotlib", "report", "the report's charts")
+    return {**reportcharts.charts(data), compare.CHART: compare.chart(data)}
+
+
+def write_report(data: ReportData, out: Path | str) -> list[Path]:
+    """Write the PNGs, report.md and report.html into ``out``; returns the paths written.
+
+    Everything is written into a temporary directory inside ``out`` first (so on the same
+    filesystem, even when ``out`` is a mount point or a symlink to another disk) and then moved
+    in with os.replace, so a failure leaves neither half-written files nor the temporary directory.
+    """
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise ReportError(f"{out} is a file, not a directory; give a directory to write the report into.")
+    images = charts(data)
+    files = {**images, "report.md": to_markdown(data).encode("utf-8"), "report.html": to_html(data, images).encode()}
+    temporary = None
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        temporary = Path(tempfile.mkdtemp(prefix=".report-", dir=out))
+        track_temporary(temporary)
+        for name, content in files.items():
+            write_new(temporary / name, content)
+        for name in files:
+            os.replace(temporary / name, out / name)
+    except OSError as error:
+        where = f" ({error.filename})" if error.filename else ""
+        raise ReportError(f"cannot write the report into {out}: {error.strerror or error}{where}.") from None
+    finally:
+        if temporary is not None:
+            shutil.rmtree(temporary, ignore_errors=True)
+            untrack_temporary(temporary)
+    return [out / name for name in files]
+
+
+def build_report(graph: KnowledgeGraph, out: Path | str, framework: str = DEFAULT_FRAMEWORK) -> list[Path]:
+    """Collect the data for ``framework`` and write the report into ``out``."""
+    return write_report(collect(graph, framework), out)

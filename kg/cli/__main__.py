@@ -1,0 +1,5 @@
+"""``python -m kg.cli``: the same command as the ``kg`` console script."""
+
+from kg.cli.group import main
+
+main()

@@ -1,0 +1,241 @@
+"""The command line's one error boundary, its deadline (``--timeout``) and Ctrl-C.
+
+Every ``kg`` command runs in a worker thread while the main thread waits for it. That gives
+three guarantees a research tool needs:
+
+- an error caused by the user's input, files, environment or a remote server reaches the user
+  as one sentence (``kg: ...``) with its documented exit code, and anything else is named as a
+  bug in one sentence (the traceback only with ``--debug`` or ``KG_DEBUG=1``);
+- ``--timeout SECONDS`` really ends the work: pyoxigraph cannot cancel a running query, but it
+  releases the GIL, so the main thread can end the whole process at the deadline, which frees
+  the CPU (child processes such as the reasoner's Java are killed first);
+- Ctrl-C (or SIGTERM) ends any command within a second, even inside a long query.
+
+Before ending the process early it removes the temporary files of unfinished atomic writes
+(kg.output registers them), so no half-written output is left behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import sys
+import threading
+import time
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+import click
+
+from kg.errors import EXIT_ERROR, KgError
+from kg.output import remove_temporaries
+from kg.version import __version__
+
+FC = TypeVar("FC", bound=Callable[..., object] | click.Command)  # what a click decorator takes and gives back
+EXIT_BUG = 3  # an internal error: the message says it is a bug
+EXIT_INTERRUPTED = 130  # Ctrl-C, as shells report SIGINT
+EXIT_TERMINATED = 143  # SIGTERM, likewise
+DEBUG_ENV = "KG_DEBUG"
+POLL_S = 0.1
+
+
+class _State:
+    """The running command's deadline, --timeout, --debug and how Ctrl-C ends it (one command per process)."""
+
+    deadline: float | None = None  # time.monotonic() at which the command is stopped
+    timeout: float | None = None  # --timeout as given, for messages
+    debug = False
+    interrupt_ends_normally = False
+    ending = False  # set once the process is being ended early
+
+
+_state = _State()
+
+
+def set_timeout(seconds: float | None) -> None:
+    """Give the running command a deadline, ``seconds`` from now (None: no deadline)."""
+    if seconds is None:
+        return
+    if not 0 < seconds < float("inf"):  # NaN fails this too: a deadline that never comes is none
+        raise click.BadParameter("must be a positive number of seconds", param_hint="'--timeout'")
+    _state.timeout = seconds
+    _state.deadline = time.monotonic() + seconds
+
+
+def timeout_given() -> float | None:
+    """The command's --timeout in seconds, or None."""
+    return _state.timeout
+
+
+def time_left() -> float | None:
+    """Seconds before the command's deadline (at least 0.1), or None when it has none."""
+    deadline = _state.deadline
+    return None if deadline is None else max(0.1, deadline - time.monotonic())
+
+
+def set_debug(on: bool) -> None:
+    """Show the traceback of an internal error (--debug)."""
+    _state.debug = on
+
+
+def interrupt_ends_normally() -> None:
+    """For ``kg serve``: Ctrl-C is how it is meant to stop, so it exits 0."""
+    _state.interrupt_ends_normally = True
+
+
+def _debugging() -> bool:
+    return bool(_state.debug) or os.environ.get(DEBUG_ENV, "") not in ("", "0")
+
+
+def _say(message: str) -> None:
+    if _state.ending:  # the command is being ended: what its thread says now is only an echo of that
+        return
+    click.echo(f"kg: {message}", err=True)
+
+
+def _bug(error: BaseException) -> int:
+    if _debugging() and not _state.ending:
+        traceback.print_exception(error)
+    detail = " ".join(str(error).split())[:300]
+    where = "" if _debugging() else " (rerun with --debug or KG_DEBUG=1 to see where)"
+    _say(
+        f"internal error, a bug in smartcity-kg {__version__}: {type(error).__name__}"
+        + (f": {detail}" if detail else "")
+        + f"; please report it with the command that caused it{where}."
+    )
+    return EXIT_BUG
+
+
+def _run_command(command: click.Command, args: list[str]) -> int:
+    """Run the click command to the end and turn whatever it raises into an exit code."""
+    try:
+        result = command.main(args, prog_name="kg", standalone_mode=False)
+        return result if isinstance(result, int) else 0
+    except KgError as error:
+        if _debugging() and not _state.ending:
+            traceback.print_exception(error)
+        _say(str(error))
+        return error.exit_code
+    except click.exceptions.Exit as stop:
+        return stop.exit_code
+    except click.ClickException as error:
+        error.show()
+        return error.exit_code
+    except click.Abort:
+        _say("aborted.")
+        return EXIT_INTERRUPTED
+    except SystemExit as stop:
+        return stop.code if isinstance(stop.code, int) else (0 if stop.code is None else EXIT_ERROR)
+    except MemoryError:
+        _say("ran out of memory; give a smaller input or run on a machine with more memory.")
+        return EXIT_ERROR
+    except BrokenPipeError:
+        # The reader of stdout went away (`kg query ... | head`): nothing more to say to it.
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - stops Python's own flush error at exit
+        return 1
+    except Exception as error:
+        return _bug(error)
+
+
+def _children() -> list[int]:
+    """Process ids of this process's children (Linux: /proc/self/task/*/children), else none."""
+    pids: list[int] = []
+    for task in Path("/proc/self/task").glob("*/children"):
+        try:
+            pids += [int(pid) for pid in task.read_text().split()]
+        except (OSError, ValueError):
+            continue
+    return pids
+
+
+def _reap(pids: list[int], seconds: float) -> None:
+    """Wait (briefly) until the killed children are gone, so none outlives this process even for a moment."""
+    deadline = time.monotonic() + seconds
+    waiting = set(pids)
+    while waiting and time.monotonic() < deadline:
+        for pid in list(waiting):
+            try:
+                done, _ = os.waitpid(pid, os.WNOHANG)
+            except ChildProcessError:  # already reaped elsewhere
+                done = pid
+            if done:
+                waiting.discard(pid)
+        if waiting:
+            time.sleep(0.01)
+
+
+def _end_now(message: str, code: int) -> None:
+    """End the process at once: kill children, remove temporary files, say why."""
+    _state.ending = True
+    children = _children()
+    for pid in children:
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+    _reap(children, seconds=1.0)
+    remove_temporaries()
+    if message:
+        try:
+            # The original stream: a library may have redirected sys.stderr (Owlready2's output is).
+            stream = sys.__stderr__ or sys.stderr
+            stream.write(f"kg: {message}\n")
+            stream.flush()
+            sys.stdout.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(code)
+
+
+class _Terminated(Exception):
+    """SIGTERM arrived (a service manager, a test stopping a server by pid)."""
+
+
+def _on_sigterm(_signum: int, _frame: object) -> None:
+    raise _Terminated
+
+
+def run(command: click.Command, args: list[str] | None = None) -> int:
+    """Run ``command`` with ``args`` under the error boundary, its deadline and Ctrl-C; the exit code."""
+    args = sys.argv[1:] if args is None else args
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _on_sigterm)
+    outcome: list[int] = []
+    worker = threading.Thread(target=lambda: outcome.append(_run_command(command, args)), name="kg", daemon=True)
+    worker.start()
+    try:
+        while worker.is_alive():
+            worker.join(POLL_S)
+            deadline = _state.deadline
+            if deadline is not None and time.monotonic() > deadline and worker.is_alive():
+                _end_now(
+                    f"stopped after {_state.timeout:g} s (--timeout); nothing was written. "
+                    "Narrow the query or give a longer --timeout.",
+                    EXIT_ERROR,
+                )
+    except KeyboardInterrupt:
+        if _state.interrupt_ends_normally:
+            _end_now("stopped.", 0)
+        _end_now("interrupted; nothing was written.", EXIT_INTERRUPTED)
+    except _Terminated:
+        if _state.interrupt_ends_normally:
+            _end_now("stopped.", 0)
+        _end_now("terminated; nothing was written.", EXIT_TERMINATED)
+    return outcome[0] if outcome else EXIT_BUG
+
+
+def timeout_option(
+    help_text: str = "Stop after SECONDS and exit 2 (the query is really stopped).",
+) -> Callable[[FC], FC]:
+    """The ``--timeout SECONDS`` option of every command that runs queries."""
+    return click.option(
+        "--timeout",
+        type=float,
+        metavar="SECONDS",
+        default=None,
+        expose_value=False,
+        is_eager=True,
+        callback=lambda _ctx, _param, value: set_timeout(value),
+        help=help_text,
+    )

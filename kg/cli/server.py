@@ -1,0 +1,133 @@
+"""The ``kg`` commands that publish the graph: push (to a Graph Store), serve (a SPARQL endpoint), publish (a site).
+
+Each is a thin click layer over the Python API (kg.graph.remote.client, kg.web.app); kg.cli.group adds them to its
+group through ``register``.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from kg.cli.boundary import interrupt_ends_normally, timeout_option
+from kg.cli.options import DATA_OPTION, REASONER_OPTION, bound_remote_requests
+
+
+@click.command("push")
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--endpoint", required=True, metavar="URL", help="The Graph Store Protocol address, e.g. .../store.")
+@click.option("--graph", "graph_iri", metavar="IRI", help="The named graph to write (default: the default graph).")
+@click.option("--replace", is_flag=True, help="Replace the graph's content instead of adding to it.")
+@click.option(
+    "--inferred",
+    is_flag=True,
+    help="Also upload what the OWL reasoner infers (from the workspace's graph and FILES; cached), so that "
+    "queries whose header says 'inferred: true' work on the endpoint.",
+)
+@click.option(
+    "--bulk",
+    is_flag=True,
+    help="Ask the store for its bulk loader (Oxigraph server: no_transaction; several times faster for large "
+    "graphs, but not atomic: a failed upload leaves part of the data).",
+)
+@REASONER_OPTION
+@timeout_option()
+def push_command(
+    files: tuple[Path, ...], endpoint: str, graph_iri: str | None, replace: bool, inferred: bool, bulk: bool,
+    reasoner: str,
+) -> None:  # fmt: skip
+    """Upload the workspace's graph (or only FILES) to a triple store through the Graph Store Protocol."""
+    from kg.graph.embedded import KnowledgeGraph
+    from kg.graph.remote.call import check_url
+    from kg.graph.remote.push import push
+    from kg.sources.documents import read_documents
+
+    check_url(endpoint, "Graph Store address")  # before reading or reasoning over anything
+    workspace = KnowledgeGraph.open()  # its documents are read only if asked for
+    if not files and not inferred:  # the store's graph, dumped by Oxigraph: nothing parsed in Python
+        from kg.graph.embedded import WorkspaceGraph
+        from kg.graph.remote.push import dumped
+
+        assert isinstance(workspace, WorkspaceGraph)  # KnowledgeGraph.open() without files gives one
+
+        bound_remote_requests()
+        with dumped(workspace.store, len(workspace), workspace.workspace.folder) as graph:
+            count = push(endpoint, graph, graph_iri, replace, bulk=bulk)
+        _pushed(count, endpoint, bulk)
+        return
+    documents = read_documents(files, bundled=False) if files else workspace.documents
+    if inferred:
+        from kg.reasoning.reasoner import cached_inference
+        from kg.terms import document_from_graph
+
+        # The reasoner needs the ontology and the data, FILES or not.
+        everything = [*workspace.documents, *documents] if files else documents
+        documents = [*documents, document_from_graph(cached_inference(everything, reasoner), "inferred triples")]
+    bound_remote_requests()
+    count = push(endpoint, documents, graph_iri, replace, bulk=bulk)
+    _pushed(count, endpoint, bulk)
+
+
+def _pushed(count: int, endpoint: str, bulk: bool) -> None:
+    from kg.graph.remote.call import shown
+    from kg.graph.remote.push import BULK_HINT_TRIPLES
+
+    click.echo(f"uploaded {count} triples to {shown(endpoint)}", err=True)
+    if count > BULK_HINT_TRIPLES and not bulk:
+        click.echo("for graphs this large, --bulk (an Oxigraph server) or the store's own loader (README: "
+                   "'Pushing a large graph') is much faster", err=True)  # fmt: skip
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="The address to listen on.")
+@click.option("--port", default=7878, show_default=True, help="The port (0 picks a free one).")
+@click.option("--timeout", default=30.0, show_default=True, help="Seconds a query may run before it is stopped (503).")
+@click.option("--workers", default=2, show_default=True, help="Query worker processes (queries run at once).")
+@click.option("--allow-service", "allow_service", multiple=True, metavar="HOST[:PORT]",
+              help="A host SERVICE may call (repeatable; '*' allows any). By default SERVICE is refused.")  # fmt: skip
+@DATA_OPTION
+def serve_command(
+    host: str, port: int, timeout: float, workers: int, allow_service: tuple[str, ...], data_files: tuple[Path, ...]
+) -> None:
+    """Serve the workspace's graph as a read-only SPARQL 1.1 endpoint, with a page of the named queries."""
+    from kg.graph.workspace import open_workspace
+    from kg.web.app import serve
+
+    open_workspace()  # created or brought up to date here, once, before the query workers open it
+    interrupt_ends_normally()
+    serve(data_files, host, port, workers=workers, timeout=timeout, allow_service=allow_service)
+
+
+@click.command("publish")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="The folder to write the site into: new, empty, or an earlier kg publish output (replaced).",
+)
+@timeout_option("Stop after SECONDS and exit 2; nothing is written then.")
+def publish_command(out_dir: Path) -> None:
+    """Write the workspace's graph as a static linked-data site: a page and Turtle, JSON-LD and N-Triples
+    per resource, the ontology's documentation, the participation report, dumps with SHA-256 checksums, VoID.
+
+    Links between pages are relative: serve the folder with any static web server
+    (python -m http.server -d DIR) or open DIR/index.html from the file system.
+    """
+    from kg.graph.embedded import KnowledgeGraph
+    from kg.web.publish import publish
+
+    record = publish(KnowledgeGraph.open(), out_dir)
+    print(
+        f"published {record['resources']} resources ({record['triples']} triples) into {out_dir} "
+        f"in {record['seconds']:g} s; open {out_dir / 'index.html'}",
+        file=sys.stderr,
+    )
+
+
+def register(group: click.Group) -> None:
+    """Add this module's commands to ``group`` (the ``kg`` group)."""
+    for command in (push_command, serve_command, publish_command):
+        group.add_command(command)

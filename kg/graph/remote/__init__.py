@@ -1,0 +1,1 @@
+"""Remote SPARQL servers: bounded HTTP, limits, strict results, the endpoint graph, Graph Store uploads."""

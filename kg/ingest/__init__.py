@@ -1,0 +1,1 @@
+"""Writing to the workspace: documents, framework sheets and observations through one checked write path."""

@@ -1,0 +1,331 @@
+"""Query parameters: typed values turned into RDF terms and bound through a VALUES block.
+
+A value is never pasted into the query as text. It becomes an rdflib term (an IRI, or a
+literal with its datatype), and the term's own serialisation goes into a ``VALUES`` block at
+the top of the query's outermost WHERE group. That works the same on the embedded store and on
+any SPARQL 1.1 endpoint, for projected and unprojected variables alike.
+"""
+
+from __future__ import annotations
+
+import datetime
+import difflib
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Union
+
+import pyoxigraph as ox
+
+from kg.errors import MissingParameter, QueryError
+from kg.namespaces import PREFIXES, expand
+
+XSD = "http://www.w3.org/2001/XMLSchema#"
+# Terms are pyoxigraph's here, so that binding parameters needs no rdflib import; sparql_term
+# writes rdflib terms too, for callers that have them.
+Node = object
+
+IRI = ox.NamedNode
+"""The type of an IRI given as a parameter value: pyoxigraph's ``NamedNode`` (``kg.IRI``)."""
+
+ParameterValue = Union[str, int, float, Decimal, bool, datetime.date, ox.NamedNode]  # noqa: UP007
+"""What a parameter accepts from Python: text (parsed as the ``kg`` command parses it), or a
+Python value of the parameter's type (see :func:`python_value_text`)."""
+
+PARAMETER_TYPES = {"iri", "string", "integer", "decimal", "boolean", "date", "year", "service"}
+
+_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|^`\\]*")
+_INTEGER = re.compile(r"[+-]?\d+")
+_DECIMAL = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_YEAR = re.compile(r"\d{4}")
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """A parameter a query's ``#+`` header declares: its name, type (one of PARAMETER_TYPES),
+    default (as text, or None when a value must be given) and description."""
+
+    name: str
+    type: str = "string"
+    default: str | None = None
+    description: str = ""
+
+    def to_term(self, value: ParameterValue, *, where: str = "") -> Node:
+        """The RDF term of the parameter's type for ``value``.
+
+        Text is parsed exactly as the ``kg`` command parses it (``"fw:u4ssc"``, ``"91"``, ``"true"``);
+        other Python values must match the type (see :func:`python_value_text`). ``where`` prefixes
+        error messages (a file name). Raises QueryError when the value is not valid for the type.
+        """
+        if not isinstance(value, str):
+            value = python_value_text(self, value, where=where)
+        prefix = f"{where}: " if where else ""
+        problem = f"{prefix}parameter {self.name}={value!r} is not a valid {self.type}"
+        if self.type == "service":
+            text = value.strip().strip("<>")
+            if not re.fullmatch(r"https?://[^\s<>\"{}|^`\\]+", text):
+                raise QueryError(f"{problem}; give the endpoint's http(s) address.")
+            return _named_node(text, problem)
+        if self.type == "iri":
+            text = value.strip()
+            if text.startswith("<") and text.endswith(">"):
+                text = text[1:-1]
+            curie = expand(text)
+            if curie is not None:
+                return _named_node(curie, problem)
+            if not _IRI.fullmatch(text) or text.count(":") == 0:
+                raise QueryError(f"{problem}; give a full IRI (https://...) or a CURIE such as fw:u4ssc.")
+            _check_prefix(text, problem)
+            return _named_node(text, problem)
+        if self.type == "string":
+            return ox.Literal(value)
+        patterns = {"integer": _INTEGER, "decimal": _DECIMAL, "date": _DATE, "year": _YEAR}
+        if self.type in patterns:
+            if not patterns[self.type].fullmatch(value.strip()):
+                raise QueryError(f"{problem}.")
+            datatype = {"integer": "integer", "decimal": "decimal", "date": "date", "year": "gYear"}[self.type]
+            return ox.Literal(value.strip(), datatype=ox.NamedNode(XSD + datatype))
+        if value.strip().lower() in ("true", "false"):
+            return ox.Literal(value.strip().lower(), datatype=ox.NamedNode(XSD + "boolean"))
+        raise QueryError(f"{problem}; use true or false.")
+
+
+_PYTHON_TYPES = {
+    "string": "a str",
+    "iri": "a str (a full IRI or a CURIE) or a kg.IRI",
+    "service": "a str (an http(s) address) or a kg.IRI",
+    "integer": "an int or a str",
+    "decimal": "an int, a float, a Decimal or a str",
+    "boolean": "a bool or a str",
+    "date": "a datetime.date or a str",
+    "year": "an int or a str",
+}
+
+
+def python_value_text(parameter: Parameter, value: object, *, where: str = "") -> str:
+    """The text for a Python value of the parameter's type, as the ``kg`` command would be given it.
+
+    ``iri`` and ``service`` take a ``kg.IRI`` (pyoxigraph ``NamedNode``); ``integer`` and ``year`` an
+    ``int``; ``decimal`` an ``int``, finite ``float`` or ``Decimal``; ``boolean`` a ``bool``; ``date`` a
+    ``datetime.date`` (not a ``datetime``). A ``string`` parameter takes text only: ``code=5`` is
+    refused rather than read as ``"5"``, which would silently match nothing where codes look like
+    ``"SC: SH: SI: 4C"``. Anything else (None, a list, an object) raises QueryError naming the parameter.
+
+    >>> python_value_text(Parameter("stated", "integer"), 91)
+    '91'
+    >>> python_value_text(Parameter("code"), 5)
+    Traceback (most recent call last):
+    ...
+    kg.errors.QueryError: parameter code is a string: give text such as "5", not the int 5.
+    """
+    kind, prefix = parameter.type, f"{where}: " if where else ""
+    if isinstance(value, ox.NamedNode) and kind in ("iri", "service"):
+        return value.value
+    if isinstance(value, bool):
+        if kind == "boolean":
+            return "true" if value else "false"
+    elif isinstance(value, int) and kind in ("integer", "decimal", "year"):
+        if kind == "year" and not 0 <= value <= 9999:
+            raise QueryError(f"{prefix}parameter {parameter.name}={value} is not a valid year; give four digits.")
+        return f"{value:04d}" if kind == "year" else str(value)
+    elif isinstance(value, float | Decimal) and kind == "decimal":
+        number = Decimal(repr(value)) if isinstance(value, float) else value
+        if not number.is_finite():
+            raise QueryError(f"{prefix}parameter {parameter.name}={value} is not a valid decimal; give a finite one.")
+        return format(number, "f")
+    elif isinstance(value, datetime.date) and not isinstance(value, datetime.datetime) and kind == "date":
+        return value.isoformat()
+    if kind == "string" and isinstance(value, int | float | Decimal | datetime.date):
+        shown = f"the {type(value).__name__} {value!r}" if not isinstance(value, datetime.date) else repr(value)
+        raise QueryError(f'{prefix}parameter {parameter.name} is a string: give text such as "{value}", not {shown}.')
+    raise QueryError(
+        f"{prefix}parameter {parameter.name} is of type {kind}: give {_PYTHON_TYPES[kind]}, "
+        f"not {type(value).__name__} {_short(value)}."
+    )
+
+
+def _short(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:59] + "…"
+
+
+# Schemes of IRIs written without "//" (urn:isbn:..., mailto:...); any other "name:rest" must be
+# a CURIE, and one with an unknown prefix would silently match nothing.
+_OPAQUE_SCHEMES = {"urn", "mailto", "tag", "doi", "did", "data", "geo", "tel", "info"}
+
+
+def _check_prefix(text: str, problem: str) -> None:
+    prefix, _, rest = text.partition(":")
+    if rest.startswith("//") or prefix.lower() in _OPAQUE_SCHEMES:
+        return
+    close = difflib.get_close_matches(prefix, list(PREFIXES), n=1, cutoff=0.5)
+    hint = f" (did you mean {close[0]}:{rest}?)" if close else ""
+    raise QueryError(
+        f"{problem}: {prefix!r} is not a known prefix{hint}; use a full IRI (https://...) or a CURIE with "
+        f"one of the prefixes {', '.join(p + ':' for p in PREFIXES)}."
+    )
+
+
+def _named_node(text: str, problem: str) -> ox.NamedNode:
+    try:
+        return ox.NamedNode(text)
+    except ValueError:
+        raise QueryError(f"{problem}; give a full IRI (https://...) or a CURIE such as fw:u4ssc.") from None
+
+
+def parse_assignments(assignments: list[str] | tuple[str, ...]) -> dict[str, str]:
+    """The ``kg`` command's ``--param`` values: ``["framework=fw:u4ssc"]`` -> ``{"framework": "fw:u4ssc"}``.
+
+    Raises QueryError (naming ``--param``: only the command calls this) for an item without ``=``.
+    """
+    values: dict[str, str] = {}
+    for item in assignments:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise QueryError(f"--param {item!r} must look like KEY=VALUE.")
+        values[key.strip()] = value
+    return values
+
+
+def resolve(parameters: Mapping[str, Parameter], given: Mapping[str, ParameterValue], *, query: str) -> dict[str, Node]:
+    """Terms for every declared parameter of ``query``: given values, else defaults.
+
+    Raises QueryError for a parameter the query does not declare or a value not valid for its
+    type, and MissingParameter (a QueryError) when one without a default is not given.
+    """
+    unknown = set(given) - set(parameters)
+    if unknown:
+        known = ", ".join(sorted(parameters)) or "none"
+        raise QueryError(f"query {query!r} has no parameter {', '.join(sorted(unknown))}; its parameters: {known}.")
+    terms: dict[str, Node] = {}
+    for name, parameter in parameters.items():
+        if name in given:
+            value = given[name]
+        elif parameter.default is not None:
+            value = parameter.default
+        else:
+            raise MissingParameter(query, name, parameter.description or parameter.type)
+        try:
+            terms[name] = parameter.to_term(value)
+        except QueryError as error:
+            if isinstance(value, str):
+                raise
+            raise QueryError(f"query {query!r}: {error}") from None
+    return terms
+
+
+# Tokens that may hold braces or the word WHERE without being syntax: strings, IRIs, comments.
+_SKIP = re.compile(
+    r'"""(?:[^"\\]|\\.|"(?!""))*"""'
+    r"|'''(?:[^'\\]|\\.|'(?!''))*'''"
+    r'|"(?:[^"\\\n]|\\.)*"'
+    r"|'(?:[^'\\\n]|\\.)*'"
+    r"|<[^<>\"{}|^`\\\x00-\x20]*>"
+    r"|#[^\n]*"
+    r"|[?$]\w+"  # variables
+    r"|(?:[A-Za-z_][\w.-]*)?:[\w.%-]*"  # prefixed names and blank node labels (ex:where)
+    r"|[A-Za-z_]\w*",  # keywords and function names
+    re.DOTALL,
+)
+
+
+def _where_brace(query: str) -> int:
+    """Index of the ``{`` that opens the query's outermost WHERE group."""
+    seen_where = False
+    depth = 0
+    first_brace = -1
+    position = 0
+    while position < len(query):
+        match = _SKIP.match(query, position)
+        if match:
+            token = match.group()
+            if depth == 0 and token.upper() == "WHERE":
+                seen_where = True
+            position = match.end()
+            continue
+        char = query[position]
+        if char == "{":
+            if depth == 0 and seen_where:
+                return position
+            if depth == 0 and first_brace < 0:
+                first_brace = position
+            depth += 1
+        elif char == "}":
+            depth -= 1
+        position += 1
+    if first_brace < 0:
+        raise QueryError("the query has no WHERE group to bind parameters in.")
+    return first_brace
+
+
+_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"})
+
+
+def sparql_term(term: Node) -> str:
+    """A term in SPARQL syntax on one line (escaped, never triple-quoted): pyoxigraph or rdflib."""
+    if not isinstance(term, str):
+        return str(term)  # pyoxigraph writes N-Triples, which is valid SPARQL
+    from rdflib import BNode, Literal, URIRef
+
+    if isinstance(term, Literal):
+        text = '"' + str(term).translate(_ESCAPES) + '"'
+        if term.language:
+            return f"{text}@{term.language}"
+        return f"{text}^^<{term.datatype}>" if term.datatype else text
+    if isinstance(term, URIRef | BNode):
+        return term.n3()
+    raise TypeError(f"not an RDF term: {term!r}")  # a bug: parameters are always terms
+
+
+def bind_parameters(query: str, parameters: dict[str, Parameter], terms: dict[str, Node]) -> str:
+    """Bind every parameter: values through VALUES, endpoints into their SERVICE clauses.
+
+    Oxigraph evaluates SERVICE before any binding reaches it ("the variable encoding the
+    service name is unbound"), so a ``service`` parameter's ``SERVICE ?name`` becomes
+    ``SERVICE <iri>``, the IRI checked and written as a term like any other.
+    """
+    services = {name: term for name, term in terms.items() if parameters[name].type == "service"}
+    for name, term in services.items():
+        query = _replace_service(query, name, sparql_term(term))
+    return bind(query, {name: term for name, term in terms.items() if name not in services})
+
+
+def _replace_service(query: str, name: str, iri: str) -> str:
+    out, position, replaced = [], 0, False
+    pattern = re.compile(rf"SERVICE(\s+SILENT)?\s+[?$]{name}\b", re.IGNORECASE)
+    while position < len(query):
+        match = _SKIP.match(query, position)
+        service = pattern.match(query, position)
+        if service:
+            out.append(f"SERVICE{service.group(1) or ''} {iri}")
+            position = service.end()
+            replaced = True
+        elif match:
+            out.append(match.group())
+            position = match.end()
+        else:
+            out.append(query[position])
+            position += 1
+    if not replaced:
+        raise QueryError(f"the service parameter ?{name} is not used in a SERVICE clause.")
+    return "".join(out)
+
+
+def bind(query: str, terms: dict[str, Node]) -> str:
+    """The query with a VALUES block binding ``terms`` as its WHERE group's first element.
+
+    The block goes on the same line as the opening brace so that line numbers in any later
+    error message still match the query file.
+    """
+    return bind_rows(query, list(terms), [tuple(terms.values())]) if terms else query
+
+
+def bind_rows(query: str, variables: list[str], rows: list[tuple[Node, ...]]) -> str:
+    """The query with ``VALUES (?a ?b) { (..) (..) }`` for several rows of terms."""
+    brace = _where_brace(query)
+    header = " ".join(f"?{name}" for name in variables)
+    data = " ".join("(" + " ".join(sparql_term(term) for term in row) + ")" for row in rows)
+    block = f" VALUES ({header}) {{ {data} }} "
+    return query[: brace + 1] + block + query[brace + 1 :]

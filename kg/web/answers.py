@@ -1,0 +1,125 @@
+"""What a query worker of ``kg serve`` computes for one job: a query's answer, or a document, rendered.
+
+A job is a query (SPARQL text, whether it runs over the reasoner's inferences, the format or
+the client's Accept header) or a document: a resource's page or data (kg.web.pages, kg.web.ontodoc for
+the ontology), VoID or the service description (kg.web.void). The answer is rendered here, in
+the worker (kg.web.workers), so the server process never holds a result set; an answer over
+MAX_ROWS rows or MAX_ANSWER characters is refused. Jobs and answers are plain JSON objects.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from typing import TypedDict
+
+import pyoxigraph as ox
+
+from kg.errors import QueryError
+from kg.graph.embedded import KnowledgeGraph, syntax_error_sentence
+from kg.query.rdfout import serialize_triples
+from kg.query.results import Results, render
+from kg.web.negotiate import DOCUMENT, GRAPH, MEDIA_TYPES, SOLUTIONS, choose_format, not_acceptable
+from kg.web.ontodoc import ontology_page
+from kg.web.pages import resource_page, results_page, triples_page
+from kg.web.resources import ONTOLOGY, Description, describe
+from kg.web.void import PREFIXES_HERE, service_triples, void_triples
+
+MAX_ROWS = 500_000
+MAX_ANSWER = 50_000_000  # characters of rendered answer: the server holds each answer whole while sending it
+
+
+class Job(TypedDict, total=False):
+    """One job for a worker: a query (``query``...) or, with ``kind``, a document."""
+
+    query: str  # SPARQL text, its prefixes declared (kg.query.prologue)
+    inferred: bool  # over the reasoner's inferences too
+    format: str | None  # a kg.web.negotiate format name; None: by ``accept``
+    accept: str | None  # the client's Accept header
+    title: str  # of an HTML answer
+    where: str  # what an error message names: the query's name, or "query"
+    kind: str  # a document: "resource" (with ``iri``), "void" or "service"
+    iri: str
+    base: str  # the server's address as the client named it (kg.web.negotiate.base_url)
+
+
+class Answer(TypedDict, total=False):
+    """A worker's answer: an HTTP status, the body (an error's sentence unless 200) and its media type."""
+
+    status: int
+    body: str
+    media: str
+
+
+def answer_job(graph: KnowledgeGraph, job: Job) -> Answer:
+    """Run one job on ``graph``: a query's answer, or the document a job with a ``kind`` asks for.
+
+    Raises QueryError (a 400 for the client) for a query with a syntax error, one that fails, or
+    an answer over MAX_ROWS rows or MAX_ANSWER characters.
+    """
+    if job.get("kind"):
+        return answer_document(graph, job)
+    if job.get("inferred"):
+        graph = graph.with_inferences()
+    text, where = job["query"], job.get("where", "query")
+    try:
+        solutions = graph.store.query(text, named_graphs=[])  # as KnowledgeGraph.sparql: sources stay hidden
+        if isinstance(solutions, ox.QueryBoolean):
+            results = Results([], [], boolean=bool(solutions))
+        else:
+            rows = [tuple(row) for row in itertools.islice(solutions, MAX_ROWS + 1)]
+            if len(rows) > MAX_ROWS:
+                raise QueryError(f"{where}: the answer has more than {MAX_ROWS:,} rows; add a LIMIT.")
+            if isinstance(solutions, ox.QuerySolutions):
+                results = Results([v.value for v in solutions.variables], raw=rows)
+            else:
+                results = Results.from_triples(rows)
+    except SyntaxError as error:
+        raise QueryError(f"{where}: {syntax_error_sentence(text, str(error))}; fix the query.") from None
+    except (OSError, RuntimeError, ValueError) as error:
+        raise QueryError(f"{where}: the query failed: {error}.") from None
+    fmt = job.get("format")
+    if fmt is None:  # the SPARQL protocol: the format follows the Accept header and the query's form
+        offers = GRAPH if results.is_graph else SOLUTIONS
+        chosen = choose_format(job.get("accept"), offers)
+        if chosen is None:
+            return {"status": 406, "body": not_acceptable(offers)}
+        fmt = chosen[1]
+    body = results_page(job.get("title", "Results"), results) if fmt == "html" else render(results, fmt)
+    if len(body) > MAX_ANSWER:
+        raise QueryError(f"{where}: the answer is over {MAX_ANSWER // 1_000_000} MB; add a LIMIT.")
+    return {"status": 200, "body": body, "media": MEDIA_TYPES[fmt]}
+
+
+def answer_document(graph: KnowledgeGraph, job: Job) -> Answer:
+    """A document job's answer: ``kind`` resource (with ``iri``), void or service, in the format asked for.
+
+    Raises QueryError when the data cannot be written in the format asked for (kg.query.rdfout).
+    """
+    kind, base = job["kind"], job["base"]
+    fmt = job.get("format")
+    if fmt is None:
+        chosen = choose_format(job.get("accept"), DOCUMENT)
+        if chosen is None:
+            return {"status": 406, "body": not_acceptable(DOCUMENT)}
+        fmt = chosen[1]
+    page: Callable[[], str]
+    if kind == "resource":
+        iri = job["iri"]
+        try:
+            description = describe(graph.store, iri)
+        except ValueError:  # not an IRI pyoxigraph accepts
+            description = Description(iri)
+        if not description:
+            return {"status": 404, "body": f"the graph says nothing about <{iri}>; see / and /void."}
+        triples = description.all_triples()
+        if iri == ONTOLOGY:  # the ontology's page is its documentation (kg.web.ontodoc)
+            page = lambda: ontology_page(graph.store)  # noqa: E731
+        else:
+            page = lambda: resource_page(graph.store, description)  # noqa: E731
+    else:
+        triples = (void_triples if kind == "void" else service_triples)(graph.store, base)
+        title = "VoID description of smartcity-kg" if kind == "void" else "SPARQL service description"
+        page = lambda: triples_page(graph.store, title, triples, form=kind == "service")  # noqa: E731
+    body = page() if fmt == "html" else serialize_triples(triples, fmt, PREFIXES_HERE)
+    return {"status": 200, "body": body, "media": MEDIA_TYPES[fmt]}

@@ -1,0 +1,125 @@
+"""The served home page (a SPARQL editor and the named-query forms) and the static files it loads.
+
+The editor is YASGUI (@zazuko/yasgui, vendored in kg/static/yasgui with its licence and a note
+of its origin), configured by kg/static/editor.js from a JSON block on the page: the project's
+prefixes (kg.namespaces), the endpoint on this server, the named queries. Nothing is fetched
+from another host, so the page works offline. The named-query forms are plain HTML forms to
+/queries/NAME and work without JavaScript; with it, each also gets an "Open in editor" button
+that loads the query, its parameters bound by the server (/queries/NAME?format=sparql).
+
+Static files are read once, from a fixed list (no path from a request reaches the file system),
+and served with an ETag and a Cache-Control header so a browser asks again at most hourly.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from kg.namespaces import ID, PREFIXES, SCK
+from kg.query.catalog import NamedQuery
+from kg.web.markup import esc
+from kg.web.resources import ONTOLOGY
+
+STATIC = Path(__file__).parent / "static"
+YASGUI_VERSION = "4.6.2"  # kg/static/yasgui/VENDORED.md says where it came from
+CACHE_CONTROL = "public, max-age=3600"
+_TYPES = {
+    ".js": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".md": "text/markdown; charset=utf-8",
+    "": "text/plain; charset=utf-8",  # LICENSE
+}
+
+HOME_STYLE = (
+    "body{font-family:sans-serif;max-width:80em;margin:2em auto;padding:0 1em;line-height:1.4}"
+    "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2em .5em;text-align:left}"
+    "code{background:#f4f4f4}ul.queries{padding-left:1.2em}ul.queries form{margin:.3em 0 1em}"
+    "ul.queries label{margin-right:.8em}#kg-status{color:#a00}"
+)
+
+
+def _query_form(query: NamedQuery) -> str:
+    fields = "".join(
+        f"<label>{esc(p.name)} <input name='{esc(p.name)}' value='{esc(p.default or '')}' "
+        f"placeholder='{esc(p.type)}' title='{esc(getattr(p, 'description', '') or '')}'></label> "
+        for p in query.parameters.values()
+    )
+    name = esc(query.name)
+    return (
+        f"<li id='q-{name}'><h3>{esc(query.title)}</h3><p>{esc(query.question)}</p>"
+        f"<form action='/queries/{name}' data-query='{name}'>{fields}<button>Run {name}</button> "
+        f"<button type='button' class='kg-open' hidden>Open in editor</button></form></li>"
+    )
+
+
+def config(queries: list[NamedQuery]) -> dict[str, Any]:
+    """What kg/static/editor.js needs: prefixes, the namespaces whose IRIs have local pages, queries."""
+    return {
+        "endpoint": "/sparql",
+        "prefixes": PREFIXES,
+        "local": {"id": ID, "ontology": ONTOLOGY, "terms": SCK},
+        "queries": [query.name for query in queries],
+    }
+
+
+def home_page(queries: list[NamedQuery]) -> str:
+    """The home page: the editor (with JavaScript), then a form for each named query (without too)."""
+    data = json.dumps(config(queries), sort_keys=True).replace("<", "\\u003c")  # no "</script>" inside
+    version = YASGUI_VERSION
+    head = (
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
+        "<meta name='viewport' content='width=device-width, initial-scale=1'><title>smartcity-kg</title>"
+        f"<link rel='stylesheet' href='/static/yasgui/yasgui.min.css?v={version}'>"
+        f"<style>{HOME_STYLE}</style></head><body>"
+    )
+    intro = (
+        "<h1>smartcity-kg</h1><p>A read-only SPARQL 1.1 endpoint is at <code>/sparql</code>; the dataset's "
+        "<a href='/void'>VoID description</a>, the <a href='/ontology'>ontology</a>. The project's prefixes "
+        "(<code>sck:</code>, <code>u4ssc:</code>, <code>fw:</code>, ...) may be used without PREFIX lines.</p>"
+    )
+    editor = (
+        "<h2 id='editor'>Query editor</h2>"
+        "<noscript><p>The editor needs JavaScript; the named queries below work without it, and "
+        "<code>/sparql?query=...</code> answers any query.</p></noscript>"
+        "<p id='kg-status' role='status'></p><div id='kg-editor'></div>"
+    )
+    items = "".join(_query_form(query) for query in queries)
+    scripts = (
+        f"<script type='application/json' id='kg-config'>{data}</script>"
+        f"<script src='/static/yasgui/yasgui.min.js?v={version}'></script>"
+        f"<script src='/static/editor.js?v={_etag('editor.js')[:8]}'></script>"
+    )
+    forms = f"<h2>Named queries</h2><ul class='queries'>{items}</ul>"
+    return head + intro + editor + forms + scripts + "</body></html>"
+
+
+@cache
+def _files() -> dict[str, Path]:
+    """The static files by their path under /static/, found once (source maps and notes left out)."""
+    found = {}
+    for path in sorted(STATIC.rglob("*")):
+        if path.is_file() and path.suffix in _TYPES and not path.name.startswith("."):
+            found[path.relative_to(STATIC).as_posix()] = path
+    return found
+
+
+@cache
+def _read_static(name: str) -> bytes:
+    return _files()[name].read_bytes()
+
+
+@cache
+def _etag(name: str) -> str:
+    return hashlib.sha256(_read_static(name)).hexdigest()[:32]
+
+
+def static_file(path: str) -> tuple[bytes, str, str] | None:
+    """(content, media type, ETag) of ``/static/NAME``, or None when there is no such file."""
+    name = path.removeprefix("/static/")
+    if name not in _files():
+        return None
+    return _read_static(name), _TYPES[_files()[name].suffix], f'"{_etag(name)}"'

@@ -1,0 +1,146 @@
+"""The HTML pages of the graph's resources and answers: a resource's page, a small description, a results table.
+
+The project's IRIs are served at the path that mirrors them (``https://w3id.org/smartcity-kg/id/X``
+at ``/id/X.html``; the ontology and its hash terms at ``/ontology.html``, documented by
+kg.web.ontodoc) and written the same way by a static site (kg.web.site). A resource page lists the
+resource's properties, the sources of its facts, the links to it and the named queries that
+mention it; VoID and the service description (kg.web.void) are shown one table per subject; a
+query's answer is a table whose IRIs link to their pages. Built in a query worker
+(kg.web.answers) or by kg.web.site, with the blocks of kg.web.markup.
+"""
+
+from __future__ import annotations
+
+import html
+import urllib.parse
+
+import pyoxigraph as ox
+
+from kg.namespaces import compact
+from kg.query.results import Results
+from kg.web.markup import Nested, ObjectTerm, data_links, esc, href, iri_link, layout, on_site, site_link, term_html
+from kg.web.resources import ONTOLOGY, RDF_TYPE, Description, label, local_path
+
+RESULTS_STYLE = (
+    "body{font-family:sans-serif;max-width:70em;margin:2em auto}table{border-collapse:collapse}"
+    "td,th{border:1px solid #ccc;padding:.2em .5em;text-align:left}code{background:#f4f4f4}"
+)
+
+
+def _by_subject(triples: list[ox.Triple]) -> Nested:
+    grouped: Nested = {}
+    for t in triples:
+        grouped.setdefault(t.subject, []).append((t.predicate, t.object))
+    return grouped
+
+
+def _properties(store: ox.Store, rows: list[tuple[ox.NamedNode, ObjectTerm]], nested: Nested) -> str:
+    rows = sorted(rows, key=lambda row: (row[0].value, str(row[1])))
+    cells = "".join(
+        f"<tr><td>{iri_link(store, p.value)}</td><td>{term_html(store, o, nested)}</td></tr>" for p, o in rows
+    )
+    return f"<table><tr><th>Property</th><th>Value</th></tr>{cells}</table>"
+
+
+def _downloads(path: str) -> str:
+    q = urllib.parse.quote(path)
+    return " · ".join(f"<a href='{esc(site_link(f'{q}.{ext}'))}'>{name}</a>" for ext, name in data_links())
+
+
+def resource_page(store: ox.Store, d: Description) -> str:
+    """The HTML page of a project IRI (for the ontology: one section per term)."""
+    node, nested = ox.NamedNode(d.iri), _by_subject(d.triples + d.context)
+    name = label(store, node) or compact(d.iri)
+    path = local_path(d.iri) or ""
+    types = " ".join(
+        iri_link(store, o.value)
+        for p, o in nested.get(node, [])
+        if p.value == RDF_TYPE and not isinstance(o, ox.Triple)
+    )
+    parts = [f"<h1>{esc(name)}</h1><p class='iri'><code>{esc(d.iri)}</code></p><p>Type: {types or 'none'}</p>"]
+    parts += [f"<p>Data: {_downloads(path)}</p><h2>Properties</h2>", _properties(store, nested.get(node, []), nested)]
+    if d.iri == ONTOLOGY:
+        parts.append("<h2>Terms</h2>")
+        for term in (s for s in nested if isinstance(s, ox.NamedNode) and s != node):
+            anchor = term.value.rpartition("#")[2]
+            heading = f"{esc(label(store, term) or compact(term.value))} <small>{esc(compact(term.value))}</small>"
+            table = _properties(store, nested[term], nested)
+            parts.append(f"<section id='{esc(anchor)}'><h3>{heading}</h3>{table}</section>")
+    parts.append(_sources(store, d))
+    if d.incoming:
+        more = f" (the first {len(d.incoming)} of {d.incoming_total})" if d.incoming_total > len(d.incoming) else ""
+        rows = "".join(
+            f"<tr><td>{term_html(store, t.subject)}</td><td>{iri_link(store, t.predicate.value)}</td></tr>"
+            for t in d.incoming
+        )
+        parts.append(f"<h2>Links to it{more}</h2><table><tr><th>From</th><th>Property</th></tr>{rows}</table>")
+    if d.queries:
+        items = "".join(f"<li>{_query_link(name)}</li>" for name in d.queries)
+        parts.append(f"<h2>Named queries that mention it</h2><ul>{items}</ul>")
+    return layout(name, "".join(parts))
+
+
+def _query_link(name: str) -> str:
+    if "/" in name or on_site():  # QC and claims queries run with 'kg check' and 'kg claims'; a site has no server
+        return f"<code>{esc(name)}</code>"
+    return f"<a href='/queries/{esc(urllib.parse.quote(name))}'><code>{esc(name)}</code></a>"
+
+
+def _sources(store: ox.Store, d: Description) -> str:
+    if not d.citations:
+        return "<h2>Sources</h2><p>No source is recorded for these facts.</p>"
+    rows = []
+    for s in d.citations:
+        fact = (
+            "this resource"
+            if s.fact == ox.NamedNode(d.iri)
+            else term_html(store, s.fact)
+            if isinstance(s.fact, ox.NamedNode)
+            else esc(label(store, s.fact) or "a statement about it")
+        )
+        by = iri_link(store, s.reported_by.value) if isinstance(s.reported_by, ox.NamedNode) else ""
+        cells = (fact, term_html(store, s.source), esc(s.page or ""), by, esc(s.quote or ""))
+        rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
+    head = "<tr><th>Fact</th><th>Source</th><th>Cited page</th><th>Reported by</th><th>Quote</th></tr>"
+    return f"<h2>Sources</h2><table>{head}{''.join(rows)}</table>"
+
+
+def triples_page(store: ox.Store, title: str, triples: list[ox.Triple], *, form: bool = False) -> str:
+    """Any small description (VoID, the service description) as HTML, one table per named subject.
+
+    ``form`` adds a plain query form (the endpoint's own page, usable without JavaScript).
+    """
+    nested = _by_subject(triples)
+    parts = [f"<h1>{esc(title)}</h1>"]
+    if form:
+        parts.append(
+            "<form action='/sparql' method='get'><textarea name='query' rows='8' cols='80'>"
+            "SELECT * WHERE { ?s ?p ?o } LIMIT 10</textarea><br><button>Run</button></form>"
+        )
+    for subject, rows in nested.items():
+        if isinstance(subject, ox.NamedNode) or not any(o == subject for t in triples for o in (t.object,)):
+            parts.append(f"<h2>{term_html(store, subject) if isinstance(subject, ox.NamedNode) else 'Service'}</h2>")
+            parts.append(_properties(store, rows, nested))
+    return layout(title, "".join(parts))
+
+
+def _results_layout(title: str, body: str) -> str:
+    return f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>" \
+        f"<style>{RESULTS_STYLE}</style></head><body>{body}</body></html>"  # fmt: skip
+
+
+def results_page(title: str, results: Results) -> str:
+    """A query's answer as an HTML table (an ASK's as true or false), IRIs linked to their pages."""
+    if results.boolean is not None:
+        return _results_layout(title, f"<h1>{html.escape(title)}</h1><p>{str(results.boolean).lower()}</p>")
+    from rdflib import URIRef  # Results.rows is the rdflib edge: its text is what this page has always shown
+
+    def cell(term: object) -> str:  # an IRI links to its page here (project IRIs) or to itself (http)
+        text = html.escape("" if term is None else compact(str(term)))
+        target = href(str(term)) if isinstance(term, URIRef) else None
+        return f"<a href='{html.escape(target)}' title='{html.escape(str(term))}'>{text}</a>" if target else text
+
+    head = "".join(f"<th>{html.escape(v)}</th>" for v in results.variables)
+    rows = "".join("<tr>" + "".join(f"<td>{cell(t)}</td>" for t in row) + "</tr>" for row in results.rows)
+    body = f"<h1>{html.escape(title)}</h1><p>{len(results)} rows. <a href='/'>All queries</a></p>"
+    return _results_layout(title, body + f"<table><tr>{head}</tr>{rows}</table>")
