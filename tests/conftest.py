@@ -182,7 +182,7 @@ def _as_in_a_fresh_process(env: dict[str, str | None], cwd: Path | str | None) -
     without pytest prints it (on stderr); yields the list into which an internal error's
     exception is recorded.
     """
-    from kg import boundary
+    from kg.cli import boundary
 
     environment, folder = dict(os.environ), os.getcwd()
     saved = {}
@@ -236,7 +236,7 @@ def _run_in_process(args: list[str], env: dict[str, str | None], cwd: Path | str
     """``kg ARGS`` through ``kg.cli.main`` in this process, its streams captured by click's CliRunner."""
     from click.testing import CliRunner
 
-    from kg import cli
+    import kg.cli as cli
 
     try:
         runner = CliRunner(mix_stderr=False)  # type: ignore[call-arg]  # click < 8.2

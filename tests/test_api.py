@@ -251,34 +251,14 @@ def test_no_kg_module_defines_an_error_users_see_outside_kg_errors():
 
 
 def test_the_modules_that_raise_errors_raise_kg_errors_own_classes():
-    from kg import generations, output, reason, remote, sheets
+    from kg import output
+    from kg.graph import generations
+    from kg.graph.remote import client as remote
+    from kg.reasoning import reasoner as reason
+    from kg.sources import sheets
     from kg.validation import shapes
 
     assert remote.RemoteError is kg.RemoteError and reason.ReasoningError is kg.ReasoningError
     assert reason.InconsistentData is kg.InconsistentData and kg.InconsistentData.exit_code == 1
     assert shapes.UnsupportedShape is kg.UnsupportedShape and sheets.SheetProblems is kg.ImportProblems
     assert generations.WorkspaceError is kg.WorkspaceError and output.OutputError is kg.OutputError
-
-
-# ---------------------------------------------------------------- the report's modules
-
-
-def _imports(module: str) -> set[str]:
-    tree = ast.parse((ROOT / "kg" / f"{module}.py").read_text(encoding="utf-8"))
-    found = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and node.level == 1:
-            found |= {node.module} if node.module else {alias.name for alias in node.names}
-    return found
-
-
-def test_report_modules_import_without_a_cycle():
-    assert not _imports("reportdata") & {"report", "compare", "reportcharts"}
-    assert not _imports("reportcharts") & {"report", "compare"}
-    assert not _imports("compare") & {"report"}
-    assert {"reportdata", "compare", "reportcharts", "tables"} <= _imports("report")
-
-
-def test_every_module_of_the_report_is_at_most_400_lines():
-    for name in ("report", "reportdata", "reportcharts", "compare", "tables", "results", "params", "errors"):
-        assert len((ROOT / "kg" / f"{name}.py").read_text(encoding="utf-8").splitlines()) <= 400, name

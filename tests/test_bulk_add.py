@@ -13,8 +13,8 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from kg import loading
 from kg.errors import InputError
+from kg.graph import loading
 from kg.graph.workspace import open_workspace
 from kg.ingest.add import add_files
 from kg.validation.oxigraph_engine import load_shapes

@@ -1,6 +1,8 @@
 """The house rules of kg/, checked from the source with ast (nothing imported).
 
-The modules import one another one way only: every import counts, module-level or inside a
+The package is built in layers (docs/architecture.md): a module imports only modules of its own
+layer or below, never the package root (``kg/__init__.py`` is the public API, the top of the house),
+and no two modules import each other round a cycle. Every import counts, module-level or inside a
 function (a lazy import hides a cycle from Python, not from the reader). Every module says its
 one job in a docstring, every public function and class is documented, no module passes 400 lines.
 """
@@ -37,8 +39,9 @@ def _imports(path: Path, name: str, modules: set[str]) -> set[str]:
             found.add(target)
             found |= {f"{target}.{alias.name}" for alias in node.names if f"{target}.{alias.name}" in modules}
     # an import of a package's submodule runs the package's __init__ first: that edge is real but
-    # never a design cycle of its own, so edges to enclosing packages are left out
-    return {m for m in found if m in modules and m != name and not name.startswith(m + ".")}
+    # never a design cycle of its own, so edges to enclosing packages are left out (but not the
+    # root: a module that imports ``kg`` itself is reported by test_no_module_imports_the_package_root)
+    return {m for m in found if m in modules and m != name and (m == "kg" or not name.startswith(m + "."))}
 
 
 def import_graph() -> dict[str, set[str]]:
@@ -82,10 +85,68 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
     return found
 
 
+# The layers, bottom to top. A module's layer is that of the longest name here it starts with.
+LAYERS: list[tuple[str, ...]] = [
+    ("kg.errors", "kg.namespaces", "kg.output", "kg.extras", "kg.cache", "kg.version"),  # the foundation
+    ("kg.sources", "kg.terms"),  # reading input; the one term model (it reads documents)
+    ("kg.query",),  # named queries, parameters, results and their formats
+    ("kg.validation", "kg.reasoning"),  # SHACL and OWL over documents and stores
+    ("kg.graph",),  # the graphs: embedded, workspace, remote
+    ("kg.ingest", "kg.analysis"),  # the write path; studying the graph
+    ("kg.web",),  # kg serve and the static site
+    ("kg.cli",),  # the kg command
+]
+MAX_TOP_LEVEL = 10  # modules directly in kg/, __init__ included
+
+
+def layer(module: str) -> int:
+    """The layer ``module`` belongs to (KeyError for a module no layer names)."""
+    best = max(
+        ((len(prefix), rank) for rank, names in enumerate(LAYERS) for prefix in names
+         if module == prefix or module.startswith(prefix + ".")),
+        default=None,
+    )  # fmt: skip
+    if best is None:
+        raise KeyError(module)
+    return best[1]
+
+
 def test_the_graph_is_read() -> None:
     graph = import_graph()
-    assert "kg.terms" in graph["kg.sources.documents"] or any("kg.terms" in deps for deps in graph.values())
-    assert "kg.cli.group" in graph
+    assert "kg.terms" in graph["kg.graph.embedded"]
+    assert {"kg.cli.group", "kg.web.app", "kg.graph.remote.client"} <= set(graph)
+
+
+def test_every_module_has_a_layer() -> None:
+    unplaced = []
+    for module in import_graph():
+        try:
+            layer(module)
+        except KeyError:
+            unplaced.append(module)
+    assert unplaced == ["kg"]  # the package root is the public API, above every layer
+
+
+def test_a_module_imports_only_its_layer_or_below() -> None:
+    upward = sorted(
+        f"{module} -> {target}"
+        for module, targets in import_graph().items() if module != "kg"
+        for target in targets if target != "kg" and layer(target) > layer(module)
+    )  # fmt: skip
+    assert upward == []
+
+
+def test_no_module_imports_the_package_root() -> None:
+    assert sorted(module for module, targets in import_graph().items() if "kg" in targets) == []
+
+
+def test_the_top_level_stays_small() -> None:
+    assert len(list(KG.glob("*.py"))) <= MAX_TOP_LEVEL
+
+
+def test_an_upward_import_would_be_found() -> None:
+    assert layer("kg.cli.group") > layer("kg.graph.embedded") > layer("kg.sources.files") > layer("kg.errors")
+    assert layer("kg.graph.remote.client") == layer("kg.graph")
 
 
 def test_no_import_cycle_among_kg_modules() -> None:

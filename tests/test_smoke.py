@@ -70,7 +70,7 @@ def test_the_in_process_runner_knows_every_piece_of_process_state():
     """run_kg puts back each module's process state after a command; a renamed one would leak silently."""
     import importlib
 
-    from kg import boundary
+    from kg.cli import boundary
     from tests.conftest import PROCESS_STATE
 
     for module, name in PROCESS_STATE:

@@ -6,8 +6,8 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
-from kg import templates
 from kg.ingest.frameworks import check_meta
+from kg.sources import templates
 from kg.sources.sheets import META_KEYS, Sheet
 from kg.sources.sheetspec import FRAMEWORK, FRAMEWORK_META, KINDS, OBSERVATIONS, SPECS, Row
 

@@ -121,8 +121,9 @@ def links_check_command(tables: tuple[Path, ...], endpoint: str | None) -> None:
     """Check mapping tables (default: the bundled ones): well-formed objects in known namespaces,
     subjects that exist in the graph, no pair both exactMatch and relatedMatch. Exit 1 on problems.
     """
+    from kg.analysis.links import check_links
     from kg.graph.embedded import KnowledgeGraph
-    from kg.sources.sssom import check_links, link_tables
+    from kg.sources.sssom import link_tables
 
     chosen = list(tables) or link_tables()
     if endpoint:

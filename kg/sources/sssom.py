@@ -1,4 +1,4 @@
-"""Links to external vocabularies, kept as SSSOM mapping tables (data/links/*.sssom.tsv).
+"""Reading links to external vocabularies, kept as SSSOM mapping tables (data/links/*.sssom.tsv).
 
 Each table has a commented YAML header (``# curie_map:`` ...) and the SSSOM columns
 subject_id, predicate_id, object_id, mapping_justification, confidence, creator_label (or
@@ -7,9 +7,7 @@ the graph is built every row becomes the mapping triple itself
 (``u4ssc:EC-ICT-PS-1A skos:relatedMatch sdg:16.7``) plus an ``sssom:Mapping`` node carrying its
 justification, confidence, creator, author, reviewer, date, page and comment, so all are queryable.
 
-``check_links`` is ``kg links check``: well-formed objects in known namespaces, subjects (and
-objects of the project's own namespace) that exist, no pair both exact and related, and
-optionally objects that exist on an endpoint.
+``kg.analysis.links`` checks them (``kg links check``).
 """
 
 from __future__ import annotations
@@ -38,8 +36,8 @@ KNOWN_NAMESPACES = {
     "http://ontology.eil.utoronto.ca/ISO37120.owl#": "ISO 37120 ontology",
     ID: "smartcity-kg",
 }
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s<>\"{}|\\^`]+")
+DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+IRI_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s<>\"{}|\\^`]+")
 
 
 @dataclass(frozen=True)
@@ -155,13 +153,13 @@ def mapping_triples(path: Path, mappings: Sequence[Mapping]) -> list[ox.Triple]:
         triples[ox.Triple(subject, _node(predicate), obj)] = None
 
     for m in mappings:
-        if not all(_IRI.fullmatch(value) for value in (m.subject, m.predicate, m.object)):
+        if not all(IRI_PATTERN.fullmatch(value) for value in (m.subject, m.predicate, m.object)):
             continue  # reported by check_links; a malformed IRI has no triple to state
         try:
             subject, predicate, obj = _node(m.subject), _node(m.predicate), _node(m.object)
-            justification = _node(m.justification) if _IRI.fullmatch(m.justification) else None
+            justification = _node(m.justification) if IRI_PATTERN.fullmatch(m.justification) else None
             people = [(slot, _node(value)) for slot, value in (("author_id", m.author), ("reviewer_id", m.reviewer),
-                      ("see_also", m.see_also)) if _IRI.fullmatch(value)]  # fmt: skip
+                      ("see_also", m.see_also)) if IRI_PATTERN.fullmatch(value)]  # fmt: skip
         except ValueError as error:
             raise InputError(
                 f"{path}:{m.line}: an IRI of this mapping is not allowed in RDF ({error}); fix it."
@@ -182,7 +180,7 @@ def mapping_triples(path: Path, mappings: Sequence[Mapping]) -> list[ox.Triple]:
             add(node, PREFIXES["rdfs"] + "comment", ox.Literal(m.comment, language="en"))
         for slot, value in people:
             add(node, SSSOM + slot, value)
-        if _DATE.fullmatch(m.date):
+        if DATE.fullmatch(m.date):
             add(node, SSSOM + "mapping_date", ox.Literal(m.date, datatype=_node(_XSD + "date")))
         add(node, PREFIXES["dcterms"] + "source", ox.Literal(path.name))
     return list(triples)
@@ -195,79 +193,6 @@ def read_links(path: Path | str) -> RdfDocument:
     return RdfDocument(path, [ox.Quad(t.subject, t.predicate, t.object) for t in triples])
 
 
-# ------------------------------------------------------------------ checks
-
-
-def check_mappings(path: Path, mappings: Sequence[Mapping], subjects: set[str]) -> list[LinkProblem]:
-    """Problems that need no network: form, namespaces, existing subjects, contradictions."""
-    problems = []
-    predicates_of: dict[tuple[str, str], dict[str, int]] = {}
-    for m in mappings:
-        for role, value in (("subject", m.subject), ("predicate", m.predicate), ("object", m.object)):
-            if not _IRI.fullmatch(value):
-                problems.append(LinkProblem(path, m.line, f"{role} {value!r} is not a well-formed IRI or known CURIE"))
-        if _IRI.fullmatch(m.object) and not any(m.object.startswith(ns) for ns in KNOWN_NAMESPACES):
-            known = ", ".join(KNOWN_NAMESPACES)
-            problems.append(LinkProblem(path, m.line, f"object {m.object} is in no known namespace ({known})"))
-        if _IRI.fullmatch(m.predicate) and m.predicate not in MATCHES:
-            problems.append(LinkProblem(path, m.line, f"predicate {m.predicate} is not a SKOS mapping property"))
-        if _IRI.fullmatch(m.subject) and m.subject not in subjects:
-            problems.append(LinkProblem(path, m.line, f"subject {m.subject} is not in the graph"))
-        if m.object.startswith(ID) and m.object not in subjects:  # the project's own terms are all here
-            problems.append(LinkProblem(path, m.line, f"object {m.object} is not in the graph"))
-        for role, value in (("author_id", m.author), ("reviewer_id", m.reviewer), ("see_also", m.see_also)):
-            if value and not _IRI.fullmatch(value):
-                problems.append(LinkProblem(path, m.line, f"{role} {value!r} is not a well-formed IRI or known CURIE"))
-        if m.date and not _DATE.fullmatch(m.date):
-            problems.append(LinkProblem(path, m.line, f"mapping_date {m.date!r} is not a date (YYYY-MM-DD)"))
-        if m.confidence:
-            try:
-                if not 0 <= float(m.confidence) <= 1:
-                    raise ValueError
-            except ValueError:
-                problems.append(LinkProblem(path, m.line, f"confidence {m.confidence!r} is not a number from 0 to 1"))
-        predicates_of.setdefault((m.subject, m.object), {})[m.predicate] = m.line
-    for (subject, obj), lines in predicates_of.items():
-        if SKOS + "exactMatch" in lines and SKOS + "relatedMatch" in lines:
-            line = max(lines[SKOS + "exactMatch"], lines[SKOS + "relatedMatch"])
-            problems.append(LinkProblem(path, line, f"{subject} is both an exactMatch and a relatedMatch of {obj}"))
-    return problems
-
-
 def link_tables(folder: Path | None = None) -> list[Path]:
     """The mapping tables (``*.sssom.tsv``) in ``folder``, by default the bundled data/links/."""
     return sorted((folder or project_root() / "data" / "links").glob("*.sssom.tsv"))
-
-
-def check_links(tables: Sequence[Path], graph_documents: Sequence[RdfDocument], endpoint: str | None = None,
-                batch: int = 100) -> list[LinkProblem]:  # fmt: skip
-    """Every problem of the given tables, checked against the subjects of ``graph_documents``.
-
-    With ``endpoint``, also objects the endpoint lacks (asked ``batch`` at a time). Raises
-    InputError if a table cannot be read, RemoteError if the endpoint fails.
-    """
-    tables_set = {Path(t).resolve() for t in tables}
-    subjects = {
-        q.subject.value
-        for d in graph_documents
-        if d.path.resolve() not in tables_set
-        for q in d.quads
-        if isinstance(q.subject, ox.NamedNode)
-    }
-    problems: list[LinkProblem] = []
-    all_mappings: list[tuple[Path, Mapping]] = []
-    for table in tables:
-        mappings = read_mapping_table(Path(table))
-        problems += check_mappings(Path(table), mappings, subjects)
-        all_mappings += [(Path(table), m) for m in mappings]
-    if endpoint:
-        # http.client and urllib take 30 ms to import: only when an endpoint is asked (store imports links).
-        from kg.graph.remote.call import shown
-        from kg.graph.remote.client import missing_on_endpoint
-
-        objects = sorted({m.object for _, m in all_mappings if _IRI.fullmatch(m.object)})
-        missing = missing_on_endpoint(endpoint, objects, batch=batch)
-        for table, m in all_mappings:
-            if m.object in missing:
-                problems.append(LinkProblem(table, m.line, f"object {m.object} does not exist on {shown(endpoint)}"))
-    return sorted(problems, key=lambda p: (str(p.path), p.line, p.message))
