@@ -22,6 +22,7 @@ Parameter values: text (as ``kg query --param`` takes it), or ``int``, ``float``
 those types (see :mod:`kg.query.params`).
 """
 
+from kg import aliases as _aliases
 from kg.errors import (
     BadFrameworkId,
     ImportProblems,
@@ -46,6 +47,8 @@ from kg.query.params import IRI, ParameterValue
 from kg.query.results import Results, render
 from kg.validation import ValidationReport, format_report, validate
 from kg.version import __version__
+
+_aliases.install()  # the 0.1 module paths (kg.claims, kg.store, ...) keep importing, with a warning
 
 __all__ = [
     "IRI",

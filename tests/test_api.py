@@ -262,3 +262,26 @@ def test_the_modules_that_raise_errors_raise_kg_errors_own_classes():
     assert reason.InconsistentData is kg.InconsistentData and kg.InconsistentData.exit_code == 1
     assert shapes.UnsupportedShape is kg.UnsupportedShape and sheets.SheetProblems is kg.ImportProblems
     assert generations.WorkspaceError is kg.WorkspaceError and output.OutputError is kg.OutputError
+
+
+# ---------------------------------------------------------------- the 0.1 module paths
+
+
+def test_an_old_module_path_imports_the_moved_module_with_a_warning():
+    import importlib
+    import sys
+
+    import kg.analysis.claims
+
+    sys.modules.pop("kg.claims", None)
+    with pytest.warns(DeprecationWarning, match=r"kg\.claims moved to kg\.analysis\.claims"):
+        old = importlib.import_module("kg.claims")
+    assert old is kg.analysis.claims and old.check_claims is kg.analysis.claims.check_claims
+
+
+def test_every_old_module_path_names_a_module_that_exists():
+    import importlib.util
+
+    from kg.aliases import MOVED
+
+    assert [old for old, new in MOVED.items() if importlib.util.find_spec(f"kg.{new}") is None] == []

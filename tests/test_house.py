@@ -87,7 +87,7 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
 
 # The layers, bottom to top. A module's layer is that of the longest name here it starts with.
 LAYERS: list[tuple[str, ...]] = [
-    ("kg.errors", "kg.namespaces", "kg.output", "kg.extras", "kg.cache", "kg.version"),  # the foundation
+    ("kg.errors", "kg.namespaces", "kg.output", "kg.extras", "kg.cache", "kg.version", "kg.aliases"),  # foundation
     ("kg.sources", "kg.terms"),  # reading input; the one term model (it reads documents)
     ("kg.query",),  # named queries, parameters, results and their formats
     ("kg.validation", "kg.reasoning"),  # SHACL and OWL over documents and stores
