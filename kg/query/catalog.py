@@ -27,7 +27,7 @@ from kg.sources.files import queries_dir, read_text
 # portability: why the query is written as it is, so that the embedded store, Oxigraph server and
 # Virtuoso give the same rows (tests/test_backends.py). Whether a query is a QC check is its folder's say.
 HEADER_KEYS = {"title", "question", "parameters", "inferred", "portability"}
-PARAMETER_KEYS = {"type", "default", "description"}
+PARAMETER_KEYS = {"type", "default", "description", "example"}
 
 
 @dataclass(frozen=True)
@@ -46,6 +46,14 @@ class NamedQuery:
     parameters: dict[str, Parameter] = field(default_factory=dict)
     inferred: bool = False  # asks for classes only the OWL reasoner fills (kg query --inferred)
     portability: str = ""  # how the text keeps engines agreeing where they read SPARQL 1.1 differently
+
+    def example_parameters(self) -> dict[str, str]:
+        """The values the query is shown with: each parameter without a default, given its header's example.
+
+        >>> get_query("kpi-details").example_parameters()
+        {'code': 'SC: SH: SI: 4C'}
+        """
+        return {name: p.example for name, p in self.parameters.items() if p.default is None and p.example is not None}
 
 
 def _header(text: str, where: str) -> tuple[str, int]:
@@ -73,10 +81,17 @@ def _parameter(name: str, spec: object, where: str) -> Parameter:
         raise QueryError(
             f"{where}: parameter {name!r} has type {kind!r}; use one of {', '.join(sorted(PARAMETER_TYPES))}."
         )
-    default = spec.get("default")
-    parameter = Parameter(name, kind, None if default is None else str(default), str(spec.get("description", "")))
-    if parameter.default is not None:
-        parameter.to_term(parameter.default, where=where)  # a bad default fails at load, not at use
+    default, example = spec.get("default"), spec.get("example")
+    parameter = Parameter(
+        name,
+        kind,
+        None if default is None else str(default),
+        str(spec.get("description", "")),
+        None if example is None else str(example),
+    )
+    for value in (parameter.default, parameter.example):
+        if value is not None:
+            parameter.to_term(value, where=where)  # a bad default or example fails at load, not at use
     return parameter
 
 

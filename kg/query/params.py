@@ -45,12 +45,19 @@ _YEAR = re.compile(r"\d{4}")
 @dataclass(frozen=True)
 class Parameter:
     """A parameter a query's ``#+`` header declares: its name, type (one of PARAMETER_TYPES),
-    default (as text, or None when a value must be given) and description."""
+    default (as text, or None when a value must be given), description, and an example value
+    (as text) for a parameter without a default: what the published site and the docs run it with."""
 
     name: str
     type: str = "string"
     default: str | None = None
     description: str = ""
+    example: str | None = None
+
+    @property
+    def sample(self) -> str | None:
+        """The value to show the query with: the default, else the example (None when neither is given)."""
+        return self.default if self.default is not None else self.example
 
     def to_term(self, value: ParameterValue, *, where: str = "") -> Node:
         """The RDF term of the parameter's type for ``value``.

@@ -129,10 +129,8 @@ def _results_layout(title: str, body: str) -> str:
         f"<style>{RESULTS_STYLE}</style></head><body>{body}</body></html>"  # fmt: skip
 
 
-def results_page(title: str, results: Results) -> str:
-    """A query's answer as an HTML table (an ASK's as true or false), IRIs linked to their pages."""
-    if results.boolean is not None:
-        return _results_layout(title, f"<h1>{html.escape(title)}</h1><p>{str(results.boolean).lower()}</p>")
+def results_table(results: Results) -> str:
+    """A SELECT answer as an HTML table, IRIs linked to their pages (on a published site, relatively)."""
     from rdflib import URIRef  # Results.rows is the rdflib edge: its text is what this page has always shown
 
     def cell(term: object) -> str:  # an IRI links to its page here (project IRIs) or to itself (http)
@@ -142,5 +140,12 @@ def results_page(title: str, results: Results) -> str:
 
     head = "".join(f"<th>{html.escape(v)}</th>" for v in results.variables)
     rows = "".join("<tr>" + "".join(f"<td>{cell(t)}</td>" for t in row) + "</tr>" for row in results.rows)
+    return f"<table><tr>{head}</tr>{rows}</table>"
+
+
+def results_page(title: str, results: Results) -> str:
+    """A query's answer as an HTML table (an ASK's as true or false), IRIs linked to their pages."""
+    if results.boolean is not None:
+        return _results_layout(title, f"<h1>{html.escape(title)}</h1><p>{str(results.boolean).lower()}</p>")
     body = f"<h1>{html.escape(title)}</h1><p>{len(results)} rows. <a href='/'>All queries</a></p>"
-    return _results_layout(title, body + f"<table><tr>{head}</tr>{rows}</table>")
+    return _results_layout(title, body + results_table(results))

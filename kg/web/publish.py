@@ -82,6 +82,7 @@ def build(graph: KnowledgeGraph, root: Path, progress: Progress) -> dict[str, An
     """
     # imported here: the kg command imports this module at every start, and these are heavy
     from kg.analysis.report import build_report
+    from kg.web.querypages import query_files
     from kg.web.site import dump_files, ontology_files, resource_files, resources, site_index, snapshot, void_file
 
     memory = snapshot(graph.store)
@@ -93,6 +94,9 @@ def build(graph: KnowledgeGraph, root: Path, progress: Progress) -> dict[str, An
             _write_file(root, path, data)
         progress(f"{done + 1} of {len(iris)} resources written")
     for path, data in ontology_files(memory):
+        _write_file(root, path, data)
+    progress("answering the named queries")
+    for path, data in query_files(graph):
         _write_file(root, path, data)
     progress("writing the participation report")
     build_report(graph, root / "report")

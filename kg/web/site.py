@@ -148,6 +148,7 @@ def site_index(memory: ox.Store, frameworks: Results, sizes: dict[str, tuple[int
             f"<li><a href='{site_link('/ontology.html')}'>The ontology</a>: classes, properties, shapes</li>",
             f"<li><a href='{site_link('/report/report.html')}'>The participation report</a> "
             f"(<a href='{site_link('/report/report.md')}'>Markdown</a>)</li>",
+            f"<li><a href='{site_link('/queries/index.html')}'>The named queries</a>, each with its answer</li>",
             f"<li><a href='{site_link('/void.ttl')}'>VoID description</a> of the dataset</li>",
             f"<li>Example: {iri_link(memory, ID + 'u4ssc/SC-SH-SI-4C')}</li></ul>",
             _dumps(sizes),
