@@ -1,0 +1,152 @@
+"""One question, one answer: every named query gives the same rows through every door.
+
+The reference is the Python API (``graph.query(name, **example parameters)``) rendered as the
+SPARQL 1.1 results formats. Each door must give the same bytes in the same format:
+
+- ``cli-csv``, ``cli-tsv``, ``cli-json``, ``cli-table``: ``kg query NAME -p ... --format F``;
+- ``served-form``: ``kg serve``'s ``/queries/NAME?...&format=csv``;
+- ``sparql-text``: the text the served form binds (``format=sparql``) posted to ``/sparql`` (and to
+  ``/sparql/inferred`` for a query whose header says ``inferred: true``), answered as CSV;
+- ``published``: the ``queries/NAME.csv`` that ``kg publish`` writes;
+- ``oxigraph``, ``virtuoso``: ``kg query NAME --endpoint URL --format csv`` on an Oxigraph server
+  and on Virtuoso 7, each loaded by ``kg push --inferred`` (the graph, its inferences and the
+  marker that says they are there), as a user would.
+
+Numbers are written in one canonical form per datatype whatever store answered, so CSV is compared
+byte for byte. Under CI=true none of the servers may be missing (tests/servers.py).
+"""
+
+from __future__ import annotations
+
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from kg import list_queries
+from kg.query.catalog import NamedQuery
+from kg.query.results import render
+from kg.web.querypages import published, query_path
+from tests.conftest import run_kg
+from tests.servers import kg_server, oxigraph_server, virtuoso_process
+
+pytestmark = [pytest.mark.network, pytest.mark.slow]
+
+QUERIES = [q for q in list_queries() if published(q)]  # not the one that calls a second endpoint
+CLI_FORMATS = ("csv", "tsv", "json", "table")
+VIRTUOSO_GRAPH = "urn:smartcity-kg:pushed"
+HTTP_S = 60
+
+
+def _params(query: NamedQuery) -> list[str]:
+    return [arg for name, value in query.example_parameters().items() for arg in ("-p", f"{name}={value}")]
+
+
+def _get(url: str, accept: str | None = None, data: bytes | None = None) -> str:
+    headers = {"Accept": accept} if accept else {}
+    if data is not None:
+        headers["Content-Type"] = "application/sparql-query"
+    with urllib.request.urlopen(urllib.request.Request(url, data=data, headers=headers), timeout=HTTP_S) as answer:
+        return answer.read().decode("utf-8")
+
+
+@pytest.fixture(scope="module")
+def reference(graph) -> dict[str, dict[str, str]]:
+    """Each query's answer from the Python API, rendered in every CLI format."""
+    answers = {}
+    for query in QUERIES:
+        results = graph.query(query, **query.example_parameters())
+        answers[query.name] = {fmt: render(results, fmt) for fmt in CLI_FORMATS}
+    return answers
+
+
+@pytest.fixture(scope="module")
+def served():
+    """``kg serve`` on the session's workspace; yields its base address."""
+    with kg_server() as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("conformance") / "site"
+    run = run_kg("publish", "--out", str(out))
+    assert run.returncode == 0, run.stderr
+    return out
+
+
+@pytest.fixture(scope="module")
+def oxigraph(tmp_path_factory):
+    with oxigraph_server(tmp_path_factory.mktemp("oxigraph-pushed")) as base:
+        run = run_kg("push", "--inferred", "--endpoint", f"{base}/store")
+        assert run.returncode == 0, run.stderr
+        yield f"{base}/query"
+
+
+@pytest.fixture(scope="module")
+def virtuoso(tmp_path_factory):
+    """Virtuoso 7 whose Graph Store (``/sparql-graph-crud``) is writable, loaded by ``kg push --inferred``."""
+    from tests.servers import _isql
+
+    with virtuoso_process(tmp_path_factory.mktemp("virtuoso-pushed")) as server:
+        for statement in ('GRANT SPARQL_UPDATE TO "SPARQL"', "DB.DBA.RDF_DEFAULT_USER_PERMS_SET ('nobody', 7)"):
+            _isql(server.sql_port, statement, server.log, 30)
+        store = server.sparql.removesuffix("/sparql") + "/sparql-graph-crud"
+        run = run_kg("push", "--inferred", "--endpoint", store, "--graph", VIRTUOSO_GRAPH)
+        assert run.returncode == 0, run.stderr
+        yield server.sparql + "?" + urllib.parse.urlencode({"default-graph-uri": VIRTUOSO_GRAPH})
+
+
+def _cli(query: NamedQuery, fmt: str, *extra: str) -> str:
+    run = run_kg("query", query.name, *_params(query), "--format", fmt, *extra)
+    assert run.returncode == 0, f"{query.name} ({fmt}): {run.stderr}"
+    return run.stdout
+
+
+@pytest.mark.parametrize("query", QUERIES, ids=lambda q: q.name)
+def test_the_cli_prints_what_the_python_api_answers(reference, query):
+    for fmt in CLI_FORMATS:
+        assert _cli(query, fmt) == reference[query.name][fmt], fmt
+
+
+@pytest.mark.parametrize("query", QUERIES, ids=lambda q: q.name)
+def test_the_served_form_and_its_text_give_the_same_rows(reference, served, query):
+    form = {**query.example_parameters()}
+    url = f"{served}/queries/{urllib.parse.quote(query.name)}?"
+    assert _get(url + urllib.parse.urlencode({**form, "format": "csv"})) == reference[query.name]["csv"]
+    text = _get(url + urllib.parse.urlencode({**form, "format": "sparql"}))
+    endpoint = f"{served}/sparql/inferred" if query.inferred else f"{served}/sparql"
+    assert _get(endpoint, "text/csv", text.encode("utf-8")) == reference[query.name]["csv"]
+
+
+@pytest.mark.parametrize("query", QUERIES, ids=lambda q: q.name)
+def test_the_published_page_gives_the_same_rows(reference, site, query):
+    assert (site / query_path(query.name, "csv")).read_bytes().decode("utf-8") == reference[query.name]["csv"]
+    assert (site / query_path(query.name, "html")).is_file()
+
+
+@pytest.mark.parametrize("store", ["oxigraph", "virtuoso"])
+def test_every_named_query_gives_the_same_rows_on_a_pushed_store(reference, store, request):
+    endpoint = request.getfixturevalue(store)
+    differ = [q.name for q in QUERIES if _cli(q, "csv", "--endpoint", endpoint) != reference[q.name]["csv"]]
+    assert differ == []
+
+
+@pytest.mark.parametrize("store", ["served", "oxigraph", "virtuoso"])
+def test_validate_on_an_endpoint_conforms_like_the_local_graph(store, request):
+    endpoint = request.getfixturevalue(store)
+    if store == "served":
+        endpoint += "/sparql"
+    local, remote = run_kg("validate"), run_kg("validate", "--endpoint", endpoint)
+    assert local.returncode == 0, local.stdout
+    assert remote.returncode == 0, remote.stdout[:2000]
+    assert remote.stdout.splitlines()[0] == local.stdout.splitlines()[0]
+
+
+def test_an_inferred_query_on_an_endpoint_without_inferences_says_so(tmp_path):
+    with oxigraph_server(tmp_path) as base:
+        assert run_kg("push", "--endpoint", f"{base}/store").returncode == 0
+        run = run_kg("query", "core-participation-kpis-inferred", "--endpoint", f"{base}/query")
+    assert run.returncode == 2 and run.stdout == ""
+    assert "kg push --inferred" in run.stderr and run.stderr.count("\n") == 1
