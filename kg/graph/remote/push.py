@@ -111,11 +111,15 @@ def push(store_url: str, documents: Sequence[RdfDocument] | NTriplesFile, graph:
     query = urllib.parse.urlencode({"graph": graph}) if graph else "default"
     path = (parts.path or "/") + "?" + "&".join(filter(None, [parts.query, query, "no_transaction" if bulk else ""]))
     chunks: Callable[[], Iterator[bytes]]
+    # The length is sent, not chunked transfer encoding: Virtuoso's Graph Store reads no chunked
+    # body (it answered 201 Created to an upload it had not read), and every server reads a length.
     if isinstance(documents, NTriplesFile):
         count, chunks = documents.triples, functools.partial(_ntriples_file, documents.path)
+        size = documents.path.stat().st_size
     else:
-        count, chunks = sum(len(d.quads) for d in documents), functools.partial(_ntriples, documents)
-    headers = {"Content-Type": "application/n-triples", "User-Agent": USER_AGENT}
+        data = b"".join(_ntriples(documents))  # the documents are in memory already
+        count, chunks, size = sum(len(d.quads) for d in documents), functools.partial(iter, [data]), len(data)
+    headers = {"Content-Type": "application/n-triples", "User-Agent": USER_AGENT, "Content-Length": str(size)}
     user = credentials()
     if user:
         token = base64.b64encode(":".join(user).encode()).decode()
@@ -139,8 +143,7 @@ def push(store_url: str, documents: Sequence[RdfDocument] | NTriplesFile, graph:
             started[0] = True
             cut: BaseException | None = None
             try:
-                connection.request("PUT" if replace else "POST", path, body=body(connection, deadline),
-                                   headers=headers, encode_chunked=True)  # fmt: skip
+                connection.request("PUT" if replace else "POST", path, body=body(connection, deadline), headers=headers)
                 deadline.restart()
             except (_AnsweredEarly, OSError) as error:
                 cut = error
