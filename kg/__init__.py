@@ -22,6 +22,8 @@ Parameter values: text (as ``kg query --param`` takes it), or ``int``, ``float``
 those types (see :mod:`kg.query.params`).
 """
 
+from typing import TYPE_CHECKING
+
 from kg import aliases as _aliases
 from kg.errors import (
     BadFrameworkId,
@@ -48,6 +50,9 @@ from kg.query.results import Results, render
 from kg.validation import ValidationReport, format_report, validate
 from kg.version import __version__
 
+if TYPE_CHECKING:
+    from kg.graph.remote.endpoint import RemoteGraph
+
 _aliases.install()  # the 0.1 module paths (kg.claims, kg.store, ...) keep importing, with a warning
 
 __all__ = [
@@ -66,6 +71,7 @@ __all__ = [
     "QueryError",
     "ReasoningError",
     "RemoteError",
+    "RemoteGraph",
     "ReportError",
     "Results",
     "SheetProblems",
@@ -80,3 +86,12 @@ __all__ = [
     "render",
     "validate",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """``kg.RemoteGraph``, imported on first use (HTTP and SPARQLWrapper are not needed to start ``kg``)."""
+    if name == "RemoteGraph":
+        from kg.graph.remote.endpoint import RemoteGraph
+
+        return RemoteGraph
+    raise AttributeError(f"module 'kg' has no attribute {name!r}")
