@@ -242,8 +242,9 @@ def serve(
     try:
         server.pool = Pool([Path(f) for f in data_files], workers)
         address = f"http://{host}:{server.server_address[1]}"
-        print(f"serving the graph on {address}/ (SPARQL endpoint {address}/sparql) with {workers} query workers, "
-              f"{timeout:g} s per query; Ctrl-C stops", file=sys.stderr, flush=True)  # fmt: skip
+        print(f"serving the graph on {address}/ (SPARQL endpoint {address}/sparql, with the reasoner's inferences "
+              f"{address}/sparql/inferred) with {workers} query workers, {timeout:g} s per query; Ctrl-C stops",
+              file=sys.stderr, flush=True)  # fmt: skip
         if threading.current_thread() is threading.main_thread():  # under kg's CLI, kg.cli.boundary handles it
             signal.signal(signal.SIGTERM, _interrupt)
         server.serve_forever()

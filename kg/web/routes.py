@@ -76,7 +76,7 @@ class Exchange(Protocol):
         ...
 
 
-Handler = Callable[[Exchange, re.Match[str]], None]
+RouteHandler = Callable[[Exchange, re.Match[str]], None]  # what a route calls
 
 
 @cache
@@ -211,7 +211,7 @@ def post_elsewhere(exchange: Exchange, match: re.Match[str]) -> None:
 
 
 _SPARQL = r"/sparql(?P<inferred>/inferred)?"
-ROUTES: list[tuple[frozenset[str], re.Pattern[str], Handler]] = [
+ROUTES: list[tuple[frozenset[str], re.Pattern[str], RouteHandler]] = [
     (GET, re.compile(r"/"), home),
     (GET, re.compile(r"/static/.*", re.DOTALL), static),
     (GET, re.compile(_SPARQL), sparql_get),
@@ -223,7 +223,7 @@ ROUTES: list[tuple[frozenset[str], re.Pattern[str], Handler]] = [
 ]
 
 
-def route(method: str, path: str) -> tuple[Handler, re.Match[str]]:
+def route(method: str, path: str) -> tuple[RouteHandler, re.Match[str]]:
     """The handler of the first route for ``method`` whose pattern matches all of ``path``, and the match."""
     for methods, pattern, handler in ROUTES:
         if method in methods and (match := pattern.fullmatch(path)) is not None:
