@@ -123,7 +123,7 @@ def result_cells(driver) -> list[list[str]]:
     return [[cell.text for cell in row.find_elements(*css("td"))][1:] for row in rows]
 
 
-def wait_for_results(driver, predicate) -> list[list[str]]:
+def wait_for_results(driver, predicate, seconds: float = WAIT) -> list[list[str]]:
     found: list[list[str]] = []
 
     def ready(d):
@@ -131,7 +131,7 @@ def wait_for_results(driver, predicate) -> list[list[str]]:
         found = result_cells(d)
         return found and predicate(found)
 
-    wait(driver, ready)
+    wait(driver, ready, seconds)
     return found
 
 
@@ -207,6 +207,30 @@ def test_a_named_query_opens_in_the_editor_with_its_parameter(browser, base, tmp
     assert len(rows) == 1
     text = browser.execute_script("return window.kgYasgui.getTab().getYasqe().getValue()")
     assert f'"{NOTATION}"' in text  # the parameter, bound by the server
+
+
+def test_an_inferred_query_opens_in_the_editor_on_the_inferred_endpoint(browser, base, tmp_path):
+    from tests.conftest import run_kg
+
+    name = "core-participation-kpis-inferred"  # the data asserts no sck:CoreParticipationIndicator
+    cli = run_kg("query", name, "--format", "csv")
+    assert cli.returncode == 0, cli.stderr
+    expected = list(csv.DictReader(io.StringIO(cli.stdout)))
+    assert expected  # rows that rest on the reasoner's inferences
+    open_home(browser, base)
+    form = browser.find_element(*css(f"form[data-query='{name}']"))
+    assert form.get_attribute("data-endpoint") == "/sparql/inferred"
+    form.find_element(*css(".kg-open")).click()
+    rows = wait_for_results(browser, lambda found: any(row and row[0] for row in found), seconds=120)  # a cold reasoner
+    shot(browser, tmp_path, "inferred-query-editor")
+    assert len(rows) == len(expected)
+    assert [row[1] for row in rows] == [row["code"] for row in expected]
+    endpoint = browser.execute_script("return window.kgYasgui.getTab().getEndpoint()")
+    assert endpoint == base + "/sparql/inferred"
+    # a query opened afterwards that needs no inferences goes back to /sparql
+    kpi_details_form(browser, base).find_element(*css(".kg-open")).click()
+    wait_for_results(browser, has_name)
+    assert browser.execute_script("return window.kgYasgui.getTab().getEndpoint()") == base + "/sparql"
 
 
 def type_query(driver, text: str, close: bool = True) -> None:
@@ -322,7 +346,7 @@ def test_the_editors_files_are_served_with_types_and_cache_headers(base):
     for path, media in expected.items():
         with urllib.request.urlopen(base + path, timeout=WAIT) as answer:
             assert answer.headers["Content-Type"].split(";")[0] == media
-            assert answer.read() == (ROOT / "kg/static" / path.removeprefix("/static/")).read_bytes()
+            assert answer.read() == (ROOT / "kg/web/static" / path.removeprefix("/static/")).read_bytes()
             etag, cache = answer.headers["ETag"], answer.headers["Cache-Control"]
         assert "max-age" in cache
         again = urllib.request.Request(base + path, headers={"If-None-Match": etag})

@@ -33,7 +33,9 @@ class Job(TypedDict, total=False):
     """One job for a worker: a query (``query``...) or, with ``kind``, a document."""
 
     query: str  # SPARQL text, its prefixes declared (kg.query.prologue)
-    inferred: bool  # over the reasoner's inferences too
+    named: str  # or a named query's name, run by KnowledgeGraph.query (its parameters checked there)
+    params: dict[str, str]  # the named query's parameter values, as text (as kg query -p takes them)
+    inferred: bool  # over the reasoner's inferences too (a service description: of /sparql/inferred)
     format: str | None  # a kg.web.negotiate format name; None: by ``accept``
     accept: str | None  # the client's Accept header
     title: str  # of an HTML answer
@@ -61,10 +63,12 @@ def answer_job(graph: KnowledgeGraph, job: Job) -> Answer:
         return answer_document(graph, job)
     if job.get("inferred"):
         graph = graph.with_inferences()
-    text, where = job["query"], job.get("where", "query")
+    text, where = job.get("query", ""), job.get("where", "query")
     try:
-        solutions = graph.store.query(text, named_graphs=[])  # as KnowledgeGraph.sparql: sources stay hidden
-        if isinstance(solutions, ox.QueryBoolean):
+        if "named" in job:  # the one named-query path, which checks the parameters: its QueryError is a 400
+            results = graph.query(job["named"], **job.get("params", {}))
+        # as KnowledgeGraph.sparql: no named graphs, the sources stay hidden
+        elif isinstance(solutions := graph.store.query(text, named_graphs=[]), ox.QueryBoolean):
             results = Results([], [], boolean=bool(solutions))
         else:
             rows = [tuple(row) for row in itertools.islice(solutions, MAX_ROWS + 1)]
@@ -118,8 +122,11 @@ def answer_document(graph: KnowledgeGraph, job: Job) -> Answer:
         else:
             page = lambda: resource_page(graph.store, description)  # noqa: E731
     else:
-        triples = (void_triples if kind == "void" else service_triples)(graph.store, base)
+        inferred = bool(job.get("inferred"))  # of /sparql/inferred: no query form (it posts to /sparql)
+        triples = (
+            void_triples(graph.store, base) if kind == "void" else service_triples(graph.store, base, inferred=inferred)
+        )
         title = "VoID description of smartcity-kg" if kind == "void" else "SPARQL service description"
-        page = lambda: triples_page(graph.store, title, triples, form=kind == "service")  # noqa: E731
+        page = lambda: triples_page(graph.store, title, triples, form=kind == "service" and not inferred)  # noqa: E731
     body = page() if fmt == "html" else serialize_triples(triples, fmt, PREFIXES_HERE)
     return {"status": 200, "body": body, "media": MEDIA_TYPES[fmt]}

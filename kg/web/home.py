@@ -5,7 +5,9 @@ of its origin), configured by kg/static/editor.js from a JSON block on the page:
 prefixes (kg.namespaces), the endpoint on this server, the named queries. Nothing is fetched
 from another host, so the page works offline. The named-query forms are plain HTML forms to
 /queries/NAME and work without JavaScript; with it, each also gets an "Open in editor" button
-that loads the query, its parameters bound by the server (/queries/NAME?format=sparql).
+that loads the query, its parameters bound by the server (/queries/NAME?format=sparql), and runs
+it on the endpoint its form names: /sparql/inferred for a query whose header says ``inferred:
+true`` (it reads the OWL reasoner's inferences), else /sparql.
 
 Static files are read once, from a fixed list (no path from a request reaches the file system),
 and served with an ETag and a Cache-Control header so a browser asks again at most hourly.
@@ -23,6 +25,7 @@ from kg.namespaces import ID, PREFIXES, SCK
 from kg.query.catalog import NamedQuery
 from kg.web.markup import esc
 from kg.web.resources import ONTOLOGY
+from kg.web.void import ENDPOINT, INFERRED_ENDPOINT
 
 STATIC = Path(__file__).parent / "static"
 YASGUI_VERSION = "4.6.2"  # kg/static/yasgui/VENDORED.md says where it came from
@@ -48,18 +51,20 @@ def _query_form(query: NamedQuery) -> str:
         f"placeholder='{esc(p.type)}' title='{esc(getattr(p, 'description', '') or '')}'></label> "
         for p in query.parameters.values()
     )
-    name = esc(query.name)
+    name, endpoint = esc(query.name), INFERRED_ENDPOINT if query.inferred else ENDPOINT
     return (
         f"<li id='q-{name}'><h3>{esc(query.title)}</h3><p>{esc(query.question)}</p>"
-        f"<form action='/queries/{name}' data-query='{name}'>{fields}<button>Run {name}</button> "
+        f"<form action='/queries/{name}' data-query='{name}' data-endpoint='{endpoint}'>{fields}"
+        f"<button>Run {name}</button> "
         f"<button type='button' class='kg-open' hidden>Open in editor</button></form></li>"
     )
 
 
 def config(queries: list[NamedQuery]) -> dict[str, Any]:
-    """What kg/static/editor.js needs: prefixes, the namespaces whose IRIs have local pages, queries."""
+    """What kg/web/static/editor.js needs: endpoints, prefixes, the namespaces whose IRIs have local pages, queries."""
     return {
-        "endpoint": "/sparql",
+        "endpoint": ENDPOINT,
+        "inferredEndpoint": INFERRED_ENDPOINT,
         "prefixes": PREFIXES,
         "local": {"id": ID, "ontology": ONTOLOGY, "terms": SCK},
         "queries": [query.name for query in queries],
@@ -77,7 +82,8 @@ def home_page(queries: list[NamedQuery]) -> str:
         f"<style>{HOME_STYLE}</style></head><body>"
     )
     intro = (
-        "<h1>smartcity-kg</h1><p>A read-only SPARQL 1.1 endpoint is at <code>/sparql</code>; the dataset's "
+        "<h1>smartcity-kg</h1><p>A read-only SPARQL 1.1 endpoint is at <code>/sparql</code> (and over the graph "
+        "with the OWL reasoner's inferences at <code>/sparql/inferred</code>); the dataset's "
         "<a href='/void'>VoID description</a>, the <a href='/ontology'>ontology</a>. The project's prefixes "
         "(<code>sck:</code>, <code>u4ssc:</code>, <code>fw:</code>, ...) may be used without PREFIX lines.</p>"
     )

@@ -4,6 +4,8 @@ VoID (https://www.w3.org/TR/void/) gives the dataset's size, vocabularies, IRI s
 resources and its endpoint; a client finds it at /.well-known/void (VoID section 7.2). The
 service description (https://www.w3.org/TR/sparql11-service-description/) is what a GET of
 the endpoint without a query returns: the language, result formats and default dataset.
+``kg serve`` has two endpoints: /sparql answers over the graph as asserted, /sparql/inferred
+over the graph with the OWL reasoner's inferences; each describes itself, and VoID names both.
 Counts are computed from the served graph when asked for (it is small; the worker's timeout
 bounds it).
 """
@@ -22,7 +24,13 @@ DATASET = "https://w3id.org/smartcity-kg/void#dataset"  # under the project's w3
 EXAMPLE_RESOURCES = [ID + "u4ssc/SC-SH-SI-4C", ID + "framework/u4ssc"]  # shown only if the graph holds them
 RESULT_FORMAT_NAMES = ["SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV", "SPARQL_Results_TSV"]
 RDF_FORMAT_NAMES = ["Turtle", "N-Triples", "JSON-LD", "RDF_XML"]
-DCT, RDF = PREFIXES["dcterms"], PREFIXES["rdf"]
+DCT, RDF, RDFS = PREFIXES["dcterms"], PREFIXES["rdf"], PREFIXES["rdfs"]
+ENDPOINT = "/sparql"  # kg serve's endpoint over the graph as asserted
+INFERRED_ENDPOINT = "/sparql/inferred"  # and over the graph with the OWL reasoner's inferences
+INFERRED_NOTE = (
+    "The graph with the inferences of the OWL reasoner (HermiT, through Owlready2) added: the class memberships "
+    "and property values it derives from the ontology. The queries whose header says 'inferred: true' read them."
+)
 ENTITIES = f"SELECT DISTINCT ?s {{ ?s ?p ?o FILTER(STRSTARTS(STR(?s), '{ID}')) }}"  # the project's own resources
 
 
@@ -76,7 +84,8 @@ def void_triples(store: ox.Store, base: str | None, dumps: tuple[str, ...] = ())
         (dataset, _n(VOID + "classes"), _int(_count_matches(store, "SELECT DISTINCT ?c { ?s a ?c }"))),
     ]
     if base is not None:
-        triples.insert(3, (dataset, _n(VOID + "sparqlEndpoint"), _n(base + "/sparql")))
+        triples.insert(3, (dataset, _n(VOID + "sparqlEndpoint"), _n(base + ENDPOINT)))
+        triples.insert(4, (dataset, _n(RDFS + "seeAlso"), _n(base + INFERRED_ENDPOINT)))  # its own description says
     triples += [(dataset, _n(VOID + "dataDump"), _n(dump)) for dump in dumps]
     formats = RDF_FORMAT_NAMES if base is not None else RDF_FORMAT_NAMES[:3]  # a static site has no RDF/XML
     triples += [(dataset, _n(VOID + "feature"), _n(FORMATS_NS + name)) for name in formats]
@@ -106,21 +115,40 @@ def _uses(predicates: set[str], namespace: str) -> bool:
     return any(p.startswith(namespace) for p in predicates)
 
 
-def service_triples(store: ox.Store, base: str) -> list[ox.Triple]:
-    """The SPARQL 1.1 service description of ``base``/sparql."""
+def service_triples(store: ox.Store, base: str, *, inferred: bool = False) -> list[ox.Triple]:
+    """The SPARQL 1.1 service description of ``base``/sparql, or with ``inferred`` of ``base``/sparql/inferred.
+
+    The inferred endpoint's default graph is the dataset plus the reasoner's inferences: it is
+    described in words (INFERRED_NOTE), without a count (``store`` holds the asserted graph only).
+    """
     service, default = ox.BlankNode("service"), ox.BlankNode("defaultGraph")
     triples: list[tuple[ox.NamedNode | ox.BlankNode, ox.NamedNode, ox.NamedNode | ox.BlankNode | ox.Literal]] = [
         (service, _n(RDF + "type"), _n(SD + "Service")),
-        (service, _n(SD + "endpoint"), _n(base + "/sparql")),
+        (service, _n(SD + "endpoint"), _n(base + (INFERRED_ENDPOINT if inferred else ENDPOINT))),
         (service, _n(SD + "supportedLanguage"), _n(SD + "SPARQL11Query")),
         (service, _n(SD + "feature"), _n(SD + "UnionDefaultGraph")),  # the default graph is the union of the sources
-        (service, _n(SD + "defaultDataset"), _n(DATASET)),
-        (_n(DATASET), _n(RDF + "type"), _n(SD + "Dataset")),
-        (_n(DATASET), _n(SD + "defaultGraph"), default),
-        (default, _n(RDF + "type"), _n(SD + "Graph")),
-        (default, _n(VOID + "triples"), _int(_count_matches(store, "?s ?p ?o"))),
-        (service, _n(PREFIXES["rdfs"] + "seeAlso"), _n(base + "/.well-known/void")),
     ]
+    if inferred:
+        described = ox.BlankNode("inferredDataset")  # not DATASET: more triples than the VoID dataset has
+        triples += [
+            (service, _n(SD + "defaultDataset"), described),
+            (described, _n(RDF + "type"), _n(SD + "Dataset")),
+            (described, _n(DCT + "description"), ox.Literal(INFERRED_NOTE, language="en")),
+            (described, _n(PREFIXES["prov"] + "wasDerivedFrom"), _n(DATASET)),
+            (described, _n(SD + "defaultGraph"), default),
+            (default, _n(RDF + "type"), _n(SD + "Graph")),
+            (service, _n(RDFS + "seeAlso"), _n(base + ENDPOINT)),
+        ]
+    else:
+        triples += [
+            (service, _n(SD + "defaultDataset"), _n(DATASET)),
+            (_n(DATASET), _n(RDF + "type"), _n(SD + "Dataset")),
+            (_n(DATASET), _n(SD + "defaultGraph"), default),
+            (default, _n(RDF + "type"), _n(SD + "Graph")),
+            (default, _n(VOID + "triples"), _int(_count_matches(store, "?s ?p ?o"))),
+            (service, _n(RDFS + "seeAlso"), _n(base + "/.well-known/void")),
+            (service, _n(RDFS + "seeAlso"), _n(base + INFERRED_ENDPOINT)),
+        ]
     names = RESULT_FORMAT_NAMES + RDF_FORMAT_NAMES
     triples += [(service, _n(SD + "resultFormat"), _n(FORMATS_NS + name)) for name in names]
     return [ox.Triple(*t) for t in triples]

@@ -1,9 +1,11 @@
 /* The SPARQL editor on kg serve's home page: YASGUI (vendored) set up for this server only.
  *
- * Read from the page's JSON block (kg/home.py): the endpoint, the project's prefixes, the
- * namespaces whose IRIs have pages on this server. Nothing remote is fetched: the endpoint
- * catalogue lists only this server, there is no CORS proxy and no prefix.cc lookup, and the
- * class/property completers that ask lov.linkeddata.es are replaced by ones that ask this
+ * Read from the page's JSON block (kg/web/home.py): the endpoints, the project's prefixes, the
+ * namespaces whose IRIs have pages on this server. A named query opened from its form runs on
+ * the endpoint the form names (data-endpoint): /sparql/inferred for a query that reads the OWL
+ * reasoner's inferences, else /sparql; the editor's endpoint box shows which.
+ * Nothing remote is fetched: the endpoint catalogue lists only this server, there is no CORS
+ * proxy and no prefix.cc lookup, and the class/property completers that ask lov.linkeddata.es are replaced by ones that ask this
  * server. Nothing is kept in localStorage (persistence off), so a reload starts afresh.
  */
 (function () {
@@ -13,6 +15,7 @@
   var status = document.getElementById("kg-status");
   if (!root || typeof Yasgui === "undefined") return;
   var endpoint = new URL(config.endpoint, window.location.href).href;
+  var inferredEndpoint = new URL(config.inferredEndpoint, window.location.href).href;
   var Yasqe = Yasgui.Yasqe;
 
   var prefixNames = Object.keys(config.prefixes).sort();
@@ -83,7 +86,9 @@
   var yasgui = new Yasgui(root, {
     requestConfig: { endpoint: endpoint, method: "POST" },
     copyEndpointOnNewTab: true,
-    endpointCatalogueOptions: { getData: function () { return [{ endpoint: endpoint }]; } },
+    endpointCatalogueOptions: {
+      getData: function () { return [{ endpoint: endpoint }, { endpoint: inferredEndpoint }]; },
+    },
     corsProxy: undefined,
     persistenceId: null,
     populateFromUrl: true, // a shared link (the share button) opens its query here
@@ -120,7 +125,8 @@
   }
   new MutationObserver(function () { relink(root); }).observe(root, { childList: true, subtree: true });
 
-  // Each named query's form opens it in the editor, its parameters bound by the server.
+  // Each named query's form opens it in the editor, its parameters bound by the server, and runs
+  // it on the form's endpoint: an inferred query on /sparql would miss the rows that rest on inferences.
   document.querySelectorAll("form[data-query]").forEach(function (form) {
     var button = form.querySelector(".kg-open");
     if (!button) return;
@@ -129,6 +135,7 @@
       var params = new URLSearchParams(new FormData(form));
       params.set("format", "sparql");
       var name = form.getAttribute("data-query");
+      var target = new URL(form.getAttribute("data-endpoint") || config.endpoint, window.location.href).href;
       status.textContent = "";
       fetch("/queries/" + encodeURIComponent(name) + "?" + params.toString())
         .then(function (answer) {
@@ -136,6 +143,7 @@
             if (!answer.ok) throw new Error(text);
             var tab = yasgui.getTab();
             tab.setName(name);
+            tab.setEndpoint(target);
             tab.getYasqe().setValue(text);
             root.scrollIntoView();
             tab.getYasqe().query();

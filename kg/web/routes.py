@@ -1,0 +1,244 @@
+"""What ``kg serve`` answers at each path: the route table and one function per route.
+
+ROUTES lists (methods, path pattern, handler) entries, tried in order; the first whose pattern
+matches the whole path and whose methods include the request's is called with the exchange
+(kg.web.app.Handler, seen here through the Exchange protocol) and the pattern's match. HEAD is
+answered wherever GET is. Handlers compute nothing heavy themselves: queries and documents go
+to the query workers as jobs (kg.web.answers), sent by ``Exchange.run``.
+
+A named query's form (/queries/NAME) sends the worker the query's name and the form's values
+as text, as ``kg query -p`` takes them: the worker runs it through KnowledgeGraph.query, the
+one named-query path, which checks the parameters (an unknown framework is a 400 with "did you
+mean") and runs an ``inferred: true`` query over the reasoner's inferences. /sparql answers over
+the graph as asserted, /sparql/inferred over the graph with the OWL reasoner's inferences.
+"""
+
+from __future__ import annotations
+
+import re
+import urllib.parse
+from collections.abc import Callable
+from email.message import Message
+from functools import cache
+from http import HTTPStatus
+from typing import Protocol
+
+from kg.query.catalog import NamedQuery, list_queries
+from kg.query.params import bind_parameters, resolve
+from kg.query.prologue import declare
+from kg.query.services import refusal
+from kg.web.answers import Job
+from kg.web.connections import Allowed
+from kg.web.home import CACHE_CONTROL, home_page, static_file
+from kg.web.negotiate import DOCUMENT, MEDIA_TYPES, document_path, not_acceptable, see_other
+from kg.web.void import INFERRED_ENDPOINT
+
+NAMED_FORMATS = ("json", "xml", "csv", "tsv", "html")  # of a named query's answer (format=...), besides sparql
+GET, POST = frozenset({"GET", "HEAD"}), frozenset({"POST"})
+
+
+class BadRequest(Exception):
+    """A malformed request: its message is the one sentence the client gets with a 400."""
+
+
+class Exchange(Protocol):
+    """What a route's handler uses of the request being answered (kg.web.app.Handler implements it)."""
+
+    headers: Message
+
+    @property
+    def allowed(self) -> Allowed:
+        """The hosts a SERVICE may call (kg.query.services.parse_allowed)."""
+        ...
+
+    def params(self) -> dict[str, str]:
+        """The query string's parameters (a copy), decoded strictly before the route was called."""
+        ...
+
+    def body(self) -> str:
+        """The request body as text (a BadRequest if malformed; 413 sent if too long)."""
+        ...
+
+    def send(self, status: int, body: str | bytes, media: str, headers: dict[str, str] | None = None) -> None:
+        """Send the answer: status, body, media type and any further headers."""
+        ...
+
+    def error(self, status: HTTPStatus, message: str) -> None:
+        """Send an error: its status and one plain sentence."""
+        ...
+
+    def run(self, job: Job) -> None:
+        """Send ``job`` (the client's Accept header added) to a query worker, under the deadline; send its answer."""
+        ...
+
+    def base(self) -> str:
+        """The server's address as the client named it (for IRIs in documents)."""
+        ...
+
+
+RouteHandler = Callable[[Exchange, re.Match[str]], None]  # what a route calls
+
+
+@cache
+def named_queries() -> dict[str, NamedQuery]:
+    """The named queries the server answers at /queries/NAME, by name (read once)."""
+    return {query.name: query for query in list_queries()}
+
+
+def home(exchange: Exchange, match: re.Match[str]) -> None:
+    """The home page: the editor and a form for each named query."""
+    exchange.send(HTTPStatus.OK, home_page(list(named_queries().values())), MEDIA_TYPES["html"])
+
+
+def static(exchange: Exchange, match: re.Match[str]) -> None:
+    """A file of the editor (kg/web/static), with an ETag; 304 when the client has it already."""
+    found = static_file(match.group())
+    if found is None:
+        exchange.error(HTTPStatus.NOT_FOUND, "no such file under /static/; see / for the editor")
+        return
+    data, media, etag = found
+    headers = {"ETag": etag, "Cache-Control": CACHE_CONTROL, "X-Content-Type-Options": "nosniff"}
+    if etag in (exchange.headers.get("If-None-Match") or ""):
+        exchange.send(HTTPStatus.NOT_MODIFIED, b"", media, headers)
+    else:
+        exchange.send(HTTPStatus.OK, data, media, headers)
+
+
+def sparql_get(exchange: Exchange, match: re.Match[str]) -> None:
+    """The SPARQL protocol's GET; without a query, the endpoint's service description."""
+    params, inferred = exchange.params(), bool(match.group("inferred"))
+    if "query" not in params and "update" not in params:
+        document(exchange, {"kind": "service", "inferred": inferred}, None)
+    else:
+        sparql(exchange, params.get("query"), params.get("update"), inferred)
+
+
+def sparql_post(exchange: Exchange, match: re.Match[str]) -> None:
+    """The SPARQL protocol's POST: a form, or a sparql-query or sparql-update body."""
+    body, inferred = exchange.body(), bool(match.group("inferred"))
+    media = (exchange.headers.get("Content-Type") or "").split(";")[0].strip()
+    if media == "application/sparql-query":
+        sparql(exchange, body, None, inferred)
+    elif media == "application/sparql-update":
+        sparql(exchange, None, body, inferred)
+    else:
+        form = decode_form(body)
+        sparql(exchange, form.get("query"), form.get("update"), inferred)
+
+
+def sparql(exchange: Exchange, query: str | None, update: str | None, inferred: bool) -> None:
+    """Run a protocol query (never an update) over the graph, with the reasoner's inferences if ``inferred``."""
+    if update is not None:
+        exchange.error(HTTPStatus.FORBIDDEN, "this endpoint is read-only: updates are refused")
+    elif not query:
+        exchange.error(HTTPStatus.BAD_REQUEST, "give a SPARQL query in the 'query' parameter")
+    elif _allowed(exchange, query):  # the format follows the Accept header and the query's form
+        exchange.run({"query": declare(query), "format": None, "title": "Results", "inferred": inferred})
+
+
+def _allowed(exchange: Exchange, text: str) -> bool:
+    """Whether every SERVICE the text (its prefixes declared, as it runs) calls is allowed; else 403 sent."""
+    refused = refusal(declare(text), exchange.allowed)
+    if refused:
+        exchange.error(HTTPStatus.FORBIDDEN, refused)
+    return not refused
+
+
+def named(exchange: Exchange, match: re.Match[str]) -> None:
+    """A named query run from its form; format=sparql: its text, parameters bound, for the editor."""
+    query = named_queries().get(match.group("name"))
+    if query is None:
+        not_found(exchange, match)
+        return
+    params = exchange.params()
+    fmt = params.pop("format", "html")
+    if fmt not in NAMED_FORMATS and fmt != "sparql":
+        exchange.error(HTTPStatus.BAD_REQUEST, f"format {fmt!r} is not one of {', '.join(NAMED_FORMATS)}, sparql")
+        return
+    given = {key: value for key, value in params.items() if value != ""}  # an empty field: the default
+    # The text is bound here only to check its SERVICE calls (a service parameter names one) and to
+    # show it in the editor; the worker runs the query by name, through KnowledgeGraph.query.
+    text = bind_parameters(query.text, query.parameters, resolve(query.parameters, given, query=query.name))
+    if fmt == "sparql":
+        exchange.send(HTTPStatus.OK, editor_text(query, text), "application/sparql-query; charset=utf-8")
+    elif _allowed(exchange, text):
+        exchange.run({"named": query.name, "params": given, "format": fmt, "title": query.title, "where": query.name})
+
+
+def editor_text(query: NamedQuery, text: str) -> str:
+    """A named query's text as the editor opens it: a comment saying what it asks, PREFIX lines, no header."""
+    text = "\n".join(line for line in text.splitlines() if not line.startswith("#+")).lstrip("\n")
+    note = " ".join(f"{query.title}: {query.question}".split())  # one comment line
+    if query.inferred:  # the editor sends it to /sparql/inferred (kg/web/static/editor.js): say so where it is read
+        note += f"\n# It reads the OWL reasoner's inferences: run it on {INFERRED_ENDPOINT}, not /sparql."
+    return f"# {note}\n" + declare(text, mark=False)  # and the PREFIX lines for what it uses
+
+
+def void(exchange: Exchange, match: re.Match[str]) -> None:
+    """The VoID description of the dataset."""
+    document(exchange, {"kind": "void"}, None)
+
+
+def resource(exchange: Exchange, match: re.Match[str]) -> None:
+    """A project IRI: 303 to the page or data the Accept header asks for (kg.web.pages), or that document."""
+    found = document_path(match.group())
+    if found is None:
+        not_found(exchange, match)
+        return
+    iri, fmt, path = found
+    if fmt is not None:
+        document(exchange, {"kind": "resource", "iri": iri}, fmt)
+    elif (target := see_other(path, exchange.headers.get("Accept"))) is None:
+        exchange.error(HTTPStatus.NOT_ACCEPTABLE, not_acceptable(DOCUMENT))
+    else:
+        exchange.send(HTTPStatus.SEE_OTHER, f"See {target}\n", "text/plain; charset=utf-8", {"Location": target})
+
+
+def document(exchange: Exchange, job: Job, fmt: str | None) -> None:
+    """A page the workers build (kg.web.answers): a resource, VoID, a service description."""
+    job.update({"format": fmt, "accept": exchange.headers.get("Accept"), "base": exchange.base()})
+    exchange.run(job)
+
+
+def not_found(exchange: Exchange, match: re.Match[str]) -> None:
+    """404 for a GET of a path nothing answers."""
+    exchange.error(HTTPStatus.NOT_FOUND, "no such page; see / for the named queries and /sparql")
+
+
+def post_elsewhere(exchange: Exchange, match: re.Match[str]) -> None:
+    """404 for a POST anywhere but a SPARQL endpoint."""
+    exchange.error(HTTPStatus.NOT_FOUND, f"POST goes to /sparql or {INFERRED_ENDPOINT}")
+
+
+_SPARQL = r"/sparql(?P<inferred>/inferred)?"
+ROUTES: list[tuple[frozenset[str], re.Pattern[str], RouteHandler]] = [
+    (GET, re.compile(r"/"), home),
+    (GET, re.compile(r"/static/.*", re.DOTALL), static),
+    (GET, re.compile(_SPARQL), sparql_get),
+    (POST, re.compile(_SPARQL), sparql_post),
+    (GET, re.compile(r"/queries/(?P<name>[^/]+)"), named),
+    (GET, re.compile(r"/void|/\.well-known/void"), void),
+    (GET, re.compile(r".*", re.DOTALL), resource),  # /id/... and /ontology (percent-encoded too), else 404
+    (POST, re.compile(r".*", re.DOTALL), post_elsewhere),
+]
+
+
+def route(method: str, path: str) -> tuple[RouteHandler, re.Match[str]]:
+    """The handler of the first route for ``method`` whose pattern matches all of ``path``, and the match."""
+    for methods, pattern, handler in ROUTES:
+        if method in methods and (match := pattern.fullmatch(path)) is not None:
+            return handler, match
+    raise LookupError(f"no route for {method}")  # a bug: the table ends with a route for any path
+
+
+_BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+
+
+def decode_form(text: str) -> dict[str, str]:
+    """Decode ``a=1&b=2`` strictly: a stray ``%`` or bytes that are not UTF-8 are a BadRequest."""
+    if _BAD_PERCENT.search(text):
+        raise BadRequest("the request has a '%' that does not start a %XX escape; percent-encode it as %25.")
+    try:
+        return dict(urllib.parse.parse_qsl(text, keep_blank_values=True, errors="strict"))
+    except UnicodeDecodeError:
+        raise BadRequest("the request's percent-encoded text is not UTF-8.") from None
