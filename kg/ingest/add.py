@@ -112,7 +112,8 @@ Documents = Sequence[Document] | Callable[[Workspace], Sequence[Document]]
 
 @dataclass
 class Written:
-    """What a write did: the sources it added and removed (manifest entries), or the report that refused it."""
+    """What a write did: the sources it added and removed (manifest entries), or the report that refused it
+    (then nothing was added or removed), and the documents it was given."""
 
     added: list[Source] = field(default_factory=list)
     removed: list[Source] = field(default_factory=list)
@@ -168,13 +169,12 @@ def write(workspace: Workspace, documents: Documents = (), *, remove: Sequence[s
             report = _judged(made, _check_documents(workspace, additions, removals, engine))
             if report.conforms:
                 change(workspace, additions, removals)
-            written.report = None if report.conforms else report
-            return written
+            return written if report.conforms else Written(report=report, documents=made)
         others = _others(workspace, removals)
-        written.report = change(
+        refused = change(
             workspace, additions, removals, check=lambda store: _judged(made, _check_in_store(store, additions, others))
         )
-        return written
+        return written if refused is None else Written(report=refused, documents=made)
 
 
 def _judged(documents: Sequence[Document], report: ValidationReport) -> ValidationReport:

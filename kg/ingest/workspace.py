@@ -6,13 +6,15 @@ query the graph. Every change goes through the one write path, kg.ingest.add.wri
 writer lock, so that a script and a ``kg`` command running at once never both commit unchecked.
 
 >>> import kg, tempfile
->>> folder = tempfile.mkdtemp()
->>> ws = kg.Workspace.init(folder)                                    # doctest: +SKIP
->>> ws.import_sheet("data/templates/framework.csv", framework="demo")  # doctest: +SKIP
-Written(added demo (74 triples))
->>> [s.id for s in ws.sources()]                                     # doctest: +SKIP
-['bundled', 'demo']
->>> len(ws.graph().query("frameworks", ))                             # doctest: +SKIP
+>>> ws = kg.Workspace.init(tempfile.mkdtemp())    # a new workspace: the bundled data loaded, seconds
+>>> ws.import_sheet("data/templates/framework.csv", framework="demo")
+Written(added demo (171 triples))
+>>> [(s.id, s.kind) for s in ws.sources()]
+[('bundled', 'bundled'), ('demo', 'framework')]
+>>> len(ws.graph().query("participation-by-framework"))      # the 4 bundled frameworks and demo
+5
+>>> ws.remove("demo")
+Written(removed demo (171 triples))
 """
 
 from __future__ import annotations
