@@ -171,3 +171,24 @@ def test_the_module_examples_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
         runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
         runner.run(test)
         assert runner.summarize(verbose=False).failed == 0
+
+
+@pytest.mark.slow
+def test_an_import_the_shapes_refuse_in_the_store_names_its_row(pristine_workspace: Path, tmp_path: Path) -> None:
+    """The row checks pass; the shapes, run in the new generation with what the workspace holds, do not."""
+    workspace = workspace_copy(pristine_workspace, tmp_path / "ws")
+    extra = tmp_path / "extra.nt"  # a second indicator for the classification the template's first row makes
+    extra.write_text(
+        "<https://w3id.org/smartcity-kg/id/demo/classification-11-1-voting> "
+        "<https://w3id.org/smartcity-kg/ontology#indicator> <https://w3id.org/smartcity-kg/id/u4ssc/SC-SH-SI-4C> .\n"
+    )
+    api_workspace = kg.Workspace.open(workspace.folder)
+    assert api_workspace.add(extra).committed
+    before = (workspace.folder / "kg-workspace.json").read_bytes()
+    with pytest.raises(kg.ImportProblems) as refused:
+        api_workspace.import_sheet(TEMPLATE, framework="demo")
+    assert str(refused.value) == (
+        f"{TEMPLATE}: 1 problem(s), nothing written:\n"
+        "  row 2, column (row): A classification is about exactly one indicator (sck:indicator)."
+    )
+    assert (workspace.folder / "kg-workspace.json").read_bytes() == before
