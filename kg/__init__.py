@@ -44,6 +44,7 @@ from kg.errors import (
     WorkspaceError,
 )
 from kg.graph.embedded import KnowledgeGraph
+from kg.ingest.workspace import Workspace
 from kg.query.catalog import NamedQuery, get_query, list_queries
 from kg.query.params import IRI, ParameterValue
 from kg.query.results import Results, render
@@ -78,6 +79,7 @@ __all__ = [
     "UnsupportedShape",
     "ValidationError",
     "ValidationReport",
+    "Workspace",
     "WorkspaceError",
     "__version__",
     "format_report",

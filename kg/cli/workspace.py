@@ -1,7 +1,8 @@
 """The ``kg`` commands that change the workspace: init, add, sources, remove, import, import-observations.
 
-Each is a thin click layer over the Python API (kg.graph.workspace, kg.ingest.add, kg.ingest.frameworks,
-kg.ingest.observations); they join kg.cli.group's group through ``register``.
+Each parses its arguments, makes one call to kg.Workspace (kg.ingest.workspace, whose changes all go
+through the one write path, kg.ingest.add.write) and prints what it did; they join kg.cli.group's
+group through ``register``.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import click
 
 from kg.cli.boundary import timeout_option
 from kg.cli.options import ENGINE_OPTION
-from kg.errors import EXIT_VIOLATIONS, KgError
+from kg.errors import EXIT_VIOLATIONS
 from kg.query.results import RESULT_FORMATS, Results, render
 
 
@@ -25,13 +26,14 @@ def init_command(folder: Path | None) -> None:
     Commands run in FOLDER or below use it. Without one, kg uses KG_WORKSPACE or your own
     default workspace, created on first use.
     """
-    from kg.graph.workspace import MANIFEST, init
+    from kg.graph.workspace import MANIFEST
+    from kg.ingest.workspace import Workspace
 
     folder = (folder or Path.cwd()).expanduser().absolute()
     existed = (folder / MANIFEST).is_file()
-    workspace = init(folder)
+    workspace = Workspace.init(folder)
     what = "is already a workspace" if existed else "is now a workspace"
-    click.echo(f"{workspace.folder} {what}: {workspace.manifest['triples']} triples, {len(workspace.sources)} sources")
+    click.echo(f"{workspace.folder} {what}: {workspace.manifest['triples']} triples, {len(workspace.entries)} sources")
 
 
 @click.command("add")
@@ -44,17 +46,16 @@ def add_command(files: tuple[Path, ...], engine: str) -> None:
     A file added again from the same path replaces its earlier copy. Files that do not conform
     are refused with the report (exit 1) and nothing is added; 2 when a file cannot be read.
     """
-    from kg.graph.workspace import open_workspace
-    from kg.ingest.add import add_files
+    from kg.ingest.workspace import Workspace
     from kg.validation import format_report
 
-    workspace = open_workspace()
-    report = add_files(workspace, list(files), engine)
-    if report is not None:
-        click.echo(format_report(report), nl=False)
+    workspace = Workspace.open()
+    written = workspace.add(*files, engine=engine)
+    if written.report is not None:
+        click.echo(format_report(written.report), nl=False)
         click.echo(f"kg: nothing was added to the workspace {workspace.folder}.", err=True)
         sys.exit(EXIT_VIOLATIONS)
-    for source in workspace.sources[-len(files) :]:
+    for source in written.added:
         click.echo(f"added {source['original']} as {source['id']}: {source['triples']} new triples", err=True)
 
 
@@ -65,17 +66,11 @@ def sources_command(fmt: str) -> None:
     source states is counted there), time added and check."""
     import pyoxigraph as ox
 
-    from kg.graph.workspace import open_workspace
+    from kg.ingest.workspace import Workspace
 
-    workspace = open_workspace()
-    bundled = workspace.manifest["bundled"]
-    rows = [
-        ("bundled", "bundled", sum(f["triples"] for f in bundled["files"]), "", f"smartcity-kg {bundled['version']}",
-         f"{len(bundled['files'])} files of the package"),
-        *((s["id"], s["kind"], s["triples"], s["added"], s["checked"], s["original"]) for s in workspace.sources),
-    ]  # fmt: skip
+    workspace = Workspace.open()
     columns = ["id", "kind", "triples", "added", "checked", "original"]
-    raw = [tuple(ox.Literal(str(value)) for value in row) for row in rows]
+    raw = [tuple(ox.Literal(str(getattr(s, c))) for c in columns) for s in workspace.sources()]
     click.echo(render(Results(columns, raw=raw), fmt), nl=False)
     click.echo(f"workspace {workspace.folder}: {workspace.manifest['triples']} triples", err=True)
 
@@ -84,15 +79,10 @@ def sources_command(fmt: str) -> None:
 @click.argument("sources", nargs=-1, required=True)
 def remove_command(sources: tuple[str, ...]) -> None:
     """Take sources (by id, original path or stored copy; see 'kg sources') out of the workspace."""
-    from kg.graph import generations
-    from kg.graph.workspace import change, open_workspace, read_manifest
+    from kg.ingest.workspace import Workspace
 
-    workspace = open_workspace()
-    with generations.writer_lock(workspace.store_folder):
-        workspace.manifest = read_manifest(workspace.folder)
-        found = {id(s): s for s in (workspace.find(wanted) for wanted in sources)}
-        change(workspace, removals=list(found.values()))
-    for source in found.values():
+    workspace = Workspace.open()
+    for source in workspace.remove(*sources).removed:
         click.echo(f"removed {source['id']} ({source['triples']} triples) from {workspace.folder}", err=True)
 
 
@@ -124,27 +114,14 @@ def import_command(sheet: Path, framework_id: str, out: Path | None, engine: str
             click.echo(f"note: {path} also defines framework {framework_id}; the new file is meant to replace it",
                        err=True)  # fmt: skip
         return
-    from kg.graph.embedded import KnowledgeGraph
-    from kg.graph.workspace import open_workspace
-    from kg.ingest.add import add_turtle, checked_as
+    from kg.ingest.workspace import Workspace
 
-    workspace = open_workspace()
-    documents = KnowledgeGraph.open(workspace=workspace.folder).documents
-    graph, rows, elsewhere = import_sheet(sheet, framework_id, None, engine=engine, base=documents)
-    stored = {str(workspace.folder / s["stored"]) for s in workspace.sources}
-    bundled = [path for path in elsewhere if str(path) not in stored]
-    if bundled:
-        raise KgError(
-            f"--framework {framework_id}: the bundled file {bundled[0]} defines this framework, and bundled data "
-            "cannot be replaced in a workspace; choose another id, or write a file with --out."
-        )
-    turtle = graph.header.encode("utf-8") + graph.turtle()
-    checked = f"rows checked by kg import; {checked_as(engine)}"
-    entry = add_turtle(workspace, "framework", framework_id, sheet, turtle, checked, [str(p) for p in elsewhere])
-    again = " (replacing the earlier import)" if elsewhere else ""
+    workspace = Workspace.open()
+    written = workspace.import_sheet(sheet, framework=framework_id, engine=engine)
+    again = " (replacing the earlier import)" if written.documents[0].replaces else ""
     click.echo(
-        f"imported {rows} indicators from {sheet}: added {entry['triples']} triples to the workspace "
-        f"{workspace.folder} as {framework_id}{again}",
+        f"imported {written.documents[0].rows} indicators from {sheet}: added {written.added[0]['triples']} triples "
+        f"to the workspace {workspace.folder} as {framework_id}{again}",
         err=True,
     )
 
@@ -170,20 +147,14 @@ def import_observations_command(sheet: Path, out: Path | None) -> None:
         graph, rows = import_observations(sheet, out)
         click.echo(f"imported {rows} observations from {sheet}: wrote {len(graph)} triples to {out}", err=True)
         return
-    from kg.graph.embedded import KnowledgeGraph
-    from kg.graph.workspace import open_workspace
-    from kg.ingest.add import add_turtle
-    from kg.ingest.convert import slug
+    from kg.ingest.workspace import Workspace
 
-    workspace = open_workspace()
-    graph, rows = import_observations(sheet, None, base=KnowledgeGraph.open(workspace=workspace.folder).documents)
-    source_id = slug(sheet.stem).lower()
-    turtle = graph.header.encode("utf-8") + graph.turtle()
-    checked = "rows checked by kg import-observations"
-    entry = add_turtle(workspace, "observations", source_id, sheet, turtle, checked, [])
+    workspace = Workspace.open()
+    written = workspace.import_observations(sheet)
+    added = written.added[0]
     click.echo(
-        f"imported {rows} observations from {sheet}: added {entry['triples']} triples to the workspace "
-        f"{workspace.folder} as {source_id}",
+        f"imported {written.documents[0].rows} observations from {sheet}: added {added['triples']} triples to the "
+        f"workspace {workspace.folder} as {added['id']}",
         err=True,
     )
 

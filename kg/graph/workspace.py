@@ -105,10 +105,13 @@ class Workspace:
         return self.folder / "store"
 
     @property
-    def sources(self) -> list[Source]:
+    def entries(self) -> list[Source]:
         """The manifest's source entries, in the order they were added."""
-        sources: list[Source] = self.manifest["sources"]
-        return sources
+        entries: list[Source] = self.manifest["sources"]
+        return entries
+
+    # The old name of ``entries``; kg.Workspace (kg.ingest.workspace) makes ``sources()`` a method.
+    sources = entries
 
     def documents(self) -> list[RdfDocument]:
         """The bundled files and each source's stored copy, parsed, in manifest order.
@@ -119,21 +122,21 @@ class Workspace:
         """
         from kg.sources.documents import bundled_documents, read_file
 
-        for source in self.sources:
+        for source in self.entries:
             if not (self.folder / source["stored"]).is_file():
                 raise WorkspaceError(
                     f"{self.folder / source['stored']}: the workspace's copy of source {source['id']} is missing; "
                     f"run 'kg remove {source['id']}' and add {source['original']} again."
                 )
-        return [*bundled_documents(), *(read_file(self.folder / s["stored"]) for s in self.sources)]
+        return [*bundled_documents(), *(read_file(self.folder / s["stored"]) for s in self.entries)]
 
     def find(self, wanted: str) -> Source:
         """The source named by its id, its original path or its stored copy; InputError if none is."""
         resolved = str(Path(wanted).expanduser().absolute())
-        for source in self.sources:
+        for source in self.entries:
             if wanted in (source["id"], source["original"]) or resolved == str(self.folder / source["stored"]):
                 return source
-        known = ", ".join(s["id"] for s in self.sources) or "none ('kg sources' lists them)"
+        known = ", ".join(s["id"] for s in self.entries) or "none ('kg sources' lists them)"
         raise InputError(f"{wanted}: no such source in the workspace {self.folder}; the sources are: {known}.")
 
 
@@ -214,14 +217,17 @@ def init(folder: Path) -> Workspace:
     return open_workspace(folder)
 
 
-def open_workspace(folder: Path | None = None) -> Workspace:
+def open_workspace(folder: Path | None = None, *, create: bool = True) -> Workspace:
     """The workspace at ``folder`` (default: the one ``locate`` finds), bundled data brought up to date.
 
-    Created if it does not exist yet. Raises WorkspaceError if ``folder`` holds something else, or
-    the workspace is damaged, locked for too long by another writer, or cannot be written.
+    Created if it does not exist yet, unless ``create`` is False. Raises WorkspaceError if ``folder``
+    holds something else (or nothing, without ``create``), or the workspace is damaged, locked for
+    too long by another writer, or cannot be written.
     """
     folder = folder or locate()
     if not (folder / MANIFEST).is_file():
+        if not create:
+            raise WorkspaceError(f"{folder}: not a workspace (no {MANIFEST}); run 'kg init {folder}' to make one.")
         if folder.is_dir() and any(folder.iterdir()) and not (folder / "store").is_dir():
             raise WorkspaceError(f"{folder}: not a workspace (no {MANIFEST}); run 'kg init {folder}' to make one.")
         return init(folder)
@@ -256,9 +262,9 @@ def new_entry(workspace: Workspace, kind: str, original: str, suffix: str, diges
     """A manifest entry for a new source: the id of the source it replaces (same original path), else
     ``wanted_id`` made unique (demo, demo-2 ...)."""
     base = re.sub(r"[^a-z0-9-]+", "-", wanted_id.lower()).strip("-") or "source"
-    same = [s["id"] for s in workspace.sources if s["original"] == original]
+    same = [s["id"] for s in workspace.entries if s["original"] == original]
     base = same[0] if same else base
-    taken = {s["id"] for s in workspace.sources if s["original"] != original}
+    taken = {s["id"] for s in workspace.entries if s["original"] != original}
     source_id = base
     for n in range(2, 10_000):
         if source_id not in taken:
@@ -285,7 +291,7 @@ def stored_name(source_id: str, digest: str, suffix: str) -> str:
 def replaced_by(workspace: Workspace, entries: Iterable[Source]) -> list[Source]:
     """The workspace's sources that ``entries`` replace: those added from the same path."""
     originals = {e["original"] for e in entries}
-    return [s for s in workspace.sources if s["original"] in originals]
+    return [s for s in workspace.entries if s["original"] in originals]
 
 
 def change(
@@ -391,10 +397,3 @@ def refresh_bundled(workspace: Workspace) -> None:
     if workspace.manifest["format"] != FORMAT:
         print(f"kg: rebuilding the store of the workspace {workspace.folder} in format {FORMAT}", file=sys.stderr)
     change(workspace, bundled=bundled_documents())
-
-
-def remove_sources(workspace: Workspace, sources: Sequence[Source]) -> None:
-    """Take ``sources`` (manifest entries) out of the workspace, the caller holding the writer lock.
-
-    The store is rebuilt without them; WorkspaceError if a stored copy is missing or cannot be written."""
-    change(workspace, removals=sources)

@@ -1,9 +1,13 @@
-"""Adding sources to the workspace: checked against the shapes with the workspace's graph first.
+"""The one write path into the workspace (``write``): documents -> a new generation -> shapes -> commit.
 
-``kg add`` adds RDF files and SSSOM mapping tables; ``kg import`` and ``kg import-observations``
-add the Turtle they produce. Each is validated together with everything the workspace holds
-(less the sources it replaces), under the writer lock so that two writers never check against
-a graph the other is changing; a source that does not conform is refused with the report.
+``kg add`` writes RDF files and SSSOM mapping tables (``file_documents``); ``kg import`` and
+``kg import-observations`` write the documents their importers make of a sheet (kg.ingest.frameworks,
+kg.ingest.observations); ``kg remove`` takes sources out; kg.Workspace (kg.ingest.workspace) calls
+the same function. Under the writer lock, the documents are loaded into a new generation of the
+store and the shapes run there, over everything the workspace holds (less the sources they
+replace); the generation is committed only if it conforms, else the report says why. Nothing is
+checked outside the lock: two writers never pass a check against a graph the other then changes.
+``check_files`` (``kg validate FILES``) checks the same way in a throw-away copy, changing nothing.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import contextlib
 import hashlib
 import os
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -20,9 +25,18 @@ import pyoxigraph as ox
 from kg.errors import InputError
 from kg.graph import generations
 from kg.graph.loading import Load, bulk_loadable, put
-from kg.graph.workspace import Addition, Workspace, change, new_entry, read_manifest, replaced_by, stored_name
+from kg.graph.workspace import (
+    Addition,
+    Source,
+    Workspace,
+    change,
+    new_entry,
+    read_manifest,
+    replaced_by,
+    stored_name,
+)
 from kg.sources.documents import read_file
-from kg.sources.files import RdfDocument, bundled_data_paths, check_regular_file, parse_text
+from kg.sources.files import RdfDocument, bundled_data_paths, check_regular_file
 from kg.validation import ValidationReport, choose_engine, make_report, note, validate_documents
 from kg.validation.oxigraph_engine import describer, load_shapes, validate_store
 
@@ -61,46 +75,173 @@ def _copy_in(workspace: Workspace, path: Path) -> tuple[Path, str]:
 _PIECE = 16 * 2**20
 
 
+@dataclass
+class Document:
+    """One source to write into the workspace: RDF with the name of the file or sheet it came from.
+
+    ``rdf``: its parsed triples, or None for a large N-Triples file that Oxigraph's bulk loader reads
+    from ``original`` (kg.graph.loading). ``data``: the bytes its stored copy holds (None: copied from
+    ``original``). ``source_id``: the id it takes, replacing the source of that id (an import's:
+    its framework's); None: one made from the file name, replacing a source added from the same path.
+    ``checked``: what the manifest records before the shapes' verdict. ``replaces``: ids of more
+    sources it replaces. ``judge``: called, under the writer lock, with the shapes' report on the
+    graph it would make; it may raise to refuse (an import names rows and columns). ``rows``: how many
+    sheet rows it was made from (0 for a file).
+    """
+
+    original: Path
+    kind: str
+    rdf: RdfDocument | None
+    data: bytes | None = None
+    suffix: str = ".ttl"
+    source_id: str | None = None
+    checked: str = ""
+    replaces: tuple[str, ...] = ()
+    judge: Callable[[ValidationReport], None] | None = None
+    rows: int = 0
+
+    def __repr__(self) -> str:
+        how = "bulk N-Triples" if self.rdf is None else f"{len(self.rdf.quads)} triples"
+        return f"Document({str(self.original)!r}, {self.kind}, {how})"
+
+
+# What ``write`` takes: the documents, or a function making them from the workspace as it is under
+# the writer lock (an import reads the graph to check its rows: it must read the graph it joins).
+Documents = Sequence[Document] | Callable[[Workspace], Sequence[Document]]
+
+
+@dataclass
+class Written:
+    """What a write did: the sources it added and removed (manifest entries), or the report that refused it
+    (then nothing was added or removed), and the documents it was given."""
+
+    added: list[Source] = field(default_factory=list)
+    removed: list[Source] = field(default_factory=list)
+    report: ValidationReport | None = None  # set when the shapes refused the change: nothing was written
+    documents: list[Document] = field(default_factory=list)
+
+    @property
+    def committed(self) -> bool:
+        """Whether the change was made (the shapes did not refuse it)."""
+        return self.report is None
+
+    def __repr__(self) -> str:
+        if self.report is not None:
+            violations = sum(p.is_violation for p in self.report.problems)
+            return f"Written(refused: {violations} violation(s) of the shapes; nothing was written)"
+        parts = [f"added {s['id']} ({s['triples']} triples)" for s in self.added]
+        parts += [f"removed {s['id']} ({s['triples']} triples)" for s in self.removed]
+        return f"Written({', '.join(parts) or 'nothing'})"
+
+
+def write(workspace: Workspace, documents: Documents = (), *, remove: Sequence[str] = (),
+          engine: str = "auto") -> Written:  # fmt: skip
+    """THE write path into the workspace: every command and kg.Workspace method that changes it calls this.
+
+    Under the writer lock: the manifest is read again, ``documents`` made (when a function), the sources
+    named in ``remove`` (id, original path or stored copy) and those the documents replace taken out,
+    the documents loaded into a new generation of the store and the shapes run there over the whole
+    graph (each document's ``judge`` sees the report); the generation is committed only if it
+    conforms. Nothing is checked outside the lock, so two writers never pass a check against a graph
+    the other then changes. A change that only removes is not checked: a source must always be
+    removable (a removal adds no value the shapes could refuse).
+
+    ``engine``: as in kg.validation.validate_documents ("pyshacl" checks parsed documents, not the
+    store). Returns what was done, or the report that refused it (``Written.report``). Raises
+    InputError when a file cannot be read or a source to remove is unknown, WorkspaceError when the
+    workspace cannot be locked or changed, ValidationError for an unknown ``engine``, UnsupportedShape
+    when the shapes use a feature the Oxigraph engine lacks, and what a ``judge`` raises.
+    """
+    choose_engine(engine)
+    with generations.writer_lock(workspace.store_folder):
+        workspace.manifest = read_manifest(workspace.folder)
+        made = list(documents(workspace) if callable(documents) else documents)
+        named = {id(s): s for s in (workspace.find(wanted) for wanted in remove)}
+        additions = [_addition(workspace, document, engine) for document in made]
+        for source in _replaced(workspace, made, additions):
+            named.setdefault(id(source), source)
+        removals = list(named.values())
+        written = Written([a.entry for a in additions], [dict(s) for s in removals], documents=made)
+        if not additions:
+            change(workspace, removals=removals)
+            return written
+        if engine == "pyshacl":  # the reference engine works on parsed documents, not in the store
+            report = _judged(made, _check_documents(workspace, additions, removals, engine))
+            if report.conforms:
+                change(workspace, additions, removals)
+            return written if report.conforms else Written(report=report, documents=made)
+        others = _others(workspace, removals)
+        refused = change(
+            workspace, additions, removals, check=lambda store: _judged(made, _check_in_store(store, additions, others))
+        )
+        return written if refused is None else Written(report=refused, documents=made)
+
+
+def _judged(documents: Sequence[Document], report: ValidationReport) -> ValidationReport:
+    """``report``, once each document's judge has seen it (a judge may raise to refuse the change)."""
+    for document in documents:
+        if document.judge is not None:
+            document.judge(report)
+    return report
+
+
+def _addition(workspace: Workspace, document: Document, engine: str) -> Addition:
+    """``document`` as an addition: its manifest entry (id, stored copy) and what the store takes."""
+    original = document.original
+    name = str(original.expanduser().absolute())
+    if document.rdf is None:  # a large N-Triples file: copied in, then bulk-loaded from the copy
+        copy, digest = _copy_in(workspace, original)
+        entry = new_entry(workspace, document.kind, name, ".nt", digest, original.stem)
+        stored = workspace.folder / entry["stored"]
+        copy.replace(stored)
+        addition = Addition(entry, Load(str(original), path=stored))
+    else:
+        data = document.data or b""
+        digest = hashlib.sha256(data).hexdigest()
+        entry = new_entry(workspace, document.kind, name, document.suffix, digest, original.stem)
+        if document.source_id is not None:
+            entry["id"], entry["stored"] = document.source_id, stored_name(document.source_id, digest, document.suffix)
+        addition = Addition(entry, Load(str(original), document=document.rdf), data)
+    entry["checked"] = "; ".join(filter(None, (document.checked, checked_as(engine))))
+    return addition
+
+
+def _replaced(workspace: Workspace, documents: Sequence[Document], additions: Sequence[Addition]) -> list[Source]:
+    """The sources the documents replace: of the same id (a fixed one), or ``replaces``, or added from the same path."""
+    ids = {d.source_id for d in documents if d.source_id is not None} | {i for d in documents for i in d.replaces}
+    free = [a.entry for a, d in zip(additions, documents, strict=True) if d.source_id is None]
+    by_path = replaced_by(workspace, free)
+    return [s for s in workspace.entries if s["id"] in ids or any(s is r for r in by_path)]
+
+
+def file_documents(paths: Sequence[Path]) -> list[Document]:
+    """RDF files and SSSOM mapping tables as documents to write, parsed now (outside the writer lock, so
+    that a syntax error is reported at once); a large N-Triples file is left to the bulk loader.
+
+    Raises InputError when a file cannot be read or parsed.
+    """
+    for path in paths:
+        check_regular_file(path)
+    documents = []
+    for path in paths:
+        if bulk_loadable(path):
+            documents.append(Document(path, "rdf", None, suffix=".nt"))
+            continue
+        rdf, data, kind, suffix = _read(path)
+        if not rdf.quads:
+            note(f"{path} holds no triples: there was nothing in it to check")
+        documents.append(Document(path, kind, rdf, data, suffix))
+    return documents
+
+
 def add_files(workspace: Workspace, paths: Sequence[Path], engine: str = "auto") -> ValidationReport | None:
     """Add ``paths`` if, with the workspace's graph, they conform; else the report (nothing is added).
 
-    Each file is loaded into a new generation of the store and the shapes run there, over the
-    whole graph; the generation is committed only if it conforms. Large N-Triples files are
-    copied in and bulk-loaded by Oxigraph (kg.graph.loading); the others are parsed first, before the
-    writer lock is taken, so that a syntax error is reported at once.
-
-    ``engine``: as in kg.validation.validate_documents. Raises InputError when a file cannot be read,
-    WorkspaceError when the workspace cannot be locked or changed, ValidationError for an unknown
-    ``engine``, and UnsupportedShape when the shapes use a feature the Oxigraph engine lacks.
+    ``write(workspace, file_documents(paths), engine=engine)``, kept for its callers: see ``write``.
     """
     choose_engine(engine)
-    for path in paths:
-        check_regular_file(path)
-    parsed = {path: _read(path) for path in paths if not bulk_loadable(path)}
-    with generations.writer_lock(workspace.store_folder):
-        workspace.manifest = read_manifest(workspace.folder)
-        additions = []
-        for path in paths:
-            original = str(path.expanduser().absolute())
-            if path in parsed:
-                document, data, kind, suffix = parsed[path]
-                entry = new_entry(workspace, kind, original, suffix, hashlib.sha256(data).hexdigest(), path.stem)
-                additions.append(Addition(entry, Load(str(path), document=document), data))
-                if not document.quads:
-                    note(f"{path} holds no triples: there was nothing in it to check")
-            else:
-                copy, digest = _copy_in(workspace, path)
-                entry = new_entry(workspace, "rdf", original, ".nt", digest, path.stem)
-                stored = workspace.folder / entry["stored"]
-                copy.replace(stored)
-                additions.append(Addition(entry, Load(str(path), path=stored)))
-            entry["checked"] = checked_as(engine)
-        removals = replaced_by(workspace, [a.entry for a in additions])
-        if engine == "pyshacl":  # the reference engine works on parsed documents, not in the store
-            report = _check_documents(workspace, additions, removals, engine)
-            return report if not report.conforms else change(workspace, additions, removals)
-        others = _others(workspace, removals)
-        return change(workspace, additions, removals, check=lambda store: _check_in_store(store, additions, others))
+    report: ValidationReport | None = write(workspace, file_documents(paths), engine=engine).report
+    return report
 
 
 def check_files(workspace: Workspace, paths: Sequence[Path], engine: str = "auto") -> ValidationReport:
@@ -125,7 +266,7 @@ def check_files(workspace: Workspace, paths: Sequence[Path], engine: str = "auto
             put(store, load, predicates)
         report = _check_in_store(store, [Addition({}, load) for load in loads], _others(workspace, []))
     if not paths:  # the whole graph was checked: name its files, as kg.validate does
-        report.checked_files = [*bundled_data_paths(), *(workspace.folder / s["stored"] for s in workspace.sources)]
+        report.checked_files = [*bundled_data_paths(), *(workspace.folder / s["stored"] for s in workspace.entries)]
     return report
 
 
@@ -149,36 +290,6 @@ def _throw_away_copy(workspace: Workspace) -> Iterator[ox.Store]:
         del source
         lock.close()
     yield store
-
-
-def add_turtle(
-    workspace: Workspace,
-    kind: str,
-    source_id: str,
-    original: Path,
-    turtle: bytes,
-    checked: str,
-    replaces: Sequence[str],
-) -> dict[str, Any]:
-    """Add the Turtle an import produced (already checked against the shapes) as source ``source_id``.
-
-    ``kind``: the manifest's kind of source; ``original``: the sheet it came from; ``checked``: what the
-    manifest records as its check; ``replaces``: the stored paths of sources the import replaces (a
-    framework imported again). Returns the manifest entry. Raises InputError when ``turtle`` does not
-    parse and WorkspaceError when the workspace cannot be locked or changed.
-    """
-    document = RdfDocument(original, parse_text(turtle.decode("utf-8"), ox.RdfFormat.TURTLE, name=str(original)))
-    with generations.writer_lock(workspace.store_folder):
-        workspace.manifest = read_manifest(workspace.folder)
-        digest = hashlib.sha256(turtle).hexdigest()
-        entry = new_entry(workspace, kind, str(original.expanduser().absolute()), ".ttl", digest, source_id)
-        entry["id"], entry["stored"] = source_id, stored_name(source_id, entry["sha256"], ".ttl")
-        entry["checked"] = checked
-        stored = {str(workspace.folder / s["stored"]) for s in workspace.sources}
-        removals = [s for s in workspace.sources if s["id"] == source_id or str(workspace.folder / s["stored"]) in
-                    {r for r in replaces if r in stored}]  # fmt: skip
-        change(workspace, [Addition(entry, Load(str(original), document=document), turtle)], removals)
-    return entry
 
 
 def _documents(additions: Sequence[Addition]) -> list[RdfDocument]:

@@ -1,4 +1,4 @@
-"""Import a framework spreadsheet: check every row, convert it to Turtle, validate, write.
+"""Import a framework spreadsheet: check every row, convert it to RDF, as a file or a workspace document.
 
 Nothing is written unless the whole sheet is clean. The checks run in two layers and all
 problems are reported at once, each with its row and column:
@@ -7,8 +7,9 @@ problems are reported at once, each with its row and column:
    tiers, participation aspects, real SDG targets and indicators, codes unique within the
    framework (in the sheet and in the graph), dimension names that differ only in case or spaces,
    and the coding record (the coded column's statuses, its date, a 'coding,full' every row bears out);
-2. the SHACL shapes (on Oxigraph, kg.validation), run on the converted rows together with the
-   bundled graph.
+2. the SHACL shapes (kg.validation) on the converted rows with the graph they join: the bundled
+   graph for a file (``import_sheet``), or, for the document ``framework_document`` makes, the
+   workspace's store under its writer lock (kg.ingest.add.write, the one write path).
 
 Rows become Oxigraph triples directly and are written by Oxigraph's Turtle serialiser, atomically
 (a temporary file, then a rename): every step is linear in the rows (10,000 rows in seconds).
@@ -19,18 +20,21 @@ from __future__ import annotations
 import csv
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
 from rdflib import URIRef
 
-from kg.errors import BadFrameworkId, SheetProblems
+from kg.errors import BadFrameworkId, KgError, SheetProblems
 from kg.graph.embedded import KnowledgeGraph
+from kg.graph.workspace import Workspace
+from kg.ingest.add import Document
 from kg.ingest.convert import DCTERMS, GROUPS, RDF, SKOS, Converted, Vocabulary, comment, convert
 from kg.namespaces import PREFIXES, SCK
 from kg.output import write_atomically
 from kg.query.params import bind
-from kg.sources.files import RdfDocument, project_root
+from kg.sources.files import RdfDocument, parse_text, project_root
 from kg.sources.sheets import Sheet, read_sheet
 from kg.sources.sheetspec import (
     CODED_IN_FULL,
@@ -54,6 +58,7 @@ from kg.sources.sheetspec import (
     untiered,
     web_address,
 )
+from kg.validation import ValidationReport
 
 ImportProblems = SheetProblems  # data problems of a sheet: listed with row and column, nothing written
 
@@ -109,9 +114,6 @@ def vocabulary(graph: KnowledgeGraph, framework: str) -> Vocabulary:
     codes_query = bind(FRAMEWORK_CODES, {"framework": URIRef(framework)})
     codes = {str(row["code"]): str(row["kpi"]) for row in graph.sparql(codes_query).dicts()}
     return Vocabulary(aspects, codes, sdg_codes())
-
-
-# ------------------------------------------------------------------ row checks
 
 
 def check_meta(sheet: Sheet) -> list[SheetProblem]:
@@ -250,23 +252,28 @@ def check_coding(sheet: Sheet) -> list[SheetProblem]:
     return found
 
 
-# ------------------------------------------------------------------ the whole import
-
-
 def shacl_problems(
     converted: Converted, others: list[RdfDocument], rows_done: set[int], engine: str = "auto"
 ) -> list[SheetProblem]:
-    """The shapes' findings on the converted rows, in row-and-column terms.
+    """The shapes' findings on the converted rows joined to ``others``, in row-and-column terms (``sheet_problems``).
 
-    ``others``: the graph the rows join; findings on ``rows_done`` (rows the row checks already
-    faulted) are left out, since those checks say it more precisely. ``engine`` as in kg.validate.
+    ``engine`` as in kg.validate. Used where nothing is written to the workspace (``--out``, a refused
+    import); the workspace's write path runs the shapes in its store instead (``framework_document``).
     """
     from kg.validation import validate_documents
 
     report = validate_documents([*others, converted.document()], checked=[], engine=engine)
+    return sheet_problems(converted, report, rows_done)
+
+
+def sheet_problems(converted: Converted, report: ValidationReport, rows_done: set[int]) -> list[SheetProblem]:
+    """A shapes report on a graph holding the converted rows, in row-and-column terms.
+
+    Findings on ``rows_done`` (rows the row checks already faulted) are left out, since those checks
+    say it more precisely; so are repeated codes, which the row checks report naming both rows.
+    """
     problems = []
     for problem in report.problems:
-        # Repeated codes are the row checks' to report: they name both rows.
         if not problem.is_violation or str(problem.constraint) == UNIQUE_NOTATION:
             continue
         row = converted.rows_of.get(str(problem.focus), 1)
@@ -291,6 +298,35 @@ def _replaced(
     return replaced, [d for d in documents if all(d is not r for r in replaced)]
 
 
+@dataclass
+class _Conversion:
+    """A sheet converted against a graph: the triples, the row checks' problems, and which documents it replaces."""
+
+    converted: Converted
+    rows: int
+    problems: list[SheetProblem]
+    replaced: list[RdfDocument]
+    others: list[RdfDocument]
+
+
+def _convert(path: Path, framework_id: str, base: Sequence[RdfDocument] | None, target: Path | None) -> _Conversion:
+    """Read, row-check and convert the sheet at ``path`` against ``base`` (default: the bundled graph)."""
+    check_framework_id(framework_id)
+    sheet = read_sheet(path)
+    if not sheet.rows:
+        raise ImportProblems(
+            path, [SheetProblem(2, "code", "the sheet has a header but no indicator rows; add one row per indicator")]
+        )
+    framework = f"{PREFIXES['fw']}{framework_id}"
+    replaced, others = _replaced(list(base) if base is not None else KnowledgeGraph.load().documents, framework, target)
+    vocab = vocabulary(KnowledgeGraph(others), framework)
+    problems = check_meta(sheet) + check_rows(sheet.rows, vocab, tiered=not untiered(sheet.meta)) + check_coding(sheet)
+    converted = convert(sheet, framework_id, vocab)
+    made = f"from {comment(path.name)} (framework {framework_id})"
+    converted.header = f"# Generated by 'kg import' {made}: edit the sheet, not this file.\n"
+    return _Conversion(converted, len(sheet.rows), problems, replaced, others)
+
+
 def import_sheet(
     path: Path | str,
     framework_id: str,
@@ -305,31 +341,56 @@ def import_sheet(
     bundled files that define the framework already (which the new file replaces, unless it
     was written elsewhere). ``engine`` validates the shapes, as in kg.validate. ``base``: the
     graph's documents to check against (default: the bundled graph); ``out`` None writes nothing
-    (the workspace stores the Turtle instead).
+    (kg.Workspace.import_sheet adds a sheet to the workspace, through ``framework_document``).
 
     Raises BadFrameworkId for a ``framework_id`` that is not an id, InputError for a file that
     is not a readable sheet, and ImportProblems (SheetProblems, exit 1) listing every data problem.
     """
     path, out = Path(path), Path(out) if out is not None else None
-    check_framework_id(framework_id)
-    sheet = read_sheet(path)
-    if not sheet.rows:
-        raise ImportProblems(
-            path, [SheetProblem(2, "code", "the sheet has a header but no indicator rows; add one row per indicator")]
-        )
-    framework = f"{PREFIXES['fw']}{framework_id}"
     target = out.resolve() if out is not None else None
-    replaced, others = _replaced(list(base) if base is not None else KnowledgeGraph.load().documents, framework, target)
-    vocab = vocabulary(KnowledgeGraph(others), framework)
-    problems = check_meta(sheet) + check_rows(sheet.rows, vocab, tiered=not untiered(sheet.meta)) + check_coding(sheet)
-    converted = convert(sheet, framework_id, vocab)
+    done = _convert(path, framework_id, base, target)
     # The row checks say more precisely what the shapes would also find on those rows.
-    problems += shacl_problems(converted, others, {p.row for p in problems}, engine)
+    problems = done.problems + shacl_problems(done.converted, done.others, {p.row for p in done.problems}, engine)
     if problems:
         raise ImportProblems(path, problems)
-    made = f"from {comment(path.name)} (framework {framework_id})"
-    header = f"# Generated by 'kg import' {made}: edit the sheet, not this file.\n"
-    converted.header = header
     if out is not None:
-        write_atomically(out, header.encode("utf-8") + converted.turtle())
-    return converted, len(sheet.rows), [d.path for d in replaced if d.path.resolve() != target]
+        write_atomically(out, done.converted.header.encode("utf-8") + done.converted.turtle())
+    return done.converted, done.rows, [d.path for d in done.replaced if d.path.resolve() != target]
+
+
+def framework_document(path: Path | str, framework_id: str, workspace: Workspace, *, engine: str = "auto") -> Document:
+    """The sheet at ``path`` as the document kg.ingest.add.write adds to ``workspace`` as source ``framework_id``.
+
+    Called under the writer lock: the rows are checked against the workspace's graph as it is, and the
+    shapes run in its store when the document is written (its judge turns their findings into rows
+    and columns). It replaces the workspace's sources that define the framework. Raises what
+    ``import_sheet`` raises, and KgError when a bundled file defines the framework (bundled data
+    cannot be replaced).
+    """
+    path = Path(path)
+    done = _convert(path, framework_id, workspace.documents(), None)
+    stored = {str(workspace.folder / s["stored"]): s["id"] for s in workspace.entries}
+    bundled = [d.path for d in done.replaced if str(d.path) not in stored]
+    if done.problems or bundled:  # refused whatever the store says: checked as import_sheet checks
+        problems = done.problems + shacl_problems(done.converted, done.others, {p.row for p in done.problems}, engine)
+        if problems:
+            raise ImportProblems(path, problems)
+        raise KgError(
+            f"--framework {framework_id}: the bundled file {bundled[0]} defines this framework, and bundled data "
+            "cannot be replaced in a workspace; choose another id, or write a file with --out."
+        )
+    converted = done.converted
+
+    def judge(report: ValidationReport) -> None:
+        if not report.conforms:  # a finding the row checks would name is still a refusal, on row 1 if need be
+            found = sheet_problems(converted, report, set()) or [
+                SheetProblem(converted.rows_of.get(str(p.focus), 1), "(row)", p.message)
+                for p in report.problems if p.is_violation
+            ]  # fmt: skip
+            raise ImportProblems(path, found)
+
+    turtle = converted.header.encode("utf-8") + converted.turtle()
+    rdf = RdfDocument(path, parse_text(turtle.decode("utf-8"), ox.RdfFormat.TURTLE, name=str(path)))
+    replaces = tuple(stored[str(d.path)] for d in done.replaced)
+    return Document(path, "framework", rdf, turtle, ".ttl", framework_id, "rows checked by kg import", replaces,
+                    judge, done.rows)  # fmt: skip

@@ -5,7 +5,8 @@ code as the framework writes it), year, value, unit, source, and optionally wiki
 city's Wikidata item, e.g. Q12345) and note. Every row is checked against the graph (the
 framework and indicator exist, the year and value are numbers, one value per city, indicator
 and year) and all problems are reported at once, with row and column; the Turtle is written
-atomically, only when the sheet is clean.
+atomically, only when the sheet is clean; or ``observations_document`` makes of it the document the
+workspace's write path (kg.ingest.add.write) adds, checked there against the shapes too.
 """
 
 from __future__ import annotations
@@ -18,10 +19,12 @@ import pyoxigraph as ox
 
 from kg.errors import SheetProblems
 from kg.graph.embedded import KnowledgeGraph
+from kg.graph.workspace import Workspace
+from kg.ingest.add import Document
 from kg.ingest.convert import RDF, RDFS, SKOS, Converted, comment, iri, slug, text, typed
 from kg.namespaces import ID, PREFIXES, SCK
 from kg.output import write_atomically
-from kg.sources.files import RdfDocument
+from kg.sources.files import RdfDocument, parse_text
 from kg.sources.sheets import read_rows
 from kg.sources.sheetspec import (
     OBSERVATIONS,
@@ -32,6 +35,7 @@ from kg.sources.sheetspec import (
     missing_columns,
     unknown_columns,
 )
+from kg.validation import ValidationReport
 
 QB = "http://purl.org/linked-data/cube#"
 SDMX_DIMENSION = "http://purl.org/linked-data/sdmx/2009/dimension#"
@@ -82,6 +86,7 @@ def import_observations(
         problems += found
         if not found:
             _observation(graph, dataset, row, iri(seen.names[row.number]), known)
+            graph.rows_of[seen.names[row.number]] = row.number
     if not rows:
         problems.append(
             SheetProblem(2, "city", "the sheet has a header but no observation rows; add one row per value")
@@ -93,6 +98,28 @@ def import_observations(
     if out is not None:
         write_atomically(out, header.encode("utf-8") + graph.turtle())
     return graph, len(rows)
+
+
+def observations_document(path: Path | str, workspace: Workspace) -> Document:
+    """The sheet at ``path`` as the document kg.ingest.add.write adds to ``workspace`` (replacing an earlier
+    import of a sheet of that name): its rows checked against the workspace's graph as it is, under the
+    writer lock, and the shapes run in its store when it is written (a finding refuses it, with its row).
+
+    Raises what ``import_observations`` raises.
+    """
+    path = Path(path)
+    graph, rows = import_observations(path, None, base=workspace.documents())
+
+    def judge(report: ValidationReport) -> None:
+        if not report.conforms:
+            found = [SheetProblem(graph.rows_of.get(str(p.focus), 1), "(row)", f"{p.focus}: {p.message}")
+                     for p in report.problems if p.is_violation]  # fmt: skip
+            raise SheetProblems(path, found)
+
+    turtle = graph.header.encode("utf-8") + graph.turtle()
+    rdf = RdfDocument(path, parse_text(turtle.decode("utf-8"), ox.RdfFormat.TURTLE, name=str(path)))
+    checked = "rows checked by kg import-observations"
+    return Document(path, "observations", rdf, turtle, ".ttl", slug(path.stem).lower(), checked, (), judge, rows)
 
 
 @dataclass
