@@ -20,22 +20,23 @@ import click
 from kg.cli import server as cli_server
 from kg.cli import study as cli_study
 from kg.cli import workspace as workspace_cli
-from kg.cli.boundary import run, set_debug, timeout_option
+from kg.cli.boundary import Group, run, set_debug, timeout_option
 from kg.cli.options import DATA_OPTION, ENDPOINT_OPTION, NO_BUNDLED_OPTION, REASONER_OPTION, graph_for, remote_graph
-from kg.errors import EXIT_VIOLATIONS, MissingParameter, QueryError
+from kg.errors import EXIT_VIOLATIONS, MissingParameter, QueryError, WorkspaceError
 from kg.query.catalog import list_queries
 from kg.query.params import parse_assignments
 from kg.query.results import RDF_FORMATS, RESULT_FORMATS, default_format, render
 from kg.version import __version__
 
 
-def _choose_workspace(folder: Path | None) -> None:
+def _choose_workspace(ctx: click.Context, folder: Path | None) -> None:
     from kg.graph.workspace import choose
 
     choose(folder)
+    ctx.meta["kg.workspace"] = folder.expanduser().absolute() if folder is not None else None
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="kg")
 @click.option(
     "--debug",
@@ -50,11 +51,12 @@ def _choose_workspace(folder: Path | None) -> None:
     type=click.Path(file_okay=False, path_type=Path),
     expose_value=False,
     is_eager=True,
-    callback=lambda _ctx, _param, value: _choose_workspace(value),
+    callback=lambda ctx, _param, value: _choose_workspace(ctx, value),
     help="The workspace to use (else KG_WORKSPACE, else the nearest folder upward holding kg-workspace.json, "
     "else your own default); see 'kg init'.",
 )
-def cli() -> None:
+@click.pass_context
+def cli(ctx: click.Context) -> None:
     """smartcity-kg: query and validate smart-city indicator frameworks as a knowledge graph.
 
     Commands read and change your workspace: the bundled data plus what you add (kg init,
@@ -74,6 +76,24 @@ def cli() -> None:
       kg validate my-framework.ttl
       kg report --out report
     """
+    _check_chosen_workspace(ctx)
+
+
+def _check_chosen_workspace(ctx: click.Context) -> None:
+    """A --workspace that is no workspace is an error for every command but 'kg init' (which makes one).
+
+    Without the check a mistyped path silently became a new workspace holding only the bundled data, and
+    a query there answered as if the user's sources did not exist.
+    """
+    from kg.graph.workspace import MANIFEST
+
+    folder = ctx.meta.get("kg.workspace")
+    if folder is None or ctx.invoked_subcommand == "init" or (folder / MANIFEST).is_file():
+        return
+    if any(arg in ("-h", "--help") for arg in ctx.meta.get("kg.args", [])):
+        return  # help needs no workspace
+    what = "does not exist" if not folder.exists() else f"is not a workspace (no {MANIFEST})"
+    raise WorkspaceError(f"--workspace {folder} {what}; check the path, or run 'kg init {folder}' to make one there.")
 
 
 @cli.command("queries")

@@ -15,6 +15,7 @@ import click
 from kg.cli.boundary import timeout_option
 from kg.cli.options import DATA_OPTION, ENDPOINT_OPTION, REASONER_OPTION, bound_remote_requests, graph_for
 from kg.errors import EXIT_VIOLATIONS
+from kg.query.params import framework_iri
 from kg.query.results import RESULT_FORMATS, render
 
 
@@ -44,7 +45,9 @@ def claims_command(fmt: str, data_files: tuple[Path, ...], endpoint: str | None)
     show_default=True,
     help="Directory to write report.md, report.html and the charts into (created if needed).",
 )
-@click.option("--framework", default="fw:u4ssc", show_default=True, help="The framework to audit, as an IRI or CURIE.")
+@click.option(
+    "--framework", default="u4ssc", show_default=True, help="The framework to audit: its id, a CURIE or its IRI."
+)
 @ENDPOINT_OPTION
 @timeout_option()
 def report_command(out_dir: Path, framework: str, endpoint: str | None) -> None:
@@ -54,7 +57,8 @@ def report_command(out_dir: Path, framework: str, endpoint: str | None) -> None:
     """
     from kg.analysis.report import build_report
 
-    for path in build_report(graph_for(endpoint=endpoint), out_dir, framework=framework):
+    iri = framework_iri(framework, name="--framework").value  # a malformed one is refused before any query
+    for path in build_report(graph_for(endpoint=endpoint), out_dir, framework=iri):
         click.echo(f"wrote {path}", err=True)
 
 

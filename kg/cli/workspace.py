@@ -31,7 +31,8 @@ def init_command(folder: Path | None) -> None:
     existed = (folder / MANIFEST).is_file()
     workspace = init(folder)
     what = "is already a workspace" if existed else "is now a workspace"
-    click.echo(f"{workspace.folder} {what}: {workspace.manifest['triples']} triples, {len(workspace.sources)} sources")
+    sources = len(workspace.sources)
+    click.echo(f"{workspace.folder} {what}: {workspace.manifest['triples']} triples, {sources} sources", err=True)
 
 
 @click.command("add")
@@ -98,7 +99,9 @@ def remove_command(sources: tuple[str, ...]) -> None:
 
 @click.command("import")
 @click.argument("sheet", type=click.Path(path_type=Path))
-@click.option("--framework", "framework_id", required=True, help="The framework's short id, e.g. iso37120.")
+@click.option(
+    "--framework", "framework_id", required=True, help="The framework's id, e.g. iso37120 (or fw:iso37120, or its IRI)."
+)
 @click.option(
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -114,9 +117,10 @@ def import_command(sheet: Path, framework_id: str, out: Path | None, engine: str
     same framework again replaces it. Every problem is listed with its row and column, and
     nothing is added: exit 1 on data problems, 2 when the sheet cannot be read.
     """
-    from kg.ingest.frameworks import check_framework_id, import_sheet
+    from kg.ingest.frameworks import import_sheet
+    from kg.query.params import framework_id as id_of
 
-    check_framework_id(framework_id, "--framework")
+    framework_id = id_of(framework_id, name="--framework")
     if out is not None:
         graph, rows, elsewhere = import_sheet(sheet, framework_id, out, engine=engine)
         click.echo(f"imported {rows} indicators from {sheet}: wrote {len(graph)} triples to {out}", err=True)
