@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -19,6 +20,7 @@ import pytest
 from tests.conftest import ROOT, run_kg
 
 FW = "https://w3id.org/smartcity-kg/id/framework/"
+SCK = "https://w3id.org/smartcity-kg/ontology#"
 TEMPLATE = ROOT / "data" / "templates" / "framework.csv"
 
 
@@ -79,6 +81,79 @@ def test_import_refuses_an_iri_that_is_no_framework_id(tmp_path: Path) -> None:
     run = run_kg("import", str(TEMPLATE), "--framework", "https://example.org/demo", "--out", str(tmp_path / "x.ttl"))
     assert run.returncode == 2 and "--framework 'https://example.org/demo' is not a framework id" in run.stderr
     assert not (tmp_path / "x.ttl").exists()
+
+
+# --- 2. --format on kg queries, check, validate and reason ------------------------------------------------------
+
+
+def json_rows(stdout: str) -> tuple[list[str], list[dict[str, str]]]:
+    """The variables and rows (plain values) of SPARQL 1.1 results JSON."""
+    document = json.loads(stdout)
+    rows = [{k: v["value"] for k, v in binding.items()} for binding in document["results"]["bindings"]]
+    return document["head"]["vars"], rows
+
+
+def test_queries_in_every_format_lists_every_named_query() -> None:
+    from kg import list_queries
+
+    names = [q.name for q in list_queries()]
+    as_csv = run_kg("queries", "-f", "csv")
+    rows = list(csv.DictReader(io.StringIO(as_csv.stdout)))
+    assert [r["name"] for r in rows] == names
+    core = next(r for r in rows if r["name"] == "core-participation-kpis")
+    assert core["parameters"] == "framework=<iri> (default fw:u4ssc)" and core["inferred"] == "false"
+    variables, from_json = json_rows(run_kg("queries", "-f", "json").stdout)
+    assert variables == ["name", "title", "question", "parameters", "inferred"]
+    assert [r["name"] for r in from_json] == names
+    table = run_kg("queries", "--qc", "-f", "table").stdout.splitlines()
+    assert table[0].split() == variables and len(table) == 2 + len(list_queries("qc"))
+
+
+def test_check_in_every_format_gives_one_row_per_qc_query() -> None:
+    from kg import list_queries
+
+    qc = [q.name for q in list_queries("qc")]
+    run = run_kg("check", "-f", "csv")
+    assert run.returncode == 0, run.stderr
+    assert [(r["query"], r["rows"], r["status"]) for r in csv.DictReader(io.StringIO(run.stdout))] == [
+        (name, "0", "ok") for name in qc
+    ]
+    assert run.stderr == f"all {len(qc)} quality-control queries passed\n"
+    variables, rows = json_rows(run_kg("check", "-f", "json").stdout)
+    assert variables == ["query", "rows", "status"] and [r["query"] for r in rows] == qc
+
+
+def test_validate_in_every_format_gives_one_row_per_result(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.ttl"
+    bad.write_text(
+        "@prefix sck: <https://w3id.org/smartcity-kg/ontology#> .\n<https://example.org/x> a sck:Indicator .\n"
+    )
+    readable = run_kg("validate", str(bad))
+    assert readable.returncode == 1
+    listed = [line for line in readable.stdout.splitlines() if line.startswith("  - ")]
+    as_csv = run_kg("validate", str(bad), "-f", "csv")
+    assert as_csv.returncode == 1 and as_csv.stderr == readable.stdout.splitlines()[0] + "\n"
+    rows = list(csv.DictReader(io.StringIO(as_csv.stdout)))
+    assert len(rows) == len(listed) > 0
+    assert {r["focus"] for r in rows} == {"https://example.org/x"} and {r["files"] for r in rows} == {str(bad)}
+    assert {r["severity"] for r in rows} == {"http://www.w3.org/ns/shacl#Violation"}
+    variables, from_json = json_rows(run_kg("validate", str(bad), "-f", "json").stdout)
+    assert variables == ["focus", "path", "value", "severity", "message", "files"] and len(from_json) == len(rows)
+    conforming = run_kg("validate", "-f", "csv")
+    assert conforming.returncode == 0 and conforming.stdout == "focus,path,value,severity,message,files\r\n"
+    assert conforming.stderr.startswith("Conforms: ")
+
+
+@pytest.mark.java
+def test_reason_in_every_format_gives_one_row_per_membership() -> None:
+    readable = run_kg("reason")
+    assert readable.returncode == 0, readable.stderr
+    members = [line.strip() for line in readable.stdout.splitlines() if line.startswith("  ")]
+    run = run_kg("reason", "-f", "table")
+    assert run.returncode == 0 and run.stderr.startswith(readable.stdout.splitlines()[0].rstrip(":"))
+    assert sorted(line.split()[1] for line in run.stdout.splitlines()[2:]) == sorted(members)
+    variables, rows = json_rows(run_kg("reason", "-f", "json").stdout)
+    assert variables == ["class", "individual"] and len(rows) == len(members) > 0
 
 
 # --- 3. usage errors: one sentence, exit 2 -------------------------------------------------------------------

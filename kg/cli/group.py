@@ -21,6 +21,7 @@ from kg.cli import server as cli_server
 from kg.cli import study as cli_study
 from kg.cli import workspace as workspace_cli
 from kg.cli.boundary import Group, run, set_debug, timeout_option
+from kg.cli.listings import check_rows, format_option, problem_rows, query_rows
 from kg.cli.options import DATA_OPTION, ENDPOINT_OPTION, NO_BUNDLED_OPTION, REASONER_OPTION, graph_for, remote_graph
 from kg.errors import EXIT_VIOLATIONS, MissingParameter, QueryError, WorkspaceError
 from kg.query.catalog import list_queries
@@ -99,9 +100,14 @@ def _check_chosen_workspace(ctx: click.Context) -> None:
 @cli.command("queries")
 @click.option("--qc", is_flag=True, help="List the quality-control queries (they must return no rows) instead.")
 @click.option("--claims", is_flag=True, help="List the queries that test the study's claims instead.")
-def queries_command(qc: bool, claims: bool) -> None:
+@format_option("one row per query")
+def queries_command(qc: bool, claims: bool, fmt: str | None) -> None:
     """List the named queries with the question each answers and its parameters."""
-    for query in list_queries("qc" if qc else "claims" if claims else ""):
+    queries = list_queries("qc" if qc else "claims" if claims else "")
+    if fmt is not None:
+        click.echo(render(query_rows(queries), fmt), nl=False)
+        return
+    for query in queries:
         click.echo(f"{query.name}\n    {query.question}")
         for parameter in query.parameters.values():
             default = f" (default {parameter.default})" if parameter.default is not None else " (required)"
@@ -185,8 +191,9 @@ def query_command(
     "oxigraph refuses (with a note).",
 )
 @ENDPOINT_OPTION
+@format_option("one row per SHACL result")
 @timeout_option()
-def validate_command(files: tuple[Path, ...], engine: str, endpoint: str | None) -> None:
+def validate_command(files: tuple[Path, ...], engine: str, endpoint: str | None, fmt: str | None) -> None:
     """Check FILES (with the workspace's graph) against the SHACL shapes.
 
     With no FILES, check the workspace's graph (or with --endpoint, the endpoint's whole graph).
@@ -208,25 +215,35 @@ def validate_command(files: tuple[Path, ...], engine: str, endpoint: str | None)
         from kg.ingest.add import check_files
 
         report = check_files(open_workspace(), files, engine=engine)
-    click.echo(format_report(report), nl=False)
+    if fmt is None:
+        click.echo(format_report(report), nl=False)
+    else:
+        click.echo(render(problem_rows(report), fmt), nl=False)
+        click.echo(format_report(report).splitlines()[0], err=True)  # the report's sentence
     sys.exit(report.exit_code)
 
 
 @cli.command("check")
 @DATA_OPTION
 @ENDPOINT_OPTION
+@format_option("one row per query (its name, rows and status)")
 @timeout_option()
-def check_command(data_files: tuple[Path, ...], endpoint: str | None) -> None:
+def check_command(data_files: tuple[Path, ...], endpoint: str | None, fmt: str | None) -> None:
     """Run the quality-control queries; each must return no rows (exit 1 if any does)."""
     graph = graph_for(data_files, endpoint)
-    failed = 0
+    counts = []
     for query in list_queries("qc"):
         results = graph.query(query)
-        status = "ok" if not results.rows else f"FAILED, {len(results)} row(s)"
-        click.echo(f"{query.name}: {status}")
-        if results.rows:
-            failed += 1
-            click.echo(render(results, "table"))
+        counts.append((query.name, len(results)))
+        if fmt is None:
+            click.echo(f"{query.name}: " + ("ok" if not results.rows else f"FAILED, {len(results)} row(s)"))
+            if results.rows:
+                click.echo(render(results, "table"))
+    failed = sum(1 for _, count in counts if count)
+    if fmt is not None:
+        click.echo(render(check_rows(counts), fmt), nl=False)
+        click.echo(f"{failed} of {len(counts)} quality-control queries failed" if failed
+                   else f"all {len(counts)} quality-control queries passed", err=True)  # fmt: skip
     sys.exit(EXIT_VIOLATIONS if failed else 0)
 
 

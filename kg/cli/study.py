@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 
 from kg.cli.boundary import timeout_option
+from kg.cli.listings import format_option, inference_rows
 from kg.cli.options import DATA_OPTION, ENDPOINT_OPTION, REASONER_OPTION, bound_remote_requests, graph_for
 from kg.errors import EXIT_VIOLATIONS
 from kg.query.params import framework_iri
@@ -68,8 +69,9 @@ def report_command(out_dir: Path, framework: str, endpoint: str | None) -> None:
 @click.option(
     "--out", type=click.Path(dir_okay=False, path_type=Path), help="Also write the inferred triples to FILE (Turtle)."
 )
+@format_option("one row per inferred class membership")
 @timeout_option()
-def reason_command(files: tuple[Path, ...], reasoner: str, out: Path | None) -> None:
+def reason_command(files: tuple[Path, ...], reasoner: str, out: Path | None, fmt: str | None) -> None:
     """Classify the workspace's graph (plus FILES) with an OWL reasoner and list what it inferred.
 
     Prints the class memberships the data does not assert, grouped by class, and caches the
@@ -86,7 +88,11 @@ def reason_command(files: tuple[Path, ...], reasoner: str, out: Path | None) -> 
     if out is not None:
         write_turtle(inference.graph, out)
         click.echo(f"wrote {len(inference.graph)} inferred triples to {out}", err=True)
-    click.echo(inference_summary(inference), nl=False)
+    if fmt is None:
+        click.echo(inference_summary(inference), nl=False)
+    else:
+        click.echo(render(inference_rows(inference), fmt), nl=False)
+        click.echo(inference_summary(inference).splitlines()[0].rstrip(":"), err=True)
 
 
 @click.command("suggest")
