@@ -231,3 +231,88 @@ def test_init_confirms_on_stderr(pristine_workspace: Path) -> None:
     run = run_kg("init", str(pristine_workspace))
     assert run.returncode == 0 and run.stdout == ""
     assert run.stderr.splitlines()[-1].startswith(f"{pristine_workspace} is already a workspace: ")
+
+
+# --- 7. kg remove warns about mappings it leaves dangling -------------------------------------------------------
+
+LINKS_HEADER = """# curie_map:
+#   demo: https://w3id.org/smartcity-kg/id/demo/
+#   u4ssc: https://w3id.org/smartcity-kg/id/u4ssc/
+#   iso37120: https://w3id.org/smartcity-kg/id/iso37120/
+#   skos: http://www.w3.org/2004/02/skos/core#
+#   semapv: https://w3id.org/semapv/vocab/
+# mapping_set_id: https://example.org/demo-links
+subject_id\tpredicate_id\tobject_id\tmapping_justification\tconfidence\tcreator_label\tcomment
+"""
+
+
+@pytest.mark.slow
+def test_remove_warns_about_the_mappings_it_leaves_dangling(pristine_workspace: Path, tmp_path: Path) -> None:
+    import pyoxigraph as ox
+
+    from tests.conftest import workspace_copy
+
+    folder = workspace_copy(pristine_workspace, tmp_path / "ws").folder
+    imported = run_kg("--workspace", str(folder), "import", str(TEMPLATE), "--framework", "demo")
+    assert imported.returncode == 0, imported.stderr
+    sheet_ttl = tmp_path / "demo.ttl"
+    assert run_kg("import", str(TEMPLATE), "--framework", "demo", "--out", str(sheet_ttl)).returncode == 0
+    indicators = sorted(
+        q.subject.value
+        for q in ox.parse(path=str(sheet_ttl))
+        if q.predicate.value.endswith("#type") and q.object.value.endswith("ontology#Indicator")
+    )
+    first = indicators[0].rsplit("/", 1)[1]
+    rows = [
+        f"demo:{first}\tskos:closeMatch\tiso37120:11-1\tsemapv:ManualMappingCuration\t0.9\tme\tonly demo defines it",
+        "u4ssc:SC-SH-SI-4C\tskos:relatedMatch\tiso37120:11-6\tsemapv:ManualMappingCuration\t0.7\tme\tbundled",
+    ]
+    table = tmp_path / "demo-links.sssom.tsv"
+    table.write_text(LINKS_HEADER + "\n".join(rows) + "\n")
+    added = run_kg("--workspace", str(folder), "add", str(table))
+    assert added.returncode == 0, added.stderr + added.stdout
+    removed = run_kg("--workspace", str(folder), "remove", "demo")
+    assert removed.returncode == 0, removed.stderr
+    line = LINKS_HEADER.count("\n") + 1  # the first row's line in the table
+    [warning] = [w for w in removed.stderr.splitlines() if "warning" in w]
+    assert warning == (
+        f"kg: warning: 1 mapping(s) in the workspace's link tables now name a term no source defines (only demo "
+        f"did), e.g. {table} line {line}: demo:{first} skos:closeMatch iso37120:11-1 (demo:{first}); remove those "
+        "rows or add the term again."
+    )
+    again = run_kg("--workspace", str(folder), "remove", str(table))  # nothing left that the table maps
+    assert again.returncode == 0 and "warning" not in again.stderr
+
+
+# --- 8. kg serve: --query-timeout, and --timeout as it meant for one more release ----------------------------------
+
+
+def test_serve_names_its_per_query_deadline_query_timeout() -> None:
+    helped = run_kg("serve", "--help")
+    assert helped.returncode == 0 and "--query-timeout SECONDS" in helped.stdout
+    assert "--timeout" not in helped.stdout.replace("--query-timeout", "")
+    refused = run_kg("serve", "--query-timeout", "0")
+    assert refused.returncode == 2
+    assert refused.stderr == (
+        "kg serve: invalid value for '--query-timeout': must be more than 0 and at most 86400 seconds; "
+        "see kg serve --help.\n"
+    )
+
+
+@pytest.mark.network
+def test_serve_still_reads_timeout_as_the_query_deadline_with_a_warning() -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "kg.cli", "serve", "--port", "0", "--timeout", "7"],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stderr is not None
+    try:
+        said = [process.stderr.readline() for _ in range(2)]
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    assert said[0].startswith("kg serve: --timeout is deprecated here") and "--query-timeout 7" in said[0]
+    assert said[1].startswith("serving the graph on http://127.0.0.1:") and "7 s per query" in said[1]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -15,6 +16,10 @@ from kg.cli.boundary import timeout_option
 from kg.cli.options import ENGINE_OPTION
 from kg.errors import EXIT_VIOLATIONS, KgError
 from kg.query.results import RESULT_FORMATS, Results, render
+
+if TYPE_CHECKING:
+    from kg.graph.workspace import Source, Workspace
+    from kg.sources.sssom import Mapping
 
 
 @click.command("init")
@@ -92,9 +97,41 @@ def remove_command(sources: tuple[str, ...]) -> None:
     with generations.writer_lock(workspace.store_folder):
         workspace.manifest = read_manifest(workspace.folder)
         found = {id(s): s for s in (workspace.find(wanted) for wanted in sources)}
+        watched = _watched_links(workspace, list(found.values()))
         change(workspace, removals=list(found.values()))
     for source in found.values():
         click.echo(f"removed {source['id']} ({source['triples']} triples) from {workspace.folder}", err=True)
+    _warn_dangling(workspace, watched, [s["id"] for s in found.values()])
+
+
+def _watched_links(workspace: Workspace, removed: list[Source]) -> list[tuple[Path, Mapping, str]]:
+    """The rows of the link tables that stay whose subject or object the graph defines now (before the removal)."""
+    from kg.analysis.links import defined_terms
+    from kg.graph.embedded import KnowledgeGraph
+
+    gone = {s["id"] for s in removed}
+    tables = [workspace.folder / s["stored"] for s in workspace.sources if s["kind"] == "links" and s["id"] not in gone]
+    return defined_terms(KnowledgeGraph.open(workspace=workspace.folder), tables) if tables else []
+
+
+def _warn_dangling(workspace: Workspace, watched: list[tuple[Path, Mapping, str]], removed: list[str]) -> None:
+    """Warn about mappings whose subject or object only the removed sources defined: how many, and one."""
+    from kg.analysis.links import undefined_now
+    from kg.graph.embedded import KnowledgeGraph
+    from kg.namespaces import compact
+
+    if not watched or not (dangling := undefined_now(KnowledgeGraph.open(workspace=workspace.folder), watched)):
+        return
+    table, row, iri = dangling[0]
+    originals = {str(workspace.folder / s["stored"]): s["original"] for s in workspace.sources}
+    rows = len({(t, m.line) for t, m, _ in dangling})
+    click.echo(
+        f"kg: warning: {rows} mapping(s) in the workspace's link tables now name a term no source defines "
+        f"(only {', '.join(removed)} did), e.g. {originals.get(str(table), table)} line {row.line}: "
+        f"{compact(row.subject)} {compact(row.predicate)} {compact(row.object)} ({compact(iri)}); "
+        "remove those rows or add the term again.",
+        err=True,
+    )
 
 
 @click.command("import")
