@@ -79,7 +79,7 @@ def test_import_takes_a_framework_by_id_curie_or_iri(given: str, tmp_path: Path)
 
 def test_import_refuses_an_iri_that_is_no_framework_id(tmp_path: Path) -> None:
     run = run_kg("import", str(TEMPLATE), "--framework", "https://example.org/demo", "--out", str(tmp_path / "x.ttl"))
-    assert run.returncode == 2 and "--framework 'https://example.org/demo' is not a framework id" in run.stderr
+    assert run.returncode == 2 and "--framework 'https://example.org/demo' is not an id" in run.stderr
     assert not (tmp_path / "x.ttl").exists()
 
 

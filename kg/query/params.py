@@ -222,12 +222,13 @@ def framework_id(value: str, *, name: str = "framework") -> str:
     >>> framework_id("fw:iso37120")
     'iso37120'
     """
-    iri = framework_iri(value, name=name).value
+    text = value.strip()
+    iri = framework_iri(text, name=name).value if ":" in text else FRAMEWORKS + text
     rest = iri[len(FRAMEWORKS) :]
     if not iri.startswith(FRAMEWORKS) or not FRAMEWORK_ID.fullmatch(rest):
         raise BadFrameworkId(
-            f"{name} {value!r} is not a framework id: an imported framework's IRI is fw: ({FRAMEWORKS}) and its "
-            "id, lower-case letters, digits and hyphens; give an id such as iso37120."
+            f"{name} {value!r} is not an id; use lower-case letters, digits and hyphens (e.g. iso37120), as they "
+            f"are or after fw: ({FRAMEWORKS})."
         )
     return rest
 
