@@ -214,7 +214,7 @@ def test_suggest_on_a_framework_in_the_graph(tmp_path):
     assert run.returncode == 0, run.stderr
     assert run.stdout.splitlines()[0] == "code,name,aspect,score,matched"
     unknown = run_kg("suggest", "no-such-framework")
-    assert unknown.returncode == 2 and "the graph has no framework 'no-such-framework'" in unknown.stderr
+    assert unknown.returncode == 2 and "the graph has no framework fw:no-such-framework;" in unknown.stderr
 
 
 # ------------------------------------------------------------------ the coding record (column coded)

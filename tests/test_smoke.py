@@ -48,7 +48,7 @@ def test_help_and_version_exit_0():
     ("args", "code", "said"),
     [
         (("query", "no-such-query"), 2, "kg: "),  # an error the user can fix: one sentence
-        (("no-such-command",), 2, "No such command"),  # click's usage error
+        (("no-such-command",), 2, "kg: no such command 'no-such-command'; see kg --help."),  # usage error
         (("validate", "data/claims/study-claims.ttl"), 0, ""),  # conforms
     ],
 )

@@ -56,7 +56,7 @@ def pristine(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("pristine") / "ws"
     made = run_kg("init", str(folder))
     assert made.returncode == 0, made.stderr
-    assert f"{folder} is now a workspace" in made.stdout
+    assert f"{folder} is now a workspace" in made.stderr
     return folder
 
 

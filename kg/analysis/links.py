@@ -1,4 +1,4 @@
-"""Checking the SSSOM mapping tables (``kg links check``).
+"""Checking the SSSOM mapping tables (``kg links check``), and finding the mappings a removal leaves dangling.
 
 Well-formed IRIs in known namespaces, SKOS mapping predicates, subjects (and objects of the
 project's own namespace) that exist in the graph, no pair both exact and related, dates and
@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
 from kg.graph.remote.call import shown
 from kg.graph.remote.client import missing_on_endpoint
 from kg.namespaces import ID
+from kg.query.params import bind
 from kg.sources.files import RdfDocument
 from kg.sources.sssom import (
     DATE,
@@ -26,6 +28,9 @@ from kg.sources.sssom import (
     Mapping,
     read_mapping_table,
 )
+
+if TYPE_CHECKING:
+    from kg.graph.embedded import SparqlGraph
 
 
 def check_mappings(path: Path, mappings: Sequence[Mapping], subjects: set[str]) -> list[LinkProblem]:
@@ -92,3 +97,40 @@ def check_links(tables: Sequence[Path], graph_documents: Sequence[RdfDocument], 
             if m.object in missing:
                 problems.append(LinkProblem(table, m.line, f"object {m.object} does not exist on {shown(endpoint)}"))
     return sorted(problems, key=lambda p: (str(p.path), p.line, p.message))
+
+
+# Whether the graph states anything about ?x besides mappings: a mapping table states its rows'
+# subjects' mappings itself, which does not define them.
+_DEFINED = "ASK WHERE { ?x ?p ?o FILTER(?p NOT IN (" + ", ".join(f"<{match}>" for match in sorted(MATCHES)) + ")) }"
+
+
+def defined_terms(graph: SparqlGraph, tables: Sequence[Path]) -> list[tuple[Path, Mapping, str]]:
+    """(table, row, IRI) for each subject or object of the tables' rows that ``graph`` defines (states
+    something about besides mappings): what :func:`undefined_now` checks again after a change.
+
+    Raises InputError if a table cannot be read.
+    """
+    defined: dict[str, bool] = {}
+    found = []
+    for table in tables:
+        for mapping in read_mapping_table(table):
+            for iri in dict.fromkeys((mapping.subject, mapping.object)):
+                if iri not in defined:
+                    defined[iri] = bool(IRI_PATTERN.fullmatch(iri)) and _defines(graph, iri)
+                if defined[iri]:
+                    found.append((table, mapping, iri))
+    return found
+
+
+def undefined_now(graph: SparqlGraph, watched: Sequence[tuple[Path, Mapping, str]]) -> list[tuple[Path, Mapping, str]]:
+    """Those of ``watched`` (from :func:`defined_terms`) whose IRI ``graph`` no longer defines: dangling mappings."""
+    gone = {iri for iri in {iri for _, _, iri in watched} if not _defines(graph, iri)}
+    return [entry for entry in watched if entry[2] in gone]
+
+
+def _defines(graph: SparqlGraph, iri: str) -> bool:
+    try:
+        term = ox.NamedNode(iri)
+    except ValueError:
+        return False
+    return bool(graph.sparql(bind(_DEFINED, {"x": term})).boolean)

@@ -15,17 +15,13 @@ so that kg.analysis.report and kg.analysis.compare share them without importing 
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import pyoxigraph as ox
-
 from kg.analysis.claims import check_claims, verdict_table
-from kg.errors import QueryError
 from kg.namespaces import compact
 from kg.query.catalog import get_query
-from kg.query.params import Parameter
+from kg.query.params import framework_iri, unknown_framework
 
 if TYPE_CHECKING:
     from kg.graph.embedded import KnowledgeGraph
@@ -65,20 +61,17 @@ class ReportData:
 
 
 def collect(graph: KnowledgeGraph, framework: str = DEFAULT_FRAMEWORK) -> ReportData:
-    """Run every query the report shows, passing ``framework`` (an IRI or CURIE) to those that take it.
+    """Run every query the report shows, passing ``framework`` (an id, CURIE or IRI) to those that take it.
 
-    Raises QueryError when ``framework`` is not an IRI or the graph has no such framework (naming
-    the closest one), and when a claim's query fails.
+    Raises BadFrameworkId when ``framework`` is none of those or the graph has no such framework
+    (naming the closest one), QueryError when a claim's query fails.
     """
-    term = Parameter("framework", "iri").to_term(framework)
-    iri = term.value if isinstance(term, ox.NamedNode) else str(term)
+    iri = framework_iri(framework).value
     results: dict[str, Results] = {}
     parameters: dict[str, dict[str, str]] = {}
     known = [str(f) for f in graph.query("frameworks").column("framework")]
     if iri not in known:
-        close = difflib.get_close_matches(compact(iri), [compact(f) for f in known], n=1, cutoff=0.5)
-        hint = f"did you mean {close[0]}? " if close else ""
-        raise QueryError(f"the graph has no framework {compact(iri)}; {hint}'kg query frameworks' lists them.")
+        raise unknown_framework(iri, known)
     for name in QUERIES:
         query = get_query(name)
         given = {"framework": iri} if "framework" in query.parameters else {}

@@ -19,9 +19,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from kg.errors import QueryError
 from kg.graph.embedded import KnowledgeGraph
-from kg.query.params import Parameter, bind
+from kg.query.params import bind, framework_iri, unknown_framework
 from kg.query.results import Results
 
 STOPWORDS = {"a", "an", "and", "of", "the", "in", "on", "to", "for", "by", "with", "as", "per", "or", "at", "from"}
@@ -125,11 +124,11 @@ def aspect_labels(graph: KnowledgeGraph) -> dict[str, list[str]]:
 def uncoded_indicators(graph: KnowledgeGraph, framework: str) -> list[tuple[str, str, str]]:
     """Indicators of a framework (short id, CURIE or IRI) that address no aspect yet: (code, name, measure).
 
-    Raises QueryError when the graph has no such framework.
+    Raises BadFrameworkId when ``framework`` is none of those, or the graph has no such framework.
     """
-    iri = Parameter("framework", "iri").to_term(framework if ":" in framework else f"fw:{framework}")
+    iri = framework_iri(framework)
     if not graph.sparql(bind("ASK { ?framework ?p ?o }", {"framework": iri})).boolean:
-        raise QueryError(f"the graph has no framework {framework!r}; 'kg query frameworks' lists them.")
+        raise unknown_framework(iri.value, [str(f) for f in graph.query("frameworks").column("framework")])
     rows = graph.sparql(bind(UNCODED, {"framework": iri})).dicts()
     return [(str(r["code"]), str(r["name"]), str(r["measure"] or "")) for r in rows]
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import signal
 import sys
 import threading
@@ -91,9 +92,13 @@ def _debugging() -> bool:
 
 
 def _say(message: str) -> None:
+    _say_as("kg", message)
+
+
+def _say_as(who: str, message: str) -> None:
     if _state.ending:  # the command is being ended: what its thread says now is only an echo of that
         return
-    click.echo(f"kg: {message}", err=True)
+    click.echo(f"{who}: {message}", err=True)
 
 
 def _bug(error: BaseException) -> int:
@@ -121,8 +126,14 @@ def _run_command(command: click.Command, args: list[str]) -> int:
         return error.exit_code
     except click.exceptions.Exit as stop:
         return stop.exit_code
-    except click.ClickException as error:
+    except click.exceptions.NoArgsIsHelpError as error:  # `kg` or `kg links` alone: the help is the answer
         error.show()
+        return error.exit_code
+    except click.UsageError as error:
+        _say_usage(error, command, args)
+        return error.exit_code
+    except click.ClickException as error:
+        _say(_sentence(error.format_message()))
         return error.exit_code
     except click.Abort:
         _say("aborted.")
@@ -133,11 +144,73 @@ def _run_command(command: click.Command, args: list[str]) -> int:
         _say("ran out of memory; give a smaller input or run on a machine with more memory.")
         return EXIT_ERROR
     except BrokenPipeError:
-        # The reader of stdout went away (`kg query ... | head`): nothing more to say to it.
-        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - stops Python's own flush error at exit
-        return 1
+        # The reader of stdout went away (`kg queries | head -1`): it has what it wanted, so this
+        # is success, as for any Unix filter; nothing more goes to it.
+        _silence_stdout()
+        return 0
     except Exception as error:
         return _bug(error)
+
+
+class Group(click.Group):
+    """A click group whose commands end successfully when the reader of stdout goes away.
+
+    Click itself catches that broken pipe and exits 1; ``kg queries | head -1`` is a success like
+    any Unix filter's, so the command stops there with exit 0 and nothing more is written.
+    """
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        """Parse the group's options, keeping the whole command line in ``ctx.meta["kg.args"]``."""
+        ctx.meta["kg.args"] = list(args)
+        return super().parse_args(ctx, args)
+
+    def invoke(self, ctx: click.Context) -> object:
+        """Run the chosen command; a closed stdout ends it with exit 0."""
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError:
+            _silence_stdout()
+            raise click.exceptions.Exit(0) from None
+
+
+def _sentence(message: str) -> str:
+    """Click's message as the rest of a ``kg`` sentence: lower-case start, no full stop (one is added)."""
+    message = " ".join(message.split()).rstrip(".")
+    return (message[:1].lower() + message[1:]) if message[1:2].islower() or message[1:2] == " " else message
+
+
+def _say_usage(error: click.UsageError, command: click.Command, args: list[str]) -> None:
+    """A usage error as one line naming the command and where its usage is explained, not click's three.
+
+    ``kg query: missing argument 'NAME'; see kg query --help.``: the ``kg: ...`` form of every other
+    error, with the command's own name when there is one.
+    """
+    path = error.ctx.command_path if error.ctx is not None else _command_path(command, args)
+    message = _sentence(error.format_message())
+    # Click's suggestion ("No such command 'quer'. Did you mean 'query'?") as part of the one sentence.
+    message = re.sub(r"\.? *\(?Did you mean (.*?)\?\)?$", r" (did you mean \1?)", message)
+    _say_as(path, f"{message}; see {path} --help.")
+
+
+def _command_path(command: click.Command, args: list[str]) -> str:
+    """``kg query`` for ``query -f x``: the (sub)commands the arguments name, for an error click gave no context."""
+    names = ["kg"]
+    for arg in args:
+        if isinstance(command, click.Group) and arg in command.commands:
+            command = command.commands[arg]
+            names.append(arg)
+    return " ".join(names)
+
+
+def _silence_stdout() -> None:
+    """Point stdout's file descriptor at /dev/null, so that Python's flush at exit has nowhere to fail
+    (no "Exception ignored ... BrokenPipeError" after a reader such as ``head`` went away)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):  # no real stdout (a test's captured stream): nothing to flush
+        pass
 
 
 def _children() -> list[int]:

@@ -20,22 +20,24 @@ import click
 from kg.cli import server as cli_server
 from kg.cli import study as cli_study
 from kg.cli import workspace as workspace_cli
-from kg.cli.boundary import run, set_debug, timeout_option
+from kg.cli.boundary import Group, run, set_debug, timeout_option
+from kg.cli.listings import check_rows, format_option, problem_rows, query_rows
 from kg.cli.options import DATA_OPTION, ENDPOINT_OPTION, NO_BUNDLED_OPTION, REASONER_OPTION, graph_for, remote_graph
-from kg.errors import EXIT_VIOLATIONS, MissingParameter, QueryError
+from kg.errors import EXIT_VIOLATIONS, MissingParameter, QueryError, WorkspaceError
 from kg.query.catalog import list_queries
 from kg.query.params import parse_assignments
 from kg.query.results import RDF_FORMATS, RESULT_FORMATS, default_format, render
 from kg.version import __version__
 
 
-def _choose_workspace(folder: Path | None) -> None:
+def _choose_workspace(ctx: click.Context, folder: Path | None) -> None:
     from kg.graph.workspace import choose
 
     choose(folder)
+    ctx.meta["kg.workspace"] = folder.expanduser().absolute() if folder is not None else None
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="kg")
 @click.option(
     "--debug",
@@ -50,11 +52,12 @@ def _choose_workspace(folder: Path | None) -> None:
     type=click.Path(file_okay=False, path_type=Path),
     expose_value=False,
     is_eager=True,
-    callback=lambda _ctx, _param, value: _choose_workspace(value),
+    callback=lambda ctx, _param, value: _choose_workspace(ctx, value),
     help="The workspace to use (else KG_WORKSPACE, else the nearest folder upward holding kg-workspace.json, "
     "else your own default); see 'kg init'.",
 )
-def cli() -> None:
+@click.pass_context
+def cli(ctx: click.Context) -> None:
     """smartcity-kg: query and validate smart-city indicator frameworks as a knowledge graph.
 
     Commands read and change your workspace: the bundled data plus what you add (kg init,
@@ -74,14 +77,37 @@ def cli() -> None:
       kg validate my-framework.ttl
       kg report --out report
     """
+    _check_chosen_workspace(ctx)
+
+
+def _check_chosen_workspace(ctx: click.Context) -> None:
+    """A --workspace that is no workspace is an error for every command but 'kg init' (which makes one).
+
+    Without the check a mistyped path silently became a new workspace holding only the bundled data, and
+    a query there answered as if the user's sources did not exist.
+    """
+    from kg.graph.workspace import MANIFEST
+
+    folder = ctx.meta.get("kg.workspace")
+    if folder is None or ctx.invoked_subcommand == "init" or (folder / MANIFEST).is_file():
+        return
+    if any(arg in ("-h", "--help") for arg in ctx.meta.get("kg.args", [])):
+        return  # help needs no workspace
+    what = "does not exist" if not folder.exists() else f"is not a workspace (no {MANIFEST})"
+    raise WorkspaceError(f"--workspace {folder} {what}; check the path, or run 'kg init {folder}' to make one there.")
 
 
 @cli.command("queries")
 @click.option("--qc", is_flag=True, help="List the quality-control queries (they must return no rows) instead.")
 @click.option("--claims", is_flag=True, help="List the queries that test the study's claims instead.")
-def queries_command(qc: bool, claims: bool) -> None:
+@format_option("one row per query")
+def queries_command(qc: bool, claims: bool, fmt: str | None) -> None:
     """List the named queries with the question each answers and its parameters."""
-    for query in list_queries("qc" if qc else "claims" if claims else ""):
+    queries = list_queries("qc" if qc else "claims" if claims else "")
+    if fmt is not None:
+        click.echo(render(query_rows(queries), fmt), nl=False)
+        return
+    for query in queries:
         click.echo(f"{query.name}\n    {query.question}")
         for parameter in query.parameters.values():
             default = f" (default {parameter.default})" if parameter.default is not None else " (required)"
@@ -165,8 +191,9 @@ def query_command(
     "oxigraph refuses (with a note).",
 )
 @ENDPOINT_OPTION
+@format_option("one row per SHACL result")
 @timeout_option()
-def validate_command(files: tuple[Path, ...], engine: str, endpoint: str | None) -> None:
+def validate_command(files: tuple[Path, ...], engine: str, endpoint: str | None, fmt: str | None) -> None:
     """Check FILES (with the workspace's graph) against the SHACL shapes.
 
     With no FILES, check the workspace's graph (or with --endpoint, the endpoint's whole graph).
@@ -188,25 +215,35 @@ def validate_command(files: tuple[Path, ...], engine: str, endpoint: str | None)
         from kg.ingest.add import check_files
 
         report = check_files(open_workspace(), files, engine=engine)
-    click.echo(format_report(report), nl=False)
+    if fmt is None:
+        click.echo(format_report(report), nl=False)
+    else:
+        click.echo(render(problem_rows(report), fmt), nl=False)
+        click.echo(format_report(report).splitlines()[0], err=True)  # the report's sentence
     sys.exit(report.exit_code)
 
 
 @cli.command("check")
 @DATA_OPTION
 @ENDPOINT_OPTION
+@format_option("one row per query (its name, rows and status)")
 @timeout_option()
-def check_command(data_files: tuple[Path, ...], endpoint: str | None) -> None:
+def check_command(data_files: tuple[Path, ...], endpoint: str | None, fmt: str | None) -> None:
     """Run the quality-control queries; each must return no rows (exit 1 if any does)."""
     graph = graph_for(data_files, endpoint)
-    failed = 0
+    counts = []
     for query in list_queries("qc"):
         results = graph.query(query)
-        status = "ok" if not results.rows else f"FAILED, {len(results)} row(s)"
-        click.echo(f"{query.name}: {status}")
-        if results.rows:
-            failed += 1
-            click.echo(render(results, "table"))
+        counts.append((query.name, len(results)))
+        if fmt is None:
+            click.echo(f"{query.name}: " + ("ok" if not results.rows else f"FAILED, {len(results)} row(s)"))
+            if results.rows:
+                click.echo(render(results, "table"))
+    failed = sum(1 for _, count in counts if count)
+    if fmt is not None:
+        click.echo(render(check_rows(counts), fmt), nl=False)
+        click.echo(f"{failed} of {len(counts)} quality-control queries failed" if failed
+                   else f"all {len(counts)} quality-control queries passed", err=True)  # fmt: skip
     sys.exit(EXIT_VIOLATIONS if failed else 0)
 
 

@@ -83,21 +83,42 @@ def _pushed(count: int, endpoint: str, bulk: bool) -> None:
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="The address to listen on.")
 @click.option("--port", default=7878, show_default=True, help="The port (0 picks a free one).")
-@click.option("--timeout", default=30.0, show_default=True, help="Seconds a query may run before it is stopped (503).")
+@click.option(
+    "--query-timeout",
+    "query_timeout",
+    type=float,
+    default=30.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="Seconds each query may run before it is stopped (answered 503).",
+)
+# Until 0.1 '--timeout' was the per-query deadline here, while on every other command it ends the
+# command itself: it is read as --query-timeout for one more release, with a warning.
+@click.option("--timeout", "old_timeout", type=float, default=None, hidden=True)
 @click.option("--workers", default=2, show_default=True, help="Query worker processes (queries run at once).")
 @click.option("--allow-service", "allow_service", multiple=True, metavar="HOST[:PORT]",
               help="A host SERVICE may call (repeatable; '*' allows any). By default SERVICE is refused.")  # fmt: skip
 @DATA_OPTION
 def serve_command(
-    host: str, port: int, timeout: float, workers: int, allow_service: tuple[str, ...], data_files: tuple[Path, ...]
-) -> None:
+    host: str, port: int, query_timeout: float, old_timeout: float | None, workers: int,
+    allow_service: tuple[str, ...], data_files: tuple[Path, ...],
+) -> None:  # fmt: skip
     """Serve the workspace's graph as a read-only SPARQL 1.1 endpoint, with a page of the named queries."""
     from kg.graph.workspace import open_workspace
     from kg.web.app import serve
 
+    if old_timeout is not None:
+        click.echo(
+            "kg serve: --timeout is deprecated here and will mean what it means on every other command (end the "
+            f"command) in the next release; serving with --query-timeout {old_timeout:g} as it meant so far.",
+            err=True,
+        )
+        query_timeout = old_timeout
+    if not 0 < query_timeout <= 86400:  # NaN fails the comparison too
+        raise click.BadParameter("must be more than 0 and at most 86400 seconds", param_hint="'--query-timeout'")
     open_workspace()  # created or brought up to date here, once, before the query workers open it
     interrupt_ends_normally()
-    serve(data_files, host, port, workers=workers, timeout=timeout, allow_service=allow_service)
+    serve(data_files, host, port, workers=workers, timeout=query_timeout, allow_service=allow_service)
 
 
 @click.command("publish")

@@ -13,8 +13,10 @@ from pathlib import Path
 import click
 
 from kg.cli.boundary import timeout_option
+from kg.cli.listings import format_option, inference_rows
 from kg.cli.options import DATA_OPTION, ENDPOINT_OPTION, REASONER_OPTION, bound_remote_requests, graph_for
 from kg.errors import EXIT_VIOLATIONS
+from kg.query.params import framework_iri
 from kg.query.results import RESULT_FORMATS, render
 
 
@@ -44,7 +46,9 @@ def claims_command(fmt: str, data_files: tuple[Path, ...], endpoint: str | None)
     show_default=True,
     help="Directory to write report.md, report.html and the charts into (created if needed).",
 )
-@click.option("--framework", default="fw:u4ssc", show_default=True, help="The framework to audit, as an IRI or CURIE.")
+@click.option(
+    "--framework", default="u4ssc", show_default=True, help="The framework to audit: its id, a CURIE or its IRI."
+)
 @ENDPOINT_OPTION
 @timeout_option()
 def report_command(out_dir: Path, framework: str, endpoint: str | None) -> None:
@@ -54,7 +58,8 @@ def report_command(out_dir: Path, framework: str, endpoint: str | None) -> None:
     """
     from kg.analysis.report import build_report
 
-    for path in build_report(graph_for(endpoint=endpoint), out_dir, framework=framework):
+    iri = framework_iri(framework, name="--framework").value  # a malformed one is refused before any query
+    for path in build_report(graph_for(endpoint=endpoint), out_dir, framework=iri):
         click.echo(f"wrote {path}", err=True)
 
 
@@ -64,8 +69,9 @@ def report_command(out_dir: Path, framework: str, endpoint: str | None) -> None:
 @click.option(
     "--out", type=click.Path(dir_okay=False, path_type=Path), help="Also write the inferred triples to FILE (Turtle)."
 )
+@format_option("one row per inferred class membership")
 @timeout_option()
-def reason_command(files: tuple[Path, ...], reasoner: str, out: Path | None) -> None:
+def reason_command(files: tuple[Path, ...], reasoner: str, out: Path | None, fmt: str | None) -> None:
     """Classify the workspace's graph (plus FILES) with an OWL reasoner and list what it inferred.
 
     Prints the class memberships the data does not assert, grouped by class, and caches the
@@ -82,7 +88,11 @@ def reason_command(files: tuple[Path, ...], reasoner: str, out: Path | None) -> 
     if out is not None:
         write_turtle(inference.graph, out)
         click.echo(f"wrote {len(inference.graph)} inferred triples to {out}", err=True)
-    click.echo(inference_summary(inference), nl=False)
+    if fmt is None:
+        click.echo(inference_summary(inference), nl=False)
+    else:
+        click.echo(render(inference_rows(inference), fmt), nl=False)
+        click.echo(inference_summary(inference).splitlines()[0].rstrip(":"), err=True)
 
 
 @click.command("suggest")

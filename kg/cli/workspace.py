@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -16,6 +17,10 @@ from kg.cli.boundary import timeout_option
 from kg.cli.options import ENGINE_OPTION
 from kg.errors import EXIT_VIOLATIONS
 from kg.query.results import RESULT_FORMATS, Results, render
+
+if TYPE_CHECKING:
+    from kg.graph.workspace import Source, Workspace
+    from kg.sources.sssom import Mapping
 
 
 @click.command("init")
@@ -33,7 +38,8 @@ def init_command(folder: Path | None) -> None:
     existed = (folder / MANIFEST).is_file()
     workspace = Workspace.init(folder)
     what = "is already a workspace" if existed else "is now a workspace"
-    click.echo(f"{workspace.folder} {what}: {workspace.manifest['triples']} triples, {len(workspace.entries)} sources")
+    sources = len(workspace.entries)
+    click.echo(f"{workspace.folder} {what}: {workspace.manifest['triples']} triples, {sources} sources", err=True)
 
 
 @click.command("add")
@@ -82,13 +88,49 @@ def remove_command(sources: tuple[str, ...]) -> None:
     from kg.ingest.workspace import Workspace
 
     workspace = Workspace.open()
-    for source in workspace.remove(*sources).removed:
+    # the terms the link tables name, read before the removal: which of them it leaves undefined
+    watched = _watched_links(workspace, [workspace.find(wanted) for wanted in sources])
+    removed = workspace.remove(*sources).removed
+    for source in removed:
         click.echo(f"removed {source['id']} ({source['triples']} triples) from {workspace.folder}", err=True)
+    _warn_dangling(workspace, watched, [s["id"] for s in removed])
+
+
+def _watched_links(workspace: Workspace, removed: list[Source]) -> list[tuple[Path, Mapping, str]]:
+    """The rows of the link tables that stay whose subject or object the graph defines now (before the removal)."""
+    from kg.analysis.links import defined_terms
+    from kg.graph.embedded import KnowledgeGraph
+
+    gone = {s["id"] for s in removed}
+    tables = [workspace.folder / s["stored"] for s in workspace.entries if s["kind"] == "links" and s["id"] not in gone]
+    return defined_terms(KnowledgeGraph.open(workspace=workspace.folder), tables) if tables else []
+
+
+def _warn_dangling(workspace: Workspace, watched: list[tuple[Path, Mapping, str]], removed: list[str]) -> None:
+    """Warn about mappings whose subject or object only the removed sources defined: how many, and one."""
+    from kg.analysis.links import undefined_now
+    from kg.graph.embedded import KnowledgeGraph
+    from kg.namespaces import compact
+
+    if not watched or not (dangling := undefined_now(KnowledgeGraph.open(workspace=workspace.folder), watched)):
+        return
+    table, row, iri = dangling[0]
+    originals = {str(workspace.folder / s["stored"]): s["original"] for s in workspace.entries}
+    rows = len({(t, m.line) for t, m, _ in dangling})
+    click.echo(
+        f"kg: warning: {rows} mapping(s) in the workspace's link tables now name a term no source defines "
+        f"(only {', '.join(removed)} did), e.g. {originals.get(str(table), table)} line {row.line}: "
+        f"{compact(row.subject)} {compact(row.predicate)} {compact(row.object)} ({compact(iri)}); "
+        "remove those rows or add the term again.",
+        err=True,
+    )
 
 
 @click.command("import")
 @click.argument("sheet", type=click.Path(path_type=Path))
-@click.option("--framework", "framework_id", required=True, help="The framework's short id, e.g. iso37120.")
+@click.option(
+    "--framework", "framework_id", required=True, help="The framework's id, e.g. iso37120 (or fw:iso37120, or its IRI)."
+)
 @click.option(
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -104,9 +146,10 @@ def import_command(sheet: Path, framework_id: str, out: Path | None, engine: str
     same framework again replaces it. Every problem is listed with its row and column, and
     nothing is added: exit 1 on data problems, 2 when the sheet cannot be read.
     """
-    from kg.ingest.frameworks import check_framework_id, import_sheet
+    from kg.ingest.frameworks import import_sheet
+    from kg.query.params import framework_id as id_of
 
-    check_framework_id(framework_id, "--framework")
+    framework_id = id_of(framework_id, name="--framework")
     if out is not None:
         graph, rows, elsewhere = import_sheet(sheet, framework_id, out, engine=engine)
         click.echo(f"imported {rows} indicators from {sheet}: wrote {len(graph)} triples to {out}", err=True)

@@ -11,15 +11,15 @@ from __future__ import annotations
 import datetime
 import difflib
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Union
 
 import pyoxigraph as ox
 
-from kg.errors import MissingParameter, QueryError
-from kg.namespaces import PREFIXES, expand
+from kg.errors import BadFrameworkId, MissingParameter, QueryError
+from kg.namespaces import PREFIXES, compact, expand
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 # Terms are pyoxigraph's here, so that binding parameters needs no rdflib import; sparql_term
@@ -75,17 +75,10 @@ class Parameter:
             if not re.fullmatch(r"https?://[^\s<>\"{}|^`\\]+", text):
                 raise QueryError(f"{problem}; give the endpoint's http(s) address.")
             return _named_node(text, problem)
+        if self.type == "iri" and self.name == "framework":  # every query's framework is named alike
+            return _framework_term(value, problem)
         if self.type == "iri":
-            text = value.strip()
-            if text.startswith("<") and text.endswith(">"):
-                text = text[1:-1]
-            curie = expand(text)
-            if curie is not None:
-                return _named_node(curie, problem)
-            if not _IRI.fullmatch(text) or text.count(":") == 0:
-                raise QueryError(f"{problem}; give a full IRI (https://...) or a CURIE such as fw:u4ssc.")
-            _check_prefix(text, problem)
-            return _named_node(text, problem)
+            return _iri_term(value, problem)
         if self.type == "string":
             return ox.Literal(value)
         patterns = {"integer": _INTEGER, "decimal": _DECIMAL, "date": _DATE, "year": _YEAR}
@@ -158,28 +151,104 @@ def _short(value: object) -> str:
     return text if len(text) <= 60 else text[:59] + "…"
 
 
+_Error = type[QueryError]  # what an IRI's reader raises: QueryError, or BadFrameworkId for a framework
+_IRI_ADVICE = "give a full IRI (https://...) or a CURIE such as fw:u4ssc"
 # Schemes of IRIs written without "//" (urn:isbn:..., mailto:...); any other "name:rest" must be
 # a CURIE, and one with an unknown prefix would silently match nothing.
 _OPAQUE_SCHEMES = {"urn", "mailto", "tag", "doi", "did", "data", "geo", "tel", "info"}
 
 
-def _check_prefix(text: str, problem: str) -> None:
+def _check_prefix(text: str, problem: str, error: _Error = QueryError) -> None:
     prefix, _, rest = text.partition(":")
     if rest.startswith("//") or prefix.lower() in _OPAQUE_SCHEMES:
         return
     close = difflib.get_close_matches(prefix, list(PREFIXES), n=1, cutoff=0.5)
     hint = f" (did you mean {close[0]}:{rest}?)" if close else ""
-    raise QueryError(
+    raise error(
         f"{problem}: {prefix!r} is not a known prefix{hint}; use a full IRI (https://...) or a CURIE with "
         f"one of the prefixes {', '.join(p + ':' for p in PREFIXES)}."
     )
 
 
-def _named_node(text: str, problem: str) -> ox.NamedNode:
+def _named_node(text: str, problem: str, advice: str = _IRI_ADVICE, error: _Error = QueryError) -> ox.NamedNode:
     try:
         return ox.NamedNode(text)
     except ValueError:
-        raise QueryError(f"{problem}; give a full IRI (https://...) or a CURIE such as fw:u4ssc.") from None
+        raise error(f"{problem}; {advice}.") from None
+
+
+def _iri_term(value: str, problem: str, advice: str = _IRI_ADVICE, error: _Error = QueryError) -> ox.NamedNode:
+    """An IRI given as ``<iri>``, ``iri`` or a CURIE of a known prefix; ``error`` (with ``problem``) if it is none."""
+    text = value.strip()
+    if text.startswith("<") and text.endswith(">"):
+        text = text[1:-1]
+    curie = expand(text)
+    if curie is not None:
+        return _named_node(curie, problem, advice, error)
+    if not _IRI.fullmatch(text) or text.count(":") == 0:
+        raise error(f"{problem}; {advice}.")
+    _check_prefix(text, problem, error)
+    return _named_node(text, problem, advice, error)
+
+
+FRAMEWORKS = PREFIXES["fw"]
+"""The namespace of the frameworks' IRIs (``fw:``): a framework's id ``u4ssc`` is ``fw:u4ssc``."""
+FRAMEWORK_ID = re.compile(r"[a-z0-9][a-z0-9-]*")
+_FRAMEWORK_ADVICE = "give its id (u4ssc), a CURIE (fw:u4ssc) or its full IRI ('kg query frameworks' lists them)"
+
+
+def framework_iri(value: str, *, name: str = "framework") -> ox.NamedNode:
+    """The IRI of a framework given as its id (``u4ssc``), a CURIE (``fw:u4ssc``) or its full IRI.
+
+    The one reading of a framework's name: the ``framework`` parameter of every named query (so
+    ``kg query -p``, the Python API and the served forms), ``kg report --framework`` and
+    ``kg import --framework`` all go through it. ``name`` is how messages call the value (the
+    CLI passes its option). Raises BadFrameworkId for text that is none of the three; whether the
+    graph holds the framework is for the caller (:func:`unknown_framework`).
+
+    >>> framework_iri("u4ssc") == framework_iri("fw:u4ssc") == framework_iri(FRAMEWORKS + "u4ssc")
+    True
+    """
+    return _framework_term(value, f"{name} {value!r} is not a framework")
+
+
+def _framework_term(value: str, problem: str) -> ox.NamedNode:
+    text = value.strip()
+    if FRAMEWORK_ID.fullmatch(text):
+        return ox.NamedNode(FRAMEWORKS + text)
+    if FRAMEWORK_ID.fullmatch(text.lower()):  # "U4SSC": ids are lower case
+        raise BadFrameworkId(f"{problem} (ids are lower case: did you mean {text.lower()}?); {_FRAMEWORK_ADVICE}.")
+    return _iri_term(text, problem, _FRAMEWORK_ADVICE, BadFrameworkId)
+
+
+def framework_id(value: str, *, name: str = "framework") -> str:
+    """The id of a framework given as its id, a CURIE or its full IRI in ``fw:`` (``kg import --framework``).
+
+    Raises BadFrameworkId for anything else (an IRI outside ``fw:`` cannot be an imported framework's).
+
+    >>> framework_id("fw:iso37120")
+    'iso37120'
+    """
+    text = value.strip()
+    iri = framework_iri(text, name=name).value if ":" in text else FRAMEWORKS + text
+    rest = iri[len(FRAMEWORKS) :]
+    if not iri.startswith(FRAMEWORKS) or not FRAMEWORK_ID.fullmatch(rest):
+        raise BadFrameworkId(
+            f"{name} {value!r} is not an id; use lower-case letters, digits and hyphens (e.g. iso37120), as they "
+            f"are or after fw: ({FRAMEWORKS})."
+        )
+    return rest
+
+
+def unknown_framework(iri: str, known: Iterable[str]) -> BadFrameworkId:
+    """The error for a framework the graph does not hold, naming the closest of the ``known`` IRIs.
+
+    >>> print(unknown_framework(FRAMEWORKS + "u4scc", [FRAMEWORKS + "u4ssc"]))
+    the graph has no framework fw:u4scc; did you mean fw:u4ssc? 'kg query frameworks' lists them.
+    """
+    close = difflib.get_close_matches(compact(iri), [compact(k) for k in known], n=1, cutoff=0.5)
+    hint = f"did you mean {close[0]}? " if close else ""
+    return BadFrameworkId(f"the graph has no framework {compact(iri)}; {hint}'kg query frameworks' lists them.")
 
 
 def parse_assignments(assignments: list[str] | tuple[str, ...]) -> dict[str, str]:
@@ -219,7 +288,7 @@ def resolve(parameters: Mapping[str, Parameter], given: Mapping[str, ParameterVa
         except QueryError as error:
             if isinstance(value, str):
                 raise
-            raise QueryError(f"query {query!r}: {error}") from None
+            raise type(error)(f"query {query!r}: {error}") from None
     return terms
 
 
