@@ -28,7 +28,7 @@ from kg.query.catalog import get_query
 from kg.query.params import Parameter
 
 if TYPE_CHECKING:
-    from kg.graph.embedded import KnowledgeGraph
+    from kg.graph.protocol import Graph
     from kg.query.results import Results
 
 DEFAULT_FRAMEWORK = "fw:u4ssc"
@@ -64,7 +64,7 @@ class ReportData:
         return next(row for row in self.rows("frameworks") if row["framework"] == self.framework)
 
 
-def collect(graph: KnowledgeGraph, framework: str = DEFAULT_FRAMEWORK) -> ReportData:
+def collect(graph: Graph, framework: str = DEFAULT_FRAMEWORK) -> ReportData:
     """Run every query the report shows, passing ``framework`` (an IRI or CURIE) to those that take it.
 
     Raises QueryError when ``framework`` is not an IRI or the graph has no such framework (naming

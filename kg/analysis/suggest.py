@@ -20,7 +20,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from kg.errors import QueryError
-from kg.graph.embedded import KnowledgeGraph
+from kg.graph.protocol import Graph
 from kg.query.params import Parameter, bind
 from kg.query.results import Results
 
@@ -114,7 +114,7 @@ def suggestions(indicators: list[tuple[str, str, str]], labels: dict[str, list[s
     return found
 
 
-def aspect_labels(graph: KnowledgeGraph) -> dict[str, list[str]]:
+def aspect_labels(graph: Graph) -> dict[str, list[str]]:
     """Every participation aspect's notation, with the labels it is looked for by (notation, labels)."""
     labels: dict[str, list[str]] = {}
     for row in graph.query("participation-aspects").dicts():
@@ -122,7 +122,7 @@ def aspect_labels(graph: KnowledgeGraph) -> dict[str, list[str]]:
     return labels
 
 
-def uncoded_indicators(graph: KnowledgeGraph, framework: str) -> list[tuple[str, str, str]]:
+def uncoded_indicators(graph: Graph, framework: str) -> list[tuple[str, str, str]]:
     """Indicators of a framework (short id, CURIE or IRI) that address no aspect yet: (code, name, measure).
 
     Raises QueryError when the graph has no such framework.
