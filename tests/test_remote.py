@@ -169,12 +169,66 @@ def test_kg_serve_answers_the_sparql_protocol_and_lists_named_queries():
         assert refused.value.code == 403
 
 
-def test_unknown_framework_on_an_endpoint_is_an_error_too(server):
-    run = run_kg("query", "participation-kpis", "-p", "framework=fw:nosuch", "--endpoint", f"{server}/query")
-    assert run.returncode == 2 and run.stdout == ""
-    assert run.stderr == (
-        f"kg: query 'participation-kpis': framework=fw:nosuch is not in the graph at {server}/query; check the name.\n"
+def test_unknown_framework_on_an_endpoint_is_the_same_error_as_on_the_embedded_graph(server):
+    """One query path (kg.graph.named.run_named): the same sentence, with the nearest names, at both doors."""
+    remote = run_kg("query", "participation-kpis", "-p", "framework=fw:nosuch", "--endpoint", f"{server}/query")
+    local = run_kg("query", "participation-kpis", "-p", "framework=fw:nosuch")
+    assert (remote.returncode, remote.stdout, remote.stderr) == (local.returncode, local.stdout, local.stderr)
+    assert remote.returncode == 2 and remote.stderr == (
+        "kg: query 'participation-kpis': framework=fw:nosuch is not in the graph; did you mean fw:u4ssc?\n"
     )
+
+
+def test_unknown_framework_raises_bad_framework_id_through_every_graph(server, graph):
+    from kg.errors import BadFrameworkId
+    from kg.graph.remote.endpoint import RemoteGraph
+
+    said = []
+    for door in (graph, KnowledgeGraph.open(), RemoteGraph(f"{server}/query")):
+        with pytest.raises(BadFrameworkId, match=r"did you mean fw:iso37120\?$") as error:
+            door.query("participation-kpis", framework="fw:iso3712")
+        said.append(str(error.value))
+    assert len(set(said)) == 1
+
+
+def test_an_inferred_query_on_an_endpoint_without_inferences_is_an_error_not_zero_rows(tmp_path, graph):
+    """Without the marker kg push --inferred writes, one sentence; with it, the query runs on the endpoint."""
+    import pyoxigraph as ox
+
+    from kg.errors import QueryError
+    from kg.graph.named import bind_named
+    from kg.graph.remote.endpoint import RemoteGraph
+    from kg.graph.remote.push import push
+    from kg.query.catalog import get_query
+    from kg.sources.files import RdfDocument
+
+    named = get_query("core-participation-kpis-inferred")
+    with oxigraph_server(tmp_path) as base:
+        assert run_kg("push", "--endpoint", f"{base}/store").returncode == 0
+        remote = RemoteGraph(f"{base}/query")
+        assert remote.holds_inferences() is False
+        with pytest.raises(QueryError) as error:
+            remote.query(named)
+        assert str(error.value) == (
+            "query 'core-participation-kpis-inferred' reads the OWL reasoner's inferences, but the endpoint "
+            "holds no OWL inferences; push them with kg push --inferred."
+        )
+        run = run_kg("query", named.name, "--endpoint", f"{base}/query")
+        assert (run.returncode, run.stdout) == (2, "") and run.stderr == f"kg: {error.value}\n"
+
+        sck, kg_id = "https://w3id.org/smartcity-kg/ontology#", "https://w3id.org/smartcity-kg/id/"
+        marker = ox.Quad(ox.NamedNode(kg_id + "inferences"), ox.NamedNode(RDF_TYPE), ox.NamedNode(sck + "InferenceSet"))
+        assert push(f"{base}/store", [RdfDocument(tmp_path / "marker.nt", [marker])]) == 1
+        assert remote.holds_inferences() is False  # asked once per RemoteGraph
+        marked = RemoteGraph(f"{base}/query")
+        assert marked.holds_inferences() is True
+        # It runs: the rows are what the endpoint holds (here no inferences, only the marker).
+        answer, asserted = marked.query(named), graph.sparql(bind_named(named, {}))
+        assert answer.variables == asserted.variables and "kpi" in answer.variables
+        assert answer.dicts() == asserted.dicts() == []
+
+
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 
 
 def test_timeout_bounds_remote_requests_and_names_itself():
