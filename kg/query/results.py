@@ -2,9 +2,10 @@
 
 A :class:`Results` is what ``KnowledgeGraph.query`` and ``.sparql`` return. In a notebook it shows
 as a table (``repr``, and HTML in Jupyter), iterates as named tuples of Python values, and
-becomes a pandas DataFrame with :meth:`Results.to_pandas`. Every format writes a number in one
-canonical form per datatype (kg.query.tables.canonical_number), so the same value reads the same
-whichever store answered; ``rows`` and ``terms()`` keep the store's own lexical forms.
+becomes a pandas DataFrame with :meth:`Results.to_pandas`. The table, CSV and TSV write a number
+in one canonical form per datatype (kg.query.tables.canonical_number), so the same value prints
+the same whichever store answered; JSON and XML, ``rows`` and ``terms()`` keep the lexical forms
+the store wrote, exactly.
 
 >>> import kg
 >>> results = kg.KnowledgeGraph.load().query("core-participation-kpis")
@@ -214,8 +215,6 @@ def _plain(term: OxTerm | None) -> str:
 
 
 def _json_term(term: OxTerm) -> dict[str, str]:
-    if isinstance(term, ox.Literal):
-        term = canonical_number(term)
     value: dict[str, str] = {"type": _kind(term), "value": term.value}
     if isinstance(term, ox.Literal):
         if term.language:
@@ -237,7 +236,7 @@ def to_json(results: Results) -> str:
 
 
 def to_csv(results: Results) -> str:
-    """The SPARQL 1.1 Query Results CSV Format (plain values, CRLF line ends)."""
+    """The SPARQL 1.1 Query Results CSV Format (plain values, numbers canonical, CRLF line ends)."""
     if results.boolean is not None:
         return f"{str(results.boolean).lower()}\r\n"
     out = io.StringIO()
@@ -248,7 +247,7 @@ def to_csv(results: Results) -> str:
 
 
 def to_tsv(results: Results) -> str:
-    """The SPARQL 1.1 Query Results TSV Format (terms in Turtle syntax)."""
+    """The SPARQL 1.1 Query Results TSV Format (terms in Turtle syntax, numbers canonical)."""
     if results.boolean is not None:
         return f"{str(results.boolean).lower()}\n"
     lines = ["\t".join(f"?{var}" for var in results.variables)]

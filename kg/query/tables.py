@@ -54,7 +54,7 @@ def canonical_number(literal: ox.Literal) -> ox.Literal:
     """A numeric literal in its canonical lexical form; any other literal as it is.
 
     Stores write the same number differently (Virtuoso ``"1.0"``, Oxigraph ``"1"`` for the same
-    value), so every output format writes numbers in one form per datatype:
+    value), so the table, CSV and TSV formats write numbers in one form per datatype:
 
     - xsd:integer and the types derived from it: the integer, no ``+``, no leading zeros;
     - xsd:decimal: XML Schema 1.1's canonical form: no exponent, no trailing zeros after the point,
