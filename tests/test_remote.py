@@ -11,7 +11,7 @@ import pytest
 
 from kg import KnowledgeGraph, list_queries
 from kg.errors import RemoteError
-from kg.graph.embedded import prepare
+from kg.graph.named import bind_named
 from kg.graph.remote.call import shown
 from kg.graph.remote.client import remote_sparql
 from tests.conftest import ROOT, run_kg
@@ -69,7 +69,7 @@ def test_every_named_query_gives_the_same_rows_remotely(server, graph, query):
     if any(p.type == "service" for p in query.parameters.values()):
         params["sdg_endpoint"] = f"{server}/query"
     local = graph.query(query, **params)
-    remote = remote_sparql(f"{server}/query", prepare(query, params))
+    remote = remote_sparql(f"{server}/query", bind_named(query, params))
     assert remote.variables == local.variables
     assert comparable(remote) == comparable(local)
 

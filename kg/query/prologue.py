@@ -9,7 +9,8 @@ The added line ends with a marker comment, so that an error position found in th
 ran (line 5) can be given in the user's text (line 4): :func:`user_line`. Text for an endpoint
 is declared without the marker (SPARQLWrapper reads words in comments as keywords).
 
-The tokenizer is kg.query.services's, which skips strings, IRIs and comments as the SPARQL grammar
+:func:`mentioned_iris` gives the IRIs a query writes (kg.graph.named's note on defined classes
+reads them). The tokenizer is kg.query.services's, which skips strings, IRIs and comments as the SPARQL grammar
 does: ``"fw:x"`` in a string or ``# sck:`` in a comment declares nothing.
 """
 
