@@ -179,6 +179,16 @@ def test_unknown_framework_on_an_endpoint_is_the_same_error_as_on_the_embedded_g
     )
 
 
+def test_the_remote_graph_implements_the_graph_protocol(server):
+    """Size, dump and holds_inferences, as kg.graph.protocol.Graph has them, on the endpoint pushed to."""
+    from kg.graph.remote.endpoint import RemoteGraph
+
+    remote, local = RemoteGraph(f"{server}/query"), KnowledgeGraph.load()
+    assert len(remote) == len(local) == sum(len(document.quads) for document in remote.dump())
+    assert remote.holds_inferences() is False and local.holds_inferences() is False
+    assert bool(remote.sparql("ASK { ?s ?p ?o }")) is True
+
+
 def test_unknown_framework_raises_bad_framework_id_through_every_graph(server, graph):
     from kg.errors import BadFrameworkId
     from kg.graph.remote.endpoint import RemoteGraph
