@@ -77,7 +77,8 @@ class MissingParameter(QueryError):
 
 
 class BadFrameworkId(QueryError):
-    """A framework id that cannot name a framework (lower-case letters, digits and hyphens only)."""
+    """A framework id that cannot name a framework (lower-case letters, digits and hyphens only), or a
+    framework or other IRI given as a query parameter that names nothing in the graph (kg.graph.named)."""
 
 
 class MissingExtra(KgError):

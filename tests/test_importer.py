@@ -204,7 +204,7 @@ def test_suggest_puts_participatory_budgeting_first(tmp_path):
         "code": "D6",
         "name": "Participatory budgeting share of capital budget",
         "aspect": "participatory-budgeting",
-        "score": "3.0",
+        "score": "3",  # an xsd:double, written in its canonical form (kg.query.tables.canonical_number)
         "matched": "'participatory budgeting' in the name",
     }
 

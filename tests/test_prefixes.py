@@ -10,10 +10,11 @@ import urllib.request
 import pytest
 
 from kg.errors import QueryError
+from kg.graph.named import inference_hint
 from kg.graph.remote.client import RemoteError, remote_sparql
 from kg.graph.remote.endpoint import RemoteGraph
 from kg.namespaces import ID, PREFIXES, expand
-from kg.query.prologue import declare, inference_hint, mentioned_iris, undeclared_prefixes
+from kg.query.prologue import declare, mentioned_iris, undeclared_prefixes
 from tests.conftest import ROOT, run_kg
 from tests.servers import kg_server, oxigraph_server
 

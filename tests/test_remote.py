@@ -11,7 +11,7 @@ import pytest
 
 from kg import KnowledgeGraph, list_queries
 from kg.errors import RemoteError
-from kg.graph.embedded import prepare
+from kg.graph.named import bind_named
 from kg.graph.remote.call import shown
 from kg.graph.remote.client import remote_sparql
 from tests.conftest import ROOT, run_kg
@@ -69,7 +69,7 @@ def test_every_named_query_gives_the_same_rows_remotely(server, graph, query):
     if any(p.type == "service" for p in query.parameters.values()):
         params["sdg_endpoint"] = f"{server}/query"
     local = graph.query(query, **params)
-    remote = remote_sparql(f"{server}/query", prepare(query, params))
+    remote = remote_sparql(f"{server}/query", bind_named(query, params))
     assert remote.variables == local.variables
     assert comparable(remote) == comparable(local)
 
@@ -169,12 +169,76 @@ def test_kg_serve_answers_the_sparql_protocol_and_lists_named_queries():
         assert refused.value.code == 403
 
 
-def test_unknown_framework_on_an_endpoint_is_an_error_too(server):
-    run = run_kg("query", "participation-kpis", "-p", "framework=fw:nosuch", "--endpoint", f"{server}/query")
-    assert run.returncode == 2 and run.stdout == ""
-    assert run.stderr == (
-        f"kg: query 'participation-kpis': framework=fw:nosuch is not in the graph at {server}/query; check the name.\n"
+def test_unknown_framework_on_an_endpoint_is_the_same_error_as_on_the_embedded_graph(server):
+    """One query path (kg.graph.named.run_named): the same sentence, with the nearest names, at both doors."""
+    remote = run_kg("query", "participation-kpis", "-p", "framework=fw:nosuch", "--endpoint", f"{server}/query")
+    local = run_kg("query", "participation-kpis", "-p", "framework=fw:nosuch")
+    assert (remote.returncode, remote.stdout, remote.stderr) == (local.returncode, local.stdout, local.stderr)
+    assert remote.returncode == 2 and remote.stderr == (
+        "kg: query 'participation-kpis': framework=fw:nosuch is not in the graph; did you mean fw:u4ssc?\n"
     )
+
+
+def test_the_remote_graph_implements_the_graph_protocol(server):
+    """Size, dump and holds_inferences, as kg.graph.protocol.Graph has them, on the endpoint pushed to."""
+    from kg.graph.remote.endpoint import RemoteGraph
+
+    remote, local = RemoteGraph(f"{server}/query"), KnowledgeGraph.load()
+    assert len(remote) == len(local) == sum(len(document.quads) for document in remote.dump())
+    assert remote.holds_inferences() is False and local.holds_inferences() is False
+    assert bool(remote.sparql("ASK { ?s ?p ?o }")) is True
+
+
+def test_unknown_framework_raises_bad_framework_id_through_every_graph(server, graph):
+    from kg.errors import BadFrameworkId
+    from kg.graph.remote.endpoint import RemoteGraph
+
+    said = []
+    for door in (graph, KnowledgeGraph.open(), RemoteGraph(f"{server}/query")):
+        with pytest.raises(BadFrameworkId, match=r"did you mean fw:iso37120\?$") as error:
+            door.query("participation-kpis", framework="fw:iso3712")
+        said.append(str(error.value))
+    assert len(set(said)) == 1
+
+
+def test_an_inferred_query_on_an_endpoint_without_inferences_is_an_error_not_zero_rows(tmp_path, graph):
+    """Without the marker kg push --inferred writes, one sentence; with it, the query runs on the endpoint."""
+    import pyoxigraph as ox
+
+    from kg.errors import QueryError
+    from kg.graph.named import bind_named
+    from kg.graph.remote.endpoint import RemoteGraph
+    from kg.graph.remote.push import push
+    from kg.query.catalog import get_query
+    from kg.sources.files import RdfDocument
+
+    named = get_query("core-participation-kpis-inferred")
+    with oxigraph_server(tmp_path) as base:
+        assert run_kg("push", "--endpoint", f"{base}/store").returncode == 0
+        remote = RemoteGraph(f"{base}/query")
+        assert remote.holds_inferences() is False
+        with pytest.raises(QueryError) as error:
+            remote.query(named)
+        assert str(error.value) == (
+            "query 'core-participation-kpis-inferred' reads the OWL reasoner's inferences, but the endpoint "
+            "holds no OWL inferences; push them with kg push --inferred."
+        )
+        run = run_kg("query", named.name, "--endpoint", f"{base}/query")
+        assert (run.returncode, run.stdout) == (2, "") and run.stderr == f"kg: {error.value}\n"
+
+        sck, kg_id = "https://w3id.org/smartcity-kg/ontology#", "https://w3id.org/smartcity-kg/id/"
+        marker = ox.Quad(ox.NamedNode(kg_id + "inferences"), ox.NamedNode(RDF_TYPE), ox.NamedNode(sck + "InferenceSet"))
+        assert push(f"{base}/store", [RdfDocument(tmp_path / "marker.nt", [marker])]) == 1
+        assert remote.holds_inferences() is False  # asked once per RemoteGraph
+        marked = RemoteGraph(f"{base}/query")
+        assert marked.holds_inferences() is True
+        # It runs: the rows are what the endpoint holds (here no inferences, only the marker).
+        answer, asserted = marked.query(named), graph.sparql(bind_named(named, {}))
+        assert answer.variables == asserted.variables and "kpi" in answer.variables
+        assert answer.dicts() == asserted.dicts() == []
+
+
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 
 
 def test_timeout_bounds_remote_requests_and_names_itself():

@@ -106,7 +106,8 @@ def test_a_malformed_answer_is_one_sentence_naming_what_is_wrong(garbage, case):
 
 
 def test_a_well_formed_answer_from_any_server_is_read_exactly(garbage):
-    """Lexical forms as sent, SPARQL 1.0 typed-literal, Virtuoso's blank node labels, a path beyond ASCII."""
+    """Lexical forms as sent (numbers canonical in CSV), SPARQL 1.0 typed-literal, Virtuoso's blank node labels,
+    a path beyond ASCII."""
     base, document = garbage
     rows = [
         {"s": {"type": "bnode", "value": "nodeID://b1"}, "p": {"type": "uri", "value": "http://example.org/é"},
@@ -119,7 +120,7 @@ def test_a_well_formed_answer_from_any_server_is_read_exactly(garbage):
     [header, first, second] = run.stdout.splitlines()
     assert (header, first[first.index(",") :], second[second.index(",") :]) == (
         "s,p,o",
-        ",http://example.org/é,01",
+        ",http://example.org/é,1",  # "01"^^xsd:integer: CSV writes numbers canonical (kg.query.tables)
         ",,x",
     )
     assert first.split(",")[0] == second.split(",")[0]  # one blank node, twice

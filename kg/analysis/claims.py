@@ -17,7 +17,7 @@ from typing import Any
 from rdflib import Literal, URIRef
 
 from kg.errors import QueryError
-from kg.graph.embedded import KnowledgeGraph
+from kg.graph.protocol import Graph
 from kg.query.results import Results
 
 AGREES, DISAGREES, NOT_TESTABLE = "agrees", "disagrees", "not testable"
@@ -53,7 +53,7 @@ class Verdict:
     verdict: str
 
 
-def read_claims(graph: KnowledgeGraph) -> list[Claim]:
+def read_claims(graph: Graph) -> list[Claim]:
     """Every claim of the graph, the study's and the project's, from the ``all-claims`` query."""
     claims: dict[str, Claim] = {}
     for row in graph.query("all-claims").dicts():
@@ -75,7 +75,7 @@ def read_claims(graph: KnowledgeGraph) -> list[Claim]:
     return list(claims.values())
 
 
-def check_claim(graph: KnowledgeGraph, claim: Claim) -> Verdict:
+def check_claim(graph: Graph, claim: Claim) -> Verdict:
     """Run the claim's query; a query that fails raises QueryError naming the claim."""
     if claim.query is None:
         return Verdict(claim, f"({claim.reason or 'no query tests this claim'})", NOT_TESTABLE)
@@ -89,7 +89,7 @@ def check_claim(graph: KnowledgeGraph, claim: Claim) -> Verdict:
     return Verdict(claim, str(answer["value"]), AGREES if answer["holds"] else DISAGREES)
 
 
-def check_claims(graph: KnowledgeGraph) -> list[Verdict]:
+def check_claims(graph: Graph) -> list[Verdict]:
     """The verdict on every claim of the graph. Raises QueryError, naming the claim, when a claim's query fails."""
     return [check_claim(graph, claim) for claim in read_claims(graph)]
 

@@ -30,7 +30,7 @@ from kg.sources.sssom import (
 )
 
 if TYPE_CHECKING:
-    from kg.graph.embedded import SparqlGraph
+    from kg.graph.protocol import Graph
 
 
 def check_mappings(path: Path, mappings: Sequence[Mapping], subjects: set[str]) -> list[LinkProblem]:
@@ -104,7 +104,7 @@ def check_links(tables: Sequence[Path], graph_documents: Sequence[RdfDocument], 
 _DEFINED = "ASK WHERE { ?x ?p ?o FILTER(?p NOT IN (" + ", ".join(f"<{match}>" for match in sorted(MATCHES)) + ")) }"
 
 
-def defined_terms(graph: SparqlGraph, tables: Sequence[Path]) -> list[tuple[Path, Mapping, str]]:
+def defined_terms(graph: Graph, tables: Sequence[Path]) -> list[tuple[Path, Mapping, str]]:
     """(table, row, IRI) for each subject or object of the tables' rows that ``graph`` defines (states
     something about besides mappings): what :func:`undefined_now` checks again after a change.
 
@@ -122,13 +122,13 @@ def defined_terms(graph: SparqlGraph, tables: Sequence[Path]) -> list[tuple[Path
     return found
 
 
-def undefined_now(graph: SparqlGraph, watched: Sequence[tuple[Path, Mapping, str]]) -> list[tuple[Path, Mapping, str]]:
+def undefined_now(graph: Graph, watched: Sequence[tuple[Path, Mapping, str]]) -> list[tuple[Path, Mapping, str]]:
     """Those of ``watched`` (from :func:`defined_terms`) whose IRI ``graph`` no longer defines: dangling mappings."""
     gone = {iri for iri in {iri for _, _, iri in watched} if not _defines(graph, iri)}
     return [entry for entry in watched if entry[2] in gone]
 
 
-def _defines(graph: SparqlGraph, iri: str) -> bool:
+def _defines(graph: Graph, iri: str) -> bool:
     try:
         term = ox.NamedNode(iri)
     except ValueError:

@@ -48,7 +48,7 @@ from kg.output import track_temporary, untrack_temporary, write_new
 from kg.query.tables import html_table, markdown_table
 
 if TYPE_CHECKING:
-    from kg.graph.embedded import KnowledgeGraph
+    from kg.graph.protocol import Graph
 
 __all__ = ["DEFAULT_FRAMEWORK", "QUERIES", "ReportData", "build_report", "collect", "to_html", "to_markdown"]
 __all__ += ["title_and_summary", "write_report"]
@@ -210,6 +210,6 @@ def write_report(data: ReportData, out: Path | str) -> list[Path]:
     return [out / name for name in files]
 
 
-def build_report(graph: KnowledgeGraph, out: Path | str, framework: str = DEFAULT_FRAMEWORK) -> list[Path]:
+def build_report(graph: Graph, out: Path | str, framework: str = DEFAULT_FRAMEWORK) -> list[Path]:
     """Collect the data for ``framework`` and write the report into ``out``."""
     return write_report(collect(graph, framework), out)

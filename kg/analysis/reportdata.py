@@ -24,7 +24,7 @@ from kg.query.catalog import get_query
 from kg.query.params import framework_iri, unknown_framework
 
 if TYPE_CHECKING:
-    from kg.graph.embedded import KnowledgeGraph
+    from kg.graph.protocol import Graph
     from kg.query.results import Results
 
 DEFAULT_FRAMEWORK = "fw:u4ssc"
@@ -60,7 +60,7 @@ class ReportData:
         return next(row for row in self.rows("frameworks") if row["framework"] == self.framework)
 
 
-def collect(graph: KnowledgeGraph, framework: str = DEFAULT_FRAMEWORK) -> ReportData:
+def collect(graph: Graph, framework: str = DEFAULT_FRAMEWORK) -> ReportData:
     """Run every query the report shows, passing ``framework`` (an id, CURIE or IRI) to those that take it.
 
     Raises BadFrameworkId when ``framework`` is none of those or the graph has no such framework

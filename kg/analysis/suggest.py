@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from kg.graph.embedded import KnowledgeGraph
+from kg.graph.protocol import Graph
 from kg.query.params import bind, framework_iri, unknown_framework
 from kg.query.results import Results
 
@@ -113,7 +113,7 @@ def suggestions(indicators: list[tuple[str, str, str]], labels: dict[str, list[s
     return found
 
 
-def aspect_labels(graph: KnowledgeGraph) -> dict[str, list[str]]:
+def aspect_labels(graph: Graph) -> dict[str, list[str]]:
     """Every participation aspect's notation, with the labels it is looked for by (notation, labels)."""
     labels: dict[str, list[str]] = {}
     for row in graph.query("participation-aspects").dicts():
@@ -121,7 +121,7 @@ def aspect_labels(graph: KnowledgeGraph) -> dict[str, list[str]]:
     return labels
 
 
-def uncoded_indicators(graph: KnowledgeGraph, framework: str) -> list[tuple[str, str, str]]:
+def uncoded_indicators(graph: Graph, framework: str) -> list[tuple[str, str, str]]:
     """Indicators of a framework (short id, CURIE or IRI) that address no aspect yet: (code, name, measure).
 
     Raises BadFrameworkId when ``framework`` is none of those, or the graph has no such framework.

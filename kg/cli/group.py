@@ -152,24 +152,25 @@ def query_command(
 ) -> None:
     """Run the named query NAME (see 'kg queries') or a query file, on the workspace's graph or an endpoint."""
     from kg.graph.embedded import KnowledgeGraph
+    from kg.graph.protocol import Graph
 
     if bool(name) == bool(query_file):
         raise click.UsageError("give either a query NAME or --file Q.rq")
     values = parse_assignments(params)
+    graph: Graph
     if endpoint:
         if inferred or data_files or no_bundled:
             raise click.UsageError("--inferred, --data and --no-bundled apply to the embedded graph, not to --endpoint")
         graph = graph_for(endpoint=endpoint)
     else:
-        graph = KnowledgeGraph.load(data_files, bundled=False) if no_bundled else KnowledgeGraph.open(data_files)
-        if inferred:
-            graph = graph.with_inferences(reasoner)
+        local = KnowledgeGraph.load(data_files, bundled=False) if no_bundled else KnowledgeGraph.open(data_files)
+        graph = local.with_inferences(reasoner) if inferred else local
     try:
         results = graph.query_file(query_file, **values) if query_file else graph.query(name or "", **values)
     except MissingParameter as missing:  # the library says "parameter code"; here it is given with --param
         raise QueryError(f"query {missing.query!r} needs --param {missing.name}=VALUE ({missing.hint}).") from None
-    if not endpoint and not graph.inferred:  # a defined class without --inferred: say so in one line
-        from kg.query.prologue import query_hint
+    if not endpoint and not graph.holds_inferences():  # a defined class without --inferred: say so in one line
+        from kg.graph.named import query_hint
 
         if hint := query_hint(graph, query_file, name):
             click.echo(f"kg: {hint}", err=True)
@@ -206,7 +207,7 @@ def validate_command(files: tuple[Path, ...], engine: str, endpoint: str | None,
     if endpoint:
         if files:
             raise click.UsageError("give either FILES or --endpoint: --endpoint validates the endpoint's whole graph")
-        documents = remote_graph(endpoint).documents()
+        documents = remote_graph(endpoint).dump()
         report = validate_documents(documents, checked=[d.path for d in documents], engine=engine)
     elif engine == "pyshacl" and not files:  # the reference engine works on the parsed documents
         report = validate(files, engine=engine, base=KnowledgeGraph.open().documents)

@@ -7,14 +7,14 @@ kg.cli.workspace) import them from here, so that no command module imports anoth
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 import click
 
 from kg.cli.boundary import time_left, timeout_given
 
 if TYPE_CHECKING:
-    from kg.graph.embedded import KnowledgeGraph
+    from kg.graph.protocol import Graph
     from kg.graph.remote.endpoint import RemoteGraph
 
 DATA_OPTION = click.option(
@@ -63,8 +63,8 @@ def remote_graph(endpoint: str) -> RemoteGraph:
     return RemoteGraph(endpoint)
 
 
-def graph_for(data_files: tuple[Path, ...] = (), endpoint: str | None = None) -> KnowledgeGraph:
-    """The graph a reading command works on: the workspace's (plus --data files) or an endpoint's.
+def graph_for(data_files: tuple[Path, ...] = (), endpoint: str | None = None) -> Graph:
+    """The graph a reading command works on: the workspace's (plus --data files) or an endpoint's (kg.graph.protocol).
 
     Raises click.UsageError for --data with --endpoint.
     """
@@ -74,6 +74,4 @@ def graph_for(data_files: tuple[Path, ...] = (), endpoint: str | None = None) ->
         return KnowledgeGraph.open(data_files)
     if data_files:
         raise click.UsageError("--data applies to the embedded graph, not to --endpoint")
-    # The reading commands use what both graphs answer alike (query, query_file, sparql); the
-    # library's functions are typed with the embedded graph, so the endpoint's stands in for it.
-    return cast("KnowledgeGraph", remote_graph(endpoint))
+    return remote_graph(endpoint)

@@ -10,42 +10,32 @@
 
 from __future__ import annotations
 
-import difflib
+import itertools
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
 from kg.errors import QueryError, WorkspaceError
 from kg.graph.generations import open_shared
+from kg.graph.named import bind_named, named_query, run_named, run_query_file
 from kg.graph.workspace import Workspace, open_workspace, read_manifest
-from kg.namespaces import compact
-from kg.query.catalog import NamedQuery, get_query, load_query_file
-from kg.query.params import ParameterValue, bind, bind_parameters, resolve
+from kg.query.catalog import NamedQuery
+from kg.query.params import ParameterValue
 from kg.query.prologue import declare, user_line
 from kg.query.results import Results
 from kg.sources.documents import read_documents, store_from
-from kg.sources.files import RdfDocument, read_text
+from kg.sources.files import RdfDocument
 from kg.terms import document_from_graph, rdflib_graph
 
 if TYPE_CHECKING:
-    from rdflib import Graph
+    from rdflib import Graph as RdflibGraph
 
-
-class SparqlGraph(Protocol):
-    """Any graph that runs named queries and SPARQL text: the embedded one here, or a remote endpoint's."""
-
-    def query(self, query: str | NamedQuery, /, **params: ParameterValue) -> Results:
-        """Run a named query with parameter values as strings."""
-        ...
-
-    def sparql(self, text: str, *, where: str = "query") -> Results:
-        """Run SPARQL text as it is; ``where`` names it in error messages."""
-        ...
+    from kg.graph.protocol import Graph
 
 
 @dataclass
@@ -98,34 +88,33 @@ class KnowledgeGraph:
         """The Oxigraph store over all the documents (built when first used)."""
         return store_from(self.documents)
 
-    def rdflib_graph(self) -> Graph:
+    def rdflib_graph(self) -> RdflibGraph:
         """The documents as a plain rdflib Graph (what pySHACL and Owlready2 read)."""
         return rdflib_graph(self.documents)
 
     def __len__(self) -> int:
         return len(self.store)
 
+    def holds_inferences(self) -> bool:
+        """Whether the documents include the OWL reasoner's inferences (see :meth:`with_inferences`)."""
+        return self.inferred
+
+    def dump(self) -> list[RdfDocument]:
+        """The graph's documents (the protocol's way to read any graph whole, kg.graph.protocol)."""
+        return self.documents
+
     def query(self, query: str | NamedQuery, /, **params: ParameterValue) -> Results:
         """Run a named query (by name or object); parameter values as text or Python values (kg.query.params).
 
         A query whose header says ``inferred: true`` runs over the reasoner's inferences too.
-        Raises QueryError for an unknown query, a bad or unknown parameter value, or a failing query.
+        Raises QueryError for an unknown query, SPARQL text instead of a name (use :meth:`sparql`),
+        a bad or unknown parameter value, or a failing query; BadFrameworkId (a QueryError) for an
+        IRI parameter that names nothing in the graph (see kg.graph.named.run_named).
         """
-        named = query if isinstance(query, NamedQuery) else get_query(query)
+        named = named_query(query)
         if named.inferred and not self.inferred:
             return self.with_inferences().query(named, **params)
-        terms = resolve(named.parameters, params, query=named.name)
-        self._check_known(named, terms)
-        return self.sparql(bind_parameters(named.text, named.parameters, terms), where=str(named.path or named.name))
-
-    def _check_known(self, named: NamedQuery, terms: dict[str, object]) -> None:
-        """An IRI parameter must name something in the graph: an unknown one would match nothing.
-
-        An empty answer to ``framework=fw:nosuch`` would read as "this framework has none", a
-        wrong answer; this says the name is unknown, with the closest names of the same kind.
-        """
-        for name, term in unknown_iris(self, named, terms):
-            raise QueryError(f"query {named.name!r}: {name}={compact(term.value)} {_not_in_graph(self.store, term)}")
+        return run_named(self, named, params)
 
     def query_file(self, path: Path | str, /, **params: ParameterValue) -> Results:
         """Run a ``.rq`` file; a ``#+`` header is optional, and if present declares its parameters.
@@ -134,10 +123,12 @@ class KnowledgeGraph:
         """
         return run_query_file(self, path, params)
 
-    def sparql(self, text: str, *, where: str = "query") -> Results:
+    def sparql(self, text: str, *, where: str = "query", max_rows: int | None = None) -> Results:
         """Run SPARQL text as it is; ``where`` names it in error messages.
 
-        Raises QueryError for a syntax error (located at its line), an UPDATE, or a query that fails.
+        ``max_rows`` bounds the answer (``kg serve`` holds each answer whole): more is a QueryError
+        saying to add a LIMIT, raised before the rest is computed. Raises QueryError for a syntax
+        error (located at its line), an UPDATE, or a query that fails.
         """
         try:
             # No named graphs: the workspace keeps one per source, and the in-memory graph has none.
@@ -146,11 +137,12 @@ class KnowledgeGraph:
             # surfaces here, so reading them belongs inside the same try.
             if isinstance(answer, ox.QueryBoolean):
                 return Results([], [], boolean=bool(answer))
+            rows = [tuple(row) for row in itertools.islice(answer, None if max_rows is None else max_rows + 1)]
+            if max_rows is not None and len(rows) > max_rows:
+                raise QueryError(f"{where}: the answer has more than {max_rows:,} rows; add a LIMIT.")
             if isinstance(answer, ox.QuerySolutions):
-                variables = [v.value for v in answer.variables]
-                return Results(variables, raw=[tuple(solution) for solution in answer])
-            triples = [(t.subject, t.predicate, t.object) for t in answer]
-            return Results.from_triples(triples)
+                return Results([v.value for v in answer.variables], raw=rows)
+            return Results.from_triples([(s, p, o) for s, p, o in rows])
         except SyntaxError as error:
             if _is_update(text):
                 raise QueryError(
@@ -202,61 +194,17 @@ class WorkspaceGraph(KnowledgeGraph):
         return int(self.workspace.manifest["triples"])
 
 
-# Whether an IRI occurs in the graph the queries read, as subject or object.
-MENTIONED = "ASK WHERE { { ?x ?p ?o } UNION { ?s ?p ?x } }"
-
-
-def unknown_iris(graph: SparqlGraph, named: NamedQuery, terms: dict[str, object]) -> list[tuple[str, ox.NamedNode]]:
-    """The IRI parameters (name, term) that name nothing in ``graph``, embedded or an endpoint's (one ASK each)."""
-    return [
-        (name, term)
-        for name, term in terms.items()
-        if named.parameters[name].type == "iri"
-        and isinstance(term, ox.NamedNode)
-        and not graph.sparql(bind(MENTIONED, {"x": term})).boolean
-    ]
-
-
-def _not_in_graph(store: ox.Store, term: ox.NamedNode) -> str:
-    """The rest of the sentence for an IRI the graph does not hold: the nearest names of its kind."""
-    namespace = term.value[: max(term.value.rfind("/"), term.value.rfind("#")) + 1]
-    answer = store.query(bind(_SUBJECTS_IN, {"ns": ox.Literal(namespace)})) if namespace else None
-    rows: Iterable[ox.QuerySolution] = answer if isinstance(answer, ox.QuerySolutions) else []
-    known = sorted({compact(row[0].value) for row in rows if isinstance(row[0], ox.NamedNode)})
-    close = difflib.get_close_matches(compact(term.value), known, n=3, cutoff=0.5)
-    if close:
-        return f"is not in the graph; did you mean {' or '.join(close)}?"
-    if known and len(known) <= 12:
-        return f"is not in the graph; known: {', '.join(known)}."
-    return "is not in the graph; check the name ('kg query frameworks' lists the frameworks)."
-
-
-_SUBJECTS_IN = "SELECT DISTINCT ?s WHERE { ?s ?p ?o FILTER(isIRI(?s) && STRSTARTS(STR(?s), ?ns)) } LIMIT 5000"
-
-
-def run_query_file(graph: SparqlGraph, path: Path | str, params: dict[str, ParameterValue]) -> Results:
-    """A ``.rq`` file run on any graph with ``query`` and ``sparql`` (embedded or an endpoint's).
-
-    Raises InputError if the file cannot be read; QueryError for parameters the file does not declare.
-    """
-    path = Path(path)
-    text = read_text(path)
-    if text.startswith("#+"):
-        return graph.query(load_query_file(path), **params)
-    if params:
-        raise QueryError(
-            f"{path}: declares no parameters, so {', '.join(params)} cannot be given; "
-            "declare them in a '#+ parameters:' header."
-        )
-    return graph.sparql(text, where=str(path))
+if TYPE_CHECKING:  # mypy checks here that both implement the one graph protocol
+    _implements: tuple[type[Graph], ...] = (KnowledgeGraph, WorkspaceGraph)
 
 
 def prepare(named: NamedQuery, params: dict[str, str]) -> str:
-    """The query text with its parameters (values as strings) bound, ready for any SPARQL engine.
+    """The query text with its parameters bound: kg.graph.named.bind_named, under its former name.
 
-    Raises QueryError for a missing, unknown or malformed parameter value.
+    Kept for kg.web.app until its workers get named jobs (kg.web.answers runs those through
+    kg.graph.named.run_named, which also checks that IRI parameters name something).
     """
-    return bind_parameters(named.text, named.parameters, resolve(named.parameters, params, query=named.name))
+    return bind_named(named, params)
 
 
 _UPDATE = re.compile(

@@ -9,38 +9,15 @@ The added line ends with a marker comment, so that an error position found in th
 ran (line 5) can be given in the user's text (line 4): :func:`user_line`. Text for an endpoint
 is declared without the marker (SPARQLWrapper reads words in comments as keywords).
 
-The tokenizer is kg.query.services's, which skips strings, IRIs and comments as the SPARQL grammar
+:func:`mentioned_iris` gives the IRIs a query writes (kg.graph.named's note on defined classes
+reads them). The tokenizer is kg.query.services's, which skips strings, IRIs and comments as the SPARQL grammar
 does: ``"fw:x"`` in a string or ``# sck:`` in a comment declares nothing.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
-
-from kg.namespaces import PREFIXES, compact
-from kg.query.catalog import get_query, load_query_file
+from kg.namespaces import PREFIXES
 from kg.query.services import decode_uchar, sparql_tokens
-from kg.sources.files import read_text
-
-if TYPE_CHECKING:
-    from kg.query.results import Results
-
-
-class SparqlGraph(Protocol):
-    """What :func:`inference_hint` needs of a graph: the embedded one or a remote endpoint's."""
-
-    def sparql(self, text: str, *, where: str = "query") -> Results:
-        """The answer to SPARQL ``text``."""
-        ...
-
-
-# The classes an OWL reasoner fills in: named classes with an equivalent class expression.
-DEFINED_CLASSES = """
-SELECT DISTINCT ?class
-WHERE { ?class <http://www.w3.org/2002/07/owl#equivalentClass> ?definition FILTER(isIRI(?class)) }
-ORDER BY ?class
-"""
 
 PREFIX_MARKER = "# prefixes declared by kg"
 
@@ -107,41 +84,3 @@ def mentioned_iris(text: str) -> set[str]:
             if prefix + ":" in prefixes:
                 iris.add(prefixes[prefix + ":"] + local)
     return iris
-
-
-def inference_hint(graph: SparqlGraph, text: str) -> str | None:
-    """One sentence for a query that names a defined class but runs without the reasoner's inferences, else None.
-
-    The defined classes are those of ``graph``'s ontology (named classes with an
-    owl:equivalentClass), so a class a user's ontology adds counts too. Raises what
-    ``graph.sparql`` raises (QueryError; for an endpoint, its RemoteError).
-    """
-    mentioned = mentioned_iris(text)
-    defined = [str(iri) for iri in graph.sparql(DEFINED_CLASSES).column("class")] if mentioned else []
-    named = [compact(iri) for iri in defined if iri in mentioned]
-    if not named:
-        return None
-    which = f"the defined class {named[0]}" if len(named) == 1 else f"the defined classes {', '.join(named)}"
-    return (
-        f"note: the query names {which}, whose members the OWL reasoner infers; without --inferred it "
-        "matches only what the data asserts, so you probably want --inferred."
-    )
-
-
-def query_hint(graph: SparqlGraph, query_file: Path | None, name: str | None) -> str | None:
-    """:func:`inference_hint` for ``kg query``'s query file or named query, unless its header asks for inferences.
-
-    Raises what kg.sources.files.read_text and kg.query.catalog raise for a file or name they cannot read
-    (InputError, QueryError); None when neither is given.
-    """
-    if query_file:
-        text = read_text(query_file)
-        inferred = text.startswith("#+") and load_query_file(query_file).inferred
-    elif name is not None:
-        named = get_query(name)
-        text, inferred = named.text, named.text.startswith("#+") and named.inferred
-    else:
-        return None
-    if inferred:
-        return None  # the query runs over the inferences anyway
-    return inference_hint(graph, text)

@@ -2,7 +2,10 @@
 
 A :class:`Results` is what ``KnowledgeGraph.query`` and ``.sparql`` return. In a notebook it shows
 as a table (``repr``, and HTML in Jupyter), iterates as named tuples of Python values, and
-becomes a pandas DataFrame with :meth:`Results.to_pandas`:
+becomes a pandas DataFrame with :meth:`Results.to_pandas`. The table, CSV and TSV write a number
+in one canonical form per datatype (kg.query.tables.canonical_number), so the same value prints
+the same whichever store answered; JSON and XML, ``rows`` and ``terms()`` keep the lexical forms
+the store wrote, exactly.
 
 >>> import kg
 >>> results = kg.KnowledgeGraph.load().query("core-participation-kpis")
@@ -31,7 +34,7 @@ import pyoxigraph as ox
 
 from kg.errors import QueryError
 from kg.extras import require
-from kg.query.tables import TEXT_CELL_WIDTH, html_table, text_table
+from kg.query.tables import TEXT_CELL_WIDTH, canonical, canonical_number, html_table, text_table
 from kg.terms import to_oxigraph
 
 if TYPE_CHECKING:
@@ -59,6 +62,7 @@ class Results:
       numbers as ``int``/``Decimal``/``float``, dates as ``datetime.date``, booleans as ``bool``,
       IRIs and other text as ``str``, unbound as None. The same values as :meth:`dicts`.
     - ``len(results)``: the number of rows (0 for ASK).
+    - ``bool(results)``: for ASK, its answer; for any other query, whether there is a row.
     - ``repr(results)``: a plain-text table, IRIs compacted; past 20 rows the first 10 and
       "… N more rows". In Jupyter, the same as an HTML table with the IRIs linked.
     - :meth:`to_pandas`: a DataFrame with typed columns.
@@ -100,6 +104,10 @@ class Results:
 
     def __len__(self) -> int:
         return len(self._raw if self._raw is not None else self._rows or [])
+
+    def __bool__(self) -> bool:
+        """The ASK answer for an ASK query; for SELECT, CONSTRUCT and DESCRIBE, whether there is any row."""
+        return self.boolean if self.boolean is not None else len(self) > 0
 
     def __iter__(self) -> Iterator[tuple[Any, ...]]:
         row_type = collections.namedtuple("Row", self.variables, rename=True)  # type: ignore[misc]  # fields known at run time
@@ -201,6 +209,8 @@ def _datatype(term: ox.Literal) -> str | None:
 def _plain(term: OxTerm | None) -> str:
     if term is None:
         return ""
+    if isinstance(term, ox.Literal):
+        return canonical_number(term).value
     return f"_:{term.value}" if isinstance(term, ox.BlankNode) else term.value
 
 
@@ -226,7 +236,7 @@ def to_json(results: Results) -> str:
 
 
 def to_csv(results: Results) -> str:
-    """The SPARQL 1.1 Query Results CSV Format (plain values, CRLF line ends)."""
+    """The SPARQL 1.1 Query Results CSV Format (plain values, numbers canonical, CRLF line ends)."""
     if results.boolean is not None:
         return f"{str(results.boolean).lower()}\r\n"
     out = io.StringIO()
@@ -237,7 +247,7 @@ def to_csv(results: Results) -> str:
 
 
 def to_tsv(results: Results) -> str:
-    """The SPARQL 1.1 Query Results TSV Format (terms in Turtle syntax)."""
+    """The SPARQL 1.1 Query Results TSV Format (terms in Turtle syntax, numbers canonical)."""
     if results.boolean is not None:
         return f"{str(results.boolean).lower()}\n"
     lines = ["\t".join(f"?{var}" for var in results.variables)]
@@ -248,7 +258,7 @@ def to_tsv(results: Results) -> str:
 
 def _tsv_term(term: OxTerm) -> str:
     # N-Triples syntax; tabs and newlines inside a literal would break the row structure.
-    return str(term).replace("\t", "\\t").replace("\n", "\\n")
+    return str(canonical(term)).replace("\t", "\\t").replace("\n", "\\n")
 
 
 def to_table(results: Results, *, cell_width: int = TEXT_CELL_WIDTH) -> str:

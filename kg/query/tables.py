@@ -3,7 +3,8 @@
 ``kg query -f table``, ``repr(results)``, ``results._repr_html_()`` (Jupyter) and the report's
 Markdown and HTML all draw their tables here, from the same cells: IRIs compacted to the
 project's prefixes (``u4ssc:SC-SH-SI-4C``), blank nodes as ``_:id``, whitespace in literals
-collapsed, unbound as empty. A column whose every cell is a number is right-aligned.
+collapsed, numbers in one canonical form (:func:`canonical`), unbound as empty. A column whose
+every cell is a number is right-aligned.
 
 Rows are pyoxigraph terms (``Results.terms()``), or None where a variable is unbound.
 
@@ -23,29 +24,120 @@ u4ssc:SC-SH-SI-4C  3
 from __future__ import annotations
 
 import html
+import math
+import re
+import struct
 from collections.abc import Sequence
+from decimal import Decimal
 
 import pyoxigraph as ox
 
 from kg.namespaces import compact
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
-NUMERIC = {XSD + name for name in ("integer", "decimal", "double", "float", "int", "long", "positiveInteger")}
+INTEGERS = {XSD + name for name in ("integer", "int", "long", "short", "byte", "positiveInteger", "negativeInteger")}
+INTEGERS |= {XSD + name for name in ("nonNegativeInteger", "nonPositiveInteger")}
+INTEGERS |= {XSD + name for name in ("unsignedLong", "unsignedInt", "unsignedShort", "unsignedByte")}
+NUMERIC = INTEGERS | {XSD + name for name in ("decimal", "double", "float")}
 TEXT_CELL_WIDTH = 60  # the text table cuts longer cells with "…"; the other formats keep them whole
 
 Cell = ox.NamedNode | ox.BlankNode | ox.Literal | None
 Row = Sequence[Cell]
 
 
+def canonical(term: Cell) -> Cell:
+    """The term with a numeric literal's lexical form made canonical (:func:`canonical_number`); others as they are."""
+    return canonical_number(term) if isinstance(term, ox.Literal) else term
+
+
+def canonical_number(literal: ox.Literal) -> ox.Literal:
+    """A numeric literal in its canonical lexical form; any other literal as it is.
+
+    Stores write the same number differently (Virtuoso ``"1.0"``, Oxigraph ``"1"`` for the same
+    value), so the table, CSV and TSV formats write numbers in one form per datatype:
+
+    - xsd:integer and the types derived from it: the integer, no ``+``, no leading zeros;
+    - xsd:decimal: XML Schema 1.1's canonical form: no exponent, no trailing zeros after the point,
+      and no point for a whole number (``"1.0"`` and ``"1"`` are ``1``, ``"053.30"`` is ``53.3``);
+    - xsd:double and xsd:float: the shortest digits that read back as the same value (for a float,
+      the same 32-bit value), written as a decimal from 1e-6 up to 1e21 and with an exponent
+      beyond (``1e+21``, ``1.5e-7``), a whole number without a point (``"1.0E0"`` is ``1``), and
+      ``INF``, ``-INF``, ``NaN``: ECMAScript's number-to-text rule, whose output is a valid xsd:double.
+
+    The datatype is kept; a lexical form that is not valid for its datatype is left as written.
+
+    >>> decimal, double = ox.NamedNode(XSD + "decimal"), ox.NamedNode(XSD + "double")
+    >>> [canonical_number(ox.Literal(v, datatype=decimal)).value for v in ("1.0", "1", "-0.50", "+053.30")]
+    ['1', '1', '-0.5', '53.3']
+    >>> [canonical_number(ox.Literal(v, datatype=double)).value for v in ("1.0E0", "0.7", "7E-1", "1e21", "INF")]
+    ['1', '0.7', '0.7', '1e+21', 'INF']
+    """
+    text, datatype = literal.value.strip(), literal.datatype.value
+    if datatype not in NUMERIC:
+        return literal
+    try:
+        if datatype in INTEGERS:
+            value = str(int(text, 10))
+        elif datatype == XSD + "decimal":
+            if not re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)", text):
+                return literal
+            value = _decimal_text(Decimal(text))
+        else:
+            value = _float_text(text, single=datatype == XSD + "float")
+    except ValueError:
+        return literal
+    return literal if value == literal.value else ox.Literal(value, datatype=literal.datatype)
+
+
+def _decimal_text(number: Decimal) -> str:
+    """A finite Decimal without exponent, trailing zeros, or a point when it is whole; zero is ``0``."""
+    if number == number.to_integral_value():
+        return str(int(number))
+    return format(number.normalize(), "f")
+
+
+def _float_text(text: str, *, single: bool) -> str:
+    """An xsd:double or xsd:float lexical form in the canonical form :func:`canonical_number` describes."""
+    special = {"INF": "INF", "+INF": "INF", "-INF": "-INF", "NaN": "NaN"}
+    if text in special:
+        return special[text]
+    if not re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?", text):
+        raise ValueError(text)  # Python reads "inf" and "1_0" too; XML Schema does not
+    number = float(text)
+    digits = repr(number)
+    if single:  # the shortest digits that give back the same 32-bit float
+        try:
+            stored = struct.unpack("f", struct.pack("f", number))[0]
+        except OverflowError:
+            stored = math.copysign(math.inf, number)
+        digits = next(f"{stored:.{p}g}" for p in range(1, 10) if _single(f"{stored:.{p}g}") == stored)
+    if math.isinf(float(digits)):
+        return "INF" if float(digits) > 0 else "-INF"
+    value = Decimal(digits)
+    if value == 0:
+        return "-0" if digits.startswith("-") else "0"
+    if Decimal("1e-6") <= abs(value) < Decimal("1e21"):
+        return _decimal_text(value)
+    return format(value.normalize(), "e")
+
+
+def _single(text: str) -> float:
+    """The 32-bit float nearest to ``text``, as a Python float (infinite beyond the 32-bit range)."""
+    try:
+        return float(struct.unpack("f", struct.pack("f", float(text)))[0])
+    except OverflowError:
+        return math.copysign(math.inf, float(text))
+
+
 def cell(term: Cell) -> str:
-    """A term as table text: IRIs compacted, whitespace collapsed, unbound as empty."""
+    """A term as table text: IRIs compacted, whitespace collapsed, numbers canonical, unbound as empty."""
     if term is None:
         return ""
     if isinstance(term, ox.NamedNode):
         return compact(term.value)
     if isinstance(term, ox.BlankNode):
         return f"_:{term.value}"
-    return " ".join(term.value.split())
+    return " ".join(canonical_number(term).value.split())
 
 
 def is_number(term: Cell) -> bool:

@@ -1,7 +1,10 @@
 """What a query worker of ``kg serve`` computes for one job: a query's answer, or a document, rendered.
 
-A job is a query (SPARQL text, whether it runs over the reasoner's inferences, the format or
-the client's Accept header) or a document: a resource's page or data (kg.web.pages, kg.web.ontodoc for
+A job is a query or a document. A query is either a named query with its parameter values
+(``named``, ``params``: run through kg.graph.named.run_named, the path every door shares, so an
+unknown framework is a 400 with "did you mean" here as on the command line) or SPARQL text
+(``query``, whether it runs over the reasoner's inferences), with the format or the client's
+Accept header. A document is a resource's page or data (kg.web.pages, kg.web.ontodoc for
 the ontology), VoID or the service description (kg.web.void). The answer is rendered here, in
 the worker (kg.web.workers), so the server process never holds a result set; an answer over
 MAX_ROWS rows or MAX_ANSWER characters is refused. Jobs and answers are plain JSON objects.
@@ -9,16 +12,13 @@ MAX_ROWS rows or MAX_ANSWER characters is refused. Jobs and answers are plain JS
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable
 from typing import TypedDict
 
-import pyoxigraph as ox
-
-from kg.errors import QueryError
-from kg.graph.embedded import KnowledgeGraph, syntax_error_sentence
+from kg.errors import KgError, QueryError
+from kg.graph.embedded import KnowledgeGraph
 from kg.query.rdfout import serialize_triples
-from kg.query.results import Results, render
+from kg.query.results import render
 from kg.web.negotiate import DOCUMENT, GRAPH, MEDIA_TYPES, SOLUTIONS, choose_format, not_acceptable
 from kg.web.ontodoc import ontology_page
 from kg.web.pages import resource_page, results_page, triples_page
@@ -30,11 +30,11 @@ MAX_ANSWER = 50_000_000  # characters of rendered answer: the server holds each 
 
 
 class Job(TypedDict, total=False):
-    """One job for a worker: a query (``query``...) or, with ``kind``, a document."""
+    """A job for a worker: a named query (``named``, ``params``), SPARQL text (``query``) or a document (``kind``)."""
 
+    named: str  # a named query's name (kg.query.catalog); its header says whether it reads inferences
+    params: dict[str, str]  # the named query's parameter values, as text (as kg query --param takes them)
     query: str  # SPARQL text, its prefixes declared (kg.query.prologue)
-    named: str  # or a named query's name, run by KnowledgeGraph.query (its parameters checked there)
-    params: dict[str, str]  # the named query's parameter values, as text (as kg query -p takes them)
     inferred: bool  # over the reasoner's inferences too (a service description: of /sparql/inferred)
     format: str | None  # a kg.web.negotiate format name; None: by ``accept``
     accept: str | None  # the client's Accept header
@@ -56,32 +56,29 @@ class Answer(TypedDict, total=False):
 def answer_job(graph: KnowledgeGraph, job: Job) -> Answer:
     """Run one job on ``graph``: a query's answer, or the document a job with a ``kind`` asks for.
 
-    Raises QueryError (a 400 for the client) for a query with a syntax error, one that fails, or
-    an answer over MAX_ROWS rows or MAX_ANSWER characters.
+    A query the client can fix (a syntax error, an unknown name, parameter or framework, one that
+    fails, an answer over MAX_ROWS rows or MAX_ANSWER characters) is a 400 whose body is the
+    library's one sentence (kg.errors).
     """
     if job.get("kind"):
         return answer_document(graph, job)
-    if job.get("inferred"):
-        graph = graph.with_inferences()
-    text, where = job.get("query", ""), job.get("where", "query")
     try:
-        if "named" in job:  # the one named-query path, which checks the parameters: its QueryError is a 400
-            results = graph.query(job["named"], **job.get("params", {}))
-        # as KnowledgeGraph.sparql: no named graphs, the sources stay hidden
-        elif isinstance(solutions := graph.store.query(text, named_graphs=[]), ox.QueryBoolean):
-            results = Results([], [], boolean=bool(solutions))
-        else:
-            rows = [tuple(row) for row in itertools.islice(solutions, MAX_ROWS + 1)]
-            if len(rows) > MAX_ROWS:
-                raise QueryError(f"{where}: the answer has more than {MAX_ROWS:,} rows; add a LIMIT.")
-            if isinstance(solutions, ox.QuerySolutions):
-                results = Results([v.value for v in solutions.variables], raw=rows)
-            else:
-                results = Results.from_triples(rows)
-    except SyntaxError as error:
-        raise QueryError(f"{where}: {syntax_error_sentence(text, str(error))}; fix the query.") from None
-    except (OSError, RuntimeError, ValueError) as error:
-        raise QueryError(f"{where}: the query failed: {error}.") from None
+        return _answer_query(graph, job)
+    except KgError as error:
+        return {"status": 400, "body": str(error)}
+
+
+def _answer_query(graph: KnowledgeGraph, job: Job) -> Answer:
+    """A query job's answer, through the library's query path (KnowledgeGraph.query and .sparql)."""
+    where = job.get("where", job.get("named", "query"))
+    if "named" in job:
+        results = graph.query(job["named"], **job.get("params", {}))  # kg.graph.named.run_named
+        if len(results) > MAX_ROWS:
+            raise QueryError(f"{where}: the answer has more than {MAX_ROWS:,} rows; add a LIMIT.")
+    else:
+        if job.get("inferred"):
+            graph = graph.with_inferences()
+        results = graph.sparql(job["query"], where=where, max_rows=MAX_ROWS)
     fmt = job.get("format")
     if fmt is None:  # the SPARQL protocol: the format follows the Accept header and the query's form
         offers = GRAPH if results.is_graph else SOLUTIONS

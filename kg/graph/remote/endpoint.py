@@ -8,29 +8,38 @@ those (``kg claims``, ``kg report``, ``kg check``, ``kg suggest``) runs unchange
     >>> remote = kg.graph.remote.endpoint.RemoteGraph("http://127.0.0.1:7878/query")   # doctest: +SKIP
     >>> remote.query("core-participation-kpis").dicts()                     # doctest: +SKIP
 
-As on the embedded graph, an IRI parameter must name something the graph holds: the endpoint
-is asked (one ASK) before the query runs, so that an unknown framework is an error rather than
-an empty answer. Queries whose header says ``inferred: true`` read whatever inferences the
-server holds: push them with ``kg push --inferred``.
+Named queries run through kg.graph.named.run_named, as on the embedded graph: an IRI parameter
+must name something the graph holds (the endpoint is asked, one ASK, before the query runs), so
+that an unknown framework is an error with the nearest names rather than an empty answer. A
+query whose header says ``inferred: true`` needs the OWL reasoner's inferences on the server:
+:meth:`RemoteGraph.holds_inferences` asks for the marker ``kg push --inferred`` writes (a
+resource of type ``sck:InferenceSet``), and without it the query is an error naming
+``kg push --inferred``, not 0 rows.
 """
 
 from __future__ import annotations
 
 import urllib.parse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
-from kg.errors import QueryError, RemoteError
-from kg.graph.embedded import run_query_file, unknown_iris
+from kg.errors import RemoteError
+from kg.graph.named import run_named, run_query_file
 from kg.graph.remote.call import check_url, shown
 from kg.graph.remote.client import remote_sparql
-from kg.namespaces import compact
-from kg.query.catalog import NamedQuery, get_query
-from kg.query.params import ParameterValue, bind_parameters, resolve
+from kg.query.catalog import NamedQuery
+from kg.query.params import ParameterValue
 from kg.query.prologue import declare
 from kg.query.results import Results
 from kg.sources.files import RdfDocument
+
+if TYPE_CHECKING:
+    from kg.graph.protocol import Graph
+
+# The marker `kg push --inferred` writes beside the inferences: <.../id/inferences> a sck:InferenceSet.
+INFERENCE_MARKER = "ASK { ?set a <https://w3id.org/smartcity-kg/ontology#InferenceSet> }"
 
 
 class RemoteGraph:
@@ -40,6 +49,7 @@ class RemoteGraph:
         """The graph at the SPARQL endpoint address ``endpoint``; RemoteError if it is not a usable http(s) address."""
         check_url(endpoint)
         self.endpoint = endpoint
+        self._inferences: bool | None = None  # asked once (holds_inferences)
 
     def __repr__(self) -> str:
         return f"RemoteGraph({shown(self.endpoint)!r})"
@@ -47,17 +57,26 @@ class RemoteGraph:
     def query(self, query: str | NamedQuery, /, **params: ParameterValue) -> Results:
         """Run a named query (by name or object); parameter values as text or Python values (kg.query.params).
 
-        Raises QueryError for an unknown query or a bad parameter, or an IRI parameter naming
-        nothing on the endpoint; RemoteError if the endpoint fails or answers something unusable.
+        Raises QueryError for an unknown query, SPARQL text instead of a name, a bad parameter, or a
+        query that needs inferences the endpoint does not hold; BadFrameworkId (a QueryError) for an
+        IRI parameter naming nothing on the endpoint; RemoteError if the endpoint fails or answers
+        something unusable (see kg.graph.named.run_named).
         """
-        named = query if isinstance(query, NamedQuery) else get_query(query)
-        terms = resolve(named.parameters, params, query=named.name)
-        for name, term in unknown_iris(self, named, terms):
-            raise QueryError(
-                f"query {named.name!r}: {name}={compact(term.value)} is not in the graph at {self.endpoint}; "
-                "check the name."
-            )
-        return self.sparql(bind_parameters(named.text, named.parameters, terms), where=str(named.path or named.name))
+        return run_named(self, query, params)
+
+    def holds_inferences(self) -> bool:
+        """Whether the endpoint holds the OWL reasoner's inferences: the marker ``kg push --inferred`` writes.
+
+        Asked once per RemoteGraph (one ASK). Raises RemoteError as :meth:`sparql` does.
+        """
+        if self._inferences is None:
+            self._inferences = bool(self.sparql(INFERENCE_MARKER))
+        return self._inferences
+
+    def __len__(self) -> int:
+        """The number of triples in the endpoint's default graph (one COUNT); RemoteError as :meth:`sparql`."""
+        [count] = self.sparql("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }").column("n")
+        return int(count)
 
     def query_file(self, path: Path | str, /, **params: ParameterValue) -> Results:
         """Run a ``.rq`` file; a ``#+`` header is optional, and if present declares its parameters.
@@ -67,6 +86,10 @@ class RemoteGraph:
         return run_query_file(self, path, params)
 
     def documents(self) -> list[RdfDocument]:
+        """The endpoint's whole graph as one document: :meth:`dump` (its name before the graph protocol)."""
+        return self.dump()
+
+    def dump(self) -> list[RdfDocument]:
         """The endpoint's whole graph as one document (for validation), read with one bounded CONSTRUCT.
 
         Raises RemoteError if the endpoint fails, or its graph exceeds the size cap (kg.graph.remote.call).
@@ -88,3 +111,7 @@ class RemoteGraph:
         Raises RemoteError if the endpoint fails, refuses the query or answers something unusable.
         """
         return remote_sparql(self.endpoint, declare(text, mark=False))
+
+
+if TYPE_CHECKING:  # mypy checks here that the endpoint's graph implements the one graph protocol
+    _implements: type[Graph] = RemoteGraph
