@@ -16,7 +16,8 @@ import time
 from collections.abc import Callable
 
 from kg import KnowledgeGraph, list_queries, validate
-from kg.query.params import bind, resolve
+from kg.query.binding import bind
+from kg.query.params import resolve
 from kg.sources.files import bundled_data_paths
 
 # Goals on the 2-core reference machine (see README): a named query answers in well under

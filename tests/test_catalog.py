@@ -6,8 +6,8 @@ import pytest
 from rdflib import URIRef
 
 from kg import QueryError, get_query, list_queries
+from kg.query.binding import bind
 from kg.query.catalog import parse_named_query
-from kg.query.params import bind
 
 BODY = "SELECT ?x WHERE { ?x ?p ?framework }\n"
 

@@ -16,7 +16,7 @@ import pyoxigraph as ox
 from kg.graph.remote.call import shown
 from kg.graph.remote.client import missing_on_endpoint
 from kg.namespaces import ID
-from kg.query.params import bind
+from kg.query.binding import bind
 from kg.sources.files import RdfDocument
 from kg.sources.sssom import (
     DATE,

@@ -20,7 +20,8 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from kg.graph.protocol import Graph
-from kg.query.params import bind, framework_iri, unknown_framework
+from kg.query.binding import bind
+from kg.query.params import framework_iri, unknown_framework
 from kg.query.results import Results
 
 STOPWORDS = {"a", "an", "and", "of", "the", "in", "on", "to", "for", "by", "with", "as", "per", "or", "at", "from"}

@@ -31,8 +31,9 @@ import pyoxigraph as ox
 
 from kg.errors import BadFrameworkId, QueryError
 from kg.namespaces import compact
+from kg.query.binding import bind, bind_parameters
 from kg.query.catalog import NamedQuery, get_query, load_query_file
-from kg.query.params import Node, ParameterValue, bind, bind_parameters, resolve
+from kg.query.params import Node, ParameterValue, resolve
 from kg.query.prologue import mentioned_iris
 from kg.sources.files import read_text
 

@@ -33,7 +33,7 @@ from kg.ingest.add import Document
 from kg.ingest.convert import DCTERMS, GROUPS, RDF, SKOS, Converted, Vocabulary, comment, convert
 from kg.namespaces import PREFIXES, SCK
 from kg.output import write_atomically
-from kg.query.params import bind
+from kg.query.binding import bind
 from kg.sources.files import RdfDocument, parse_text, project_root
 from kg.sources.sheets import Sheet, read_sheet
 from kg.sources.sheetspec import (

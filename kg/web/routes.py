@@ -23,8 +23,9 @@ from functools import cache
 from http import HTTPStatus
 from typing import Protocol
 
+from kg.query.binding import bind_parameters
 from kg.query.catalog import NamedQuery, list_queries
-from kg.query.params import bind_parameters, resolve
+from kg.query.params import resolve
 from kg.query.prologue import declare
 from kg.query.services import refusal
 from kg.web.answers import Job

@@ -29,7 +29,8 @@ from kg.graph.remote.call import (
 )
 from kg.graph.remote.http import Deadline, DeadlinePassed, opener, read_body
 from kg.graph.remote.sparqljson import MalformedAnswer, parse_results
-from kg.query.params import Node, bind_rows
+from kg.query.binding import bind_rows
+from kg.query.params import Node
 from kg.query.results import Results
 
 
