@@ -114,9 +114,9 @@ def cold_query(repeat: int) -> tuple[float, float]:
     script = (
         "from rdflib import Graph; from kg.sources.files import bundled_data_paths;"
         "from kg.query.catalog import get_query;"
-        "from kg.graph.embedded import prepare; g = Graph();"
+        "from kg.graph.named import bind_named; g = Graph();"
         "[g.parse(p, format='turtle') for p in bundled_data_paths() if p.suffix == '.ttl'];"
-        "print(len(list(g.query(prepare(get_query('core-participation-kpis'), {})))))"
+        "print(len(list(g.query(bind_named(get_query('core-participation-kpis'), {})))))"
     )
     theirs = [_timed([sys.executable, "-c", script]) for _ in range(repeat)]
     return statistics.median(ours), statistics.median(theirs)

@@ -22,7 +22,7 @@ import pyoxigraph as ox
 
 from kg.errors import QueryError, WorkspaceError
 from kg.graph.generations import open_shared
-from kg.graph.named import bind_named, named_query, run_named, run_query_file
+from kg.graph.named import named_query, run_named, run_query_file
 from kg.graph.workspace import Workspace, open_workspace, read_manifest
 from kg.query.catalog import NamedQuery
 from kg.query.params import ParameterValue
@@ -196,15 +196,6 @@ class WorkspaceGraph(KnowledgeGraph):
 
 if TYPE_CHECKING:  # mypy checks here that both implement the one graph protocol
     _implements: tuple[type[Graph], ...] = (KnowledgeGraph, WorkspaceGraph)
-
-
-def prepare(named: NamedQuery, params: dict[str, str]) -> str:
-    """The query text with its parameters bound: kg.graph.named.bind_named, under its former name.
-
-    Kept for kg.web.app until its workers get named jobs (kg.web.answers runs those through
-    kg.graph.named.run_named, which also checks that IRI parameters name something).
-    """
-    return bind_named(named, params)
 
 
 _UPDATE = re.compile(
