@@ -92,6 +92,10 @@ def test_a_second_use_reads_the_file_and_runs_no_reasoner(reasoned, tmp_path):
         assert run.returncode == 0 and run.stderr == "", run.stderr
         assert run.stdout == reasoned.answer
     assert path.stat().st_mtime_ns == before and path.read_bytes() == reasoned.data
+    listed = kg_in(folder, "sources", "--format", "csv", java=NO_JAVA)
+    [derived] = [line for line in listed.stdout.splitlines() if ",derived," in line]
+    triples = int(re.search(rb"triples=(\d+)", reasoned.data).group(1))
+    assert derived.startswith(f"inferred-hermit,derived,{triples},") and derived.endswith(f",verified,{path.name}")
 
 
 def test_with_inferences_is_made_once_per_graph_and_reasoner(reasoned, tmp_path, monkeypatch):

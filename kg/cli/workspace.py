@@ -65,6 +65,7 @@ def sources_command(fmt: str) -> None:
     source states is counted there), time added and check."""
     import pyoxigraph as ox
 
+    from kg.graph.inferences import derived_sources
     from kg.graph.workspace import open_workspace
 
     workspace = open_workspace()
@@ -73,6 +74,7 @@ def sources_command(fmt: str) -> None:
         ("bundled", "bundled", sum(f["triples"] for f in bundled["files"]), "", f"smartcity-kg {bundled['version']}",
          f"{len(bundled['files'])} files of the package"),
         *((s["id"], s["kind"], s["triples"], s["added"], s["checked"], s["original"]) for s in workspace.sources),
+        *derived_sources(workspace),  # the reasoner's inferences, kept for these sources (kg.graph.inferences)
     ]  # fmt: skip
     columns = ["id", "kind", "triples", "added", "checked", "original"]
     raw = [tuple(ox.Literal(str(value)) for value in row) for row in rows]

@@ -152,3 +152,19 @@ def inferred_document(
     else:
         graph = cached_inference(documents(), reasoner)
     return document_from_graph(graph, "inferred triples")
+
+
+def derived_sources(workspace: Workspace) -> list[tuple[str, str, int, str, str, str]]:
+    """Rows for ``kg sources``: each reasoner's inferences the workspace keeps for its current sources, as
+    (id, kind "derived", triples, when reasoned, "verified", file name); a file that does not verify is left out."""
+    from datetime import UTC, datetime
+
+    rows = []
+    for reasoner in ("hermit", "pellet"):  # kg.reasoning.reasoner.REASONERS, without importing rdflib here
+        path = inferred_path(workspace, reasoner)
+        with contextlib.suppress(Damaged, OSError):
+            entry = read_entry(path, sources_hash(workspace))
+            if entry is not None:
+                when = datetime.fromtimestamp(path.stat().st_mtime, UTC).isoformat(timespec="seconds")
+                rows.append((f"inferred-{reasoner}", "derived", entry[1], when, "verified", path.name))
+    return rows
