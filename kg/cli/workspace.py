@@ -72,11 +72,14 @@ def sources_command(fmt: str) -> None:
     source states is counted there), time added and check."""
     import pyoxigraph as ox
 
+    from kg.graph.inferences import derived_sources
     from kg.ingest.workspace import Workspace
 
     workspace = Workspace.open()
     columns = ["id", "kind", "triples", "added", "checked", "original"]
-    raw = [tuple(ox.Literal(str(getattr(s, c))) for c in columns) for s in workspace.sources()]
+    rows = [tuple(getattr(s, c) for c in columns) for s in workspace.sources()]
+    rows += derived_sources(workspace)  # the reasoner's inferences, kept for these sources (kg.graph.inferences)
+    raw = [tuple(ox.Literal(str(value)) for value in row) for row in rows]
     click.echo(render(Results(columns, raw=raw), fmt), nl=False)
     click.echo(f"workspace {workspace.folder}: {workspace.manifest['triples']} triples", err=True)
 

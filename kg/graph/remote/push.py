@@ -5,6 +5,10 @@ is written a few thousand lines at a time, and a workspace's store is dumped by 
 file first (``dumped``) and read back in pieces. The request is bounded by kg.graph.remote.call's limits,
 with ``timeout`` as a progress deadline; a server that answers before the body is complete
 (a refusal) is heard rather than written to until the deadline passes.
+
+``kg push --inferred`` adds the reasoner's inferences and a marker saying the graph holds them
+(``inference_marker``: an sck:InferenceSet with its PROV provenance), by which a client tells an
+endpoint whose inferred queries can be trusted from one where they would silently find nothing.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import tempfile
 import urllib.parse
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -35,10 +40,12 @@ from kg.graph.remote.call import (
     timeout_s,
 )
 from kg.graph.remote.http import Deadline, answered_early, bounded_connection
+from kg.namespaces import ID, PREFIXES, SCK
 from kg.output import track_temporary, untrack_temporary
 from kg.sources.files import RdfDocument
 
 BULK_HINT_TRIPLES = 1_000_000
+INFERENCES = ID + "inferences"  # the marker's subject: what RemoteGraph asks for (ASK { ?set a sck:InferenceSet })
 PIECE = 64 * 1024  # an upload is sent in pieces this size, looking for an early answer before each
 
 
@@ -169,17 +176,47 @@ def push(store_url: str, documents: Sequence[RdfDocument] | NTriplesFile, graph:
     return bounded_call(send, "the upload", store_url, limit, late, retry=lambda error: not started[0])
 
 
+def inference_marker(reasoner: str, triples: int, created: datetime | None = None) -> RdfDocument:
+    """The statement that a pushed graph holds ``triples`` inferred by ``reasoner``, made at ``created`` (now).
+
+    ``<.../id/inferences> a sck:InferenceSet``, with dcterms:created, void:triples and
+    prov:wasGeneratedBy an activity of OWL reasoning that names the reasoner and kg's agent.
+    """
+    prov, dcterms, xsd = PREFIXES["prov"], PREFIXES["dcterms"], PREFIXES["xsd"]
+    rdf, rdfs = PREFIXES["rdf"], PREFIXES["rdfs"]
+    count = ox.Literal(str(triples), datatype=ox.NamedNode(xsd + "integer"))
+    when = ox.Literal((created or datetime.now(UTC)).isoformat(timespec="seconds"),
+                      datatype=ox.NamedNode(xsd + "dateTime"))  # fmt: skip
+    inferences, activity = ox.NamedNode(INFERENCES), ox.NamedNode(INFERENCES + "/activity")
+    statements: list[tuple[ox.NamedNode, str, ox.NamedNode | ox.Literal]] = [
+        (inferences, rdf + "type", ox.NamedNode(SCK + "InferenceSet")),
+        (inferences, rdfs + "label", ox.Literal(f"What the OWL reasoner {reasoner} inferred", language="en")),
+        (inferences, dcterms + "created", when),
+        (inferences, "http://rdfs.org/ns/void#triples", count),
+        (inferences, prov + "wasGeneratedBy", activity),
+        (activity, rdf + "type", ox.NamedNode(prov + "Activity")),
+        (activity, rdfs + "label", ox.Literal(f"OWL reasoning with {reasoner}", language="en")),
+        (activity, prov + "endedAtTime", when),
+        (activity, prov + "wasAssociatedWith", ox.NamedNode(ID + "agent/smartcity-kg")),
+    ]
+    quads = [ox.Quad(s, ox.NamedNode(p), o, ox.DefaultGraph()) for s, p, o in statements]
+    return RdfDocument(Path("(inference marker)"), quads)
+
+
 @contextlib.contextmanager
-def dumped(store: ox.Store, triples: int, folder: Path) -> Iterator[NTriplesFile]:
+def dumped(store: ox.Store, triples: int, folder: Path, extra: Sequence[RdfDocument] = ()) -> Iterator[NTriplesFile]:
     """The default graph of ``store`` (which holds ``triples``) as an N-Triples file written by Oxigraph
-    (nothing parsed in Python) in ``folder``, removed afterwards: what ``kg push`` uploads of a workspace."""
+    (nothing parsed in Python) in ``folder``, followed by the ``extra`` documents' triples (``kg push
+    --inferred``: the inferences and their marker), removed afterwards: what ``kg push`` uploads of a workspace."""
     handle, name = tempfile.mkstemp(prefix=".push-", suffix=".nt", dir=folder)
     path = Path(name)
     track_temporary(path)
     try:
         with os.fdopen(handle, "wb") as out:
             store.dump(out, format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())
-        yield NTriplesFile(path, triples)
+            for chunk in _ntriples(extra):
+                out.write(chunk)
+        yield NTriplesFile(path, triples + sum(len(d.quads) for d in extra))
     finally:
         path.unlink(missing_ok=True)
         untrack_temporary(path)
