@@ -200,33 +200,6 @@ def test_the_report_is_the_same_on_every_store(store, request, tmp_path):
         assert (remote / "report.md").read_text() == (local / "report.md").read_text()
 
 
-@pytest.mark.java
-def test_push_inferred_makes_inferred_queries_work_on_a_server(graph, tmp_path):
-    with oxigraph_server(tmp_path) as base:
-        run = run_kg("push", "--inferred", "--endpoint", f"{base}/store")
-        assert run.returncode == 0, run.stderr
-        if not RemoteGraph(f"{base}/query").holds_inferences():
-            # Until kg push --inferred writes the marker itself (issue 19, item 5): without it the
-            # endpoint counts as holding no inferences, and the inferred query is refused.
-            push_marker(f"{base}/store", tmp_path)
-        local = run_kg("query", "core-participation-kpis-inferred", "--format", "csv")
-        remote = run_kg("query", "core-participation-kpis-inferred", "--format", "csv", "--endpoint", f"{base}/query")
-    assert remote.returncode == 0 and remote.stdout == local.stdout
-    assert "SC: SH: SI: 4C" in remote.stdout
-
-
-def push_marker(store: str, folder) -> None:
-    """The statement kg push --inferred writes beside the inferences: <.../id/inferences> a sck:InferenceSet."""
-    import pyoxigraph as ox
-
-    from kg.graph.remote.push import push
-    from kg.sources.files import RdfDocument
-
-    rdf_type = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
-    marker = ox.Quad(ox.NamedNode(ID + "inferences"), rdf_type, ox.NamedNode(SCK + "InferenceSet"))
-    assert push(store, [RdfDocument(folder / "marker.nt", [marker])]) == 1
-
-
 @pytest.mark.parametrize("fmt", ["csv", "tsv", "table"])
 def test_numbers_are_written_the_same_whatever_store_answered(graph, oxigraph, virtuoso, fmt):
     """Every named query that returns numbers prints the same cells from every store (kg.query.tables.canonical_number).
