@@ -147,7 +147,7 @@ def add_page(graph: Graph, url: str, number: int | None = None) -> URIRef:
     graph.add((page, RDF.type, SCK.Page))
     graph.add((page, DCTERMS.isPartOf, document_for(url)))
     number = number or int(PAGE_URL.search(url)["page"])
-    graph.add((page, SCK.pageNumber, Literal(number, datatype=XSD.positiveInteger)))
+    graph.add((page, SCK.pageNumber, Literal(number, datatype=XSD.integer)))
     return page
 
 
@@ -275,7 +275,7 @@ def add_row(graph: Graph, position: int, row: dict[str, str], evidence: dict[str
     graph.add((kpi, SCK.category, category))
     graph.add((kpi, SKOS.broader, category))
     graph.add((kpi, SCK.measure, Literal(row["unit_or_measure"])))
-    graph.add((kpi, SCK.listPosition, Literal(position, datatype=XSD.positiveInteger)))
+    graph.add((kpi, SCK.listPosition, Literal(position, datatype=XSD.integer)))
     for sdg in split(row["sdg_targets"]):
         graph.add((kpi, SCK.sdgReference, Literal(sdg)))
     add_sources(graph, kpi, row, evidence)

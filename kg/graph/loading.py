@@ -1,25 +1,20 @@
-"""Put a source's triples into an on-disk Oxigraph store, with the literals the shapes check as written.
+"""Put a source's triples into an on-disk Oxigraph store.
 
-The workspace's store (kg.graph.workspace) holds the union of all its sources in the default graph,
-which queries read, and, in one named graph (kg.validation.written.AS_WRITTEN), the literals the
-SHACL shapes check, as their files write them: Oxigraph stores numbers and dates normalised
-("03"^^xsd:positiveInteger becomes "3"^^xsd:integer), and SHACL judges them as written. With
-both in the store, the shapes run inside it (kg.validation.oxigraph_engine.validate_store) and nothing is
-parsed again when the graph grows.
+The workspace's store (kg.graph.workspace) holds the union of all its sources in its default
+graph, which queries read and the shapes check inside the store
+(kg.validation.oxigraph_engine.validate_store), so nothing is parsed again when the graph grows.
+Oxigraph keeps literals in their canonical form ("03"^^xsd:positiveInteger as "3"^^xsd:integer);
+the shapes judge that form on every engine and store (kg.validation), so the store needs nothing
+besides the triples.
 
 A source comes as parsed quads (small files, imports, the bundled data) or, for a large
 N-Triples file, as a path that Oxigraph's bulk loader reads itself: no Python object per triple,
-so 10 million triples load in about half a minute. Its literals as written are then found in the
-text: each line naming a checked property is parsed in Python, and only those. When that cannot
-be exact (a blank-node subject, whose identifier the bulk loader renames; \\u escapes, which may
-spell an IRI differently), the file is parsed whole instead, as a small one is. A file with RDF
-1.2 triple terms is parsed too, which refuses them in words.
+so 10 million triples load in about half a minute. A file with RDF 1.2 triple terms is parsed
+instead, which refuses them in words.
 """
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,16 +23,14 @@ import pyoxigraph as ox
 from kg.errors import InputError
 from kg.sources.documents import read_file
 from kg.sources.files import RdfDocument, syntax_error
-from kg.validation.written import literals_as_written
 
 # Below this size a file is parsed in Python like any other: its messages and checks are the
 # reference, and the time saved is small. Above it, N-Triples go to Oxigraph's bulk loader.
 BULK_MIN_BYTES = 8 * 2**20
-_TYPED = b'"^^<http://www.w3.org/2001/XMLSchema#'
-# Text that makes the lines unreliable: escapes (which may spell a property's IRI differently) and
-# RDF 1.2 triple terms (which the loader would take; parsing refuses them in words).
-_UNSURE = ("\\u", "\\U", "<<")
-_UNSURE_BYTES = tuple(marker.encode() for marker in _UNSURE)
+# RDF 1.2 triple terms, which the bulk loader would take; parsing refuses them in words. Looked for
+# in chunks of this size, overlapping by the marker's length less one.
+_TRIPLE_TERM = b"<<"
+_CHUNK = 2**24
 
 
 @dataclass
@@ -61,62 +54,42 @@ def bulk_loadable(path: Path) -> bool:
         return False
 
 
-def written_in_ntriples(path: Path, predicates: frozenset[str]) -> list[ox.Quad] | None:
-    """The as-written literals of an N-Triples file, from the lines naming a checked property; None
-    when the text cannot tell exactly (see the module's docstring) and the file must be parsed.
+def has_triple_terms(path: Path) -> bool:
+    """Whether the N-Triples file at ``path`` may hold an RDF 1.2 triple term ("<<" anywhere in it).
 
-    The lines are found by grep -F, one pass at disk speed whatever the number of properties (a
-    pass per property in Python took 16 s on 10 million triples); without grep, None.
+    A file that cannot be read answers True: parsing it then says why, in words.
     """
-    grep = shutil.which("grep")
-    if grep is None:
-        return None
-    needles = [f"<{p}>" for p in sorted(predicates)] + list(_UNSURE)
-    command = [grep, "-a", "-F", *(a for n in needles for a in ("-e", n)), "--", str(path)]
     try:
-        run = subprocess.run(command, capture_output=True, env={"LC_ALL": "C"}, check=False)
+        with path.open("rb") as handle:
+            tail = b""
+            while chunk := handle.read(_CHUNK):
+                if _TRIPLE_TERM in tail + chunk:
+                    return True
+                tail = chunk[-(len(_TRIPLE_TERM) - 1) :]
     except OSError:
-        return None
-    if run.returncode > 1:  # 1: no line matched
-        return None
-    lines = run.stdout.splitlines()
-    if any(marker in line for line in lines for marker in _UNSURE_BYTES):
-        return None
-    candidates = b"\n".join(line for line in lines if _TYPED in line)
-    try:
-        quads = list(ox.parse(candidates, format=ox.RdfFormat.N_TRIPLES)) if candidates else []
-    except SyntaxError:  # parsing the whole file says where, in words
-        return None
-    if any(isinstance(q.subject, ox.BlankNode) for q in quads if q.predicate.value in predicates):
-        return None
-    return list(literals_as_written(quads, predicates))
+        return True
+    return False
 
 
-def put(store: ox.Store, load: Load, predicates: frozenset[str]) -> int:
-    """Add ``load``'s triples to the default graph and its literals as written; returns how many triples
-    were new to the graph (a triple another source states already is not counted again).
+def put(store: ox.Store, load: Load) -> int:
+    """Add ``load``'s triples to the default graph; returns how many triples were new to the graph (a triple
+    another source states already is not counted again).
 
-    ``predicates``: the properties whose literals the shapes check (``Shapes.predicates``). Raises
-    InputError, naming ``load.name``, when a bulk-loaded file cannot be read or parsed.
+    Raises InputError, naming ``load.name``, when a bulk-loaded file cannot be read or parsed.
     """
     before = len(store)
     if load.document is not None:
         store.bulk_extend(ox.Quad(q.subject, q.predicate, q.object) for q in load.document.quads)
-        added = len(store) - before
-        store.bulk_extend(literals_as_written(load.document.quads, predicates))
-        return added
+        return len(store) - before
     assert load.path is not None
-    written = written_in_ntriples(load.path, predicates)
-    if written is None:  # the text cannot tell (see the module's docstring): parse it, as a small file is
+    if has_triple_terms(load.path):  # parsing refuses them in words, naming the line
         try:
             document = read_file(load.path)
         except InputError as error:  # name the user's file, not the workspace's copy of it
             raise InputError(str(error).replace(str(load.path), load.name)) from None
-        return put(store, Load(load.name, document=document), predicates)
+        return put(store, Load(load.name, document=document))
     try:
         store.bulk_load(path=str(load.path), format=ox.RdfFormat.N_TRIPLES, to_graph=ox.DefaultGraph())
     except SyntaxError as error:  # the caller drops the half-filled generation
         raise syntax_error(error, ox.RdfFormat.N_TRIPLES, load.name) from None
-    added = len(store) - before
-    store.bulk_extend(written)
-    return added
+    return len(store) - before

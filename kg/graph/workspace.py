@@ -7,9 +7,8 @@ $KG_WORKSPACE, else the nearest folder upward from the current one holding a man
 per-user default (platformdirs), created on first use. Nothing is written inside the package.
 
 In the store, the default graph holds the union of the bundled files and the added sources,
-which queries read: a triple stated by two sources counts once, as in the in-memory graph. One
-named graph keeps the literals the shapes check as written (kg.graph.loading), so that an addition
-is validated inside the store, against the whole graph, without parsing anything again. An
+which queries read: a triple stated by two sources counts once, as in the in-memory graph. An
+addition is validated inside the store, against the whole graph, without parsing anything again. An
 addition is loaded into a copy of the last generation (a large N-Triples file by Oxigraph's
 bulk loader); a removal, a replacement or new bundled data rebuilds the store from the stored
 copies. The manifest names the generation readers open, so a change is visible all at once,
@@ -116,9 +115,8 @@ class Workspace:
     def documents(self) -> list[RdfDocument]:
         """The bundled files and each source's stored copy, parsed, in manifest order.
 
-        Parsed from the files, not read back from the store: Oxigraph stores literals normalised
-        ("012"^^xsd:positiveInteger comes back as "12"^^xsd:integer), and the shapes check literals
-        as written. Raises WorkspaceError if a stored copy is missing.
+        Parsed from the files, not read back from the store: a report names the file that states
+        each offending node. Raises WorkspaceError if a stored copy is missing.
         """
         from kg.sources.documents import bundled_documents, read_file
 
@@ -312,11 +310,9 @@ def change(
     """
     from kg.graph.loading import Load, put
     from kg.sources.documents import bundled_documents
-    from kg.validation.oxigraph_engine import load_shapes
 
     folder, manifest = workspace.store_folder, json.loads(json.dumps(workspace.manifest))
     rebuild = bool(removals) or bundled is not None or manifest["format"] != FORMAT
-    predicates = load_shapes().predicates
     writable = generations.Writable(folder, manifest["generation"], empty=rebuild)
     bulk = False  # whether a file went to the bulk loader
     try:
@@ -324,17 +320,17 @@ def change(
         if rebuild:
             root, files = project_root(), []
             for document in bundled if bundled is not None else bundled_documents():
-                triples = put(store, Load(str(document.path), document=document), predicates)
+                triples = put(store, Load(str(document.path), document=document))
                 files.append({"path": str(document.path.relative_to(root)), "triples": triples})
             manifest["bundled"] = {"hash": bundled_hash(), "version": __version__, "files": files}
             removed_ids = {s["id"] for s in removals}
             manifest["sources"] = [s for s in manifest["sources"] if s["id"] not in removed_ids]
             for source in manifest["sources"]:
                 load = stored_load(workspace, source)
-                source["triples"], bulk = put(store, load, predicates), bulk or load.document is None
+                source["triples"], bulk = put(store, load), bulk or load.document is None
                 source.pop("graph", None)  # of format 1
         for addition in additions:
-            addition.entry["triples"] = put(store, addition.load, predicates)
+            addition.entry["triples"] = put(store, addition.load)
             manifest["sources"].append(addition.entry)
             bulk = bulk or addition.load.document is None
         manifest["triples"] = sum(f["triples"] for f in manifest["bundled"]["files"])

@@ -260,10 +260,9 @@ def check_files(workspace: Workspace, paths: Sequence[Path], engine: str = "auto
             note(f"{load.name} holds no triples: there was nothing in it to check")
     if engine == "pyshacl":
         return _check_documents(workspace, [Addition({}, load) for load in loads], [], engine)
-    predicates = load_shapes().predicates
     with _throw_away_copy(workspace) as store:
         for load in loads:
-            put(store, load, predicates)
+            put(store, load)
         report = _check_in_store(store, [Addition({}, load) for load in loads], _others(workspace, []))
     if not paths:  # the whole graph was checked: name its files, as kg.validate does
         report.checked_files = [*bundled_data_paths(), *(workspace.folder / s["stored"] for s in workspace.entries)]

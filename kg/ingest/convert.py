@@ -19,6 +19,7 @@ from kg.sources.files import RdfDocument
 from kg.sources.sheets import Sheet
 from kg.sources.sheetspec import (
     CODED_IN_PART,
+    KINDS,
     REVIEWED,
     SCOPES,
     SUGGESTED,
@@ -200,7 +201,7 @@ def _dates_and_flags(out: Converted, sheet: Sheet, framework: ox.NamedNode, docu
     """The framework's and its document's years, and whether the framework has no tiers or is coded in part."""
     for node, year in ((framework, sheet.meta.get("year", "")), (document, sheet.meta.get("source_year", ""))):
         if re.fullmatch(r"\d{4}", year):
-            out.add(node, DCTERMS + "issued", typed(year, "gYear"))
+            out.add(node, DCTERMS + "issued", typed(year, KINDS["year"].datatype))
     if untiered(sheet.meta):
         out.add(framework, SCK + "tiered", ox.Literal("false", datatype=iri(XSD + "boolean")))
     scope = SCOPES.get(sheet.meta.get("scope", "").strip().lower())
@@ -218,7 +219,7 @@ def _describe_suggester(out: Converted, suggester: ox.NamedNode, coder: ox.Named
     out.add(suggester, DCTERMS + "source", coder)
     out.add(suggester, PROV + "wasAttributedTo", coder)
     if coded_on:
-        out.add(suggester, DCTERMS + "created", typed(coded_on, "date"))
+        out.add(suggester, DCTERMS + "created", typed(coded_on, KINDS["date"].datatype))
 
 
 def _indicator(out: Converted, context: _Context, row: Row, position: int, seen: set[str]) -> None:
@@ -235,7 +236,7 @@ def _indicator(out: Converted, context: _Context, row: Row, position: int, seen:
     out.rows_of[kpi.value] = row.number
     add(kpi, RDF + "type", iri(SCK + "Indicator"))
     add(kpi, SKOS + "inScheme", context.framework)
-    add(kpi, SCK + "listPosition", typed(str(position), "positiveInteger"))
+    add(kpi, SCK + "listPosition", typed(str(position), "integer"))  # a type no store rewrites (kg.validation)
     if cell("code") and not repeated:
         add(kpi, SKOS + "notation", text(row.values["code"]))
     if cell("name"):
@@ -299,7 +300,7 @@ def _classification(out: Converted, context: _Context, row: Row, coded: _Coded) 
     add(classification, PROV + "wasAttributedTo", coded.who)
     add(classification, PROV + "wasGeneratedBy", coded.coding)
     if context.coded_on:
-        add(classification, DCTERMS + "created", typed(context.coded_on, "date"))
+        add(classification, DCTERMS + "created", typed(context.coded_on, KINDS["date"].datatype))
     add(classification, SCK + "evidence", evidence)
     if cell("measure"):
         add(classification, SCK + "measure", text(row.values["measure"]))
@@ -329,7 +330,7 @@ def _coding(out: Converted, ns: str, code: str, kpi: ox.NamedNode, origin: ox.Na
     out.add(coding, PROV + "wasAssociatedWith", who)
     out.add(coding, DCTERMS + "source", origin)
     if coded_on:
-        out.add(coding, DCTERMS + "date", typed(coded_on, "date"))
+        out.add(coding, DCTERMS + "date", typed(coded_on, KINDS["date"].datatype))
     if note:
         out.add(coding, RDFS + "comment", text(note, "en"))
     return coding
@@ -384,5 +385,5 @@ def _source(out: Converted, document: ox.NamedNode, row: Row) -> ox.NamedNode:
     out.add(node, RDF + "type", iri(SCK + "Page"))
     out.add(node, DCTERMS + "isPartOf", parent)
     if page:
-        out.add(node, SCK + "pageNumber", typed(page, "positiveInteger"))
+        out.add(node, SCK + "pageNumber", typed(page, KINDS["page"].datatype))
     return node

@@ -78,6 +78,9 @@ class Kind:
     meaning: str  # for the column guide
     test: Callable[[str], bool] | None = None  # None: any text
     wrong: str = ""  # completes "'x' ..." for a value that fails the test
+    # The XSD datatype (local name) a cell of this kind is written as; one no store rewrites:
+    # Oxigraph would turn xsd:positiveInteger into xsd:integer, so pages are xsd:integer.
+    datatype: str = ""
 
     def problem(self, value: str) -> str | None:
         """The problem with a non-empty ``value`` ("'x' is not a page number"), or None if it fits."""
@@ -97,14 +100,21 @@ KINDS = {
         Kind("text", "any text"),
         Kind("list", f"items separated by '{LIST_SEPARATOR}'"),
         Kind("tier", "core, advanced or supporting"),
-        Kind("year", "a four-digit year", _pattern(r"\d{4}"), "is not a four-digit year"),
-        Kind("date", "a date, YYYY-MM-DD", _pattern(r"\d{4}-\d{2}-\d{2}"), "is not a date; write it as YYYY-MM-DD"),
-        Kind("page", "a page number (1, 2, ...)", _pattern(r"[1-9]\d*"), "is not a page number"),
+        Kind("year", "a four-digit year", _pattern(r"\d{4}"), "is not a four-digit year", "gYear"),
+        Kind(
+            "date",
+            "a date, YYYY-MM-DD",
+            _pattern(r"\d{4}-\d{2}-\d{2}"),
+            "is not a date; write it as YYYY-MM-DD",
+            "date",
+        ),
+        Kind("page", "a page number (1, 2, ...)", _pattern(r"[1-9]\d*"), "is not a page number", "integer"),
         Kind(
             "number",
             "a number, with a dot for decimals",
             _pattern(r"[+-]?(\d+(\.\d*)?|\.\d+)"),
             "is not a number (use a dot for decimals)",
+            "decimal",
         ),
         Kind("url", "a web address (https://...)", web_address, "is not a web address (https://...)"),
         Kind("wikidata", "a Wikidata item id (Q1065)", _pattern(r"Q\d+"), "is not a Wikidata item id such as Q1065"),

@@ -5,10 +5,14 @@
   ``oxigraph_engine.load_shapes``; ``shapes.ShapeReader`` reads it).
 - **Data graph**: the documents to check, with the bundled graph or the workspace's (``validate``,
   ``validate_documents``), or a store that already holds them (``oxigraph_engine.validate_store``).
+  It is judged as a store holds it: Oxigraph keeps numbers, dates and booleans in their canonical
+  form ("03"^^xsd:positiveInteger as "3"^^xsd:integer), and so does any store the graph is pushed
+  to, so both engines see that form (``pyshacl_engine.data_graph``) and a verdict is the same
+  locally and at any endpoint. The shapes therefore ask for datatypes stores keep (page numbers:
+  ``sh:datatype xsd:integer ; sh:minInclusive 1``, not xsd:positiveInteger).
 - **Focus nodes**: each node shape's targets (sh:targetClass, sh:targetSubjectsOf, SHACL-AF SPARQL
-  targets) become one SELECT; the engine writes its answers into the store (``written``).
-- **Value nodes**: the values of a property shape's path, read as written (``written``: Oxigraph
-  normalises literals, SHACL judges them as written).
+  targets) become one SELECT; the engine writes its answers into the store (``compiler.FOCUS``).
+- **Value nodes**: the values of a property shape's path, as the store holds them.
 - **Constraint components**: ``components`` registers one compiler per supported component by
   its IRI, as pySHACL registers its constraint components; a shape using another is refused
   with UnsupportedShape (and "auto" falls back to pySHACL with a note).

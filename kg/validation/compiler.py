@@ -4,8 +4,8 @@ For each shape with a target (sh:targetClass, sh:targetSubjectsOf, SHACL-AF sh:S
 ``compile_shapes`` writes one SELECT of its focus nodes, and for each constraint of the shape
 and of its property shapes one Check: a SPARQL group pattern binding ?this (and ?value) once per
 validation result, compiled by the constraint component's compiler (kg.validation.components).
-The checks join from the focus nodes that the Oxigraph engine writes into the store (the FOCUS
-graph of kg.validation.written): no query runs per focus node.
+The checks join from the focus nodes that the Oxigraph engine writes into the store (the named
+graph FOCUS, each node ``node FOCUS_OF FOCUS``): no query runs per focus node.
 
 A shape using a parameter no registered component declares, or a target, path or value the
 compiler cannot read exactly, is refused with UnsupportedShape naming the shape and the feature.
@@ -13,8 +13,9 @@ compiler cannot read exactly, is refused with UnsupportedShape naming the shape 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
+import pyoxigraph as ox
 from rdflib import RDF, RDFS, Graph, URIRef
 from rdflib.namespace import OWL, SH
 from rdflib.term import Node
@@ -22,7 +23,12 @@ from rdflib.term import Node
 from kg.namespaces import compact
 from kg.validation.components import COMPONENTS, SELECT_PARAMS, declared_by, parameters
 from kg.validation.shapes import Check, ShapeReader, constant, ordered
-from kg.validation.written import FOCUS, FOCUS_OF
+
+# The IRIs keep the name of the module that introduced them (kg.fastvalidate).
+FOCUS = ox.NamedNode("urn:smartcity-kg:fastvalidate:focus-nodes")
+"""The named graph holding the focus nodes of the shape being checked."""
+FOCUS_OF = ox.NamedNode("urn:smartcity-kg:fastvalidate:focus-node-of")
+"""The predicate of the FOCUS graph's statements ``node FOCUS_OF FOCUS``."""
 
 _TYPE = f"<{RDF.type}>/<{RDFS.subClassOf}>*"  # instances of a class or of its subclasses
 _TARGETS = {SH.targetClass, SH.targetSubjectsOf, SH.target}
@@ -51,12 +57,10 @@ class CompiledShape:
 
 @dataclass
 class Shapes:
-    """A compiled shapes graph: ``graph`` (blank-node shapes in ShapeProblem.shape are its nodes), its shapes,
-    and ``predicates``, the last steps of the paths whose literals the store must keep as written."""
+    """A compiled shapes graph: ``graph`` (blank-node shapes in ShapeProblem.shape are its nodes) and its shapes."""
 
     graph: Graph
     shapes: list[CompiledShape]
-    predicates: frozenset[str] = field(default_factory=frozenset)
 
 
 def compile_shapes(graph: Graph) -> Shapes:
@@ -70,7 +74,7 @@ def compile_shapes(graph: Graph) -> Shapes:
             raise reader.refuse(reader.name(shape), f"it uses {compact(str(param))}")
     targeted = {s for p in _TARGETS for s in graph.subjects(p, None)}
     compiled = [_node_shape(reader, shape) for shape in ordered(targeted)]
-    return Shapes(graph, compiled, frozenset(reader.predicates))
+    return Shapes(graph, compiled)
 
 
 def _node_shape(reader: ShapeReader, shape: Node) -> CompiledShape:
@@ -107,7 +111,7 @@ def _property_checks(reader: ShapeReader, shape: Node, owner: str) -> list[Check
     where = f"the property shape {name}(sh:path {' / '.join(reader.steps(path, owner))}) of {owner}"
     reader.allow(shape, parameters("property") | {SH.path, SH.message, SH.severity}, where)
     messages, severity = reader.messages(shape, where), reader.severity(shape)
-    values = reader.values(path, "?value", where)  # also marks the path's literals to keep as written
+    values = reader.values(path, "?value", where)
     checks = []
     for param, rule in reader.parameters(shape):
         component = declared_by(param)

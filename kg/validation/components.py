@@ -8,7 +8,9 @@ three kinds:
   expression true when one value node passes; it also serves inside value shapes
   (sh:qualifiedValueShape, the members of sh:or);
 - a property rule (sh:minCount, sh:maxCount, sh:qualifiedMinCount, sh:qualifiedMaxCount,
-  sh:datatype): a pattern over all value nodes of a property shape's path;
+  sh:datatype, sh:minInclusive, sh:maxInclusive, sh:minExclusive, sh:maxExclusive): a pattern
+  over all value nodes of a property shape's path, with, for the last five, the last word said
+  in Python on the values the pattern cannot clear (as pySHACL decides);
 - a node rule (sh:xone, sh:sparql): a whole Check of a node shape.
 
 A parameter no component declares is refused by the shape compiler (kg.validation.compiler), so
@@ -29,7 +31,6 @@ from rdflib.namespace import SH
 from rdflib.term import Node
 
 from kg.validation.shapes import Breaks, Check, ShapeReader, constant
-from kg.validation.written import NORMALISED, STAND_IN
 
 ValueTest = Callable[[ShapeReader, Node, str, str], str]
 """(reader, the parameter's value, the value's variable, where) -> an expression true when the value passes."""
@@ -199,7 +200,9 @@ for _iri, _param, _op in (
     register(Component(_iri, _param, (SH.qualifiedValueShape,), property_rule=_qualified_rule(_param, _op)))
 
 # Lexical forms that surely pass sh:datatype; other values are judged in Python, as pySHACL judges them.
-_SURELY_WELL_FORMED: dict[Node, str] = {XSD.string: "true", XSD.positiveInteger: 'REGEX(STR(?value), "^[1-9][0-9]*$")'}
+# A store keeps a well-formed number in its canonical form and an ill-formed one as written.
+_SURELY_WELL_FORMED: dict[Node, str] = {XSD.string: "true", XSD.integer: 'REGEX(STR(?value), "^[+-]?[0-9]+$")'}
+_SURELY_WELL_FORMED[XSD.positiveInteger] = 'REGEX(STR(?value), "^[1-9][0-9]*$")'
 _PYTHON_TYPES: dict[Node, type | tuple[type, ...]] = {XSD.string: (str, bytes), RDF.langString: (str, bytes)}
 _PYTHON_TYPES |= {XSD.integer: int, XSD.float: float, XSD.decimal: Decimal, XSD.boolean: bool}
 _PYTHON_TYPES |= {XSD.date: date, XSD.time: time, XSD.dateTime: datetime}
@@ -221,8 +224,7 @@ def datatype_ok(value: Node | None, rule: Node) -> bool:
 
 def _datatype(reader: ShapeReader, shape: Node, rule: Node, path: Node, targets: str, where: str) -> tuple[str, Breaks]:
     surely = _SURELY_WELL_FORMED.get(rule, "false")
-    stored = f"<{STAND_IN}{rule}>" if str(rule) in NORMALISED else constant(rule)
-    known = f'isLiteral(?value) && lang(?value) = "" && sameTerm(datatype(?value), {stored})'
+    known = f'isLiteral(?value) && lang(?value) = "" && sameTerm(datatype(?value), {constant(rule)})'
 
     def breaks(value: Node | None) -> bool:
         return not datatype_ok(value, rule)
@@ -231,6 +233,55 @@ def _datatype(reader: ShapeReader, shape: Node, rule: Node, path: Node, targets:
 
 
 register(Component(SH.DatatypeConstraintComponent, SH.datatype, property_rule=_datatype))
+
+# sh:minInclusive and the like: SPARQL clears the numbers that surely pass; pySHACL's comparison decides the rest.
+_NUMBERS = ", ".join(f"<{XSD}{n}>" for n in ["integer", "decimal", "float", "double"])
+_RANGES = {
+    SH.minInclusive: (SH.MinInclusiveConstraintComponent, ">=", lambda order: order >= 0),
+    SH.minExclusive: (SH.MinExclusiveConstraintComponent, ">", lambda order: order > 0),
+    SH.maxInclusive: (SH.MaxInclusiveConstraintComponent, "<=", lambda order: order <= 0),
+    SH.maxExclusive: (SH.MaxExclusiveConstraintComponent, "<", lambda order: order < 0),
+}
+
+
+def range_ok(value: Node | None, bound: Node, passes: Callable[[int], bool]) -> bool:
+    """Whether ``value`` compares with ``bound`` as ``passes`` asks (order: -1, 0 or 1), decided as pySHACL 0.40
+    decides it: a blank node, an IRI, text against a non-text bound (or the reverse) or values that cannot be
+    compared fail."""
+    if not isinstance(value, Literal) or not isinstance(bound, Literal):
+        return False
+    if isinstance(value.value, str) != isinstance(bound.value, str):
+        return False
+    try:
+        if value.eq(bound):
+            return passes(0)
+        if isinstance(value.value, datetime | time):  # pySHACL compares these by value
+            return passes(0 if value.value == bound.value else 1 if value.value > bound.value else -1)
+        return passes(1 if value > bound else -1)
+    except (TypeError, NotImplementedError):
+        return False
+
+
+def _range_rule(param: URIRef) -> PropertyRule:
+    _iri, op, passes = _RANGES[param]
+
+    def rule(reader: ShapeReader, shape: Node, bound: Node, path: Node, targets: str, where: str) -> tuple[str, Breaks]:
+        if not isinstance(bound, Literal):
+            raise reader.refuse(where, f"its {reader.name(param)} is not a literal")
+        number = isinstance(bound.value, int | float | Decimal) and not isinstance(bound.value, bool)
+        surely = f"datatype(?value) IN ({_NUMBERS}) && ?value {op} {constant(bound)}" if number else "false"
+
+        def breaks(value: Node | None) -> bool:
+            return not range_ok(value, bound, passes)
+
+        clear = f"COALESCE(isLiteral(?value) && {surely}, false)"  # an error (not comparable) is not clear
+        return f"{targets} {reader.values(path, '?value', where)} FILTER(!{clear})", breaks
+
+    return rule
+
+
+for _param, (_iri, _op, _passes) in _RANGES.items():
+    register(Component(_iri, _param, property_rule=_range_rule(_param)))
 
 
 # ----------------------------------------------------------------- node rules

@@ -8,14 +8,15 @@ constraint list the validation results. No query runs per focus node. A shape us
 feature the compiler lacks is refused (UnsupportedShape), naming the shape. Results are
 ShapeProblems with pySHACL's messages; tests/test_fastvalidate.py proves both engines equal.
 
-The store holds the data graph in its default graph and, in named graphs, what the engine adds
-(kg.validation.written): the literals the shapes check as written, and the current focus nodes.
+The store holds the data graph in its default graph, as any store holds it (Oxigraph keeps
+"03"^^xsd:positiveInteger as "3"^^xsd:integer: the shapes judge the graph in that form, see
+kg.validation), and, in the named graph FOCUS, the focus nodes of the shape being checked.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import lru_cache
 from pathlib import Path
 
@@ -26,11 +27,10 @@ from rdflib.term import Node
 from kg.namespaces import PREFIXES
 from kg.sources.documents import store_from
 from kg.sources.files import RdfDocument, read_rdf, shapes_path
-from kg.terms import rdflib_graph, to_oxigraph
-from kg.validation.compiler import CompiledShape, Shapes, compile_shapes
+from kg.terms import rdflib_graph, to_oxigraph, to_rdflib
+from kg.validation.compiler import FOCUS, FOCUS_OF, CompiledShape, Shapes, compile_shapes
 from kg.validation.report import ShapeProblem, ValidationReport, describe_node, make_report, unique_problems
 from kg.validation.shapes import Check
-from kg.validation.written import FOCUS, focus_quads, from_store, literals_as_written
 
 _NOTATION = ox.NamedNode(PREFIXES["skos"] + "notation")  # what describe_node reads of a focus node
 _PREF_LABEL = ox.NamedNode(PREFIXES["skos"] + "prefLabel")
@@ -51,13 +51,15 @@ def load_shapes(path: Path | None = None) -> Shapes:
     return _compiled(str(path), path.stat().st_mtime)
 
 
-def validation_store(documents: Sequence[RdfDocument], shapes: Shapes | None = None) -> ox.Store:
-    """An in-memory store of the data graph ``documents``, plus, in a named graph, the literals that Oxigraph
-    normalises as written, of the properties the ``shapes`` (by default the project's) check."""
-    store = store_from(documents)
-    predicates = (shapes or load_shapes()).predicates
-    store.bulk_extend(literals_as_written((q for d in documents for q in d.quads), predicates))
-    return store
+def validation_store(documents: Sequence[RdfDocument]) -> ox.Store:
+    """An in-memory store of the data graph ``documents``, its literals in the form every store keeps them."""
+    return store_from(documents)
+
+
+def focus_quads(nodes: Iterable[ox.NamedNode | ox.BlankNode]) -> Iterator[ox.Quad]:
+    """The quads that mark ``nodes`` as the focus nodes of the shape being checked (in the FOCUS graph)."""
+    for node in nodes:
+        yield ox.Quad(node, FOCUS_OF, FOCUS, FOCUS)
 
 
 def _substitute(message: str, bindings: dict[str, Node]) -> str:
@@ -74,7 +76,7 @@ def _results(store: ox.Store, compiled: CompiledShape, check: Check) -> list[Sha
     names = [v.value for v in answer.variables]
     problems = []
     for solution in answer:
-        row = {n: from_store(t) for n, t in zip(names, solution, strict=True) if t is not None}
+        row = {n: to_rdflib(t) for n, t in zip(names, solution, strict=True) if t is not None}
         focus, value, message = row.pop("this"), row.pop("value", None), " ".join(check.messages)
         if check.breaks is not None and not check.breaks(value):
             continue
@@ -126,7 +128,7 @@ def describer(store: ox.Store, nodes: set[Node]) -> Callable[[Node], str]:
         quads += store.quads_for_pattern(None, None, term, default) if isinstance(node, BNode) else []
         for q in quads:
             if not isinstance(q.subject, ox.Triple) and not isinstance(q.object, ox.Triple):
-                graph.add((from_store(q.subject), from_store(q.predicate), from_store(q.object)))
+                graph.add((to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object)))
     return lambda node: describe_node(graph, node)
 
 
@@ -136,6 +138,6 @@ def validate_documents(documents: Sequence[RdfDocument], *, checked: Sequence[Pa
     Raises UnsupportedShape (before any data is loaded) when the shapes use a feature this engine lacks.
     """
     shapes = load_shapes()  # before the store: a shape the engine cannot run fails fast
-    store = validation_store(documents, shapes)
+    store = validation_store(documents)
     problems = validate_store(store, shapes)
     return make_report(documents, checked, problems, describer(store, {p.focus for p in problems}))

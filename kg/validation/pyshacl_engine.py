@@ -1,6 +1,7 @@
 """The reference engine: pySHACL on an rdflib data graph, read back into the report model.
 
-pySHACL validates the data graph (every document's triples, converted by kg.terms) against the
+pySHACL validates the data graph (every document's triples as a store holds them, converted by
+kg.terms: see ``data_graph``) against the
 project's shapes graph (ontology/shapes.ttl) with SHACL-AF on, for the shapes' SPARQL targets,
 and returns its validation report as an RDF graph; ``problems_from_results`` reads each
 ``sh:ValidationResult`` of it into a ShapeProblem. It is slow on large graphs (it runs each
@@ -14,8 +15,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from kg.sources.documents import store_from
 from kg.sources.files import RdfDocument, read_rdf, shapes_path
-from kg.terms import rdflib_graph
+from kg.terms import rdflib_graph, to_rdflib
 from kg.validation.report import ShapeProblem, ValidationReport, describe_node, make_report, unique_problems
 
 if TYPE_CHECKING:  # rdflib and pySHACL are imported by the functions that use them: `import kg` stays light
@@ -29,6 +31,22 @@ def shapes_graph() -> Graph:
     Raises InputError when the file cannot be read.
     """
     return rdflib_graph([read_rdf(shapes_path())])
+
+
+def data_graph(documents: Sequence[RdfDocument]) -> Graph:
+    """The documents' triples, as one rdflib graph, in the form a store holds them: the graph both engines judge.
+
+    Oxigraph keeps a number, date or boolean in its canonical form ("03"^^xsd:positiveInteger is
+    "3"^^xsd:integer, "1.50"^^xsd:decimal is "1.5"; an ill-formed one stays as written), and so does
+    every store the graph is pushed to; judging that form gives the same verdict locally and at
+    any endpoint, and the same report from both engines.
+    """
+    from rdflib import Graph
+
+    graph = Graph()
+    for quad in store_from(documents):
+        graph.add((to_rdflib(quad.subject), to_rdflib(quad.predicate), to_rdflib(quad.object)))
+    return graph
 
 
 def run_pyshacl(data: Graph, shapes: Graph | None = None) -> Graph:
@@ -80,6 +98,6 @@ def _iri(node: Node) -> URIRef:
 
 def validate_documents(documents: Sequence[RdfDocument], *, checked: Sequence[Path]) -> ValidationReport:
     """Validate ``documents`` together, as one data graph, with pySHACL; the report says it checked ``checked``."""
-    data = rdflib_graph(documents)
+    data = data_graph(documents)
     problems = problems_from_results(run_pyshacl(data))
     return make_report(documents, checked, problems, lambda node: describe_node(data, node))

@@ -3,7 +3,7 @@
 A ShapeReader wraps the shapes graph (rdflib) and gives the constraint compilers
 (kg.validation.components) and the shape compiler (kg.validation.compiler) what they need:
 a parameter's single value, a count, an RDF list, a property path as SPARQL steps, a pattern
-binding the value nodes of a path (literals as written, see kg.validation.written), the
+binding the value nodes of a path (as the store holds them: see kg.validation), the
 messages, the prefixes and the sh:select text of a SHACL-SPARQL constraint or target. Whatever
 it cannot read exactly it refuses with UnsupportedShape, naming the shape and the feature, so
 that a change to the shapes can never be skipped silently.
@@ -28,7 +28,6 @@ from rdflib.term import Identifier, Node
 from kg.errors import UnsupportedShape
 from kg.namespaces import compact
 from kg.terms import to_oxigraph
-from kg.validation.written import AS_WRITTEN, NORMALISED, STORED_AS, as_written
 
 ANNOTATIONS = frozenset({SH.name, SH.description, SH.order, SH.group})
 """Non-validating sh: parameters any shape may have."""
@@ -63,23 +62,21 @@ def ordered(nodes: Iterable[Node]) -> list[Identifier]:
 
 
 def constant(node: Node) -> str:
-    """A constant from the shapes graph in N-Triples syntax (escaped by Oxigraph), as the store keeps it.
+    """A constant from the shapes graph in N-Triples syntax (escaped by Oxigraph).
 
     Raises UnsupportedShape for a blank node (the store renames them).
     """
     if isinstance(node, BNode):
         raise UnsupportedShape(f"the shapes use the blank node {node} as a constant; the Oxigraph engine needs IRIs.")
-    term = to_oxigraph(node)
-    return str(as_written(term) if isinstance(term, ox.Literal) and term.datatype.value in NORMALISED else term)
+    return str(to_oxigraph(node))
 
 
 class ShapeReader:
-    """The shapes graph ``graph`` as the compiler reads it; collects the predicates whose literals it checks."""
+    """The shapes graph ``graph`` as the compiler reads it."""
 
     def __init__(self, graph: Graph) -> None:
         self.g = graph
         self.names = (f"?v{n}" for n in itertools.count())  # fresh SPARQL variables
-        self.predicates: set[str] = set()  # the last steps of the paths read: kept as written in the store
 
     def refuse(self, where: str, what: str) -> UnsupportedShape:
         """The refusal of the shape part ``where`` because of ``what``, with the advice and the fallback's reason."""
@@ -132,13 +129,8 @@ class ShapeReader:
         raise self.refuse(where, "its sh:path is neither an IRI nor a sequence path")
 
     def values(self, path: Node, v: str, where: str) -> str:
-        """A pattern binding ``v`` to each value node of ?this's ``path``, literals as written."""
-        *head, last = self.steps(path, where)
-        self.predicates.add(last[1:-1])
-        middle = next(self.names) if head else "?this"
-        lead = f"?this {'/'.join(head)} {middle} . " if head else ""
-        stored = f"?this {'/'.join([*head, last])} {v} . FILTER(!{STORED_AS.format(v=v)})"
-        return f"{{ {{ {stored} }} UNION {{ {lead}GRAPH {AS_WRITTEN} {{ {middle} {last} {v} }} }} }}"
+        """A pattern binding ``v`` to each value node of ?this's ``path``."""
+        return f"{{ ?this {'/'.join(self.steps(path, where))} {v} . }}"
 
     def messages(self, node: Node, where: str, *, required: bool = True) -> list[str]:
         """The sh:message values of ``node``, sorted; UnsupportedShape if ``required`` and there is none."""
