@@ -56,6 +56,14 @@ def test_an_unknown_framework_is_a_400_with_the_clis_sentence(base):
     assert body.strip() in cli.stderr  # the same sentence at both doors
 
 
+def test_the_editors_text_of_a_query_with_an_unknown_framework_is_the_same_400(base):
+    url = f"{base}/queries/participation-kpis?" + urllib.parse.urlencode({"framework": "fw:u4scc", "format": "sparql"})
+    status, body = get(url)
+    assert status == 400 and "did you mean fw:u4ssc" in body and body.count("\n") == 1
+    status, text = get(url.replace("u4scc", "u4ssc"))
+    assert status == 200 and "VALUES" in text and "<https://w3id.org/smartcity-kg/id/framework/u4ssc>" in text
+
+
 @pytest.mark.parametrize("name, params", [("participation-kpis", {"framework": "fw:u4ssc"}), ("frameworks", {})])
 def test_a_served_named_query_gives_the_clis_rows(base, name, params):
     status, body = served_rows(base, name, **params)

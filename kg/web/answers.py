@@ -17,13 +17,16 @@ from typing import TypedDict
 
 from kg.errors import KgError, QueryError
 from kg.graph.embedded import KnowledgeGraph
+from kg.graph.named import checked_text
+from kg.query.catalog import NamedQuery, get_query
+from kg.query.prologue import declare
 from kg.query.rdfout import serialize_triples
 from kg.query.results import render
 from kg.web.negotiate import DOCUMENT, GRAPH, MEDIA_TYPES, SOLUTIONS, choose_format, not_acceptable
 from kg.web.ontodoc import ontology_page
 from kg.web.pages import resource_page, results_page, triples_page
 from kg.web.resources import ONTOLOGY, Description, describe
-from kg.web.void import PREFIXES_HERE, service_triples, void_triples
+from kg.web.void import INFERRED_ENDPOINT, PREFIXES_HERE, service_triples, void_triples
 
 MAX_ROWS = 500_000
 MAX_ANSWER = 50_000_000  # characters of rendered answer: the server holds each answer whole while sending it
@@ -71,6 +74,10 @@ def answer_job(graph: KnowledgeGraph, job: Job) -> Answer:
 def _answer_query(graph: KnowledgeGraph, job: Job) -> Answer:
     """A query job's answer, through the library's query path (KnowledgeGraph.query and .sparql)."""
     where = job.get("where", job.get("named", "query"))
+    if "named" in job and job.get("format") == "sparql":  # the text the editor opens: checked, not run
+        named = get_query(job["named"])
+        text = editor_text(named, checked_text(graph, named, job.get("params", {})))
+        return {"status": 200, "body": text, "media": "application/sparql-query; charset=utf-8"}
     if "named" in job:
         results = graph.query(job["named"], **job.get("params", {}))  # kg.graph.named.run_named
         if len(results) > MAX_ROWS:
@@ -127,3 +134,12 @@ def answer_document(graph: KnowledgeGraph, job: Job) -> Answer:
         page = lambda: triples_page(graph.store, title, triples, form=kind == "service" and not inferred)  # noqa: E731
     body = page() if fmt == "html" else serialize_triples(triples, fmt, PREFIXES_HERE)
     return {"status": 200, "body": body, "media": MEDIA_TYPES[fmt]}
+
+
+def editor_text(query: NamedQuery, text: str) -> str:
+    """A named query's text as the editor opens it: a comment saying what it asks, PREFIX lines, no header."""
+    text = "\n".join(line for line in text.splitlines() if not line.startswith("#+")).lstrip("\n")
+    note = " ".join(f"{query.title}: {query.question}".split())  # one comment line
+    if query.inferred:  # the editor sends it to /sparql/inferred (kg/web/static/editor.js): say so where it is read
+        note += f"\n# It reads the OWL reasoner's inferences: run it on {INFERRED_ENDPOINT}, not /sparql."
+    return f"# {note}\n" + declare(text, mark=False)  # and the PREFIX lines for what it uses

@@ -157,22 +157,13 @@ def named(exchange: Exchange, match: re.Match[str]) -> None:
         exchange.error(HTTPStatus.BAD_REQUEST, f"format {fmt!r} is not one of {', '.join(NAMED_FORMATS)}, sparql")
         return
     given = {key: value for key, value in params.items() if value != ""}  # an empty field: the default
-    # The text is bound here only to check its SERVICE calls (a service parameter names one) and to
-    # show it in the editor; the worker runs the query by name, through KnowledgeGraph.query.
+    # The text is bound here only to check its SERVICE calls (a service parameter names one); the
+    # worker runs the query by name, through KnowledgeGraph.query, or gives the editor its text.
     text = bind_parameters(query.text, query.parameters, resolve(query.parameters, given, query=query.name))
-    if fmt == "sparql":
-        exchange.send(HTTPStatus.OK, editor_text(query, text), "application/sparql-query; charset=utf-8")
+    if fmt == "sparql":  # the worker checks the parameters against the graph, as for a run
+        exchange.run({"named": query.name, "params": given, "format": "sparql", "where": query.name})
     elif _allowed(exchange, text):
         exchange.run({"named": query.name, "params": given, "format": fmt, "title": query.title, "where": query.name})
-
-
-def editor_text(query: NamedQuery, text: str) -> str:
-    """A named query's text as the editor opens it: a comment saying what it asks, PREFIX lines, no header."""
-    text = "\n".join(line for line in text.splitlines() if not line.startswith("#+")).lstrip("\n")
-    note = " ".join(f"{query.title}: {query.question}".split())  # one comment line
-    if query.inferred:  # the editor sends it to /sparql/inferred (kg/web/static/editor.js): say so where it is read
-        note += f"\n# It reads the OWL reasoner's inferences: run it on {INFERRED_ENDPOINT}, not /sparql."
-    return f"# {note}\n" + declare(text, mark=False)  # and the PREFIX lines for what it uses
 
 
 def void(exchange: Exchange, match: re.Match[str]) -> None:
