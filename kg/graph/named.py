@@ -42,7 +42,7 @@ if TYPE_CHECKING:
     from kg.query.results import Results
 
 __all__ = ["bind_named", "inference_hint", "named_query", "query_hint", "run_named", "run_query_file"]
-__all__ += ["unknown_iris"]
+__all__ += ["checked_text", "unknown_iris"]
 
 NO_INFERENCES = "the endpoint holds no OWL inferences; push them with kg push --inferred"
 
