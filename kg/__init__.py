@@ -22,8 +22,6 @@ Parameter values: text (as ``kg query --param`` takes it), or ``int``, ``float``
 those types (see :mod:`kg.query.params`).
 """
 
-from typing import TYPE_CHECKING
-
 from kg import aliases as _aliases
 from kg.errors import (
     BadFrameworkId,
@@ -44,15 +42,13 @@ from kg.errors import (
     WorkspaceError,
 )
 from kg.graph.embedded import KnowledgeGraph
+from kg.graph.remote.endpoint import RemoteGraph
 from kg.ingest.workspace import Workspace
 from kg.query.catalog import NamedQuery, get_query, list_queries
 from kg.query.params import IRI, ParameterValue
 from kg.query.results import Results, render
 from kg.validation import ValidationReport, format_report, validate
 from kg.version import __version__
-
-if TYPE_CHECKING:
-    from kg.graph.remote.endpoint import RemoteGraph
 
 _aliases.install()  # the 0.1 module paths (kg.claims, kg.store, ...) keep importing, with a warning
 
@@ -88,12 +84,3 @@ __all__ = [
     "render",
     "validate",
 ]
-
-
-def __getattr__(name: str) -> object:
-    """``kg.RemoteGraph``, imported on first use (HTTP and SPARQLWrapper are not needed to start ``kg``)."""
-    if name == "RemoteGraph":
-        from kg.graph.remote.endpoint import RemoteGraph
-
-        return RemoteGraph
-    raise AttributeError(f"module 'kg' has no attribute {name!r}")

@@ -30,7 +30,7 @@ def test_the_reference_builds_a_page_per_module_without_warnings(tmp_path):
     names = {page.relative_to(tmp_path / "api").as_posix() for page in pages}
     expected = {f"{name.replace('.', '/')}.html" for name in (i.name for i in pkgutil.iter_modules(kg.__path__, "kg."))}
     assert {"index.html", "kg.html"} | expected <= names
-    results = (tmp_path / "api" / "kg" / "results.html").read_text(encoding="utf-8")
+    results = (tmp_path / "api" / "kg" / "query" / "results.html").read_text(encoding="utf-8")
     for documented in ("to_pandas", "MissingExtra", "dicts", "column"):
         assert documented in results
 
@@ -39,4 +39,4 @@ def test_the_committed_reference_is_linked_from_the_readme():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert "(docs/api/index.html)" in readme
     assert (ROOT / "docs" / "api" / "index.html").is_file()
-    assert (ROOT / "docs" / "api" / "kg" / "results.html").is_file()
+    assert (ROOT / "docs" / "api" / "kg" / "query" / "results.html").is_file()

@@ -43,7 +43,7 @@ def sources_hash(workspace: Workspace) -> str:
     """A short hash of the workspace's inputs to the reasoner: the bundled data and every source's content."""
     digest = hashlib.sha256(FORMAT.encode())
     digest.update(b"\0" + workspace.manifest["bundled"]["hash"].encode())
-    for sha256 in sorted(source["sha256"] for source in workspace.sources):  # order does not change what follows
+    for sha256 in sorted(source["sha256"] for source in workspace.entries):  # order does not change what follows
         digest.update(b"\0" + sha256.encode())
     return digest.hexdigest()[:20]
 

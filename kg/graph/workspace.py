@@ -109,9 +109,6 @@ class Workspace:
         entries: list[Source] = self.manifest["sources"]
         return entries
 
-    # The old name of ``entries``; kg.Workspace (kg.ingest.workspace) makes ``sources()`` a method.
-    sources = entries
-
     def documents(self) -> list[RdfDocument]:
         """The bundled files and each source's stored copy, parsed, in manifest order.
 

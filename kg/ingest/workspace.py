@@ -132,7 +132,7 @@ class Workspace(base.Workspace):
 
         return write(self, remove=source_names)
 
-    def sources(self) -> list[SourceRecord]:  # type: ignore[override]  # the base's ``sources`` is its old name of ``entries``
+    def sources(self) -> list[SourceRecord]:
         """What the graph holds (``kg sources``): the bundled data, then each source in the order added."""
         self.manifest = base.read_manifest(self.folder)
         bundled = self.manifest["bundled"]
