@@ -285,3 +285,16 @@ def test_every_old_module_path_names_a_module_that_exists():
     from kg.aliases import MOVED
 
     assert [old for old, new in MOVED.items() if importlib.util.find_spec(f"kg.{new}") is None] == []
+
+
+def test_starting_kg_imports_no_network_or_metadata_machinery():
+    """A cold ``kg query`` pays for what it uses: http.client and ssl (about 80 ms) come with the first
+    endpoint, importlib.metadata (about 20 ms) not at all when the installed METADATA file is found."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys, kg.cli; print(sorted(m for m in ('http.client', 'ssl', 'importlib.metadata') if m in sys.modules))"
+    )
+    run = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert run.stdout.strip() == "[]"

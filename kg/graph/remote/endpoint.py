@@ -27,8 +27,9 @@ import pyoxigraph as ox
 
 from kg.errors import RemoteError
 from kg.graph.named import run_named, run_query_file
-from kg.graph.remote.call import check_url, shown
-from kg.graph.remote.client import remote_sparql
+
+# kg.graph.remote.call and .client (http.client, ssl, SPARQLWrapper: about 80 ms) are imported when an
+# endpoint is used, not when ``import kg`` makes RemoteGraph available: ``kg query`` never needs them.
 from kg.query.catalog import NamedQuery
 from kg.query.params import ParameterValue
 from kg.query.prologue import declare
@@ -47,11 +48,15 @@ class RemoteGraph:
 
     def __init__(self, endpoint: str) -> None:
         """The graph at the SPARQL endpoint address ``endpoint``; RemoteError if it is not a usable http(s) address."""
+        from kg.graph.remote.call import check_url
+
         check_url(endpoint)
         self.endpoint = endpoint
         self._inferences: bool | None = None  # asked once (holds_inferences)
 
     def __repr__(self) -> str:
+        from kg.graph.remote.call import shown
+
         return f"RemoteGraph({shown(self.endpoint)!r})"
 
     def query(self, query: str | NamedQuery, /, **params: ParameterValue) -> Results:
@@ -100,6 +105,8 @@ class RemoteGraph:
         quads = []
         for s, p, o in triples:  # a CONSTRUCT answer is parsed RDF: every row is a whole triple
             if not (isinstance(s, ox.NamedNode | ox.BlankNode) and isinstance(p, ox.NamedNode) and o is not None):
+                from kg.graph.remote.call import shown
+
                 raise RemoteError(f"{shown(self.endpoint)} answered the CONSTRUCT with a row that is no triple.")
             quads.append(ox.Quad(s, p, o))
         return [RdfDocument(label, quads)]
@@ -110,6 +117,8 @@ class RemoteGraph:
         The project's prefixes the text uses without declaring are declared in the text sent.
         Raises RemoteError if the endpoint fails, refuses the query or answers something unusable.
         """
+        from kg.graph.remote.client import remote_sparql
+
         return remote_sparql(self.endpoint, declare(text, mark=False))
 
 
