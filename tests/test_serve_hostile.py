@@ -25,7 +25,7 @@ import pytest
 
 from kg.errors import KgError
 from kg.query.services import parse_allowed, refusal, services
-from kg.web.app import Handler
+from kg.web.app import Handler, serve
 from kg.web.connections import Server, deadline
 from tests.conftest import ROOT, run_kg
 from tests.servers import free_port, oxigraph_server, stop
@@ -339,7 +339,7 @@ def test_slow_idle_and_half_sent_requests_do_not_stall_others(server):
         assert short.recv(4096).startswith(b"HTTP/1.0 400 ")
         assert time.monotonic() - start >= READ_TIMEOUT
         dripping.join(REQUEST_TIMEOUT + 10)
-        assert REQUEST_TIMEOUT <= cut[0] < REQUEST_TIMEOUT + 1.5  # cut at the deadline for a whole request
+        assert REQUEST_TIMEOUT <= cut[0] < REQUEST_TIMEOUT + 2  # cut at the deadline for a whole request
         assert get(base, NORMAL, timeout=5)[0] == 200
     finally:
         for connection in [*idle, half, short]:
@@ -349,13 +349,15 @@ def test_slow_idle_and_half_sent_requests_do_not_stall_others(server):
 # ------------------------------------------------------------------ the deadlines are settings
 
 
-@pytest.mark.parametrize(
-    ("variable", "value", "default"), [("KG_SERVE_REQUEST_TIMEOUT", "soon", 20), ("KG_SERVE_READ_TIMEOUT", "0", 10)]
-)
-def test_an_unusable_deadline_is_one_sentence_before_anything_starts(variable, value, default):
-    run = run_kg("serve", "--port", str(free_port()), env={variable: value}, timeout=60)
-    sentence = f"{variable}={value!r} is not a number of seconds more than 0 and at most 86400; give e.g. {default}."
+def test_an_unusable_deadline_is_one_sentence_before_anything_starts(monkeypatch):
+    run = run_kg("serve", "--port", str(free_port()), env={"KG_SERVE_READ_TIMEOUT": "0"}, timeout=60)
+    sentence = "KG_SERVE_READ_TIMEOUT='0' is not a number of seconds more than 0 and at most 86400; give e.g. 10."
     assert (run.returncode, run.stdout, run.stderr) == (2, "", f"kg: {sentence}\n")
+    monkeypatch.setenv("KG_SERVE_REQUEST_TIMEOUT", "soon")  # serve() itself, in this process: before any worker
+    with pytest.raises(
+        KgError, match=r"^KG_SERVE_REQUEST_TIMEOUT='soon' is not a number of seconds .* give e.g. 20\.$"
+    ):
+        serve(port=free_port())
 
 
 def test_the_deadlines_are_arguments_read_before_the_environment(monkeypatch):
@@ -369,17 +371,17 @@ def test_the_deadlines_are_arguments_read_before_the_environment(monkeypatch):
     threading.Thread(target=server.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{server.server_address[1]}"
     try:
+        started = time.monotonic()
         short = socket.create_connection(("127.0.0.1", server.server_address[1]), timeout=5)
         short.sendall(b"POST /sparql HTTP/1.1\r\nContent-Length: 100\r\n\r\nquery=ASK")
         cut: list[float] = []
         dripping = threading.Thread(target=drip, args=(server.server_address[1], cut, 0.1))
         dripping.start()
-        started = time.monotonic()
         assert raw(base, b"OPTIONS / HTTP/1.1\r\n\r\n").startswith(b"HTTP/1.0 204 ")  # others are answered
         assert short.recv(4096).startswith(b"HTTP/1.0 400 ")  # silent 0.4 s: read timeout
-        assert 0.3 <= time.monotonic() - started < 2
+        assert 0.4 <= time.monotonic() - started < 2
         dripping.join(5)
-        assert 0.6 <= cut[0] < 0.6 + 0.5  # never silent, cut at the request deadline
+        assert 0.6 <= cut[0] < 0.6 + 1  # never silent, cut at the request deadline
         short.close()
     finally:
         server.shutdown()
