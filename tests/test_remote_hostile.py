@@ -138,13 +138,13 @@ def test_retries_are_a_setting_and_run_out(hostile):
         ("status", "500", "failed: HTTP 500: the endpoint failed; check the address and the server."),
         ("status", "503", "failed: HTTP 503 Service Unavailable; check the address and the server."),
         ("status", "302", "failed: HTTP 302 Found; check the address and the server."),
-        ("redirect-loop", "", "failed: HTTP 302 Found; check the address and the server."),
         (
             "html",
             "",
             "did not answer with usable SPARQL JSON results (it sent text/html): the answer (86 bytes) is"
             " not JSON (Expecting value at line 1 column 1); is it a SPARQL endpoint?",
         ),
+        ("redirect-loop", "", "failed: HTTP 302 Found; check the address and the server."),
     ],
 )
 def test_http_errors_and_html_pages_are_one_sentence(hostile, mode, arg, expected):
