@@ -24,8 +24,9 @@ from tests.servers import kg_server
 pytestmark = pytest.mark.network
 
 SELECT = "SELECT * WHERE { ?s ?p ?o }"
-FAST = {"KG_REMOTE_TIMEOUT": "0.5", "KG_REMOTE_BACKOFF": "0.05"}  # deadlines and pauses are settings: short here
-UPLOAD = {"KG_REMOTE_TIMEOUT": "2", "KG_REMOTE_BACKOFF": "0.05"}  # a progress deadline: time to make a chunk
+WAIT = {"KG_REMOTE_TIMEOUT": "0.5"}  # the deadline is a setting: short where a test waits it out
+QUICK = {"KG_REMOTE_TIMEOUT": "5", "KG_REMOTE_BACKOFF": "0.05"}  # else a bound only; short pauses between retries
+UPLOAD = {"KG_REMOTE_TIMEOUT": "5", "KG_REMOTE_BACKOFF": "0.05"}  # a progress deadline, a bound only here
 
 
 # ------------------------------------------------------------------ deadline and size cap
@@ -35,14 +36,14 @@ UPLOAD = {"KG_REMOTE_TIMEOUT": "2", "KG_REMOTE_BACKOFF": "0.05"}  # a progress d
 def test_a_server_sending_one_byte_at_a_time_meets_the_total_deadline(hostile, mode):
     """A per-read timeout never fires against this server: every read gets a byte in time (every 0.2 s)."""
     started = time.monotonic()
-    line = one_sentence(query(hostile.address(mode, "0.2"), env=FAST), started, 0.5 + 4)
+    line = one_sentence(query(hostile.address(mode, "0.2"), env=WAIT), started, 0.5 + 4)
     assert "no complete answer within 0.5 s" in line and "KG_REMOTE_TIMEOUT" in line
 
 
 def test_a_silent_server_takes_the_deadline_once_not_once_per_retry(hostile):
     base = hostile.address("silent")
     started = time.monotonic()
-    line = one_sentence(query(base, env={"KG_REMOTE_TIMEOUT": "0.5"}), started, 0.5 + 4)
+    line = one_sentence(query(base, env=WAIT), started, 0.5 + 4)
     assert time.monotonic() - started > 0.5
     assert (
         line == f"kg: the query at {base}/query failed: no complete answer within 0.5 s "
@@ -116,7 +117,7 @@ def test_a_failure_that_may_pass_is_tried_again_after_a_growing_pause(hostile):
 def test_retries_are_a_setting_and_run_out(hostile):
     base = hostile.address("flaky", "2")
     started = time.monotonic()
-    line = one_sentence(query(base, env={"KG_REMOTE_RETRIES": "1", **FAST}), started, 5)
+    line = one_sentence(query(base, env={"KG_REMOTE_RETRIES": "1", **QUICK}), started, 5)
     failed = "failed: HTTP 503 Service Unavailable; check the address and the server."
     assert line == f"kg: the query at {base}/query {failed}"
     assert hostile.requests(base) == 2
@@ -149,7 +150,7 @@ def test_retries_are_a_setting_and_run_out(hostile):
 )
 def test_http_errors_and_html_pages_are_one_sentence(hostile, mode, arg, expected):
     started = time.monotonic()
-    line = one_sentence(query(hostile.address(mode, arg), env=FAST), started, 10)
+    line = one_sentence(query(hostile.address(mode, arg), env=QUICK), started, 10)
     assert line.endswith(expected)
 
 
