@@ -263,3 +263,11 @@ def _run_in_process(args: list[str], env: dict[str, str | None], cwd: Path | str
             bugs[0] if bugs else None
         )
     return run
+
+
+@pytest.fixture(scope="session")
+def hostile() -> Any:
+    """The session's hostile HTTP server (tests/hostile_servers.py): the request's path picks its misbehaviour."""
+    from tests.hostile_servers import shared
+
+    return shared()

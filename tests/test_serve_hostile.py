@@ -1,8 +1,11 @@
 """`kg serve` facing hostile clients: SSRF, runaway queries, malformed and idle connections.
 
-A real `kg serve` (query timeout 3 s, two workers) runs on a free port on 127.0.0.1, next to a
-second Oxigraph server holding the SDG labels, the one host SERVICE may call. Clients are raw
-sockets and urllib; the worker processes are watched through /proc.
+A real `kg serve` (two workers) runs on a free port on 127.0.0.1, next to a second Oxigraph server
+holding the SDG labels, the one host SERVICE may call. Its deadlines are settings, short here: 2 s
+per query (--query-timeout), 2 s to send a whole request (KG_SERVE_REQUEST_TIMEOUT), 1 s of silence
+while sending it (KG_SERVE_READ_TIMEOUT); what is tested is what happens at them. The tests that use
+it are `serial`: they kill its workers and stop it with SIGTERM. Clients are raw sockets and urllib;
+the worker processes are watched through /proc.
 """
 
 from __future__ import annotations
@@ -20,11 +23,17 @@ from contextlib import closing, contextmanager
 
 import pytest
 
+from kg.errors import KgError
 from kg.query.services import parse_allowed, refusal, services
+from kg.web.app import Handler, serve
+from kg.web.connections import Server, deadline
 from tests.conftest import ROOT, run_kg
 from tests.servers import free_port, oxigraph_server, stop
 
-TIMEOUT = 3
+TIMEOUT = 2  # seconds per query
+REQUEST_TIMEOUT = 2  # seconds to send a whole request
+READ_TIMEOUT = 1  # seconds of silence while sending it
+DEADLINES = {"KG_SERVE_REQUEST_TIMEOUT": str(REQUEST_TIMEOUT), "KG_SERVE_READ_TIMEOUT": str(READ_TIMEOUT)}
 CROSS_JOIN = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
 NORMAL = "/queries/core-participation-kpis?format=csv"
 NORMAL_ROW = "SC: SH: SI: 4C,Voter Participation,Society and Culture,voting"
@@ -36,12 +45,12 @@ pytestmark = [
 
 
 @contextmanager
-def kg_serve(log, *args: str):
-    """`kg serve` on a free port with its stderr in ``log``; yields (base address, process)."""
+def kg_serve(log, *args: str, env: dict[str, str] | None = None):
+    """`kg serve` on a free port with its stderr in ``log``, ``env`` added; yields (base address, process)."""
     port = free_port()
     with open(log, "w") as err:
         command = [sys.executable, "-m", "kg.cli", "serve", "--port", str(port), *args]
-        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=err)
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=err, env={**os.environ, **(env or {})})
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -124,8 +133,8 @@ def labels(tmp_path_factory):
 @pytest.fixture(scope="module")
 def server(labels, tmp_path_factory):
     log = tmp_path_factory.mktemp("serve") / "stderr.txt"
-    allowed = labels.removeprefix("http://")
-    with kg_serve(log, "--timeout", str(TIMEOUT), "--workers", "2", "--allow-service", allowed) as (base, process):
+    options = ["--query-timeout", str(TIMEOUT), "--workers", "2", "--allow-service", labels.removeprefix("http://")]
+    with kg_serve(log, *options, env=DEADLINES) as (base, process):
         yield base, process
         workers = children(process.pid)
     assert len(workers) == 2 and not any(alive(worker) for worker in workers)  # SIGTERM stops the workers too
@@ -151,6 +160,7 @@ def connected(sock: socket.socket) -> bool:
         return False
 
 
+@pytest.mark.serial
 def test_service_to_an_address_not_allowed_is_refused_and_never_called(server, listener):
     base, _ = server
     port = listener.getsockname()[1]
@@ -174,6 +184,7 @@ def test_service_to_an_address_not_allowed_is_refused_and_never_called(server, l
     assert not connected(listener)
 
 
+@pytest.mark.serial
 def test_service_to_an_allowed_host_runs(server, labels):
     base, _ = server
     status, body = get(base, f"/queries/sdg-labels-federated?format=csv&sdg_endpoint={labels}/query")
@@ -212,6 +223,7 @@ def test_service_glued_to_other_text_is_refused(query):
     assert refusal(query, parse_allowed(["a.example"])) is not None
 
 
+@pytest.mark.serial
 def test_runaway_query_is_stopped_its_cpu_freed_and_others_answered_meanwhile(server):
     base, process = server
     answered: list[tuple[int, str]] = []
@@ -241,6 +253,7 @@ def test_runaway_query_is_stopped_its_cpu_freed_and_others_answered_meanwhile(se
     assert get(base, NORMAL)[0] == 200
 
 
+@pytest.mark.serial
 def test_a_client_that_hangs_up_stops_its_query(server):
     base, process = server
     port = int(base.rsplit(":", 1)[1])
@@ -278,6 +291,7 @@ def test_a_client_that_hangs_up_stops_its_query(server):
     ],
     ids=lambda value: value if isinstance(value, int) else value[:40].decode("latin-1"),
 )
+@pytest.mark.serial
 def test_malformed_requests_get_a_status_and_one_sentence(server, request_bytes, status):
     base, _ = server
     answer = raw(base, request_bytes)
@@ -285,15 +299,15 @@ def test_malformed_requests_get_a_status_and_one_sentence(server, request_bytes,
     assert b"Traceback" not in answer
 
 
-def drip(port: int, cut: list[float]) -> None:
-    """Send a request a byte every 1.5 s, never idle long enough for the read timeout; note when it is cut."""
+def drip(port: int, cut: list[float], pause: float = 0.3) -> None:
+    """Send a request a byte every ``pause`` s, never idle long enough for the read timeout; note when it is cut."""
     with closing(socket.create_connection(("127.0.0.1", port), timeout=30)) as connection:
         connection.setblocking(False)
         start = time.monotonic()
         for byte in b"GET / HTTP/1.1\r\nX-Slow: " + b"x" * 100:
             try:
                 connection.send(bytes([byte]))
-                time.sleep(1.5)
+                time.sleep(pause)
                 connection.recv(4096)  # b"" once the server has closed the connection
             except BlockingIOError:
                 continue
@@ -303,6 +317,7 @@ def drip(port: int, cut: list[float]) -> None:
         cut.append(time.monotonic() - start)
 
 
+@pytest.mark.serial
 def test_slow_idle_and_half_sent_requests_do_not_stall_others(server):
     base, _ = server
     port = int(base.rsplit(":", 1)[1])
@@ -320,11 +335,54 @@ def test_slow_idle_and_half_sent_requests_do_not_stall_others(server):
         status, body = get(base, NORMAL, timeout=5)
         assert (status, NORMAL_ROW in body) == (200, True)
         assert time.monotonic() - start < 5
-        # a body shorter than its Content-Length: 400 once the read timeout (10 s) passes
+        # a body shorter than its Content-Length: 400 once the read timeout passes
         assert short.recv(4096).startswith(b"HTTP/1.0 400 ")
-        dripping.join(30)
-        assert 19 < cut[0] < 24  # cut at the 20 s deadline for a whole request
+        assert time.monotonic() - start >= READ_TIMEOUT
+        dripping.join(REQUEST_TIMEOUT + 10)
+        assert REQUEST_TIMEOUT <= cut[0] < REQUEST_TIMEOUT + 2  # cut at the deadline for a whole request
         assert get(base, NORMAL, timeout=5)[0] == 200
     finally:
         for connection in [*idle, half, short]:
             connection.close()
+
+
+# ------------------------------------------------------------------ the deadlines are settings
+
+
+def test_an_unusable_deadline_is_one_sentence_before_anything_starts(monkeypatch):
+    run = run_kg("serve", "--port", str(free_port()), env={"KG_SERVE_READ_TIMEOUT": "0"}, timeout=60)
+    sentence = "KG_SERVE_READ_TIMEOUT='0' is not a number of seconds more than 0 and at most 86400; give e.g. 10."
+    assert (run.returncode, run.stdout, run.stderr) == (2, "", f"kg: {sentence}\n")
+    monkeypatch.setenv("KG_SERVE_REQUEST_TIMEOUT", "soon")  # serve() itself, in this process: before any worker
+    with pytest.raises(
+        KgError, match=r"^KG_SERVE_REQUEST_TIMEOUT='soon' is not a number of seconds .* give e.g. 20\.$"
+    ):
+        serve(port=free_port())
+
+
+def test_the_deadlines_are_arguments_read_before_the_environment(monkeypatch):
+    """serve(request_timeout=..., read_timeout=...) hands them to the server; an argument wins over the variable."""
+    monkeypatch.setenv("KG_SERVE_REQUEST_TIMEOUT", "7")
+    monkeypatch.setenv("KG_SERVE_WRITE_TIMEOUT", "")  # empty: the default
+    assert (deadline("request_timeout"), deadline("request_timeout", 0.5), deadline("write_timeout")) == (7, 0.5, 60)
+    with pytest.raises(KgError, match=r"^the read timeout nan is not a number of seconds more than 0 and at most"):
+        deadline("read_timeout", float("nan"))
+    server = Server(("127.0.0.1", 0), Handler, None, 1, parse_allowed([]), 8, request_timeout=0.6, read_timeout=0.4)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        started = time.monotonic()
+        short = socket.create_connection(("127.0.0.1", server.server_address[1]), timeout=5)
+        short.sendall(b"POST /sparql HTTP/1.1\r\nContent-Length: 100\r\n\r\nquery=ASK")
+        cut: list[float] = []
+        dripping = threading.Thread(target=drip, args=(server.server_address[1], cut, 0.1))
+        dripping.start()
+        assert raw(base, b"OPTIONS / HTTP/1.1\r\n\r\n").startswith(b"HTTP/1.0 204 ")  # others are answered
+        assert short.recv(4096).startswith(b"HTTP/1.0 400 ")  # silent 0.4 s: read timeout
+        assert 0.4 <= time.monotonic() - started < 2
+        dripping.join(5)
+        assert 0.6 <= cut[0] < 0.6 + 1  # never silent, cut at the request deadline
+        short.close()
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -21,8 +21,8 @@ Only queries are answered: the store is never updated, so an UPDATE is refused. 
 It is built to face clients it cannot trust (see kg.web.connections, kg.web.workers and kg.query.services for
 the rest): queries run in worker processes and one past ``timeout`` is killed (503); SERVICE is
 refused unless ``allow_service`` names the host (403); every connection has a read timeout and a
-deadline for its whole request, at most MAX_CONNECTIONS are served at once, and a malformed
-request gets 400 (413 for a body over MAX_BODY), never a traceback.
+deadline for its whole request (settings: kg.web.connections.deadline), at most MAX_CONNECTIONS are
+served at once, and a malformed request gets 400 (413 for a body over MAX_BODY), never a traceback.
 """
 
 from __future__ import annotations
@@ -51,8 +51,6 @@ from kg.web.workers import Busy, ClientGone, Pool, TimedOut, WorkerDied
 ALLOW = "GET, HEAD, POST, OPTIONS"
 MAX_BODY = 1_000_000
 MAX_CONNECTIONS = 128
-READ_TIMEOUT = 10  # seconds a connection may stay silent while sending its request
-WRITE_TIMEOUT = 60  # seconds to take the whole answer
 # what http.server's own log does to a client's text: no terminal escape codes reach the log
 _CONTROL_CHARS = str.maketrans({c: rf"\x{c:02x}" for c in itertools.chain(range(0x20), range(0x7F, 0xA0))})
 _CONTROL_CHARS[ord("\\")] = r"\\"
@@ -70,7 +68,6 @@ class Handler(BaseHTTPRequestHandler):
     """
 
     server_version = "smartcity-kg"
-    timeout = READ_TIMEOUT  # StreamRequestHandler applies it to the socket
     server: Server
     _params: dict[str, str]
 
@@ -83,6 +80,11 @@ class Handler(BaseHTTPRequestHandler):
         """One line on stderr per request, the client's control characters escaped."""
         message = (format % args).translate(_CONTROL_CHARS)
         sys.stderr.write(f"{self.address_string()} {message}\n")
+
+    def setup(self) -> None:
+        """The connection's streams, its socket bound by the server's read timeout."""
+        super().setup()
+        self.connection.settimeout(self.server.read_timeout)
 
     def handle(self) -> None:
         """Answer one request (no keep-alive), under the server's deadline for reading it."""
@@ -171,7 +173,7 @@ class Handler(BaseHTTPRequestHandler):
         """Send the answer (the body left out for HEAD); the request has been read by now."""
         self.server.end_reading(self.connection)
         data = body if isinstance(body, bytes) else body.encode("utf-8")
-        self.connection.settimeout(WRITE_TIMEOUT)
+        self.connection.settimeout(self.server.write_timeout)
         self.send_response(status)
         self.send_header("Content-Type", media)
         self.send_header("Content-Length", str(len(data)))
@@ -224,19 +226,26 @@ class Handler(BaseHTTPRequestHandler):
 def serve(
     data_files: Sequence[Path | str] = (), host: str = "127.0.0.1", port: int = 7878, *, workers: int = 2,
     timeout: float = 30, allow_service: Sequence[str] = (), max_connections: int = MAX_CONNECTIONS,
+    request_timeout: float | None = None, read_timeout: float | None = None, write_timeout: float | None = None,
 ) -> None:  # fmt: skip
     """Serve the workspace's graph (plus ``data_files``) until interrupted (Ctrl-C or SIGTERM).
 
     Prints the address on stderr once listening. ``workers`` query processes answer, each query
     stopped after ``timeout`` seconds; ``allow_service`` names the hosts a SERVICE may call
-    (kg.query.services). Raises KgError for an option out of range, an address it cannot listen on, or
-    query workers that cannot load the graph.
+    (kg.query.services). A client has ``request_timeout`` seconds to send its whole request (20),
+    may stay silent ``read_timeout`` (10) while sending it, and has ``write_timeout`` (60) to take
+    the answer; None reads KG_SERVE_REQUEST_TIMEOUT, KG_SERVE_READ_TIMEOUT, KG_SERVE_WRITE_TIMEOUT
+    (kg.web.connections.deadline). Raises KgError for an option or deadline out of range, an address
+    it cannot listen on, or query workers that cannot load the graph.
     """
     allowed = parse_allowed(allow_service)
     if not 1 <= workers <= 64 or not 0 < timeout <= 86400:  # NaN fails the comparison too
         raise KgError("--workers must be 1 to 64 and --timeout more than 0 and at most 86400 seconds.")
     try:
-        server = Server((host, port), Handler, None, timeout, allowed, max_connections)
+        server = Server(
+            (host, port), Handler, None, timeout, allowed, max_connections,
+            request_timeout=request_timeout, read_timeout=read_timeout, write_timeout=write_timeout,
+        )  # fmt: skip
     except OSError as error:
         raise KgError(f"cannot listen on {host}:{port} ({error.strerror}); choose another --port.") from None
     try:

@@ -3,7 +3,10 @@
 Every request names the tool in its User-Agent and is bounded (kg.graph.remote.http): one deadline for
 the whole request, retries and back-off included (default 30 s), and a cap on the answer's size
 (default 100 MB). Failures that may pass (connection refused, HTTP 5xx) are retried at most twice
-within that deadline. A failure is a RemoteError, one sentence naming the server. Credentials
+within that deadline, after 0.5 s, then twice as long each time. Each limit is a setting: an
+argument, else the environment (KG_REMOTE_TIMEOUT, KG_REMOTE_MAX_MB, KG_REMOTE_RETRIES,
+KG_REMOTE_BACKOFF; read at each request), else the default. A failure is a RemoteError, one
+sentence naming the server. Credentials
 come from the environment only (KG_ENDPOINT_USER and KG_ENDPOINT_PASSWORD) and never appear in a
 message: addresses are shown without their user-info part. kg.graph.remote.client (queries) and
 kg.graph.remote.push (uploads) send their requests through here.
@@ -31,8 +34,8 @@ T = TypeVar("T")
 USER_AGENT = f"smartcity-kg/{__version__} (+https://w3id.org/smartcity-kg)"
 TIMEOUT_S = 30.0
 MAX_MB = 100.0
-RETRIES = 2
-BACKOFF_S = 0.5
+RETRIES = 2  # the default of KG_REMOTE_RETRIES
+BACKOFF_S = 0.5  # the default of KG_REMOTE_BACKOFF: the first pause before a retry, doubled each time
 _limits: dict[str, float | None] = {"timeout": None, "max_mb": None}
 _set_by = {"timeout": "set_limits", "max_mb": "set_limits"}  # what set_limits' values came from, for messages
 
@@ -60,10 +63,14 @@ def limit_hint(explicit: float | None, name: str, variable: str) -> str:
 def _limit(explicit: float | None, name: str, variable: str, default: float) -> float:
     """The limit in force: ``explicit``, else set_limits', else the environment's, else ``default``."""
     value: object = explicit if explicit is not None else _limits[name]
-    source = f"the {name.replace('_', ' ')} {value!r}"
     if value is None:
-        value = os.environ.get(variable) or default
-        source = f"{variable}={value!r}"
+        text = os.environ.get(variable) or default
+        return _positive(text, f"{variable}={text!r}", default)
+    return _positive(value, f"the {name.replace('_', ' ')} {value!r}", default)
+
+
+def _positive(value: object, source: str, default: float) -> float:
+    """``value`` as a positive finite number; else RemoteError naming ``source`` (e.g. "KG_REMOTE_TIMEOUT='abc'")."""
     try:
         number = float(str(value))
         if not 0 < number < float("inf"):
@@ -87,6 +94,31 @@ def cap_mb(cap: float | None = None) -> float:
     Raises RemoteError if the value in force is not a positive number.
     """
     return _limit(cap, "max_mb", "KG_REMOTE_MAX_MB", MAX_MB)
+
+
+def retries(explicit: int | None = None) -> int:
+    """How many times a failure that may pass is tried again: argument, KG_REMOTE_RETRIES, else 2.
+
+    Raises RemoteError if the value in force is not a whole number from 0 to 10.
+    """
+    text = str(explicit) if explicit is not None else os.environ.get("KG_REMOTE_RETRIES", "").strip()
+    if not text:
+        return RETRIES
+    if not (text.isascii() and text.isdigit() and int(text) <= 10):
+        source = f"the retries {text}" if explicit is not None else f"KG_REMOTE_RETRIES={text!r}"
+        raise RemoteError(f"{source} is not a whole number from 0 to 10; give e.g. {RETRIES}.")
+    return int(text)
+
+
+def backoff_s(explicit: float | None = None) -> float:
+    """The pause before the first retry in seconds (doubled each next time): argument, KG_REMOTE_BACKOFF, else 0.5.
+
+    Raises RemoteError if the value in force is not a positive number.
+    """
+    if explicit is not None:
+        return _positive(explicit, f"the back-off {explicit!r}", BACKOFF_S)
+    text = os.environ.get("KG_REMOTE_BACKOFF") or BACKOFF_S
+    return _positive(text, f"KG_REMOTE_BACKOFF={text!r}", BACKOFF_S)
 
 
 # ------------------------------------------------------------------ addresses and messages
@@ -228,17 +260,20 @@ def bounded_call(
     cap: str = "",
     *,
     retry: Callable[[BaseException], bool] = _passing,
+    tries_again: int | None = None,
+    backoff: float | None = None,
 ) -> T:
     """``action(deadline)`` with retries and back-off, all within one deadline of ``limit`` seconds.
 
     ``what`` names the request in the message ("the query"), ``url`` its server; ``late`` says what
     a passed deadline means, ``cap`` what the size cap is, both with their limit. A failure that may
-    pass is tried again while ``retry`` allows it. Raises RemoteError when it fails for good; a
-    ValueError that is not the network's is a bug and passes through.
+    pass is tried again while ``retry`` allows it, at most ``tries_again`` times (retries()), the
+    first after ``backoff`` seconds (backoff_s()), each next one after twice the pause before. Raises
+    RemoteError when it fails for good; a ValueError that is not the network's is a bug and passes through.
     """
-    delay = BACKOFF_S
+    delay, most = backoff_s(backoff), retries(tries_again)
     with Deadline(limit) as deadline:
-        for attempt in range(RETRIES + 1):
+        for attempt in range(most + 1):
             try:
                 return action(deadline)
             except (OSError, http.client.HTTPException, DeadlinePassed, TooLarge, ValueError) as error:
@@ -246,7 +281,7 @@ def bounded_call(
                     raise  # not a network failure: a bug, not the server's fault
                 if deadline.passed or deadline.remaining() <= 0:
                     error = DeadlinePassed()
-                if attempt < RETRIES and _passing(error) and retry(error) and deadline.remaining() > delay:
+                if attempt < most and _passing(error) and retry(error) and deadline.remaining() > delay:
                     time.sleep(delay)
                     delay *= 2
                     continue
