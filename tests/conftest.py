@@ -18,7 +18,8 @@ import subprocess as _subprocess
 import sys
 import threading
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -94,6 +95,55 @@ def graph(own_workspace: Path) -> KnowledgeGraph:
     tests/test_workspace.py checks that it answers every named query as the in-memory graph does.
     """
     return KnowledgeGraph.open()
+
+
+# ------------------------------------------------------------------ reasoning once for the session (issue 20)
+
+
+@dataclass(frozen=True)
+class WarmInference:
+    """HermiT's inferences over the bundled documents, reasoned once for the session, and the two places a
+    ``kg`` looks for them: only tests about reasoning itself need to run a reasoner again.
+
+    Reasoned with the Java the usual search finds (KG_JAVA empty), as the tests' REAL_JAVA runs use.
+    """
+
+    inference: Any  # kg.reasoning.reasoner.Inference
+    payload: bytes  # the cache entry's payload: sorted N-Triples (kg.reasoning.reasoner.encode_inferences)
+    triples: int
+
+    def into_cache(self, cache_home: Path, documents: Sequence[Any]) -> Path:
+        """The user-cache entry cached_inference(documents, "hermit") reads under XDG_CACHE_HOME=cache_home."""
+        from kg.reasoning.reasoner import inputs_hash, store_in_cache
+
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setenv("XDG_CACHE_HOME", str(cache_home))
+            store_in_cache(documents, self.inference)
+        key = inputs_hash(documents, "hermit", self.inference.java)
+        return Path(cache_home) / "smartcity-kg" / f"inferred-hermit-{key}.nt"
+
+    def into_workspace(self, folder: Path) -> Path:
+        """The workspace's derived source (kg.graph.inferences) for its current sources."""
+        from kg.cache import entry_bytes
+        from kg.graph.inferences import inferred_path, sources_hash
+        from kg.graph.workspace import open_workspace
+
+        workspace = open_workspace(folder)
+        path = inferred_path(workspace, "hermit")
+        path.write_bytes(entry_bytes(sources_hash(workspace), self.payload, self.triples))
+        return path
+
+
+@pytest.fixture(scope="session")
+def warm_inference() -> WarmInference:
+    """One real HermiT run over the bundled documents, shared by every test that only reads inferences."""
+    from kg.reasoning.reasoner import encode_inferences, reason
+    from kg.sources.documents import read_documents
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("KG_JAVA", "")
+        inference = reason(read_documents(), "hermit")
+    return WarmInference(inference, *encode_inferences(inference.graph))
 
 
 def u4ssc_table() -> list[dict[str, str]]:

@@ -43,7 +43,7 @@ def sources_hash(workspace: Workspace) -> str:
     """A short hash of the workspace's inputs to the reasoner: the bundled data and every source's content."""
     digest = hashlib.sha256(FORMAT.encode())
     digest.update(b"\0" + workspace.manifest["bundled"]["hash"].encode())
-    for sha256 in sorted(source["sha256"] for source in workspace.sources):  # order does not change what follows
+    for sha256 in sorted(source["sha256"] for source in workspace.entries):  # order does not change what follows
         digest.update(b"\0" + sha256.encode())
     return digest.hexdigest()[:20]
 
@@ -101,10 +101,16 @@ def _tidy(workspace: Workspace, reasoner: str, kept: Path) -> None:
                 old.unlink()
 
 
-def stored_inferences(workspace: Workspace, documents: Callable[[], Sequence[RdfDocument]], reasoner: str) -> Graph:
+def stored_inferences(
+    workspace: Workspace,
+    documents: Callable[[], Sequence[RdfDocument]],
+    reasoner: str,
+    build: Callable[[], Graph] | None = None,
+) -> Graph:
     """``reasoner``'s inferences over the workspace (whose parsed ``documents`` are asked for only to reason).
 
-    Read from the workspace's file if it verifies; else reasoned, and written for the next use.
+    Read from the workspace's file if it verifies; else reasoned (or made by ``build``, which the
+    tests of this file's checks pass instead of a reasoner), and written for the next use.
     Raises ReasoningError or InconsistentData as kg.reasoning.reasoner.reason does (only when reasoning).
     """
     from kg.reasoning.reasoner import check_reasoner, encode_inferences, reason
@@ -121,7 +127,9 @@ def stored_inferences(workspace: Workspace, documents: Callable[[], Sequence[Rdf
                 return graph
         except Damaged as error:
             damage = str(error)
-        graph = reason(documents(), reasoner).graph  # before touching a damaged file: a failed run changes nothing
+        graph = (
+            build() if build else reason(documents(), reasoner).graph
+        )  # before touching a damaged file: a failed run changes nothing
         if damage is not None:
             _clear(path)
         try:
