@@ -248,7 +248,8 @@ FAULTS: dict[str, Callable[[Layer], bytes]] = {
 
 
 @pytest.mark.parametrize("fault", list(FAULTS))
-def test_a_damaged_entry_is_rebuilt_once_and_the_answer_is_the_built_one(layer, capsys, fault):
+def test_a_damaged_cache_entry_is_rebuilt_and_the_answer_is_the_cold_one(layer, capsys, fault):
+    """Exactly one rebuild, whose value (a cold build's) is the answer."""
     damaged = FAULTS[fault](layer)
     assert damaged != layer.good
     layer.path.write_bytes(damaged)
@@ -321,9 +322,15 @@ def _read_damaged(layer: Layer, damaged: bytes, capsys: pytest.CaptureFixture[st
     assert layer.path.read_bytes() == layer.good
 
 
-@pytest.mark.parametrize("kind", ["bundled", "inferred"])
-def test_random_truncation_of_an_entry(tmp_path, monkeypatch, capsys, kind):
-    layer = made(kind, tmp_path, monkeypatch, capsys)
+def test_random_truncation_of_the_bundled_entry(tmp_path, monkeypatch, capsys):
+    random_truncation(made("bundled", tmp_path, monkeypatch, capsys), capsys)
+
+
+def test_random_truncation_of_the_inferred_entry(tmp_path, monkeypatch, capsys):
+    random_truncation(made("inferred", tmp_path, monkeypatch, capsys), capsys)
+
+
+def random_truncation(layer: Layer, capsys: pytest.CaptureFixture[str]) -> None:
 
     @HYPOTHESIS
     @given(data=st.data())
@@ -336,9 +343,15 @@ def test_random_truncation_of_an_entry(tmp_path, monkeypatch, capsys, kind):
     truncated()
 
 
-@pytest.mark.parametrize("kind", ["bundled", "inferred"])
-def test_random_byte_corruption_of_an_entry(tmp_path, monkeypatch, capsys, kind):
-    layer = made(kind, tmp_path, monkeypatch, capsys)
+def test_random_byte_corruption_of_the_bundled_entry(tmp_path, monkeypatch, capsys):
+    random_corruption(made("bundled", tmp_path, monkeypatch, capsys), capsys)
+
+
+def test_random_byte_corruption_of_the_inferred_entry(tmp_path, monkeypatch, capsys):
+    random_corruption(made("inferred", tmp_path, monkeypatch, capsys), capsys)
+
+
+def random_corruption(layer: Layer, capsys: pytest.CaptureFixture[str]) -> None:
 
     @HYPOTHESIS
     @given(data=st.data())
@@ -411,7 +424,7 @@ def warm(tmp_path_factory, warm_inference: WarmInference) -> Warm:
 
 
 @pytest.mark.java
-def test_good_entries_are_used_silently_by_kg(warm, tmp_path):
+def test_good_entries_are_used_silently(warm, tmp_path):
     cache = warm.copy(tmp_path)
     outputs, stderr = answers(cache, warm.note)
     assert outputs == warm.answers and stderr == ""
@@ -441,6 +454,7 @@ def test_damaged_entries_are_rebuilt_by_kg_and_hermit_gives_the_same_answers(war
 
 @pytest.mark.java
 def test_a_damaged_pellet_entry_is_rebuilt_by_pellet_with_hermits_answer(warm, warm_inference, tmp_path):
+    """Pellet really reasons, and classifies as HermiT does (tests/test_reason.py checks HermiT's classification)."""
     cache = warm.copy(tmp_path)
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("XDG_CACHE_HOME", str(cache))
