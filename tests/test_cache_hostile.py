@@ -523,6 +523,7 @@ def test_a_broken_java_is_an_error_never_an_empty_cached_answer(warm, tmp_path, 
     assert run.stdout.splitlines()[1:] == [VOTER]
 
 
+@pytest.mark.java  # runs the real java -version
 def test_the_cache_key_changes_with_the_java(tmp_path, monkeypatch):
     monkeypatch.setenv("KG_JAVA", "")
     documents = read_documents()
