@@ -18,7 +18,8 @@ import subprocess as _subprocess
 import sys
 import threading
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -94,6 +95,69 @@ def graph(own_workspace: Path) -> KnowledgeGraph:
     tests/test_workspace.py checks that it answers every named query as the in-memory graph does.
     """
     return KnowledgeGraph.open()
+
+
+# ------------------------------------------------------------------ reasoning once for the session (issue 20)
+
+
+@dataclass(frozen=True)
+class WarmInference:
+    """The session's one HermiT run (``kg reason --out``, over the session's workspace, into a cache of its own) and
+    the two places a ``kg`` looks for inferences: only tests about reasoning itself need to run a reasoner again.
+
+    Reasoned with the Java the usual search finds (KG_JAVA empty), as the tests' REAL_JAVA runs use.
+    """
+
+    inference: Any  # kg.reasoning.reasoner.Inference: the memberships, as read back from the cache entry
+    payload: bytes  # the cache entry's payload: sorted N-Triples (kg.reasoning.reasoner.encode_inferences)
+    triples: int
+    run: _subprocess.CompletedProcess[str]  # what ``kg reason --out`` printed
+    out: Path  # the Turtle it wrote
+    entry: Path  # the cache entry it wrote
+
+    def into_cache(self, cache_home: Path, documents: Sequence[Any]) -> Path:
+        """The user-cache entry cached_inference(documents, "hermit") reads under XDG_CACHE_HOME=cache_home."""
+        from kg.reasoning.reasoner import inputs_hash, store_in_cache
+
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setenv("XDG_CACHE_HOME", str(cache_home))
+            store_in_cache(documents, self.inference)
+        key = inputs_hash(documents, "hermit", self.inference.java)
+        return Path(cache_home) / "smartcity-kg" / f"inferred-hermit-{key}.nt"
+
+    def into_workspace(self, folder: Path) -> Path:
+        """The workspace's derived source (kg.graph.inferences) for its current sources."""
+        from kg.cache import entry_bytes
+        from kg.graph.inferences import inferred_path, sources_hash
+        from kg.graph.workspace import open_workspace
+
+        workspace = open_workspace(folder)
+        path = inferred_path(workspace, "hermit")
+        path.write_bytes(entry_bytes(sources_hash(workspace), self.payload, self.triples))
+        return path
+
+
+@pytest.fixture(scope="session")
+def warm_inference(own_workspace: Path, tmp_path_factory: pytest.TempPathFactory) -> WarmInference:
+    """One real HermiT run, shared by every test that only reads inferences (tests/test_reason.py checks it)."""
+    from rdflib import RDF
+
+    from kg.cache import read_entry
+    from kg.reasoning.reasoner import Inference, decode_inferences, find_java
+
+    folder = tmp_path_factory.mktemp("warm-inference")
+    run = run_kg("reason", "--out", str(folder / "inferred.ttl"), env={"XDG_CACHE_HOME": str(folder), "KG_JAVA": ""})
+    assert run.returncode == 0, run.stderr
+    [entry] = (folder / "smartcity-kg").glob("inferred-hermit-*.nt")
+    payload, triples = read_entry(entry, entry.stem.rpartition("-")[2]) or (b"", 0)
+    graph = decode_inferences(payload)[0]
+    memberships: dict[str, list[str]] = {}
+    for individual, cls in sorted(graph.subject_objects(RDF.type)):
+        memberships.setdefault(str(cls), []).append(str(individual))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("KG_JAVA", "")
+        inference = Inference("hermit", find_java("hermit"), dict(sorted(memberships.items())), graph)
+    return WarmInference(inference, payload, triples, run, folder / "inferred.ttl", entry)
 
 
 def u4ssc_table() -> list[dict[str, str]]:

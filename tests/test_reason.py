@@ -1,4 +1,10 @@
-"""OWL reasoning with Owlready2: defined classes, consistency, Java discovery, --inferred."""
+"""OWL reasoning with Owlready2: defined classes, consistency, Java discovery, --inferred.
+
+HermiT's classification of the bundled data is the session's one run, ``kg reason`` (tests/conftest.py
+``warm_inference``, checked here); a test that only reads inferences gets it in its own cache or
+workspace. Pellet's classification is checked by its rebuild of a damaged cache entry, which must
+equal HermiT's to the byte (tests/test_cache_hostile.py). Reasoning runs here only for inconsistent data.
+"""
 
 from __future__ import annotations
 
@@ -14,10 +20,10 @@ from rdflib import RDF, Graph, URIRef
 
 from kg import KnowledgeGraph, get_query
 from kg.cache import files_hash
-from kg.reasoning.reasoner import find_java, inputs_hash, java_version, reason
+from kg.reasoning.reasoner import find_java, inputs_hash, java_version
 from kg.sources.documents import read_documents
 from kg.sources.files import RdfDocument, parse_text
-from tests.conftest import run_kg
+from tests.conftest import WarmInference, run_kg, workspace_copy
 
 SCK = "https://w3id.org/smartcity-kg/ontology#"
 U4SSC = "https://w3id.org/smartcity-kg/id/u4ssc/"
@@ -48,9 +54,9 @@ SELECT DISTINCT ?kpi ?core WHERE {
 
 
 @pytest.mark.java
-@pytest.mark.parametrize("reasoner", ["hermit", "pellet"])
-def test_reasoner_classifies_the_participation_kpis(documents, graph, reasoner):
-    inference = reason(documents, reasoner)
+@pytest.mark.parametrize("reasoner", ["hermit"])
+def test_reasoner_classifies_the_participation_kpis(documents, graph, warm_inference, reasoner):
+    inference = warm_inference.inference
     addressing = graph.sparql(ADDRESSING).dicts()  # what SPARQL over the asserted data says
     participation = inference.memberships[SCK + "ParticipationIndicator"]
     assert participation == sorted(row["kpi"] for row in addressing)
@@ -78,9 +84,8 @@ def test_reasoner_classifies_the_participation_kpis(documents, graph, reasoner):
 
 
 @pytest.mark.java
-def test_kg_reason_prints_counts_and_writes_the_inferred_triples(tmp_path):
-    out = tmp_path / "inferred.ttl"
-    run = kg("reason", "--out", str(out), tmp_cache=tmp_path / "cache")
+def test_kg_reason_prints_counts_and_writes_the_inferred_triples(warm_inference: WarmInference):
+    run, out = warm_inference.run, warm_inference.out  # the session's run
     assert run.returncode == 0, run.stderr
     assert run.stdout.startswith("184 class memberships inferred by hermit, not asserted in the data:")
     assert run.stderr == f"wrote 184 inferred triples to {out}\n"  # nothing of Owlready2's own chatter
@@ -90,19 +95,23 @@ def test_kg_reason_prints_counts_and_writes_the_inferred_triples(tmp_path):
     inferred = Graph().parse(out, format="turtle")
     assert len(inferred) == 184
     assert (URIRef(U4SSC + "SC-SH-SI-4C"), RDF.type, URIRef(SCK + "CoreParticipationIndicator")) in inferred
-    assert list((tmp_path / "cache" / "smartcity-kg").glob("inferred-hermit-*.nt")), "kg reason fills the cache"
+    assert warm_inference.entry.is_file() and warm_inference.triples == 184, "kg reason fills the cache"
 
 
 @pytest.mark.java
-def test_query_inferred_answers_voter_participation(tmp_path):
-    run = kg("query", "core-participation-kpis-inferred", "--inferred", "--format", "csv", tmp_cache=tmp_path)
+def test_query_inferred_answers_voter_participation(tmp_path, pristine_workspace, warm_inference: WarmInference):
+    workspace_copy(pristine_workspace, tmp_path / "ws")
+    inferred = warm_inference.into_workspace(tmp_path / "ws")
+    no_java = {"KG_WORKSPACE": str(tmp_path / "ws"), "KG_JAVA": str(tmp_path / "no-java")}  # read, not reasoned
+    run = kg("query", "core-participation-kpis-inferred", "--inferred", "--format", "csv", env=no_java)
     assert run.returncode == 0, run.stderr
     assert run.stdout.splitlines()[1:] == [
         "https://w3id.org/smartcity-kg/id/u4ssc/SC-SH-SI-4C,SC: SH: SI: 4C,Voter Participation,Society and Culture"
     ]
     # The header says 'inferred: true', so the query gets the inferences without the flag too.
-    implicit = kg("query", "core-participation-kpis-inferred", "--format", "csv", tmp_cache=tmp_path)
+    implicit = kg("query", "core-participation-kpis-inferred", "--format", "csv", env=no_java)
     assert implicit.stdout == run.stdout
+    assert [p.name for p in (tmp_path / "ws").glob("inferred-*")] == [inferred.name]
 
 
 def notebook_cell(text: str) -> RdfDocument:
@@ -114,13 +123,18 @@ CELL = '<http://example.org/x> <http://www.w3.org/2000/01/rdf-schema#label> "x" 
 
 
 @pytest.mark.java
-def test_an_inferred_query_runs_on_a_graph_holding_an_in_memory_document(documents, tmp_path, monkeypatch):
+def test_an_inferred_query_runs_on_a_graph_holding_an_in_memory_document(
+    documents, tmp_path, monkeypatch, warm_inference: WarmInference
+):
     """The inference cache used to re-read every document's path: FileNotFoundError '(notebook cell)'."""
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    graph = KnowledgeGraph([*documents, notebook_cell(CELL)])
+    monkeypatch.setenv("KG_JAVA", "")
+    with_cell = [*documents, notebook_cell(CELL)]
+    entry = warm_inference.into_cache(tmp_path, with_cell)  # the key made from the cell's content, not its path
+    graph = KnowledgeGraph(with_cell)
     rows = graph.query("core-participation-kpis-inferred").dicts()
     assert [row["kpi"] for row in rows] == [U4SSC + "SC-SH-SI-4C"]
-    assert len(list((tmp_path / "smartcity-kg").glob("inferred-hermit-*.nt"))) == 1, "the inference is cached"
+    assert list((tmp_path / "smartcity-kg").glob("inferred-hermit-*.nt")) == [entry], "the cached inference is used"
 
 
 def test_the_inference_key_of_files_is_unchanged_and_in_memory_documents_are_keyed_by_content(documents):

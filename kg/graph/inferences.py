@@ -101,10 +101,16 @@ def _tidy(workspace: Workspace, reasoner: str, kept: Path) -> None:
                 old.unlink()
 
 
-def stored_inferences(workspace: Workspace, documents: Callable[[], Sequence[RdfDocument]], reasoner: str) -> Graph:
+def stored_inferences(
+    workspace: Workspace,
+    documents: Callable[[], Sequence[RdfDocument]],
+    reasoner: str,
+    build: Callable[[], Graph] | None = None,
+) -> Graph:
     """``reasoner``'s inferences over the workspace (whose parsed ``documents`` are asked for only to reason).
 
-    Read from the workspace's file if it verifies; else reasoned, and written for the next use.
+    Read from the workspace's file if it verifies; else reasoned (or made by ``build``, which the
+    tests of this file's checks pass instead of a reasoner), and written for the next use.
     Raises ReasoningError or InconsistentData as kg.reasoning.reasoner.reason does (only when reasoning).
     """
     from kg.reasoning.reasoner import check_reasoner, encode_inferences, reason
@@ -121,7 +127,9 @@ def stored_inferences(workspace: Workspace, documents: Callable[[], Sequence[Rdf
                 return graph
         except Damaged as error:
             damage = str(error)
-        graph = reason(documents(), reasoner).graph  # before touching a damaged file: a failed run changes nothing
+        graph = (
+            build() if build else reason(documents(), reasoner).graph
+        )  # before touching a damaged file: a failed run changes nothing
         if damage is not None:
             _clear(path)
         try:
