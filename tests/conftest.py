@@ -27,6 +27,8 @@ import pytest
 
 from kg import KnowledgeGraph
 
+pytest_plugins = ["tests.components"]  # the session's shared servers and site
+
 ROOT = Path(__file__).resolve().parent.parent
 U4SSC_TABLE = ROOT / "data" / "u4ssc" / "source" / "u4ssc_kpis.tsv"
 
@@ -44,8 +46,11 @@ NEEDS_A_PROCESS = ("--timeout", "serve")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """A test that starts Java, a server or a browser is slow as well: `-m "not slow"` leaves it out."""
+    """A test that starts Java, a server or a browser is slow as well: `-m "not slow"` leaves it out, but for
+    the smoke tests (tests/test_components.py), one cheap check of each real component."""
     for item in items:
+        if item.get_closest_marker("smoke"):
+            continue
         if any(item.get_closest_marker(name) for name in ("java", "network", "browser")):
             item.add_marker(pytest.mark.slow)
 

@@ -48,7 +48,8 @@ def stop(process: subprocess.Popen) -> None:
 
 
 @contextmanager
-def _running(command: list[str], probe: str, port: int, cwd: Path | None = None) -> Iterator[str]:
+def _running(command: list[str], probe: str, port: int, cwd: Path | None = None, env: dict[str, str] | None = None
+             ) -> Iterator[str]:  # fmt: skip
     """Start a server process, wait until ``probe`` answers, yield its base address, stop it.
 
     The server's stderr goes to a file, not a pipe: a server that logs every request would
@@ -57,7 +58,8 @@ def _running(command: list[str], probe: str, port: int, cwd: Path | None = None)
     with tempfile.TemporaryDirectory(prefix="kg-server-") as folder:
         log = Path(folder) / "stderr.log"
         with log.open("wb") as stderr:
-            process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=stderr)
+            process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=stderr,
+                                       env={**os.environ, **(env or {})})  # fmt: skip
         base = f"http://127.0.0.1:{port}"
         try:
             wait_until_up(base + probe, process, log=log)
@@ -73,10 +75,10 @@ def oxigraph_server(workdir: Path):
     return _running([executable, "serve", "--bind", f"127.0.0.1:{port}"], "/query?query=ASK%7B%7D", port, workdir)
 
 
-def kg_server(*args: str):
-    """``kg serve`` on a free port; yields its base address."""
+def kg_server(*args: str, env: dict[str, str] | None = None):
+    """``kg serve`` on a free port (``env`` added to its environment); yields its base address."""
     port = free_port()
-    return _running([sys.executable, "-m", "kg.cli", "serve", "--port", str(port), *args], "/", port)
+    return _running([sys.executable, "-m", "kg.cli", "serve", "--port", str(port), *args], "/", port, env=env)
 
 
 # ------------------------------------------------------------------ Virtuoso Open Source 7

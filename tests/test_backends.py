@@ -1,8 +1,8 @@
 """The same rows on every store: the embedded graph, an Oxigraph server and Virtuoso Open Source 7.
 
-Both servers run on 127.0.0.1 in temporary folders with free ports, are loaded once per module
-with the bundled graph (Oxigraph through the Graph Store Protocol, as `kg push` sends it;
-Virtuoso from N-Triples written by pyoxigraph, through isql-vt) and are stopped by process id.
+Both servers are the session's (tests/components.py), loaded once with the bundled graph (Oxigraph
+through the Graph Store Protocol, as `kg push` sends it; Virtuoso from N-Triples written by
+pyoxigraph, through isql-vt), and stopped by process id.
 
 How answers are compared, exactly:
 
@@ -17,7 +17,7 @@ How answers are compared, exactly:
 Covered: every named query but sdg-labels-federated, which calls a second endpoint through
 SERVICE; those whose header says ``inferred: true`` run where the servers also hold the OWL
 reasoner's inferences (Virtuoso: a second graph, named by a second default-graph-uri; Oxigraph:
-a second server, the inferences pushed after the bundled graph). Also every claim check with the
+the graph `kg push --inferred` loaded). Also every claim check with the
 parameters its claim gives, and the queries of `kg report` for each framework of the graph. Where the two engines read
 SPARQL 1.1 differently, the query says how it is written to agree in its ``#+ portability:``
 header. Under CI=true a missing virtuoso-t fails these tests (tests/servers.py).
@@ -26,8 +26,6 @@ header. Under CI=true a missing virtuoso-t fails these tests (tests/servers.py).
 from __future__ import annotations
 
 import re
-import time
-import urllib.parse
 
 import pytest
 
@@ -39,99 +37,46 @@ from kg.graph.remote.client import remote_sparql
 from kg.graph.remote.endpoint import RemoteGraph
 from kg.query.results import Results, render
 from kg.query.tables import is_number
-from kg.sources.documents import read_documents
 from tests.conftest import ROOT, run_kg
-from tests.servers import kg_server, oxigraph_server, virtuoso_server, write_ntriples
+from tests.servers import kg_server
 
-pytestmark = pytest.mark.network
+pytestmark = [pytest.mark.network, pytest.mark.xdist_group("stores")]  # the session's servers
 
 SCK, ID = "https://w3id.org/smartcity-kg/ontology#", "https://w3id.org/smartcity-kg/id/"
 NOT_COMPARED = {"sdg-labels-federated": "calls a second endpoint through SERVICE"}
 CLAIMS = ROOT / "data" / "claims"
 NAMED = [q for q in list_queries() if not q.inferred and q.name not in NOT_COMPARED]
 INFERRED = [q for q in list_queries() if q.inferred]
-INFERRED_GRAPH = "urn:smartcity-kg:inferred"
-PLANTED_GRAPH = "urn:smartcity-kg:planted"
-PLANTED = """\
-@prefix sck: <https://w3id.org/smartcity-kg/ontology#> .
-@prefix dcterms: <http://purl.org/dc/terms/> .
-@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
-@prefix doc: <https://w3id.org/smartcity-kg/id/document/> .
-@prefix ex: <https://example.org/planted/> .
-
-ex:page-minus-three a sck:Page ;
-    dcterms:isPartOf doc:2017-u4ssc-collection-methodology ; sck:pageNumber "-3"^^xsd:integer .
-ex:page-zero a sck:Page ;
-    dcterms:isPartOf doc:2017-u4ssc-collection-methodology ;
-    sck:pageNumber 3 ; sck:printedPage "0"^^xsd:positiveInteger .
-ex:page-written-before a sck:Page ;
-    dcterms:isPartOf doc:2017-u4ssc-collection-methodology ; sck:pageNumber "03"^^xsd:positiveInteger .
-"""
 
 
-@pytest.fixture(scope="module")
-def inferences(graph, tmp_path_factory):
-    """The reasoner's inferences (cached on disk for the session) as an N-Triples file."""
-    inferred = graph.with_inferences().documents[len(graph.documents) :]
-    return write_ntriples(inferred, tmp_path_factory.mktemp("inferred") / "inferred.nt")
+@pytest.fixture
+def oxigraph(oxigraph_server):
+    """The session's Oxigraph server (tests/components.py): the endpoint of the graph kg push uploaded."""
+    return oxigraph_server.query
 
 
-@pytest.fixture(scope="module")
-def oxigraph(tmp_path_factory):
-    """An Oxigraph server holding the bundled graph; yields its query endpoint."""
-    with oxigraph_server(tmp_path_factory.mktemp("oxigraph")) as base:
-        run = run_kg("push", "--endpoint", f"{base}/store")
-        assert run.returncode == 0, run.stderr
-        yield f"{base}/query"
+@pytest.fixture
+def oxigraph_inferred(oxigraph_server):
+    """The endpoint of what kg push --inferred uploaded there: the graph, the inferences and their marker."""
+    return oxigraph_server.inferred
 
 
-@pytest.fixture(scope="module")
-def oxigraph_inferred(tmp_path_factory, inferences):
-    """A second Oxigraph server holding the bundled graph and the inferences; yields its query endpoint."""
-    with oxigraph_server(tmp_path_factory.mktemp("oxigraph-inferred")) as base:
-        for files in ((), (str(inferences),)):  # the second push adds to the first (POST)
-            run = run_kg("push", *files, "--endpoint", f"{base}/store")
-            assert run.returncode == 0, run.stderr
-        yield f"{base}/query"
+@pytest.fixture
+def virtuoso(virtuoso_server):
+    """The session's Virtuoso (tests/components.py): the endpoint of the bundled graph alone."""
+    return virtuoso_server.bundled
 
 
-@pytest.fixture(scope="module")
-def planted(tmp_path_factory):
-    """Turtle with two bad page numbers and one typed as data was before xsd:integer (it conforms)."""
-    path = tmp_path_factory.mktemp("planted") / "planted.ttl"
-    path.write_text(PLANTED, encoding="utf-8")
-    return path
-
-
-@pytest.fixture(scope="module")
-def virtuoso_server_endpoint(tmp_path_factory, inferences, planted):
-    """A Virtuoso 7 server holding the bundled graph and, in graphs of their own, the inferences and the planted
-    pages."""
-    folder = tmp_path_factory.mktemp("virtuoso")
-    started = time.monotonic()
-    data = write_ntriples(read_documents(), folder / "bundled.nt")
-    bad = write_ntriples(read_documents([planted], bundled=False), folder / "planted.nt")
-    with virtuoso_server(folder, (data,), {INFERRED_GRAPH: (inferences,), PLANTED_GRAPH: (bad,)}) as endpoint:
-        print(f"Virtuoso started and loaded in {time.monotonic() - started:.1f} s")
-        yield endpoint
-
-
-@pytest.fixture(scope="module")
-def virtuoso(virtuoso_server_endpoint):
-    """Virtuoso's query endpoint for the bundled graph alone."""
-    return virtuoso_server_endpoint
-
-
-@pytest.fixture(scope="module")
-def virtuoso_planted(virtuoso_server_endpoint):
+@pytest.fixture
+def virtuoso_planted(virtuoso_server):
     """Virtuoso's query endpoint for the bundled graph and the planted pages."""
-    return virtuoso_server_endpoint + "&" + urllib.parse.urlencode({"default-graph-uri": PLANTED_GRAPH})
+    return virtuoso_server.planted
 
 
-@pytest.fixture(scope="module")
-def virtuoso_inferred(virtuoso_server_endpoint):
+@pytest.fixture
+def virtuoso_inferred(virtuoso_server):
     """Virtuoso's query endpoint for the bundled graph and the inferences: two default-graph-uri parameters."""
-    return virtuoso_server_endpoint + "&" + urllib.parse.urlencode({"default-graph-uri": INFERRED_GRAPH})
+    return virtuoso_server.inferred
 
 
 def terms(results: Results) -> list[tuple[str | None, ...]]:
@@ -288,19 +233,18 @@ def without_origins(report: str) -> str:
     return re.sub(r"(?m)  \(in [^)]*\)$", "", report)
 
 
-def test_validating_the_whole_graph_on_an_endpoint(virtuoso, oxigraph):
+def test_validating_the_whole_graph_on_an_endpoint(virtuoso, oxigraph, served):
     """Every store gives the page numbers back as the data types them (xsd:integer), so each conforms as the
     local graph does: kg serve, an Oxigraph server after kg push, Virtuoso after loading the same graph."""
     local = run_kg("validate")
     assert local.returncode == 0, local.stdout + local.stderr
-    with kg_server("--workers", "1") as served:
-        for endpoint in (f"{served}/sparql", oxigraph, virtuoso):
-            run = run_kg("validate", "--endpoint", endpoint)
-            assert run.returncode == 0, f"{endpoint}: {run.stdout}{run.stderr}"
-            assert run.stdout.startswith("Conforms: ") and "satisfies every shape" in run.stdout
+    for endpoint in (f"{served}/sparql", oxigraph, virtuoso):
+        run = run_kg("validate", "--endpoint", endpoint)
+        assert run.returncode == 0, f"{endpoint}: {run.stdout}{run.stderr}"
+        assert run.stdout.startswith("Conforms: ") and "satisfies every shape" in run.stdout
 
 
-def test_a_planted_bad_page_number_is_a_violation_on_every_store(planted, virtuoso_planted, tmp_path):
+def test_a_planted_bad_page_number_is_a_violation_on_every_store(planted, virtuoso_planted, oxigraph_server):
     """The planted pages: "-3"^^xsd:integer and a printed "0"^^xsd:positiveInteger fail, "03"^^xsd:positiveInteger
     (data typed before xsd:integer) passes, on each engine and at each endpoint, with the same report."""
     local = run_kg("validate", str(planted))
@@ -309,11 +253,12 @@ def test_a_planted_bad_page_number_is_a_violation_on_every_store(planted, virtuo
     assert "page-minus-three" in local.stdout and "page-zero" in local.stdout and "written-before" not in local.stdout
     reference = run_kg("validate", "--engine", "pyshacl", str(planted))
     assert reference.returncode == 1 and reference.stdout == local.stdout
-    with kg_server("--workers", "1", "--data", str(planted)) as served, oxigraph_server(tmp_path) as base:
+    oxigraph, mine = oxigraph_server, "urn:smartcity-kg:test-planted"  # the session's, a graph of this test's own
+    with kg_server("--workers", "1", "--data", str(planted)) as served:
         for files in ((), (str(planted),)):  # the second push adds to the first
-            run = run_kg("push", *files, "--endpoint", f"{base}/store")
+            run = run_kg("push", *files, "--endpoint", oxigraph.store, "--graph", mine)
             assert run.returncode == 0, run.stderr
-        for endpoint in (f"{served}/sparql", f"{base}/query", virtuoso_planted):
+        for endpoint in (f"{served}/sparql", oxigraph.graph(mine), virtuoso_planted):
             for engine in ("auto", "pyshacl"):
                 run = run_kg("validate", "--engine", engine, "--endpoint", endpoint)
                 assert run.returncode == 1, f"{endpoint}: {run.stdout}{run.stderr}"

@@ -1,6 +1,6 @@
 """The served page in a real browser: Debian's chromium driven by Selenium through chromium-driver.
 
-One ``kg serve`` and one browser for the module. The page is used as a person would: a named
+The session's ``kg serve`` and browser (tests/components.py). The page is used as a person would: a named
 query's form (no JavaScript needed), the same query opened in the editor, a query typed into the
 editor, a result IRI followed to its resource page and back, the results downloaded as CSV; and
 the same server is asked with urllib for Turtle by content negotiation. Screenshots go to each
@@ -15,9 +15,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import shutil
-import tempfile
 import time
 import urllib.error
 import urllib.parse
@@ -28,62 +25,17 @@ import pyoxigraph as ox
 import pytest
 
 from kg.namespaces import ID, PREFIXES
-from tests.servers import kg_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.network]  # the browser reads a kg serve
 
 ROOT = Path(__file__).resolve().parent.parent
 WAIT = 20  # seconds any one thing may take to show in the page
-CHROMIUM_FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync", "--window-size=1280,1000",
-]  # fmt: skip
 
 
-def _missing(why: str):
-    message = f"{why}; install them (apt-get install -y chromium chromium-driver; pip install -e '.[test]')"
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"the browser tests must run under CI: {message}.", pytrace=False)
-    pytest.skip(message)
-
-
-def _binaries() -> tuple[str, str]:
-    browser = shutil.which("chromium") or shutil.which("chromium-browser")
-    driver = shutil.which("chromedriver")
-    if not browser or not driver:
-        _missing("Debian's chromium and chromium-driver are not installed")
-    return browser, driver
-
-
-@pytest.fixture(scope="module")
-def base():
-    with kg_server("--workers", "1") as address:
-        yield address
-
-
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory):
-    try:
-        from selenium import webdriver
-        from selenium.webdriver.chrome.service import Service
-    except ImportError:
-        _missing("selenium is not installed")
-    binary, driver_path = _binaries()
-    downloads = tmp_path_factory.mktemp("downloads")
-    options = webdriver.ChromeOptions()
-    options.binary_location = binary  # the system's browser and driver: Selenium downloads nothing
-    for flag in CHROMIUM_FLAGS:
-        options.add_argument(flag)
-    with tempfile.TemporaryDirectory(prefix="kg-chromium-") as profile:
-        options.add_argument(f"--user-data-dir={profile}")
-        options.add_experimental_option("prefs", {"download.default_directory": str(downloads)})
-        driver = webdriver.Chrome(service=Service(executable_path=driver_path), options=options)
-        driver.set_page_load_timeout(WAIT)
-        driver.downloads = downloads
-        try:
-            yield driver
-        finally:
-            driver.quit()
+@pytest.fixture
+def base(served):
+    """The session's kg serve (tests/components.py)."""
+    return served
 
 
 def wait(driver, condition, seconds: float = WAIT):

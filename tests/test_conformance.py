@@ -28,14 +28,13 @@ from kg import list_queries
 from kg.query.catalog import NamedQuery
 from kg.query.results import render
 from kg.web.querypages import published, query_path
+from tests.components import GROUPS
 from tests.conftest import run_kg
-from tests.servers import kg_server, oxigraph_server, virtuoso_process
 
 pytestmark = [pytest.mark.network, pytest.mark.slow]
 
 QUERIES = [q for q in list_queries() if published(q)]  # not the one that calls a second endpoint
 CLI_FORMATS = ("csv", "tsv", "json", "table")
-VIRTUOSO_GRAPH = "urn:smartcity-kg:pushed"
 HTTP_S = 60
 
 
@@ -61,41 +60,28 @@ def reference(graph) -> dict[str, dict[str, str]]:
     return answers
 
 
-@pytest.fixture(scope="module")
-def served():
-    """``kg serve`` on the session's workspace; yields its base address."""
-    with kg_server() as base:
-        yield base
+@pytest.fixture
+def site(published_site) -> Path:
+    """The session's kg publish output (tests/components.py)."""
+    return published_site
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("conformance") / "site"
-    run = run_kg("publish", "--out", str(out))
-    assert run.returncode == 0, run.stderr
-    return out
+@pytest.fixture
+def oxigraph(oxigraph_server) -> str:
+    """The session's Oxigraph server: the endpoint of what kg push --inferred uploaded (tests/components.py)."""
+    return oxigraph_server.inferred
 
 
-@pytest.fixture(scope="module")
-def oxigraph(tmp_path_factory):
-    with oxigraph_server(tmp_path_factory.mktemp("oxigraph-pushed")) as base:
-        run = run_kg("push", "--inferred", "--endpoint", f"{base}/store")
-        assert run.returncode == 0, run.stderr
-        yield f"{base}/query"
+@pytest.fixture
+def virtuoso(virtuoso_server) -> str:
+    """The session's Virtuoso: the endpoint of what kg push --inferred uploaded to its writable Graph Store
+    (``/sparql-graph-crud``)."""
+    return virtuoso_server.pushed
 
 
-@pytest.fixture(scope="module")
-def virtuoso(tmp_path_factory):
-    """Virtuoso 7 whose Graph Store (``/sparql-graph-crud``) is writable, loaded by ``kg push --inferred``."""
-    from tests.servers import _isql
-
-    with virtuoso_process(tmp_path_factory.mktemp("virtuoso-pushed")) as server:
-        for statement in ('GRANT SPARQL_UPDATE TO "SPARQL"', "DB.DBA.RDF_DEFAULT_USER_PERMS_SET ('nobody', 7)"):
-            _isql(server.sql_port, statement, server.log, 30)
-        store = server.sparql.removesuffix("/sparql") + "/sparql-graph-crud"
-        run = run_kg("push", "--inferred", "--endpoint", store, "--graph", VIRTUOSO_GRAPH)
-        assert run.returncode == 0, run.stderr
-        yield server.sparql + "?" + urllib.parse.urlencode({"default-graph-uri": VIRTUOSO_GRAPH})
+def _stores(*names: str) -> list:
+    """Parameters naming a store fixture, each in the xdist group of its component (tests/components.py)."""
+    return [pytest.param(name, marks=pytest.mark.xdist_group(GROUPS[name])) for name in names]
 
 
 def _cli(query: NamedQuery, fmt: str, *extra: str) -> str:
@@ -126,14 +112,14 @@ def test_the_published_page_gives_the_same_rows(reference, site, query):
     assert (site / query_path(query.name, "html")).is_file()
 
 
-@pytest.mark.parametrize("store", ["oxigraph", "virtuoso"])
+@pytest.mark.parametrize("store", _stores("oxigraph", "virtuoso"))
 def test_every_named_query_gives_the_same_rows_on_a_pushed_store(reference, store, request):
     endpoint = request.getfixturevalue(store)
     differ = [q.name for q in QUERIES if _cli(q, "csv", "--endpoint", endpoint) != reference[q.name]["csv"]]
     assert differ == []
 
 
-@pytest.mark.parametrize("store", ["served", "oxigraph", "virtuoso"])
+@pytest.mark.parametrize("store", _stores("served", "oxigraph", "virtuoso"))
 def test_validate_on_an_endpoint_conforms_like_the_local_graph(store, request):
     endpoint = request.getfixturevalue(store)
     if store == "served":
@@ -145,9 +131,8 @@ def test_validate_on_an_endpoint_conforms_like_the_local_graph(store, request):
     assert remote.stdout.startswith("Conforms: ") and local.stdout.startswith("Conforms: ")
 
 
-def test_an_inferred_query_on_an_endpoint_without_inferences_says_so(tmp_path):
-    with oxigraph_server(tmp_path) as base:
-        assert run_kg("push", "--endpoint", f"{base}/store").returncode == 0
-        run = run_kg("query", "core-participation-kpis-inferred", "--endpoint", f"{base}/query")
+def test_an_inferred_query_on_an_endpoint_without_inferences_says_so(oxigraph_server):
+    """The session's Oxigraph server's default graph: what kg push (without --inferred) uploaded."""
+    run = run_kg("query", "core-participation-kpis-inferred", "--endpoint", oxigraph_server.query)
     assert run.returncode == 2 and run.stdout == ""
     assert "kg push --inferred" in run.stderr and run.stderr.count("\n") == 1

@@ -37,6 +37,9 @@ FW = Namespace("https://w3id.org/smartcity-kg/id/framework/")
 SCAFFOLD = Namespace("https://w3id.org/smartcity-kg/id/scaffold/")
 XSD = Namespace("http://www.w3.org/2001/XMLSchema#")  # not rdflib's: pytest's collection makes that one warn
 
+# pySHACL on the bundled graph and its broken copies once per session: the module's tests on one xdist worker.
+pytestmark = pytest.mark.xdist_group("pyshacl")
+
 
 class Breaker:
     """Breaks one copy of the bundled graph, each rule on nodes no other rule in the copy touched."""

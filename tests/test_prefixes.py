@@ -15,8 +15,8 @@ from kg.graph.remote.client import RemoteError, remote_sparql
 from kg.graph.remote.endpoint import RemoteGraph
 from kg.namespaces import ID, PREFIXES, expand
 from kg.query.prologue import declare, mentioned_iris, undeclared_prefixes
+from tests.components import EMPTY
 from tests.conftest import ROOT, run_kg
-from tests.servers import kg_server, oxigraph_server
 
 README = ROOT / "README.md"
 ROW = re.compile(r"^\| `([\w-]+):` \| `([^`]+)` \| (.*) \|$")
@@ -123,15 +123,16 @@ def test_syntax_errors_in_python_point_at_the_users_line(graph):
 
 
 @pytest.mark.network
-def test_an_endpoint_is_sent_the_prefix_lines(tmp_path):
-    """An empty Oxigraph server knows none of the project's prefixes: the text sent must declare them."""
-    with oxigraph_server(tmp_path) as base:
-        text = "SELECT (STR(fw:u4ssc) AS ?iri) WHERE {}"
-        with pytest.raises(RemoteError):  # the endpoint refuses the undeclared prefix when sent as it is
-            remote_sparql(f"{base}/query", text)
-        assert [str(r[0]) for r in RemoteGraph(f"{base}/query").sparql(text).rows] == [PREFIXES["fw"] + "u4ssc"]
-        mine = "PREFIX fw: <https://example.org/>\n" + text
-        assert [str(r[0]) for r in RemoteGraph(f"{base}/query").sparql(mine).rows] == ["https://example.org/u4ssc"]
+def test_an_endpoint_is_sent_the_prefix_lines(oxigraph):
+    """An Oxigraph server (here an empty graph of the session's one) knows none of the project's prefixes: the
+    text sent must declare them."""
+    endpoint = oxigraph.graph(EMPTY)
+    text = "SELECT (STR(fw:u4ssc) AS ?iri) WHERE {}"
+    with pytest.raises(RemoteError):  # the endpoint refuses the undeclared prefix when sent as it is
+        remote_sparql(endpoint, text)
+    assert [str(r[0]) for r in RemoteGraph(endpoint).sparql(text).rows] == [PREFIXES["fw"] + "u4ssc"]
+    mine = "PREFIX fw: <https://example.org/>\n" + text
+    assert [str(r[0]) for r in RemoteGraph(endpoint).sparql(mine).rows] == ["https://example.org/u4ssc"]
 
 
 def _post(base: str, query: str) -> tuple[int, str]:
@@ -145,15 +146,14 @@ def _post(base: str, query: str) -> tuple[int, str]:
 
 
 @pytest.mark.network
-def test_kg_serve_accepts_queries_without_prefix_lines():
-    with kg_server() as base:
-        status, body = _post(base, "SELECT ?kpi WHERE { ?kpi skos:inScheme fw:u4ssc ; sck:addresses aspect:voting }")
-        assert status == 200 and body.splitlines()[1] == PREFIXES["u4ssc"] + "SC-SH-SI-4C"
-        for text in (PREFIXED, FULL):
-            status, body = _post(base, text)
-            assert status == 400 and _position(body) == _where_the_bracket_is(text), body
-        status, body = _post(base, "SELECT * WHERE { SERVICE fw:elsewhere { ?s ?p ?o } }")
-        assert status == 403 and "w3id.org" in body, body  # resolved with the declared prefix, then refused
+def test_kg_serve_accepts_queries_without_prefix_lines(served):
+    status, body = _post(served, "SELECT ?kpi WHERE { ?kpi skos:inScheme fw:u4ssc ; sck:addresses aspect:voting }")
+    assert status == 200 and body.splitlines()[1] == PREFIXES["u4ssc"] + "SC-SH-SI-4C"
+    for text in (PREFIXED, FULL):
+        status, body = _post(served, text)
+        assert status == 400 and _position(body) == _where_the_bracket_is(text), body
+    status, body = _post(served, "SELECT * WHERE { SERVICE fw:elsewhere { ?s ?p ?o } }")
+    assert status == 403 and "w3id.org" in body, body  # resolved with the declared prefix, then refused
 
 
 def test_mentioned_iris_resolve_declared_and_default_prefixes():

@@ -107,10 +107,10 @@ def test_an_rdf_format_for_a_select_is_one_sentence_and_exit_2(tmp_path):
 # --- kg serve ------------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def base():
-    with kg_server("--workers", "1") as address:
-        yield address
+@pytest.fixture
+def base(served):
+    """The session's kg serve (tests/components.py)."""
+    return served
 
 
 def get(url: str, accept: str | None = None, method: str = "GET", follow: bool = True):

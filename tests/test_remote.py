@@ -14,21 +14,18 @@ from kg.errors import RemoteError
 from kg.graph.named import bind_named
 from kg.graph.remote.call import shown
 from kg.graph.remote.client import remote_sparql
+from tests.components import EMPTY, SDG_SNAPSHOT
 from tests.conftest import ROOT, run_kg
-from tests.servers import kg_server, oxigraph_server
 
 pytestmark = pytest.mark.network
 
 SNAPSHOT = ROOT / "data" / "links" / "snapshot.ttl"
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """An Oxigraph server holding the bundled graph, pushed through the Graph Store Protocol."""
-    with oxigraph_server(tmp_path_factory.mktemp("oxigraph")) as base:
-        run = run_kg("push", "--endpoint", f"{base}/store")
-        assert run.returncode == 0, run.stderr
-        yield base
+@pytest.fixture
+def server(oxigraph):
+    """The session's Oxigraph server (tests/components.py): its default graph is what kg push uploaded."""
+    return oxigraph.base
 
 
 def parameters_for(query):
@@ -47,13 +44,14 @@ def test_push_reports_what_it_uploaded(server):
     assert int(count) == len(KnowledgeGraph.load())
 
 
-def test_push_bulk_uses_the_servers_bulk_loader_and_sends_the_same_graph(tmp_path, server):
-    with oxigraph_server(tmp_path) as bulk:
-        run = run_kg("push", "--bulk", "--endpoint", f"{bulk}/store")
-        assert run.returncode == 0, run.stderr
-        assert f"uploaded {len(KnowledgeGraph.open())} triples" in run.stderr
-        every = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o FILTER(!isBlank(?s) && !isBlank(?o)) }"
-        assert comparable(remote_sparql(f"{bulk}/query", every)) == comparable(remote_sparql(f"{server}/query", every))
+def test_push_bulk_uses_the_servers_bulk_loader_and_sends_the_same_graph(oxigraph):
+    """Pushed with --bulk into a named graph of its own: the same triples as kg push put in the default graph."""
+    mine = "urn:smartcity-kg:test-bulk"
+    run = run_kg("push", "--bulk", "--endpoint", oxigraph.store, "--graph", mine)
+    assert run.returncode == 0, run.stderr
+    assert f"uploaded {len(KnowledgeGraph.open())} triples" in run.stderr
+    every = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o FILTER(!isBlank(?s) && !isBlank(?o)) }"
+    assert comparable(remote_sparql(oxigraph.graph(mine), every)) == comparable(remote_sparql(oxigraph.query, every))
 
 
 def test_core_participation_kpis_on_the_endpoint(server):
@@ -74,11 +72,9 @@ def test_every_named_query_gives_the_same_rows_remotely(server, graph, query):
     assert comparable(remote) == comparable(local)
 
 
-def test_federated_query_joins_the_graph_with_a_second_server(tmp_path, graph):
-    """The embedded graph asks a second server, which holds only the SDG snapshot, for labels."""
-    with oxigraph_server(tmp_path) as second:
-        assert run_kg("push", str(SNAPSHOT), "--endpoint", f"{second}/store").returncode == 0
-        rows = graph.query("sdg-labels-federated", sdg_endpoint=f"{second}/query").dicts()
+def test_federated_query_joins_the_graph_with_a_second_server(oxigraph, graph):
+    """The embedded graph asks a server's endpoint that holds only the SDG snapshot (pushed there) for labels."""
+    rows = graph.query("sdg-labels-federated", sdg_endpoint=oxigraph.graph(SDG_SNAPSHOT)).dicts()
     open_data = {(r["sdg_code"], r["sdg_label"]) for r in rows if r["code"] == "EC: ICT: PS: 1A"}
     assert open_data == {
         ("16.6", "Develop effective, accountable and transparent institutions at all levels"),
@@ -86,12 +82,12 @@ def test_federated_query_joins_the_graph_with_a_second_server(tmp_path, graph):
     }
 
 
-def test_federation_between_two_servers(server, tmp_path):
-    """The same question sent to the first server, which calls the second one through SERVICE."""
-    with oxigraph_server(tmp_path) as second:
-        assert run_kg("push", str(SNAPSHOT), "--endpoint", f"{second}/store").returncode == 0
-        run = run_kg("query", "sdg-labels-federated", "-p", f"sdg_endpoint={second}/query",
-                     "--endpoint", f"{server}/query", "--format", "csv")  # fmt: skip
+def test_federation_between_two_endpoints(oxigraph):
+    """The same question sent to the server's endpoint of the whole graph, which calls, through SERVICE and
+    over HTTP, its endpoint holding only the SDG snapshot (kg push of SNAPSHOT to a graph of its own)."""
+    second = oxigraph.graph(SDG_SNAPSHOT)
+    run = run_kg("query", "sdg-labels-federated", "-p", f"sdg_endpoint={second}",
+                 "--endpoint", oxigraph.query, "--format", "csv")  # fmt: skip
     assert run.returncode == 0, run.stderr
     assert (
         "EC: ICT: PS: 1A,http://www.w3.org/2004/02/skos/core#relatedMatch,http://metadata.un.org/sdg/16.7,16.7,"
@@ -128,45 +124,44 @@ def test_credentials_never_show(monkeypatch, server):
     assert remote_sparql(f"{server}/query", "ASK { ?s ?p ?o }").boolean is True
 
 
-def test_links_check_against_an_endpoint(server, tmp_path):
-    run = run_kg("links", "check", "--endpoint", f"{server}/query")
+def test_links_check_against_an_endpoint(oxigraph):
+    run = run_kg("links", "check", "--endpoint", oxigraph.query)
     assert (run.returncode, run.stdout) == (0, "")
-    with oxigraph_server(tmp_path) as empty:
-        run = run_kg("links", "check", "--endpoint", f"{empty}/query")
+    run = run_kg("links", "check", "--endpoint", oxigraph.graph(EMPTY))  # an endpoint holding nothing
     assert run.returncode == 1
     assert "object http://www.wikidata.org/entity/Q376150 does not exist on" in run.stdout
 
 
-def test_kg_serve_answers_the_sparql_protocol_and_lists_named_queries():
-    with kg_server() as base:
-        query = urllib.parse.quote(
-            "SELECT ?code WHERE { ?k <https://w3id.org/smartcity-kg/ontology#addresses> [] ;"
-            " <http://www.w3.org/2004/02/skos/core#notation> ?code } ORDER BY ?code LIMIT 2"
+def test_kg_serve_answers_the_sparql_protocol_and_lists_named_queries(served):
+    base = served
+    query = urllib.parse.quote(
+        "SELECT ?code WHERE { ?k <https://w3id.org/smartcity-kg/ontology#addresses> [] ;"
+        " <http://www.w3.org/2004/02/skos/core#notation> ?code } ORDER BY ?code LIMIT 2"
+    )
+    request = urllib.request.Request(
+        f"{base}/sparql?query={query}", headers={"Accept": "application/sparql-results+json"}
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert response.headers["Content-Type"] == "application/sparql-results+json"
+        body = json.load(response)
+    assert [b["code"]["value"] for b in body["results"]["bindings"]] == ["1", "10"]
+    with urllib.request.urlopen(f"{base}/", timeout=10) as response:
+        page = response.read().decode("utf-8")
+    for query in list_queries():
+        assert f"action='/queries/{query.name}'" in page
+    with urllib.request.urlopen(f"{base}/queries/core-participation-kpis?format=csv", timeout=10) as response:
+        assert (
+            response.read()
+            .decode("utf-8")
+            .splitlines()[1]
+            .endswith("SC: SH: SI: 4C,Voter Participation,Society and Culture,voting")
         )
-        request = urllib.request.Request(
-            f"{base}/sparql?query={query}", headers={"Accept": "application/sparql-results+json"}
-        )
-        with urllib.request.urlopen(request, timeout=10) as response:
-            assert response.headers["Content-Type"] == "application/sparql-results+json"
-            body = json.load(response)
-        assert [b["code"]["value"] for b in body["results"]["bindings"]] == ["1", "10"]
-        with urllib.request.urlopen(f"{base}/", timeout=10) as response:
-            page = response.read().decode("utf-8")
-        for query in list_queries():
-            assert f"action='/queries/{query.name}'" in page
-        with urllib.request.urlopen(f"{base}/queries/core-participation-kpis?format=csv", timeout=10) as response:
-            assert (
-                response.read()
-                .decode("utf-8")
-                .splitlines()[1]
-                .endswith("SC: SH: SI: 4C,Voter Participation,Society and Culture,voting")
-            )
-        update = urllib.request.Request(
-            f"{base}/sparql", data=b"update=INSERT+DATA+%7B%3Ca%3A1%3E+%3Ca%3A2%3E+%3Ca%3A3%3E%7D", method="POST"
-        )
-        with pytest.raises(urllib.error.HTTPError) as refused:
-            urllib.request.urlopen(update, timeout=10)
-        assert refused.value.code == 403
+    update = urllib.request.Request(
+        f"{base}/sparql", data=b"update=INSERT+DATA+%7B%3Ca%3A1%3E+%3Ca%3A2%3E+%3Ca%3A3%3E%7D", method="POST"
+    )
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(update, timeout=10)
+    assert refused.value.code == 403
 
 
 def test_unknown_framework_on_an_endpoint_is_the_same_error_as_on_the_embedded_graph(server):
@@ -201,8 +196,11 @@ def test_unknown_framework_raises_bad_framework_id_through_every_graph(server, g
     assert len(set(said)) == 1
 
 
-def test_an_inferred_query_on_an_endpoint_without_inferences_is_an_error_not_zero_rows(tmp_path, graph):
-    """Without the marker kg push --inferred writes, one sentence; with it, the query runs on the endpoint."""
+def test_an_inferred_query_on_an_endpoint_without_inferences_is_an_error_not_zero_rows(oxigraph, tmp_path, graph):
+    """Without the marker kg push --inferred writes, one sentence; with it, the query runs on the endpoint.
+
+    The endpoint kg push (without --inferred) loaded, then a graph of this test's own, kg push's upload and the marker.
+    """
     import pyoxigraph as ox
 
     from kg.errors import QueryError
@@ -213,29 +211,31 @@ def test_an_inferred_query_on_an_endpoint_without_inferences_is_an_error_not_zer
     from kg.sources.files import RdfDocument
 
     named = get_query("core-participation-kpis-inferred")
-    with oxigraph_server(tmp_path) as base:
-        assert run_kg("push", "--endpoint", f"{base}/store").returncode == 0
-        remote = RemoteGraph(f"{base}/query")
-        assert remote.holds_inferences() is False
-        with pytest.raises(QueryError) as error:
-            remote.query(named)
-        assert str(error.value) == (
-            "query 'core-participation-kpis-inferred' reads the OWL reasoner's inferences, but the endpoint "
-            "holds no OWL inferences; push them with kg push --inferred."
-        )
-        run = run_kg("query", named.name, "--endpoint", f"{base}/query")
-        assert (run.returncode, run.stdout) == (2, "") and run.stderr == f"kg: {error.value}\n"
+    remote = RemoteGraph(oxigraph.query)
+    assert remote.holds_inferences() is False
+    with pytest.raises(QueryError) as error:
+        remote.query(named)
+    assert str(error.value) == (
+        "query 'core-participation-kpis-inferred' reads the OWL reasoner's inferences, but the endpoint "
+        "holds no OWL inferences; push them with kg push --inferred."
+    )
+    run = run_kg("query", named.name, "--endpoint", oxigraph.query)
+    assert (run.returncode, run.stdout) == (2, "") and run.stderr == f"kg: {error.value}\n"
 
-        sck, kg_id = "https://w3id.org/smartcity-kg/ontology#", "https://w3id.org/smartcity-kg/id/"
-        marker = ox.Quad(ox.NamedNode(kg_id + "inferences"), ox.NamedNode(RDF_TYPE), ox.NamedNode(sck + "InferenceSet"))
-        assert push(f"{base}/store", [RdfDocument(tmp_path / "marker.nt", [marker])]) == 1
-        assert remote.holds_inferences() is False  # asked once per RemoteGraph
-        marked = RemoteGraph(f"{base}/query")
-        assert marked.holds_inferences() is True
-        # It runs: the rows are what the endpoint holds (here no inferences, only the marker).
-        answer, asserted = marked.query(named), graph.sparql(bind_named(named, {}))
-        assert answer.variables == asserted.variables and "kpi" in answer.variables
-        assert answer.dicts() == asserted.dicts() == []
+    mine = "urn:smartcity-kg:test-marker"  # this test's own graph: kg push's upload, then the marker alone
+    assert run_kg("push", "--endpoint", oxigraph.store, "--graph", mine).returncode == 0
+    before = RemoteGraph(oxigraph.graph(mine))
+    assert before.holds_inferences() is False
+    sck, kg_id = "https://w3id.org/smartcity-kg/ontology#", "https://w3id.org/smartcity-kg/id/"
+    marker = ox.Quad(ox.NamedNode(kg_id + "inferences"), ox.NamedNode(RDF_TYPE), ox.NamedNode(sck + "InferenceSet"))
+    assert push(oxigraph.store, [RdfDocument(tmp_path / "marker.nt", [marker])], mine) == 1
+    assert before.holds_inferences() is False  # asked once per RemoteGraph
+    marked = RemoteGraph(oxigraph.graph(mine))
+    assert marked.holds_inferences() is True
+    # It runs: the rows are what the endpoint holds (here no inferences, only the marker).
+    answer, asserted = marked.query(named), graph.sparql(bind_named(named, {}))
+    assert answer.variables == asserted.variables and "kpi" in answer.variables
+    assert answer.dicts() == asserted.dicts() == []
 
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"

@@ -1,6 +1,6 @@
 """`kg serve`'s doors give the answers of the one query path: named-query forms and /sparql/inferred.
 
-A real `kg serve` (one worker) on a free port. A named query's form runs through
+The session's real `kg serve` (one worker; tests/components.py). A named query's form runs through
 KnowledgeGraph.query, as `kg query` does: the same rows, and the same sentence with "did you
 mean" for an unknown framework (a 400 here, exit 2 there). /sparql/inferred answers over the
 graph with the OWL reasoner's inferences: an inferred named query's text gives there the rows the
@@ -20,7 +20,6 @@ import pytest
 
 from kg.web.routes import GET, POST, ROUTES, route
 from tests.conftest import run_kg
-from tests.servers import kg_server
 
 pytestmark = [pytest.mark.network]
 
@@ -28,10 +27,9 @@ WAIT = 120  # an inferred query may start the reasoner (its answer is cached on 
 SD = "http://www.w3.org/ns/sparql-service-description#"
 
 
-@pytest.fixture(scope="module")
-def base():
-    with kg_server("--workers", "1") as address:
-        yield address
+@pytest.fixture
+def base(served):
+    return served
 
 
 def get(url: str, accept: str | None = None, data: bytes | None = None) -> tuple[int, str]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import time
 import urllib.parse
 from html.parser import HTMLParser
 from pathlib import Path
@@ -20,7 +19,6 @@ import pytest
 from kg.cli.boundary import run
 from kg.cli.group import cli
 from kg.web.publish import SITE_MARKER
-from tests.conftest import run_kg
 
 pytestmark = pytest.mark.slow
 
@@ -28,14 +26,10 @@ VOTER = "https://w3id.org/smartcity-kg/id/u4ssc/SC-SH-SI-4C"
 SKOS_PREF = "http://www.w3.org/2004/02/skos/core#prefLabel"
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("publish") / "site"
-    began = time.monotonic()
-    result = run_kg("publish", "--out", str(out))
-    assert result.returncode == 0, result.stderr
-    print(f"kg publish took {time.monotonic() - began:.1f} s")  # shown with -s: the run time the README quotes
-    return out
+@pytest.fixture
+def site(published_site: Path) -> Path:
+    """The session's kg publish output (tests/components.py): read it, copy it to change it."""
+    return published_site
 
 
 class Links(HTMLParser):
