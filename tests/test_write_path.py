@@ -158,9 +158,9 @@ def test_the_python_api_end_to_end(tmp_path: Path, conflicting: Path) -> None:
         workspace.remove("nosuch")
 
 
-def test_the_old_names_still_work(pristine_workspace: Path, tmp_path: Path) -> None:
+def test_kg_workspace_extends_the_graph_layers_workspace(pristine_workspace: Path, tmp_path: Path) -> None:
     opened = workspace_copy(pristine_workspace, tmp_path / "ws")
-    assert type(opened).__name__ == "Workspace" and opened.sources == opened.entries == []  # the dataclass's
+    assert type(opened).__name__ == "Workspace" and opened.entries == []  # the dataclass's source entries
     assert isinstance(kg.Workspace.open(tmp_path / "ws"), type(opened))  # kg.Workspace extends it
 
 
