@@ -111,7 +111,27 @@ def write_entry(path: Path, key: str, payload: bytes, triples: int) -> None:
         write_atomically(path, entry_bytes(key, payload, triples))
 
 
-def _remove(path: Path) -> None:
+def read_value(path: Path, key: str, decode: Callable[[bytes], tuple[T, int]]) -> T | None:
+    """The value of the entry at ``path``, verified and decoded; None if there is none; else Damaged.
+
+    ``decode`` parses a payload back and counts its triples; a payload it cannot parse, or whose
+    count differs from the one written, is Damaged too.
+    """
+    entry = read_entry(path, key)
+    if entry is None:
+        return None
+    payload, triples = entry
+    try:
+        value, counted = decode(payload)
+    except (SyntaxError, ValueError, UnicodeDecodeError) as error:
+        detail = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise Damaged(f"its content does not parse: {detail}") from None
+    if counted != triples:
+        raise Damaged(f"{counted} triples where {triples} were written")
+    return value
+
+
+def remove_entry(path: Path) -> None:
     """Clear a damaged entry out of the way (a folder in its place would block the rewrite)."""
     with contextlib.suppress(OSError):
         if path.is_dir() and not path.is_symlink():
@@ -136,22 +156,16 @@ def cached(
     that reports a damaged entry.
     """
     path = cache_dir() / name
+    damage = None
     try:
-        entry = read_entry(path, key)
-        if entry is not None:
-            payload, triples = entry
-            value, counted = decode(payload)
-            if counted != triples:
-                raise Damaged(f"{counted} triples where {triples} were written")
-            return value
-        damage = None
+        found = read_value(path, key, decode)
+        if found is not None:
+            return found
     except Damaged as error:
         damage = str(error)
-    except (SyntaxError, ValueError, UnicodeDecodeError) as error:
-        damage = f"its content does not parse: {str(error).splitlines()[0] if str(error) else type(error).__name__}"
     value = build()  # before touching the damaged entry: a failed build leaves no trace either way
     if damage is not None:
-        _remove(path)
+        remove_entry(path)
     write_entry(path, key, *encode(value))
     if damage is not None:
         print(f"kg: the cache entry for the {what} ({path}) was damaged ({damage}); rebuilt it", file=sys.stderr)

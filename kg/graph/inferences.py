@@ -21,13 +21,12 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import hashlib
-import shutil
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kg.cache import Damaged, entry_bytes, read_entry
+from kg.cache import Damaged, entry_bytes, read_entry, read_value, remove_entry
 from kg.errors import OutputError
 from kg.graph.workspace import Workspace
 from kg.output import write_atomically
@@ -57,17 +56,7 @@ def _read(path: Path, key: str) -> Graph | None:
     """The verified inferences at ``path``; None if there are none; Damaged if they do not verify."""
     from kg.reasoning.reasoner import decode_inferences
 
-    entry = read_entry(path, key)
-    if entry is None:
-        return None
-    payload, triples = entry
-    try:
-        graph, counted = decode_inferences(payload)
-    except (SyntaxError, ValueError, UnicodeDecodeError) as error:
-        raise Damaged(f"its content does not parse: {str(error).splitlines()[0] if str(error) else error!r}") from None
-    if counted != triples:
-        raise Damaged(f"{counted} triples where {triples} were written")
-    return graph
+    return read_value(path, key, decode_inferences)
 
 
 @contextlib.contextmanager
@@ -82,15 +71,6 @@ def _building(workspace: Workspace, reasoner: str) -> Iterator[None]:
         with contextlib.suppress(OSError):  # released by the kernel if this process dies
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
         yield
-
-
-def _clear(path: Path) -> None:
-    """Take a damaged file (or whatever is in its place) out of the way of the rewrite."""
-    with contextlib.suppress(OSError):
-        if path.is_dir() and not path.is_symlink():
-            shutil.rmtree(path)
-        else:
-            path.unlink()
 
 
 def _tidy(workspace: Workspace, reasoner: str, kept: Path) -> None:
@@ -131,7 +111,7 @@ def stored_inferences(
             build() if build else reason(documents(), reasoner).graph
         )  # before touching a damaged file: a failed run changes nothing
         if damage is not None:
-            _clear(path)
+            remove_entry(path)
         try:
             write_atomically(path, entry_bytes(key, *encode_inferences(graph)))
         except OutputError as error:
