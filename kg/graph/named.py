@@ -81,22 +81,26 @@ def run_named(graph: Graph, query: str | NamedQuery, params: Mapping[str, Parame
     names nothing in ``graph``; and what ``graph.sparql`` raises.
     """
     named = named_query(query)
-    resolve(named.parameters, params, query=named.name)  # a missing or malformed value is said first
+    terms = resolve(named.parameters, params, query=named.name)  # a missing or malformed value is said first
     if named.inferred and not graph.holds_inferences():
         raise QueryError(f"query {named.name!r} reads the OWL reasoner's inferences, but {NO_INFERENCES}.")
-    return graph.sparql(checked_text(graph, named, params), where=str(named.path or named.name))
+    return graph.sparql(_bound_if_known(graph, named, terms), where=str(named.path or named.name))
 
 
 def checked_text(graph: Graph, named: NamedQuery, params: Mapping[str, ParameterValue]) -> str:
     """The query's text with its parameters bound, once each IRI parameter is known to name something in ``graph``.
 
-    What the editor opens (``kg serve``'s ``format=sparql``) and what :func:`run_named` runs. Raises
-    QueryError for a missing or malformed value, BadFrameworkId for an IRI that names nothing.
+    What the editor opens (``kg serve``'s ``format=sparql``); :func:`run_named` runs the same text.
+    Raises QueryError for a missing or malformed value, BadFrameworkId for an IRI that names nothing.
     """
-    terms = resolve(named.parameters, params, query=named.name)
+    return _bound_if_known(graph, named, resolve(named.parameters, params, query=named.name))
+
+
+def _bound_if_known(graph: Graph, named: NamedQuery, terms: Mapping[str, Node]) -> str:
+    """The text with ``terms`` bound; BadFrameworkId for the first IRI term that names nothing in ``graph``."""
     for name, term in unknown_iris(graph, named, terms):
         raise BadFrameworkId(f"query {named.name!r}: {name}={compact(term.value)} {_not_in_graph(graph, term)}")
-    return bind_parameters(named.text, named.parameters, terms)
+    return bind_parameters(named.text, named.parameters, dict(terms))
 
 
 # Whether an IRI occurs in the graph the queries read, as subject or object.

@@ -23,9 +23,8 @@ from functools import cache
 from http import HTTPStatus
 from typing import Protocol
 
-from kg.query.binding import bind_parameters
+from kg.graph.named import bind_named
 from kg.query.catalog import NamedQuery, list_queries
-from kg.query.params import resolve
 from kg.query.prologue import declare
 from kg.query.services import refusal
 from kg.web.answers import Job
@@ -157,12 +156,11 @@ def named(exchange: Exchange, match: re.Match[str]) -> None:
         exchange.error(HTTPStatus.BAD_REQUEST, f"format {fmt!r} is not one of {', '.join(NAMED_FORMATS)}, sparql")
         return
     given = {key: value for key, value in params.items() if value != ""}  # an empty field: the default
-    # The text is bound here only to check its SERVICE calls (a service parameter names one); the
-    # worker runs the query by name, through KnowledgeGraph.query, or gives the editor its text.
-    text = bind_parameters(query.text, query.parameters, resolve(query.parameters, given, query=query.name))
     if fmt == "sparql":  # the worker checks the parameters against the graph, as for a run
         exchange.run({"named": query.name, "params": given, "format": "sparql", "where": query.name})
-    elif _allowed(exchange, text):
+    # The text is bound here only to check its SERVICE calls (a service parameter names one); the
+    # worker runs the query by name, through KnowledgeGraph.query.
+    elif _allowed(exchange, bind_named(query, given)):
         exchange.run({"named": query.name, "params": given, "format": fmt, "title": query.title, "where": query.name})
 
 
