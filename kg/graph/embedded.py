@@ -84,13 +84,11 @@ class KnowledgeGraph:
 
         if self.inferred:
             return self
-        made = self.__dict__.setdefault("_inferred", {})  # WorkspaceGraph's __init__ sets no dataclass field
-        if reasoner not in made:
+        if reasoner not in self._inferred:
             workspace = self.workspace if isinstance(self, WorkspaceGraph) else None
             document = inferred_document(lambda: self.documents, workspace, reasoner)
-            made[reasoner] = KnowledgeGraph([*self.documents, document], inferred=True)
-        inferred: KnowledgeGraph = made[reasoner]
-        return inferred
+            self._inferred[reasoner] = KnowledgeGraph([*self.documents, document], inferred=True)
+        return self._inferred[reasoner]
 
     @cached_property
     def store(self) -> ox.Store:
@@ -174,7 +172,7 @@ class WorkspaceGraph(KnowledgeGraph):
 
     def __init__(self, workspace: Workspace) -> None:
         """The graph of ``workspace``; WorkspaceError if its store is missing."""
-        self.workspace, self.inferred = workspace, False
+        self.workspace, self.inferred, self._inferred = workspace, False, {}
         for _attempt in range(20):
             try:
                 generation = workspace.manifest["generation"]
