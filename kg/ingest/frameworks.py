@@ -18,7 +18,6 @@ Rows become Oxigraph triples directly and are written by Oxigraph's Turtle seria
 from __future__ import annotations
 
 import csv
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +25,7 @@ from pathlib import Path
 import pyoxigraph as ox
 from rdflib import URIRef
 
-from kg.errors import BadFrameworkId, KgError, SheetProblems
+from kg.errors import KgError, SheetProblems
 from kg.graph.embedded import KnowledgeGraph
 from kg.graph.workspace import Workspace
 from kg.ingest.add import Document
@@ -34,6 +33,7 @@ from kg.ingest.convert import DCTERMS, GROUPS, RDF, SKOS, Converted, Vocabulary,
 from kg.namespaces import PREFIXES, SCK
 from kg.output import write_atomically
 from kg.query.binding import bind
+from kg.query.params import framework_id as id_of  # the one reading of a framework name
 from kg.sources.files import RdfDocument, parse_text, project_root
 from kg.sources.sheets import Sheet, read_sheet
 from kg.sources.sheetspec import (
@@ -62,8 +62,6 @@ from kg.validation import ValidationReport
 
 ImportProblems = SheetProblems  # data problems of a sheet: listed with row and column, nothing written
 
-FRAMEWORK_ID = re.compile(r"[a-z0-9][a-z0-9-]*")
-
 UNIQUE_NOTATION = "https://w3id.org/smartcity-kg/shapes#UniqueNotation"
 # SHACL result paths, back to the sheet's columns.
 PATH_COLUMNS = {
@@ -76,17 +74,6 @@ PATH_COLUMNS = {
     SCK + "addresses": "aspects",
     DCTERMS + "source": "source",
 }
-
-
-def check_framework_id(framework_id: str, name: str = "the framework id") -> None:
-    """Raise BadFrameworkId unless ``framework_id`` is lower-case letters, digits and hyphens.
-
-    ``name`` is how the message refers to it (the CLI passes its option's name).
-    """
-    if not FRAMEWORK_ID.fullmatch(framework_id):
-        raise BadFrameworkId(
-            f"{name} {framework_id!r} is not an id; use lower-case letters, digits and hyphens (e.g. iso37120)."
-        )
 
 
 def _normalised(name: str) -> str:
@@ -311,7 +298,7 @@ class _Conversion:
 
 def _convert(path: Path, framework_id: str, base: Sequence[RdfDocument] | None, target: Path | None) -> _Conversion:
     """Read, row-check and convert the sheet at ``path`` against ``base`` (default: the bundled graph)."""
-    check_framework_id(framework_id)
+    framework_id = id_of(framework_id, name="the framework id")
     sheet = read_sheet(path)
     if not sheet.rows:
         raise ImportProblems(

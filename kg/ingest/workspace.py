@@ -99,16 +99,17 @@ class Workspace(base.Workspace):
 
     def import_sheet(self, sheet: Path | str, *, framework: str, engine: str = "auto") -> Written:
         """Check a framework sheet (.csv or .xlsx) row by row, convert it and add it as source ``framework``
-        (``kg import``); importing the same framework again replaces it.
+        (``kg import``; ``framework``: its id, ``fw:`` CURIE or IRI); importing the same framework again replaces it.
 
         Raises BadFrameworkId for an id that is not one, InputError for a sheet that cannot be read,
         ImportProblems (exit 1) listing every problem with its row and column (the shapes' findings
         too: nothing is added), KgError when bundled data defines ``framework``.
         """
         from kg.ingest.add import write
-        from kg.ingest.frameworks import check_framework_id, framework_document
+        from kg.ingest.frameworks import framework_document
+        from kg.query.params import framework_id
 
-        check_framework_id(framework, "framework")
+        framework = framework_id(framework)
         path = Path(sheet)
         return write(self, lambda ws: [framework_document(path, framework, ws, engine=engine)], engine=engine)
 
