@@ -106,10 +106,7 @@ def _float_text(text: str, *, single: bool) -> str:
     number = float(text)
     digits = repr(number)
     if single:  # the shortest digits that give back the same 32-bit float
-        try:
-            stored = struct.unpack("f", struct.pack("f", number))[0]
-        except OverflowError:
-            stored = math.copysign(math.inf, number)
+        stored = _single(text)
         digits = next(f"{stored:.{p}g}" for p in range(1, 10) if _single(f"{stored:.{p}g}") == stored)
     if math.isinf(float(digits)):
         return "INF" if float(digits) > 0 else "-INF"
