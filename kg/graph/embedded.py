@@ -134,12 +134,21 @@ class KnowledgeGraph:
         """Run SPARQL text as it is; ``where`` names it in error messages.
 
         ``max_rows`` bounds the answer (``kg serve`` holds each answer whole): more is a QueryError
-        saying to add a LIMIT, raised before the rest is computed. Raises QueryError for a syntax
-        error (located at its line), an UPDATE, or a query that fails.
+        saying to add a LIMIT, raised before the rest is computed. Each SERVICE call is bounded as
+        ``--endpoint`` requests are (kg.graph.remote.service: KG_REMOTE_TIMEOUT, default 30 s). Raises
+        QueryError for a syntax error (located at its line), an UPDATE, a SERVICE call that fails or
+        runs out of time, or a query that fails.
         """
+        routed = None
         try:
+            ran = declare(text)
+            if "service" in text.lower():  # SERVICE calls go through kg's relay, each within a deadline
+                from kg.graph.remote.service import route
+
+                routed = route(ran, where)
+                ran = routed.text
             # No named graphs: the workspace keeps one per source, and the in-memory graph has none.
-            answer = self.store.query(declare(text), named_graphs=[])
+            answer = self.store.query(ran, named_graphs=[])
             # Solutions are computed while they are read: a failing SERVICE call or a type error
             # surfaces here, so reading them belongs inside the same try.
             if isinstance(answer, ox.QueryBoolean):
@@ -159,12 +168,17 @@ class KnowledgeGraph:
             raise QueryError(f"{where}: {syntax_error_sentence(declare(text), str(error))}; fix the query.") from None
         except (OSError, RuntimeError, ValueError) as error:
             detail = " ".join(str(error).split())[:300] or type(error).__name__
+            if isinstance(error, OSError) and routed and (failure := routed.failure(str(error))):
+                raise QueryError(f"{where}: {failure}") from None
             if isinstance(error, OSError) and re.search(r"\bSERVICE\b", text, re.IGNORECASE):
                 raise QueryError(
                     f"{where}: the query failed calling a SERVICE endpoint ({detail}); check that the endpoint "
                     "runs and that its address is right."
                 ) from None
             raise QueryError(f"{where}: the query failed: {detail}.") from None
+        finally:
+            if routed is not None:
+                routed.close()
 
 
 class WorkspaceGraph(KnowledgeGraph):

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 import urllib.parse
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from kg.errors import KgError
 
@@ -45,10 +45,15 @@ _TOKEN = re.compile(
 
 @dataclass(frozen=True)
 class Service:
-    """One SERVICE target: its IRI, or None with the text when it cannot be resolved."""
+    """One SERVICE target: its IRI, or None with the text when it cannot be resolved.
+
+    ``span`` is where the target's token is in the query (start, end), None when it has no token
+    of its own (a SERVICE glued to what follows): kg.graph.remote.service rewrites targets there.
+    """
 
     text: str
     iri: str | None
+    span: tuple[int, int] | None = field(default=None, compare=False)
 
 
 def decode_uchar(text: str) -> str:
@@ -62,17 +67,23 @@ def sparql_tokens(query: str) -> Iterable[tuple[str, str]]:
     Kinds: string, iri, variable, bnode, pname (a prefixed name), word, other, char; spaces and
     comments are left out. kg.query.prologue reads queries with it too.
     """
+    for kind, text, _start in _tokens_at(query):
+        yield kind, text
+
+
+def _tokens_at(query: str) -> Iterable[tuple[str, str, int]]:
+    """sparql_tokens' (kind, text), each with the position where it starts."""
     position = 0
     while position < len(query):
         match = _TOKEN.match(query, position)
         if match is None:
-            yield "char", query[position]
+            yield "char", query[position], position
             position += 1
             continue
         position = match.end()
         kind = match.lastgroup or "char"
         if kind not in ("space", "comment"):
-            yield kind, match.group()
+            yield kind, match.group(), match.start()
 
 
 def services(query: str) -> list[Service]:
@@ -80,11 +91,11 @@ def services(query: str) -> list[Service]:
     if "service" not in query.lower():  # keywords cannot be escaped: no such word, no SERVICE
         return []
     prefixes: dict[str, str | None] = {}
-    targets: list[tuple[str, str]] = []
-    tokens = list(sparql_tokens(query))
-    for index, (kind, text) in enumerate(tokens):
+    targets: list[tuple[str, str, int]] = []
+    tokens = list(_tokens_at(query))
+    for index, (kind, text, _start) in enumerate(tokens):
         if kind == "word" and text.upper() == "PREFIX" and index + 2 < len(tokens):
-            (name_kind, name), (iri_kind, iri) = tokens[index + 1], tokens[index + 2]
+            (name_kind, name, _), (iri_kind, iri, _) = tokens[index + 1], tokens[index + 2]
             if name_kind == "pname" and name.endswith(":"):
                 value = decode_uchar(iri[1:-1]) if iri_kind == "iri" else None
                 # a prefix declared twice with different namespaces cannot be resolved for certain
@@ -94,10 +105,10 @@ def services(query: str) -> list[Service]:
             if rest and rest[0][0] == "word" and rest[0][1].upper() == "SILENT":
                 rest = rest[1:]
             elif rest and rest[0][0] in ("word", "pname") and rest[0][1].upper().startswith("SILENT"):
-                rest = [("glued", rest[0][1])]  # "SILENTx:q" is read as SILENT x:q
-            targets.append(rest[0] if rest else ("char", ""))
+                rest = [("glued", rest[0][1], -1)]  # "SILENTx:q" is read as SILENT x:q
+            targets.append(rest[0] if rest else ("char", "", -1))
         elif kind in ("word", "pname", "bnode") and _hides_service(kind, text):
-            targets.append(("glued", text))
+            targets.append(("glued", text, -1))
     return [_target(token, prefixes) for token in targets]
 
 
@@ -117,16 +128,17 @@ def _hides_service(kind: str, text: str) -> bool:
     return "service" in prefix.lower() or any(part.lower().startswith("service") for part in local.split(".")[1:])
 
 
-def _target(token: tuple[str, str], prefixes: dict[str, str | None]) -> Service:
-    kind, text = token
+def _target(token: tuple[str, str, int], prefixes: dict[str, str | None]) -> Service:
+    kind, text, start = token
+    span = (start, start + len(text)) if start >= 0 else None
     if kind == "iri":
-        return Service(text, decode_uchar(text[1:-1]))
+        return Service(text, decode_uchar(text[1:-1]), span)
     if kind == "pname" and not text.startswith("_:"):
         prefix, _, local = text.partition(":")
         namespace = prefixes.get(prefix + ":")
         local = re.sub(_LOCAL_ESCAPE, lambda m: m.group()[1], local)
-        return Service(text, None if namespace is None else namespace + local)
-    return Service(text or "nothing", None)
+        return Service(text, None if namespace is None else namespace + local, span)
+    return Service(text or "nothing", None, span)
 
 
 def parse_allowed(hosts: Iterable[str]) -> frozenset[tuple[str, int | None]]:
