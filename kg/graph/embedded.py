@@ -130,14 +130,19 @@ class KnowledgeGraph:
         """
         return run_query_file(self, path, params)
 
-    def sparql(self, text: str, *, where: str = "query", max_rows: int | None = None) -> Results:
+    def sparql(
+        self, text: str, *, where: str = "query", max_rows: int | None = None,
+        dataset: tuple[Sequence[str], Sequence[str]] | None = None, base_iri: str | None = None,
+    ) -> Results:  # fmt: skip
         """Run SPARQL text as it is; ``where`` names it in error messages.
 
         ``max_rows`` bounds the answer (``kg serve`` holds each answer whole): more is a QueryError
-        saying to add a LIMIT, raised before the rest is computed. Each SERVICE call is bounded as
-        ``--endpoint`` requests are (kg.graph.remote.service: KG_REMOTE_TIMEOUT, default 30 s). Raises
-        QueryError for a syntax error (located at its line), an UPDATE, a SERVICE call that fails or
-        runs out of time, or a query that fails.
+        saying to add a LIMIT, raised before the rest is computed. ``dataset`` (default graph IRIs,
+        named graph IRIs) replaces the query's FROM and FROM NAMED, as the SPARQL protocol's
+        default-graph-uri and named-graph-uri do; ``base_iri`` resolves the query's relative IRIs.
+        Each SERVICE call is bounded as ``--endpoint`` requests are (kg.graph.remote.service:
+        KG_REMOTE_TIMEOUT, default 30 s). Raises QueryError for a syntax error (located at its line),
+        an UPDATE, a SERVICE call that fails or runs out of time, or a query that fails.
         """
         routed = None
         try:
@@ -147,8 +152,12 @@ class KnowledgeGraph:
 
                 routed = route(ran, where)
                 ran = routed.text
-            # No named graphs: the workspace keeps one per source, and the in-memory graph has none.
-            answer = self.store.query(ran, named_graphs=[])
+            if dataset is None:  # no named graphs: the workspace's store has none, nor has the in-memory graph
+                answer = self.store.query(ran, named_graphs=[], base_iri=base_iri)
+            else:
+                defaults: list[ox.NamedNode | ox.BlankNode | ox.DefaultGraph] = [ox.NamedNode(i) for i in dataset[0]]
+                named: list[ox.NamedNode | ox.BlankNode] = [ox.NamedNode(i) for i in dataset[1]]
+                answer = self.store.query(ran, default_graph=defaults, named_graphs=named, base_iri=base_iri)
             # Solutions are computed while they are read: a failing SERVICE call or a type error
             # surfaces here, so reading them belongs inside the same try.
             if isinstance(answer, ox.QueryBoolean):

@@ -252,13 +252,17 @@ def unknown_framework(iri: str, known: Iterable[str]) -> BadFrameworkId:
 def parse_assignments(assignments: list[str] | tuple[str, ...]) -> dict[str, str]:
     """The ``kg`` command's ``--param`` values: ``["framework=fw:u4ssc"]`` -> ``{"framework": "fw:u4ssc"}``.
 
-    Raises QueryError (naming ``--param``: only the command calls this) for an item without ``=``.
+    Raises QueryError (naming ``--param``: only the command calls this) for an item without ``=``,
+    or a KEY given twice (no value silently wins over the other).
     """
     values: dict[str, str] = {}
     for item in assignments:
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
             raise QueryError(f"--param {item!r} must look like KEY=VALUE.")
+        if key.strip() in values:
+            first = values[key.strip()]
+            raise QueryError(f"--param {key.strip()} is given twice ({first!r} and {value!r}); give it once.")
         values[key.strip()] = value
     return values
 

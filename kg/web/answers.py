@@ -46,6 +46,8 @@ class Job(TypedDict, total=False):
     kind: str  # a document: "resource" (with ``iri``), "void" or "service"
     iri: str
     base: str  # the server's address as the client named it (kg.web.negotiate.base_url)
+    dataset: list[list[str]]  # SPARQL text's protocol dataset: [default graph IRIs, named graph IRIs]
+    base_iri: str  # what SPARQL text's relative IRIs resolve against: the endpoint's address
 
 
 class Answer(TypedDict, total=False):
@@ -85,7 +87,11 @@ def _answer_query(graph: KnowledgeGraph, job: Job) -> Answer:
     else:
         if job.get("inferred"):
             graph = graph.with_inferences()
-        results = graph.sparql(job["query"], where=where, max_rows=MAX_ROWS)
+        given = job.get("dataset")
+        dataset = (given[0], given[1]) if given is not None else None
+        results = graph.sparql(
+            job["query"], where=where, max_rows=MAX_ROWS, dataset=dataset, base_iri=job.get("base_iri")
+        )
     fmt = job.get("format")
     if fmt is None:  # the SPARQL protocol: the format follows the Accept header and the query's form
         offers = GRAPH if results.is_graph else SOLUTIONS

@@ -45,7 +45,7 @@ from kg.query.services import parse_allowed
 from kg.web.answers import Job
 from kg.web.connections import Allowed, Server
 from kg.web.negotiate import base_url
-from kg.web.routes import BadRequest, decode_form, route
+from kg.web.routes import BadRequest, Dataset, decode_dataset, decode_form, route
 from kg.web.workers import Busy, ClientGone, Pool, TimedOut, WorkerDied
 
 ALLOW = "GET, HEAD, POST, OPTIONS"
@@ -70,6 +70,7 @@ class Handler(BaseHTTPRequestHandler):
     server_version = "smartcity-kg"
     server: Server
     _params: dict[str, str]
+    _dataset: Dataset
 
     @property
     def allowed(self) -> Allowed:
@@ -118,8 +119,9 @@ class Handler(BaseHTTPRequestHandler):
         except ValueError:
             raise BadRequest("the request's path is not a valid URL.") from None
         handler, match = route(self.command, url.path)
-        if self.command != "POST":  # a GET's parameters are read (and checked) whatever the route
-            self._params = decode_form(url.query)
+        # The URL's parameters are read (and checked: none given twice) whatever the route; a POST has its body to come.
+        self._params, self._dataset = decode_form(url.query), decode_dataset(url.query)
+        if self.command != "POST":
             self.server.end_reading(self.connection)
         handler(self, match)
 
@@ -139,6 +141,10 @@ class Handler(BaseHTTPRequestHandler):
     def params(self) -> dict[str, str]:
         """The query string's parameters (a copy), decoded strictly before the route was called."""
         return dict(self._params)
+
+    def dataset(self) -> Dataset:
+        """The query string's default-graph-uri and named-graph-uri values (copies)."""
+        return list(self._dataset[0]), list(self._dataset[1])
 
     def body(self) -> str:
         """The request body as text; malformed lengths, short bodies and non-UTF-8 are a BadRequest."""
@@ -190,6 +196,10 @@ class Handler(BaseHTTPRequestHandler):
         """http.server's own refusals (bad request line, headers, method) as one plain sentence too."""
         self.request_version = "HTTP/1.0"  # a status line even for requests that look like HTTP/0.9
         self.close_connection = True
+        if code == HTTPStatus.NOT_IMPLEMENTED:  # http.server's word for a method it has no do_ for (PUT, DELETE...)
+            body = f"this server answers {ALLOW} only; see / for what it answers.\n"
+            self.send(HTTPStatus.METHOD_NOT_ALLOWED, body, "text/plain; charset=utf-8", {"Allow": ALLOW})
+            return
         self.error(HTTPStatus(code), f"{message or HTTPStatus(code).phrase}; see / for what this server answers.")
 
     def error(self, status: HTTPStatus, message: str) -> None:

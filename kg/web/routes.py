@@ -23,6 +23,8 @@ from functools import cache
 from http import HTTPStatus
 from typing import Protocol
 
+import pyoxigraph as ox
+
 from kg.graph.named import bind_named
 from kg.query.catalog import NamedQuery, list_queries
 from kg.query.prologue import declare
@@ -35,6 +37,9 @@ from kg.web.void import INFERRED_ENDPOINT
 
 NAMED_FORMATS = ("json", "xml", "csv", "tsv", "html")  # of a named query's answer (format=...), besides sparql
 GET, POST = frozenset({"GET", "HEAD"}), frozenset({"POST"})
+POST_MEDIA = ("application/x-www-form-urlencoded", "application/sparql-query", "application/sparql-update")
+DATASET_KEYS = ("default-graph-uri", "named-graph-uri")  # the protocol's dataset: each may be given more than once
+Dataset = tuple[list[str], list[str]]  # default graph IRIs, named graph IRIs
 
 
 class BadRequest(Exception):
@@ -53,6 +58,10 @@ class Exchange(Protocol):
 
     def params(self) -> dict[str, str]:
         """The query string's parameters (a copy), decoded strictly before the route was called."""
+        ...
+
+    def dataset(self) -> Dataset:
+        """The query string's default-graph-uri and named-graph-uri values (kg.web.routes.decode_dataset)."""
         ...
 
     def body(self) -> str:
@@ -107,33 +116,61 @@ def static(exchange: Exchange, match: re.Match[str]) -> None:
 def sparql_get(exchange: Exchange, match: re.Match[str]) -> None:
     """The SPARQL protocol's GET; without a query, the endpoint's service description."""
     params, inferred = exchange.params(), bool(match.group("inferred"))
-    if "query" not in params and "update" not in params:
+    dataset = exchange.dataset()
+    if "query" not in params and "update" not in params and not any(dataset):
         document(exchange, {"kind": "service", "inferred": inferred}, None)
     else:
-        sparql(exchange, params.get("query"), params.get("update"), inferred)
+        sparql(exchange, params.get("query"), params.get("update"), dataset, match)
 
 
 def sparql_post(exchange: Exchange, match: re.Match[str]) -> None:
-    """The SPARQL protocol's POST: a form, or a sparql-query or sparql-update body."""
-    body, inferred = exchange.body(), bool(match.group("inferred"))
-    media = (exchange.headers.get("Content-Type") or "").split(";")[0].strip()
+    """The SPARQL protocol's POST: a form, or a sparql-query or sparql-update body (UTF-8), the dataset in the URL.
+
+    A query or update in the URL of a POST (its body holds one, or should) and any other media type are refused.
+    """
+    if {"query", "update"} & set(exchange.params()):
+        raise BadRequest("a POST sends its query in the body; this one has 'query' or 'update' in its URL too.")
+    media, _, options = (exchange.headers.get("Content-Type") or "").partition(";")
+    media = media.strip().lower()
+    if media not in POST_MEDIA:
+        exchange.error(HTTPStatus.UNSUPPORTED_MEDIA_TYPE, f"send a POST's body as {', '.join(POST_MEDIA)} (its Content-Type).")
+        return
+    charset = re.search(r"charset\s*=\s*\"?([^\";\s]+)", options, re.IGNORECASE)
+    if charset and charset.group(1).lower() not in ("utf-8", "utf8"):
+        raise BadRequest(f"the body must be UTF-8 (the SPARQL protocol's encoding), not {charset.group(1)}.")
+    body, dataset = exchange.body(), exchange.dataset()
     if media == "application/sparql-query":
-        sparql(exchange, body, None, inferred)
+        sparql(exchange, body, None, dataset, match)
     elif media == "application/sparql-update":
-        sparql(exchange, None, body, inferred)
+        sparql(exchange, None, body, dataset, match)
     else:
-        form = decode_form(body)
-        sparql(exchange, form.get("query"), form.get("update"), inferred)
+        form, in_body = decode_form(body), decode_dataset(body)
+        sparql(
+            exchange, form.get("query"), form.get("update"), (dataset[0] + in_body[0], dataset[1] + in_body[1]), match
+        )
 
 
-def sparql(exchange: Exchange, query: str | None, update: str | None, inferred: bool) -> None:
-    """Run a protocol query (never an update) over the graph, with the reasoner's inferences if ``inferred``."""
+def sparql(exchange: Exchange, query: str | None, update: str | None, dataset: Dataset, match: re.Match[str]) -> None:
+    """Run a protocol query (never an update) over the graph, with the reasoner's inferences at /sparql/inferred.
+
+    A dataset given (default-graph-uri, named-graph-uri) replaces the query's FROM and FROM NAMED, as the
+    protocol says; the graph's own default graph is the union of its sources and it has no named graphs, so
+    a dataset naming graphs gives what FROM <that graph> gives: nothing. Relative IRIs resolve against
+    the endpoint's address.
+    """
     if update is not None:
-        exchange.error(HTTPStatus.FORBIDDEN, "this endpoint is read-only: updates are refused")
+        if query is not None:
+            exchange.error(HTTPStatus.BAD_REQUEST, "give a query or an update, not both (this endpoint refuses updates)")
+        else:
+            exchange.error(HTTPStatus.FORBIDDEN, "this endpoint is read-only: updates are refused")
     elif not query:
         exchange.error(HTTPStatus.BAD_REQUEST, "give a SPARQL query in the 'query' parameter")
     elif _allowed(exchange, query):  # the format follows the Accept header and the query's form
-        exchange.run({"query": declare(query), "format": None, "title": "Results", "inferred": inferred})
+        job: Job = {"query": declare(query), "format": None, "title": "Results", "inferred": bool(match["inferred"])}
+        job["base_iri"] = exchange.base() + match.group()
+        if any(dataset):
+            job["dataset"] = [dataset[0], dataset[1]]
+        exchange.run(job)
 
 
 def _allowed(exchange: Exchange, text: str) -> bool:
@@ -151,6 +188,8 @@ def named(exchange: Exchange, match: re.Match[str]) -> None:
         not_found(exchange, match)
         return
     params = exchange.params()
+    if any(exchange.dataset()):
+        raise BadRequest("default-graph-uri and named-graph-uri apply to /sparql only, not to a named query.")
     fmt = params.pop("format", "html")
     if fmt not in NAMED_FORMATS and fmt != "sparql":
         exchange.error(HTTPStatus.BAD_REQUEST, f"format {fmt!r} is not one of {', '.join(NAMED_FORMATS)}, sparql")
@@ -224,11 +263,38 @@ def route(method: str, path: str) -> tuple[RouteHandler, re.Match[str]]:
 _BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
 
 
-def decode_form(text: str) -> dict[str, str]:
+def decode_pairs(text: str) -> list[tuple[str, str]]:
     """Decode ``a=1&b=2`` strictly: a stray ``%`` or bytes that are not UTF-8 are a BadRequest."""
     if _BAD_PERCENT.search(text):
         raise BadRequest("the request has a '%' that does not start a %XX escape; percent-encode it as %25.")
     try:
-        return dict(urllib.parse.parse_qsl(text, keep_blank_values=True, errors="strict"))
+        return urllib.parse.parse_qsl(text, keep_blank_values=True, errors="strict")
     except UnicodeDecodeError:
         raise BadRequest("the request's percent-encoded text is not UTF-8.") from None
+
+
+def decode_form(text: str) -> dict[str, str]:
+    """The parameters of ``a=1&b=2`` but the dataset's (decode_dataset); one given twice is a BadRequest.
+
+    No value silently wins over another: ``query=ASK{}&query=SELECT...`` is refused, not run.
+    """
+    form: dict[str, str] = {}
+    for key, value in decode_pairs(text):
+        if key in form:
+            raise BadRequest(f"the parameter {key!r} is given twice; give it once.")
+        if key not in DATASET_KEYS:
+            form[key] = value
+    return form
+
+
+def decode_dataset(text: str) -> Dataset:
+    """The default-graph-uri and named-graph-uri values of ``a=1&b=2``, each an absolute IRI (else a BadRequest)."""
+    dataset: Dataset = ([], [])
+    for key, value in decode_pairs(text):
+        if key in DATASET_KEYS:
+            try:
+                ox.NamedNode(value)
+            except ValueError:
+                raise BadRequest(f"{key} {value[:200]!r} is not an absolute IRI.") from None
+            dataset[DATASET_KEYS.index(key)].append(value)
+    return dataset
