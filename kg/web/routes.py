@@ -130,15 +130,16 @@ def sparql_post(exchange: Exchange, match: re.Match[str]) -> None:
     """
     if {"query", "update"} & set(exchange.params()):
         raise BadRequest("a POST sends its query in the body; this one has 'query' or 'update' in its URL too.")
+    body, dataset = exchange.body(), exchange.dataset()  # read first: a malformed body is refused as such
     media, _, options = (exchange.headers.get("Content-Type") or "").partition(";")
     media = media.strip().lower()
     if media not in POST_MEDIA:
-        exchange.error(HTTPStatus.UNSUPPORTED_MEDIA_TYPE, f"send a POST's body as {', '.join(POST_MEDIA)} (its Content-Type).")
+        kinds = ", ".join(POST_MEDIA)
+        exchange.error(HTTPStatus.UNSUPPORTED_MEDIA_TYPE, f"send a POST's body as {kinds} (its Content-Type).")
         return
     charset = re.search(r"charset\s*=\s*\"?([^\";\s]+)", options, re.IGNORECASE)
     if charset and charset.group(1).lower() not in ("utf-8", "utf8"):
         raise BadRequest(f"the body must be UTF-8 (the SPARQL protocol's encoding), not {charset.group(1)}.")
-    body, dataset = exchange.body(), exchange.dataset()
     if media == "application/sparql-query":
         sparql(exchange, body, None, dataset, match)
     elif media == "application/sparql-update":
@@ -160,7 +161,7 @@ def sparql(exchange: Exchange, query: str | None, update: str | None, dataset: D
     """
     if update is not None:
         if query is not None:
-            exchange.error(HTTPStatus.BAD_REQUEST, "give a query or an update, not both (this endpoint refuses updates)")
+            exchange.error(HTTPStatus.BAD_REQUEST, "give a query or an update, not both (updates are refused here)")
         else:
             exchange.error(HTTPStatus.FORBIDDEN, "this endpoint is read-only: updates are refused")
     elif not query:
