@@ -17,6 +17,7 @@ import signal
 import subprocess as _subprocess
 import sys
 import threading
+import time
 import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -142,26 +143,64 @@ class WarmInference:
         return path
 
 
-@pytest.fixture(scope="session")
-def warm_inference(own_workspace: Path, tmp_path_factory: pytest.TempPathFactory) -> WarmInference:
-    """One real HermiT run, shared by every test that only reads inferences (tests/test_reason.py checks it)."""
-    from rdflib import RDF
+def _once_per_session(folder: Path, make: Any, wait: float = 900) -> None:
+    """``make(folder)`` in exactly one of the session's xdist workers: the first to create ``folder``'s claim
+    (os.O_EXCL) makes it, the others wait for its "done" marker (or fail with the maker's error)."""
+    claim, failed = folder.with_suffix(".claimed"), folder.with_suffix(".failed")
+    try:
+        os.close(os.open(claim, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+    except FileExistsError:
+        deadline = time.monotonic() + wait
+        while not (folder / "done").exists():
+            if failed.exists():
+                pytest.fail(f"another worker could not make {folder}:\n{failed.read_text()}")
+            if time.monotonic() > deadline:
+                pytest.fail(f"another worker did not make {folder} in {wait} s")
+            time.sleep(0.1)
+        return
+    folder.mkdir()
+    try:
+        make(folder)
+    except BaseException as error:
+        failed.write_text(f"{type(error).__name__}: {error}")
+        raise
+    (folder / "done").write_text("")
 
-    from kg.cache import read_entry
-    from kg.reasoning.reasoner import Inference, decode_inferences, find_java
 
-    folder = tmp_path_factory.mktemp("warm-inference")
+def _reason_warm(folder: Path) -> None:
+    """The session's one ``kg reason --out``, its cache entry in ``folder`` and its output in files beside it."""
     run = run_kg("reason", "--out", str(folder / "inferred.ttl"), env={"XDG_CACHE_HOME": str(folder), "KG_JAVA": ""})
     assert run.returncode == 0, run.stderr
+    (folder / "stdout").write_text(run.stdout)
+    (folder / "stderr").write_text(run.stderr)
+
+
+@pytest.fixture(scope="session")
+def warm_inference(own_workspace: Path, tmp_path_factory: pytest.TempPathFactory) -> WarmInference:
+    """One real HermiT run, shared by every test that only reads inferences (tests/test_reason.py checks it).
+
+    Under xdist the workers share it: one reasons into the session's common temporary folder (the parent of
+    each worker's), the others read what it wrote. Every workspace init makes holds the same bundled data.
+    """
+    from kg.cache import read_entry
+    from kg.reasoning.reasoner import Inference, decode_inferences, find_java, memberships_of
+
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        folder = tmp_path_factory.getbasetemp().parent / "warm-inference"
+        _once_per_session(folder, _reason_warm)
+    else:
+        folder = tmp_path_factory.mktemp("warm-inference")
+        _reason_warm(folder)
+    run = _subprocess.CompletedProcess(
+        ["kg", "reason", "--out", str(folder / "inferred.ttl")], 0, (folder / "stdout").read_text(),
+        (folder / "stderr").read_text(),
+    )  # fmt: skip
     [entry] = (folder / "smartcity-kg").glob("inferred-hermit-*.nt")
     payload, triples = read_entry(entry, entry.stem.rpartition("-")[2]) or (b"", 0)
     graph = decode_inferences(payload)[0]
-    memberships: dict[str, list[str]] = {}
-    for individual, cls in sorted(graph.subject_objects(RDF.type)):
-        memberships.setdefault(str(cls), []).append(str(individual))
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("KG_JAVA", "")
-        inference = Inference("hermit", find_java("hermit"), dict(sorted(memberships.items())), graph)
+        inference = Inference("hermit", find_java("hermit"), memberships_of(graph), graph)
     return WarmInference(inference, payload, triples, run, folder / "inferred.ttl", entry)
 
 

@@ -397,15 +397,20 @@ def answers(cache: Path, note: Path, *args: str) -> tuple[list[str], str]:
 
 
 @pytest.fixture(scope="module")
-def warm(tmp_path_factory, warm_inference: WarmInference) -> Warm:
-    """The session's inferences put in a cache of the module's own; the answers the real kg gives from it."""
+def warm(tmp_path_factory, own_cache: Path, warm_inference: WarmInference) -> Warm:
+    """The session's inferences and bundled entry put in a cache of the module's own; the answers the real kg
+    gives from it."""
     folder = tmp_path_factory.mktemp("warm")
     note = folder / "note.ttl"
     note.write_text('<https://example.org/note> <http://www.w3.org/2000/01/rdf-schema#label> "a note" .\n')
+    read_documents()  # the session's cache (own_cache) holds the bundled entry from here on: copied, not parsed
+    [session_entry] = (own_cache / "smartcity-kg").glob("bundled-*.nq")
+    (folder / "cache" / "smartcity-kg").mkdir(parents=True)
+    (folder / "cache" / "smartcity-kg" / session_entry.name).write_bytes(session_entry.read_bytes())
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("XDG_CACHE_HOME", str(folder / "cache"))
         patch.setenv("KG_JAVA", "")
-        documents = KnowledgeGraph.open([note]).documents  # fills the bundled entry
+        documents = KnowledgeGraph.open([note]).documents  # reads the bundled entry
     inferred = warm_inference.into_cache(folder / "cache", documents)
     [bundled] = (folder / "cache" / "smartcity-kg").glob("bundled-*.nq")
     result = Warm(
@@ -501,13 +506,52 @@ BROKEN_JAVAS = {
 }
 
 
+ONTOLOGY = Path(__file__).resolve().parent.parent / "ontology" / "smartcity.ttl"
+ONE_CORE_INDICATOR = f"<{VOTER.split(',')[0]}> a <{SCK}Indicator> ; <{SCK}tier> <{SCK}Core> .\n"
+MISSED_ONE = "missed 1 class membership(s) the data guarantees, e.g. u4ssc:SC-SH-SI-4C is a sck:CoreIndicator"
+
+
 @pytest.mark.java
 @pytest.mark.skipif(os.name != "posix", reason="the fake Java is a shell script")
 @pytest.mark.parametrize("broken", list(BROKEN_JAVAS))
-def test_a_broken_java_is_an_error_never_an_empty_cached_answer(warm, tmp_path, broken):
+def test_a_broken_java_is_an_error_never_an_empty_cached_answer(tmp_path, monkeypatch, broken):
+    """Each way kg asks for inferences, over the ontology and one core indicator (the check is about the run,
+    not the bundled data): kg reason's (cached_reasoning), a graph's (cached_inference) and a workspace's
+    (stored_inferences). The real reasoner path runs the broken Java; the error names it, nothing is kept."""
+    from kg.errors import ReasoningError
+    from kg.reasoning.reasoner import cached_inference, cached_reasoning
+
     body, words = BROKEN_JAVAS[broken]
     java = _fake_java(tmp_path, body)
-    cache = warm.copy(tmp_path / "cache")  # the real Java's good inferences are there: another Java has another key
+    data = tmp_path / "one-core-indicator.ttl"
+    data.write_text(ONE_CORE_INDICATOR)
+    documents = [read_file(ONTOLOGY), read_file(data)]
+    (tmp_path / "ws").mkdir()
+    workspace = Workspace(tmp_path / "ws", {"bundled": {"hash": "test"}, "sources": []})
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setenv("KG_JAVA", str(java))
+    doors = (
+        lambda: cached_reasoning(documents),
+        lambda: cached_inference(documents),
+        lambda: stored_inferences(workspace, lambda: documents, "hermit"),
+    )
+    for door in doors:
+        with pytest.raises(ReasoningError) as raised:
+            door()
+        message = str(raised.value)
+        assert message.startswith("hermit ") and f"the Java at {java}" in message and "\n" not in message
+        assert (MISSED_ONE if broken == "classifies only the probe" else words) in message
+    assert not list(tmp_path.glob("*/**/inferred-*")), "nothing is cached"
+
+
+@pytest.mark.java
+@pytest.mark.skipif(os.name != "posix", reason="the fake Java is a shell script")
+def test_kg_on_a_broken_java_exits_2_and_the_real_javas_entry_still_answers(warm, tmp_path):
+    """End to end over the bundled data, with the subtlest broken Java: the probe classified, the data's
+    guaranteed memberships missing. Its key is not the real Java's, whose good entry is in the cache."""
+    body, words = BROKEN_JAVAS["classifies only the probe"]
+    java = _fake_java(tmp_path, body)
+    cache = warm.copy(tmp_path / "cache")
     before = sorted((cache / "smartcity-kg").iterdir())
     for args in (["reason"], ["query", QUERIES[1], "--data", str(warm.note)]):
         run = kg(cache, *args, env={"KG_JAVA": str(java)})

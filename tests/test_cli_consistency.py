@@ -14,6 +14,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -145,15 +146,23 @@ def test_validate_in_every_format_gives_one_row_per_result(tmp_path: Path) -> No
 
 
 @pytest.mark.java
-def test_reason_in_every_format_gives_one_row_per_membership() -> None:
-    readable = run_kg("reason")
+def test_reason_in_every_format_gives_one_row_per_membership(warm_inference: Any, tmp_path: Path) -> None:
+    """The session's HermiT run (tests/conftest.py warm_inference) in a cache of the test's own: kg reason reads
+    a verified entry back for the same inputs and Java, and prints what reasoning printed."""
+    from kg import KnowledgeGraph
+
+    env = {"XDG_CACHE_HOME": str(tmp_path), "KG_JAVA": ""}
+    entry = warm_inference.into_cache(tmp_path, KnowledgeGraph.open().documents)
+    readable = run_kg("reason", env=env)
     assert readable.returncode == 0, readable.stderr
+    assert readable.stdout == warm_inference.run.stdout and readable.stderr == ""
     members = [line.strip() for line in readable.stdout.splitlines() if line.startswith("  ")]
-    run = run_kg("reason", "-f", "table")
+    run = run_kg("reason", "-f", "table", env=env)
     assert run.returncode == 0 and run.stderr.startswith(readable.stdout.splitlines()[0].rstrip(":"))
     assert sorted(line.split()[1] for line in run.stdout.splitlines()[2:]) == sorted(members)
-    variables, rows = json_rows(run_kg("reason", "-f", "json").stdout)
-    assert variables == ["class", "individual"] and len(rows) == len(members) > 0
+    variables, rows = json_rows(run_kg("reason", "-f", "json", env=env).stdout)
+    assert variables == ["class", "individual"] and len(rows) == len(members) == warm_inference.triples
+    assert list(entry.parent.glob("inferred-*")) == [entry], "read from the entry: nothing reasoned or cached again"
 
 
 # --- 3. usage errors: one sentence, exit 2 -------------------------------------------------------------------

@@ -75,16 +75,15 @@ def reason_command(files: tuple[Path, ...], reasoner: str, out: Path | None, fmt
     """Classify the workspace's graph (plus FILES) with an OWL reasoner and list what it inferred.
 
     Prints the class memberships the data does not assert, grouped by class, and caches the
-    inferred triples for 'kg query --inferred'. Exit 0 when consistent, 1 when the data
+    inferred triples for 'kg query --inferred' (a cached, verified answer for the same inputs and Java is
+    read back instead of reasoning again). Exit 0 when consistent, 1 when the data
     contradicts the ontology (naming the culprit), 2 when no usable Java runtime is found.
     """
     from kg.graph.embedded import KnowledgeGraph
     from kg.output import write_turtle
-    from kg.reasoning.reasoner import inference_summary, reason, store_in_cache
+    from kg.reasoning.reasoner import cached_reasoning, inference_summary
 
-    documents = KnowledgeGraph.open(files).documents
-    inference = reason(documents, reasoner)
-    store_in_cache(documents, inference)
+    inference = cached_reasoning(KnowledgeGraph.open(files).documents, reasoner)
     if out is not None:
         write_turtle(inference.graph, out)
         click.echo(f"wrote {len(inference.graph)} inferred triples to {out}", err=True)

@@ -362,10 +362,31 @@ def cached_inference(documents: Sequence[RdfDocument], reasoner: str = "hermit")
 
     Raises ReasoningError or InconsistentData as ``reason`` does (only when not cached).
     """
+    return cached_reasoning(documents, reasoner).graph
+
+
+def cached_reasoning(documents: Sequence[RdfDocument], reasoner: str = "hermit") -> Inference:
+    """``kg reason``'s inference: read back from a verified cache entry for the same inputs, reasoner and
+    Java (only a consistent, trusted run writes one, so reading it is what reasoning again would give),
+    else reasoned and cached. Raises ReasoningError or InconsistentData as ``reason`` does."""
     java = find_java(reasoner)
     name, key = _cache_entry(documents, reasoner, java)
-    build = lambda: reason(documents, reasoner, java).graph  # noqa: E731
-    return cached(name, key, "inferred triples", build, encode_inferences, decode_inferences)
+    runs: list[Inference] = []
+
+    def build() -> Graph:
+        runs.append(reason(documents, reasoner, java))
+        return runs[0].graph
+
+    graph = cached(name, key, "inferred triples", build, encode_inferences, decode_inferences)
+    return runs[0] if runs else Inference(reasoner, java, memberships_of(graph), graph)
+
+
+def memberships_of(graph: Graph) -> dict[str, list[str]]:
+    """An inferred graph's rdf:type triples as Inference.memberships: class IRI -> individual IRIs, both sorted."""
+    memberships: dict[str, list[str]] = {}
+    for individual, cls in sorted(graph.subject_objects(RDF.type)):
+        memberships.setdefault(str(cls), []).append(str(individual))
+    return {cls: sorted(members) for cls, members in sorted(memberships.items())}
 
 
 def inference_summary(inference: Inference) -> str:
