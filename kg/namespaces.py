@@ -5,6 +5,8 @@ README.md's table "Prefixes" documents each (tests/test_prefixes.py keeps the tw
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 SCK = "https://w3id.org/smartcity-kg/ontology#"
 ID = "https://w3id.org/smartcity-kg/id/"
 
@@ -57,6 +59,7 @@ def _local_ok(local: str) -> bool:
     return bool(local) and all(ch.isalnum() or ch in "-_." for ch in local)
 
 
+@lru_cache(maxsize=1 << 16)  # a page names the same few thousand IRIs again and again (kg publish: ~45,000 calls)
 def compact(iri: str) -> str:
     """``fw:u4ssc`` for a known namespace, the IRI itself otherwise.
 

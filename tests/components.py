@@ -60,6 +60,7 @@ ex:page-written-before a sck:Page ;
 GROUPS = {
     "served": "served",
     "browser": "served",
+    "served_workspace": "served",
     "oxigraph": "stores",
     "oxigraph_server": "stores",
     "oxigraph_process": "stores",
@@ -111,12 +112,21 @@ def _timed(what: str, began: float) -> None:
 
 
 @pytest.fixture(scope="session")
-def served(pristine_workspace: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """``kg serve --workers 1`` on a copy of the session's pristine workspace; its base address."""
-    began = time.monotonic()
+def served_workspace(pristine_workspace: Path, warm_inference, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The folder ``served`` serves: a copy of the pristine workspace holding the session's warm inference as its
+    derived source (kg.graph.inferences), so that kg serve's worker reads the inferences and does not reason again
+    (a kg command given KG_WORKSPACE=this folder reads them too)."""
     folder = tmp_path_factory.mktemp("served") / "ws"
     shutil.copytree(pristine_workspace, folder, symlinks=True)  # as tests/conftest.py's workspace_copy, unopened
-    with kg_server("--workers", "1", env={"KG_WORKSPACE": str(folder)}) as address:
+    warm_inference.into_workspace(folder)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def served(served_workspace: Path) -> Iterator[str]:
+    """``kg serve --workers 1`` on ``served_workspace`` (the pristine workspace and its inferences); its address."""
+    began = time.monotonic()
+    with kg_server("--workers", "1", env={"KG_WORKSPACE": str(served_workspace)}) as address:
         _timed("kg serve", began)
         yield address
 
@@ -259,13 +269,19 @@ def virtuoso(virtuoso_server: VirtuosoServer) -> VirtuosoServer:
 
 
 @pytest.fixture(scope="session")
-def published_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """``kg publish`` of the session's workspace, once: read it, never write to it (copy it first)."""
+def published_site(pristine_workspace: Path, warm_inference, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``kg publish`` of the session's workspace, once: read it, never write to it (copy it first).
+
+    Published from a copy of the pristine workspace holding the session's warm inference, so that its inferred
+    named queries and report read the inferences instead of reasoning again (the same triples)."""
     from tests.conftest import run_kg
 
     began = time.monotonic()
+    folder = tmp_path_factory.mktemp("published") / "ws"
+    shutil.copytree(pristine_workspace, folder, symlinks=True)
+    warm_inference.into_workspace(folder)
     out = tmp_path_factory.mktemp("publish") / "site"
-    result = run_kg("publish", "--out", str(out))
+    result = run_kg("publish", "--out", str(out), env={"KG_WORKSPACE": str(folder)})
     assert result.returncode == 0, result.stderr
     _timed("kg publish", began)  # the run time the README quotes
     return out

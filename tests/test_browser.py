@@ -161,11 +161,11 @@ def test_a_named_query_opens_in_the_editor_with_its_parameter(browser, base, tmp
     assert f'"{NOTATION}"' in text  # the parameter, bound by the server
 
 
-def test_an_inferred_query_opens_in_the_editor_on_the_inferred_endpoint(browser, base, tmp_path):
+def test_an_inferred_query_opens_in_the_editor_on_the_inferred_endpoint(browser, base, served_workspace, tmp_path):
     from tests.conftest import run_kg
 
     name = "core-participation-kpis-inferred"  # the data asserts no sck:CoreParticipationIndicator
-    cli = run_kg("query", name, "--format", "csv")
+    cli = run_kg("query", name, "--format", "csv", env={"KG_WORKSPACE": str(served_workspace)})  # its inferences
     assert cli.returncode == 0, cli.stderr
     expected = list(csv.DictReader(io.StringIO(cli.stdout)))
     assert expected  # rows that rest on the reasoner's inferences
@@ -173,7 +173,9 @@ def test_an_inferred_query_opens_in_the_editor_on_the_inferred_endpoint(browser,
     form = browser.find_element(*css(f"form[data-query='{name}']"))
     assert form.get_attribute("data-endpoint") == "/sparql/inferred"
     form.find_element(*css(".kg-open")).click()
-    rows = wait_for_results(browser, lambda found: any(row and row[0] for row in found), seconds=120)  # a cold reasoner
+    rows = wait_for_results(
+        browser, lambda found: any(row and row[0] for row in found), seconds=WAIT
+    )  # the served workspace holds the inferences
     shot(browser, tmp_path, "inferred-query-editor")
     assert len(rows) == len(expected)
     assert [row[1] for row in rows] == [row["code"] for row in expected]

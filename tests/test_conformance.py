@@ -18,13 +18,14 @@ byte for byte. Under CI=true none of the servers may be missing (tests/servers.p
 
 from __future__ import annotations
 
+import shutil
 import urllib.parse
 import urllib.request
 from pathlib import Path
 
 import pytest
 
-from kg import list_queries
+from kg import KnowledgeGraph, list_queries
 from kg.query.catalog import NamedQuery
 from kg.query.results import render
 from kg.web.querypages import published, query_path
@@ -51,8 +52,20 @@ def _get(url: str, accept: str | None = None, data: bytes | None = None) -> str:
 
 
 @pytest.fixture(scope="module")
-def reference(graph) -> dict[str, dict[str, str]]:
+def workspace(pristine_workspace, warm_inference, tmp_path_factory) -> Path:
+    """The workspace the reference and the CLI read: a copy of the pristine one (as kg serve's, as kg publish's)
+    holding the session's warm inference, so that no door here reasons again (tests/test_reason.py tests the
+    reasoner)."""
+    folder = tmp_path_factory.mktemp("conformance") / "ws"
+    shutil.copytree(pristine_workspace, folder, symlinks=True)
+    warm_inference.into_workspace(folder)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def reference(workspace) -> dict[str, dict[str, str]]:
     """Each query's answer from the Python API, rendered in every CLI format."""
+    graph = KnowledgeGraph.open(workspace=workspace)
     answers = {}
     for query in QUERIES:
         results = graph.query(query, **query.example_parameters())
@@ -84,16 +97,17 @@ def _stores(*names: str) -> list:
     return [pytest.param(name, marks=pytest.mark.xdist_group(GROUPS[name])) for name in names]
 
 
-def _cli(query: NamedQuery, fmt: str, *extra: str) -> str:
-    run = run_kg("query", query.name, *_params(query), "--format", fmt, *extra)
+def _cli(query: NamedQuery, fmt: str, *extra: str, workspace: Path | None = None) -> str:
+    env = {"KG_WORKSPACE": str(workspace)} if workspace else None
+    run = run_kg("query", query.name, *_params(query), "--format", fmt, *extra, env=env)
     assert run.returncode == 0, f"{query.name} ({fmt}): {run.stderr}"
     return run.stdout
 
 
 @pytest.mark.parametrize("query", QUERIES, ids=lambda q: q.name)
-def test_the_cli_prints_what_the_python_api_answers(reference, query):
+def test_the_cli_prints_what_the_python_api_answers(reference, workspace, query):
     for fmt in CLI_FORMATS:
-        assert _cli(query, fmt) == reference[query.name][fmt], fmt
+        assert _cli(query, fmt, workspace=workspace) == reference[query.name][fmt], fmt
 
 
 @pytest.mark.parametrize("query", QUERIES, ids=lambda q: q.name)

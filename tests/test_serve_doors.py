@@ -14,6 +14,7 @@ import io
 import urllib.error
 import urllib.parse
 import urllib.request
+from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
@@ -23,7 +24,7 @@ from tests.conftest import run_kg
 
 pytestmark = [pytest.mark.network]
 
-WAIT = 120  # an inferred query may start the reasoner (its answer is cached on disk after)
+WAIT = 20  # seconds an answer may take (the served workspace holds the inferences: nothing reasons)
 SD = "http://www.w3.org/ns/sparql-service-description#"
 
 
@@ -77,16 +78,16 @@ def test_an_empty_field_takes_the_parameters_default(base):
     assert served_rows(base, "participation-kpis", framework="") == served_rows(base, "participation-kpis")
 
 
-def inferred_rows() -> tuple[str, list[list[str]]]:
-    """core-participation-kpis-inferred and its rows as `kg query` gives them (CSV, the header first)."""
+def inferred_rows(workspace: Path) -> tuple[str, list[list[str]]]:
+    """core-participation-kpis-inferred and its rows as `kg query` gives them on ``workspace`` (CSV, header first)."""
     name = "core-participation-kpis-inferred"
-    cli = run_kg("query", name, "--format", "csv")
+    cli = run_kg("query", name, "--format", "csv", env={"KG_WORKSPACE": str(workspace)})
     assert cli.returncode == 0, cli.stderr
     return name, list(csv.reader(io.StringIO(cli.stdout)))
 
 
-def test_sparql_inferred_answers_an_inferred_querys_text_with_the_librarys_rows(base):
-    name, expected = inferred_rows()
+def test_sparql_inferred_answers_an_inferred_querys_text_with_the_librarys_rows(base, served_workspace):
+    name, expected = inferred_rows(served_workspace)
     assert len(expected) > 1  # the reasoner classifies at least one indicator (the data asserts none)
     status, text = get(f"{base}/queries/{name}?format=sparql")
     assert status == 200 and "/sparql/inferred" in text.splitlines()[1]  # the editor's text says where to run it

@@ -16,6 +16,7 @@ import urllib.parse
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from functools import lru_cache
 
 import pyoxigraph as ox
 
@@ -91,10 +92,22 @@ def site_link(path: str) -> str:
     if page is None:
         return path
     target, hash_, fragment = path.partition("#")
-    target = "/index.html" if target == "/" else urllib.parse.quote(file_path(urllib.parse.unquote(target)) or "/")
+    target = _site_file(target)
     if target == page and hash_:
         return hash_ + fragment
-    return posixpath.relpath(target, posixpath.dirname(page)) + hash_ + fragment
+    return _relative(target, posixpath.dirname(page)) + hash_ + fragment
+
+
+# kg publish links the same few thousand paths from the pages of a few folders: each is worked out once
+@lru_cache(maxsize=1 << 16)
+def _site_file(target: str) -> str:
+    """The quoted file of the site that the absolute path ``target`` (no '#') names."""
+    return "/index.html" if target == "/" else urllib.parse.quote(file_path(urllib.parse.unquote(target)) or "/")
+
+
+@lru_cache(maxsize=1 << 16)
+def _relative(target: str, folder: str) -> str:
+    return posixpath.relpath(target, folder)
 
 
 def data_links() -> tuple[tuple[str, str], ...]:
