@@ -31,7 +31,7 @@ from typing import TypeVar
 
 import click
 
-from kg.errors import EXIT_ERROR, KgError
+from kg.errors import EXIT_ERROR, KgError, shown
 from kg.output import remove_temporaries
 from kg.version import __version__
 
@@ -98,7 +98,7 @@ def _say(message: str) -> None:
 def _say_as(who: str, message: str) -> None:
     if _state.ending:  # the command is being ended: what its thread says now is only an echo of that
         return
-    click.echo(f"{who}: {message}", err=True)
+    click.echo(shown(f"{who}: {message}", lines=True), err=True)  # a name's escape sequences never reach the terminal
 
 
 def _bug(error: BaseException) -> int:
@@ -116,6 +116,10 @@ def _bug(error: BaseException) -> int:
 
 def _run_command(command: click.Command, args: list[str]) -> int:
     """Run the click command to the end and turn whatever it raises into an exit code."""
+    unreadable = _not_utf8(args)
+    if unreadable:
+        _say(unreadable)
+        return EXIT_ERROR
     try:
         result = command.main(args, prog_name="kg", standalone_mode=False)
         return result if isinstance(result, int) else 0
@@ -150,6 +154,24 @@ def _run_command(command: click.Command, args: list[str]) -> int:
         return 0
     except Exception as error:
         return _bug(error)
+
+
+def _not_utf8(args: list[str]) -> str:
+    """The sentence refusing the first argument that is not valid UTF-8, or "".
+
+    Python hands such bytes over as lone surrogates (surrogateescape); every name and value of
+    the graph is UTF-8 text, so one of them would fail deep inside a command, or name a file no
+    message could show.
+    """
+    for number, arg in enumerate(args, start=1):
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError:
+            return (
+                f"argument {number} ({shown(arg)}) is not valid UTF-8; give it as UTF-8 text "
+                "(rename a file whose name is not)."
+            )
+    return ""
 
 
 class Group(click.Group):

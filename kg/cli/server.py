@@ -83,9 +83,23 @@ def _pushed(count: int, endpoint: str, bulk: bool) -> None:
                    "'Pushing a large graph') is much faster", err=True)  # fmt: skip
 
 
+def _port(port: int) -> int:
+    """A TCP port (0 to 65535): anything else is one sentence, not the socket's OverflowError."""
+    if not 0 <= port <= 65535:
+        raise click.BadParameter(f"{port} is not a port; give a number from 1 to 65535 (0 picks a free one)")
+    return port
+
+
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="The address to listen on.")
-@click.option("--port", default=7878, show_default=True, help="The port (0 picks a free one).")
+@click.option(
+    "--port",
+    type=int,
+    default=7878,
+    show_default=True,
+    callback=lambda _ctx, _param, port: _port(port),
+    help="The port (0 picks a free one).",
+)
 @click.option(
     "--query-timeout",
     "query_timeout",

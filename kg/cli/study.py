@@ -14,7 +14,7 @@ import click
 
 from kg.cli.boundary import timeout_option
 from kg.cli.listings import format_option, inference_rows
-from kg.cli.options import DATA_OPTION, ENDPOINT_OPTION, REASONER_OPTION, bound_remote_requests, graph_for
+from kg.cli.options import DATA_OPTION, ENDPOINT_OPTION, REASONER_OPTION, bound_remote_requests, graph_for, out_file
 from kg.errors import EXIT_VIOLATIONS
 from kg.query.params import framework_iri
 from kg.query.results import RESULT_FORMATS, render
@@ -67,7 +67,10 @@ def report_command(out_dir: Path, framework: str, endpoint: str | None) -> None:
 @click.argument("files", nargs=-1, type=click.Path(path_type=Path))
 @REASONER_OPTION
 @click.option(
-    "--out", type=click.Path(dir_okay=False, path_type=Path), help="Also write the inferred triples to FILE (Turtle)."
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    callback=out_file,
+    help="Also write the inferred triples to FILE (Turtle).",
 )
 @format_option("one row per inferred class membership")
 @timeout_option()

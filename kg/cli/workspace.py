@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import click
 
 from kg.cli.boundary import timeout_option
-from kg.cli.options import ENGINE_OPTION
+from kg.cli.options import ENGINE_OPTION, out_file
 from kg.errors import EXIT_VIOLATIONS
 from kg.query.results import RESULT_FORMATS, Results, render
 
@@ -137,6 +137,7 @@ def _warn_dangling(workspace: Workspace, watched: list[tuple[Path, Mapping, str]
 @click.option(
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),
+    callback=out_file,
     help="Write the Turtle to FILE only, checked against the bundled graph; the workspace is left as it is.",
 )
 @ENGINE_OPTION
@@ -177,6 +178,7 @@ def import_command(sheet: Path, framework_id: str, out: Path | None, engine: str
 @click.option(
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),
+    callback=out_file,
     help="Write the Turtle to FILE only, checked against the bundled graph; the workspace is left as it is.",
 )
 @timeout_option()
