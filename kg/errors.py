@@ -56,6 +56,7 @@ class KgError(Exception):
     """
 
     exit_code = EXIT_ERROR
+    lines = False  # True: the message is a list of lines, each escaped already (kg.errors.shown)
 
 
 class InputError(KgError):
@@ -143,11 +144,12 @@ class SheetProblems(KgError):
     """
 
     exit_code = EXIT_VIOLATIONS
+    lines = True
 
     def __init__(self, path: Path | str, problems: Iterable[_Problem]) -> None:
         self.problems = sorted(set(problems))
-        lines = "\n".join(f"  {problem}" for problem in self.problems)
-        super().__init__(f"{path}: {len(self.problems)} problem(s), nothing written:\n{lines}")
+        lines = "\n".join(f"  {shown(problem)}" for problem in self.problems)
+        super().__init__(f"{shown(path)}: {len(self.problems)} problem(s), nothing written:\n{lines}")
 
 
 ImportProblems = SheetProblems  # the name kg.ingest.frameworks and kg.ingest.observations raise it by

@@ -146,12 +146,21 @@ def test_a_folder_that_is_not_a_site_is_refused_and_left_alone(tmp_path, capsys)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["mine"]  # no temporary folder left behind
 
 
+def _stale_page(site: Path) -> None:
+    """A page an earlier publish wrote and this one does not (a resource since removed): listed in its manifest."""
+    from kg.web.sitemanifest import manifest
+
+    (site / "stale.html").write_text("old", encoding="utf-8")
+    record = {k: v for k, v in json.loads((site / SITE_MARKER).read_text()).items() if k != "files"}
+    (site / SITE_MARKER).write_bytes(manifest(site, record))
+
+
 def test_a_previous_site_is_replaced_and_a_failure_leaves_it_whole(site, tmp_path, monkeypatch, capsys):
     import shutil
 
     out = tmp_path / "site"
     shutil.copytree(site, out)
-    (out / "stale.html").write_text("old", encoding="utf-8")
+    _stale_page(out)
 
     def fail(*args, **kwargs):
         raise OSError(28, "No space left on device")
@@ -172,7 +181,7 @@ def test_ctrl_c_between_the_renames_puts_the_previous_site_back(site, tmp_path, 
 
     out = tmp_path / "site"
     shutil.copytree(site, out)
-    (out / "stale.html").write_text("old", encoding="utf-8")
+    _stale_page(out)
     replace = os.replace
 
     def interrupted(source, target):

@@ -91,14 +91,16 @@ def _debugging() -> bool:
     return bool(_state.debug) or os.environ.get(DEBUG_ENV, "") not in ("", "0")
 
 
-def _say(message: str) -> None:
-    _say_as("kg", message)
+def _say(message: str, lines: bool = False) -> None:
+    _say_as("kg", message, lines)
 
 
-def _say_as(who: str, message: str) -> None:
+def _say_as(who: str, message: str, lines: bool = False) -> None:
+    """``who: message`` on stderr, its control characters escaped (a name's escape sequences or newlines never
+    reach the terminal); ``lines``: a message that is a list of lines, each escaped already (SheetProblems)."""
     if _state.ending:  # the command is being ended: what its thread says now is only an echo of that
         return
-    click.echo(shown(f"{who}: {message}", lines=True), err=True)  # a name's escape sequences never reach the terminal
+    click.echo(shown(f"{who}: {message}", lines=lines), err=True)
 
 
 def _bug(error: BaseException) -> int:
@@ -126,7 +128,7 @@ def _run_command(command: click.Command, args: list[str]) -> int:
     except KgError as error:
         if _debugging() and not _state.ending:
             traceback.print_exception(error)
-        _say(str(error))
+        _say(str(error), error.lines)
         return error.exit_code
     except click.exceptions.Exit as stop:
         return stop.exit_code

@@ -13,6 +13,7 @@ import click
 
 from kg.cli.boundary import interrupt_ends_normally, timeout_option
 from kg.cli.options import DATA_OPTION, REASONER_OPTION, bound_remote_requests
+from kg.errors import shown
 
 
 @click.command("push")
@@ -159,8 +160,8 @@ def publish_command(out_dir: Path) -> None:
 
     record = publish(KnowledgeGraph.open(), out_dir)
     print(
-        f"published {record['resources']} resources ({record['triples']} triples) into {out_dir} "
-        f"in {record['seconds']:g} s; open {out_dir / 'index.html'}",
+        f"published {record['resources']} resources ({record['triples']} triples) into {shown(out_dir)} "
+        f"in {record['seconds']:g} s; open {shown(out_dir / 'index.html')}",
         file=sys.stderr,
     )
 
