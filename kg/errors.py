@@ -16,6 +16,7 @@ kg.graph.remote.client RemoteError, ...); ``exit_code`` is what the ``kg`` comma
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Protocol
@@ -43,6 +44,7 @@ __all__ = [
     "SheetProblems",
     "UnsupportedShape",
     "WorkspaceError",
+    "shown",
 ]
 
 
@@ -54,6 +56,7 @@ class KgError(Exception):
     """
 
     exit_code = EXIT_ERROR
+    lines = False  # True: the message is a list of lines, each escaped already (kg.errors.shown)
 
 
 class InputError(KgError):
@@ -141,11 +144,39 @@ class SheetProblems(KgError):
     """
 
     exit_code = EXIT_VIOLATIONS
+    lines = True
 
     def __init__(self, path: Path | str, problems: Iterable[_Problem]) -> None:
         self.problems = sorted(set(problems))
-        lines = "\n".join(f"  {problem}" for problem in self.problems)
-        super().__init__(f"{path}: {len(self.problems)} problem(s), nothing written:\n{lines}")
+        lines = "\n".join(f"  {shown(problem)}" for problem in self.problems)
+        super().__init__(f"{shown(path)}: {len(self.problems)} problem(s), nothing written:\n{lines}")
 
 
 ImportProblems = SheetProblems  # the name kg.ingest.frameworks and kg.ingest.observations raise it by
+
+
+# C0 and C1 controls, DEL, the bidirectional overrides and isolates (they reorder what a terminal shows), and the
+# lone surrogates Python makes of bytes that are not UTF-8 (os.fsdecode's surrogateescape).
+_UNSHOWABLE = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def shown(text: object, lines: bool = False) -> str:
+    """``text`` (a user-given path or name) as it may be printed to a terminal: every control character escaped.
+
+    A file or sheet name can hold escape sequences that recolour, retitle or clear a terminal, or a
+    newline that forges a line of output; printed through this they read as ``\\x1b[31m``. With
+    ``lines`` true, newlines and tabs are kept (a whole multi-line message, whose names were shown already).
+    """
+
+    def escape(match: re.Match[str]) -> str:
+        char = match.group()
+        if lines and char in "\n\t":
+            return char
+        code = ord(char)
+        if char in "\n\r\t":
+            return repr(char)[1:-1]
+        if 0xDC80 <= code <= 0xDCFF:  # a byte that was not UTF-8, as surrogateescape keeps it
+            return f"\\x{code - 0xDC00:02x}"
+        return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+    return _UNSHOWABLE.sub(escape, str(text))

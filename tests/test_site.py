@@ -150,9 +150,11 @@ def test_a_folder_that_is_not_a_site_is_refused_and_left_alone(tmp_path, capsys)
 
 def previous_site(folder: Path) -> Path:
     """A folder kg publish wrote before (its marker says so) holding a page the new site does not have."""
+    from kg.web.sitemanifest import manifest
+
     folder.mkdir()
-    (folder / SITE_MARKER).write_text('{"generator": "kg publish"}\n', encoding="utf-8")
     (folder / "stale.html").write_text("old", encoding="utf-8")
+    (folder / SITE_MARKER).write_bytes(manifest(folder, {"generator": "kg publish"}))
     return folder
 
 
@@ -160,11 +162,13 @@ def small_build(graph, root: Path, progress, fail: bool = False) -> dict:
     """A few files where kg.web.publish.build writes the whole site (the session's published_site checks that):
     the replacement is the renames around the build, the same whatever the build writes. ``fail`` raises as a
     full disk would, after a file is written."""
+    from kg.web.sitemanifest import manifest
+
     (root / "index.html").write_text("<h1>new</h1>", encoding="utf-8")
     if fail:
         raise OSError(28, "No space left on device")
     (root / "void.ttl").write_text("", encoding="utf-8")
-    (root / SITE_MARKER).write_text('{"generator": "kg publish"}\n', encoding="utf-8")
+    (root / SITE_MARKER).write_bytes(manifest(root, {"generator": "kg publish"}))
     return {"resources": 0, "triples": 0}
 
 

@@ -41,10 +41,10 @@ from kg.analysis.reportdata import (
     participation,
     table,
 )
-from kg.errors import ReportError
+from kg.errors import ReportError, shown
 from kg.extras import require
 from kg.namespaces import compact
-from kg.output import track_temporary, untrack_temporary, write_new
+from kg.output import file_target, kind_of, track_temporary, untrack_temporary, write_new
 from kg.query.tables import html_table, markdown_table
 
 if TYPE_CHECKING:
@@ -188,9 +188,11 @@ def write_report(data: ReportData, out: Path | str) -> list[Path]:
     """
     out = Path(out)
     if out.exists() and not out.is_dir():
-        raise ReportError(f"{out} is a file, not a directory; give a directory to write the report into.")
+        kind = kind_of(out.stat().st_mode) or "a file"
+        raise ReportError(f"{shown(out)} is {kind}, not a directory; give a directory to write the report into.")
     images = charts(data)
     files = {**images, "report.md": to_markdown(data).encode("utf-8"), "report.html": to_html(data, images).encode()}
+    targets = {name: file_target(out / name) for name in files}  # a FIFO or device of the same name is refused
     temporary = None
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -199,10 +201,11 @@ def write_report(data: ReportData, out: Path | str) -> list[Path]:
         for name, content in files.items():
             write_new(temporary / name, content)
         for name in files:
-            os.replace(temporary / name, out / name)
+            os.replace(temporary / name, targets[name])
     except OSError as error:
         where = f" ({error.filename})" if error.filename else ""
-        raise ReportError(f"cannot write the report into {out}: {error.strerror or error}{where}.") from None
+        reason = f"{error.strerror or error}{shown(where)}"
+        raise ReportError(f"cannot write the report into {shown(out)}: {reason}.") from None
     finally:
         if temporary is not None:
             shutil.rmtree(temporary, ignore_errors=True)

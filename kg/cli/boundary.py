@@ -31,7 +31,7 @@ from typing import TypeVar
 
 import click
 
-from kg.errors import EXIT_ERROR, KgError
+from kg.errors import EXIT_ERROR, KgError, shown
 from kg.output import remove_temporaries
 from kg.version import __version__
 
@@ -91,14 +91,16 @@ def _debugging() -> bool:
     return bool(_state.debug) or os.environ.get(DEBUG_ENV, "") not in ("", "0")
 
 
-def _say(message: str) -> None:
-    _say_as("kg", message)
+def _say(message: str, lines: bool = False) -> None:
+    _say_as("kg", message, lines)
 
 
-def _say_as(who: str, message: str) -> None:
+def _say_as(who: str, message: str, lines: bool = False) -> None:
+    """``who: message`` on stderr, its control characters escaped (a name's escape sequences or newlines never
+    reach the terminal); ``lines``: a message that is a list of lines, each escaped already (SheetProblems)."""
     if _state.ending:  # the command is being ended: what its thread says now is only an echo of that
         return
-    click.echo(f"{who}: {message}", err=True)
+    click.echo(shown(f"{who}: {message}", lines=lines), err=True)
 
 
 def _bug(error: BaseException) -> int:
@@ -116,13 +118,17 @@ def _bug(error: BaseException) -> int:
 
 def _run_command(command: click.Command, args: list[str]) -> int:
     """Run the click command to the end and turn whatever it raises into an exit code."""
+    unreadable = _not_utf8(args)
+    if unreadable:
+        _say(unreadable)
+        return EXIT_ERROR
     try:
         result = command.main(args, prog_name="kg", standalone_mode=False)
         return result if isinstance(result, int) else 0
     except KgError as error:
         if _debugging() and not _state.ending:
             traceback.print_exception(error)
-        _say(str(error))
+        _say(str(error), error.lines)
         return error.exit_code
     except click.exceptions.Exit as stop:
         return stop.exit_code
@@ -150,6 +156,24 @@ def _run_command(command: click.Command, args: list[str]) -> int:
         return 0
     except Exception as error:
         return _bug(error)
+
+
+def _not_utf8(args: list[str]) -> str:
+    """The sentence refusing the first argument that is not valid UTF-8, or "".
+
+    Python hands such bytes over as lone surrogates (surrogateescape); every name and value of
+    the graph is UTF-8 text, so one of them would fail deep inside a command, or name a file no
+    message could show.
+    """
+    for number, arg in enumerate(args, start=1):
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError:
+            return (
+                f"argument {number} ({shown(arg)}) is not valid UTF-8; give it as UTF-8 text "
+                "(rename a file whose name is not)."
+            )
+    return ""
 
 
 class Group(click.Group):

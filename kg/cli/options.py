@@ -17,6 +17,17 @@ if TYPE_CHECKING:
     from kg.graph.protocol import Graph
     from kg.graph.remote.endpoint import RemoteGraph
 
+
+def out_file(_ctx: click.Context, _param: click.Parameter, value: Path | None) -> Path | None:
+    """An --out FILE checked before the command's work: a device, FIFO, socket or folder is refused at once
+    (kg.output.file_target; the write checks again)."""
+    if value is not None:
+        from kg.output import file_target
+
+        file_target(value)
+    return value
+
+
 DATA_OPTION = click.option(
     "--data",
     "data_files",

@@ -13,6 +13,7 @@ import click
 
 from kg.cli.boundary import interrupt_ends_normally, timeout_option
 from kg.cli.options import DATA_OPTION, REASONER_OPTION, bound_remote_requests
+from kg.errors import shown
 
 
 @click.command("push")
@@ -83,9 +84,23 @@ def _pushed(count: int, endpoint: str, bulk: bool) -> None:
                    "'Pushing a large graph') is much faster", err=True)  # fmt: skip
 
 
+def _port(port: int) -> int:
+    """A TCP port (0 to 65535): anything else is one sentence, not the socket's OverflowError."""
+    if not 0 <= port <= 65535:
+        raise click.BadParameter(f"{port} is not a port; give a number from 1 to 65535 (0 picks a free one)")
+    return port
+
+
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="The address to listen on.")
-@click.option("--port", default=7878, show_default=True, help="The port (0 picks a free one).")
+@click.option(
+    "--port",
+    type=int,
+    default=7878,
+    show_default=True,
+    callback=lambda _ctx, _param, port: _port(port),
+    help="The port (0 picks a free one).",
+)
 @click.option(
     "--query-timeout",
     "query_timeout",
@@ -145,8 +160,8 @@ def publish_command(out_dir: Path) -> None:
 
     record = publish(KnowledgeGraph.open(), out_dir)
     print(
-        f"published {record['resources']} resources ({record['triples']} triples) into {out_dir} "
-        f"in {record['seconds']:g} s; open {out_dir / 'index.html'}",
+        f"published {record['resources']} resources ({record['triples']} triples) into {shown(out_dir)} "
+        f"in {record['seconds']:g} s; open {shown(out_dir / 'index.html')}",
         file=sys.stderr,
     )
 

@@ -14,8 +14,8 @@ import click
 
 from kg.cli.boundary import timeout_option
 from kg.cli.listings import format_option, inference_rows
-from kg.cli.options import DATA_OPTION, ENDPOINT_OPTION, REASONER_OPTION, bound_remote_requests, graph_for
-from kg.errors import EXIT_VIOLATIONS
+from kg.cli.options import DATA_OPTION, ENDPOINT_OPTION, REASONER_OPTION, bound_remote_requests, graph_for, out_file
+from kg.errors import EXIT_VIOLATIONS, shown
 from kg.query.params import framework_iri
 from kg.query.results import RESULT_FORMATS, render
 
@@ -60,14 +60,17 @@ def report_command(out_dir: Path, framework: str, endpoint: str | None) -> None:
 
     iri = framework_iri(framework, name="--framework").value  # a malformed one is refused before any query
     for path in build_report(graph_for(endpoint=endpoint), out_dir, framework=iri):
-        click.echo(f"wrote {path}", err=True)
+        click.echo(f"wrote {shown(path)}", err=True)
 
 
 @click.command("reason")
 @click.argument("files", nargs=-1, type=click.Path(path_type=Path))
 @REASONER_OPTION
 @click.option(
-    "--out", type=click.Path(dir_okay=False, path_type=Path), help="Also write the inferred triples to FILE (Turtle)."
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    callback=out_file,
+    help="Also write the inferred triples to FILE (Turtle).",
 )
 @format_option("one row per inferred class membership")
 @timeout_option()
@@ -86,7 +89,7 @@ def reason_command(files: tuple[Path, ...], reasoner: str, out: Path | None, fmt
     inference = cached_reasoning(KnowledgeGraph.open(files).documents, reasoner)
     if out is not None:
         write_turtle(inference.graph, out)
-        click.echo(f"wrote {len(inference.graph)} inferred triples to {out}", err=True)
+        click.echo(f"wrote {len(inference.graph)} inferred triples to {shown(out)}", err=True)
     if fmt is None:
         click.echo(inference_summary(inference), nl=False)
     else:

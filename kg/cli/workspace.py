@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 import click
 
 from kg.cli.boundary import timeout_option
-from kg.cli.options import ENGINE_OPTION
-from kg.errors import EXIT_VIOLATIONS
+from kg.cli.options import ENGINE_OPTION, out_file
+from kg.errors import EXIT_VIOLATIONS, shown
 from kg.query.results import RESULT_FORMATS, Results, render
 
 if TYPE_CHECKING:
@@ -62,7 +62,7 @@ def add_command(files: tuple[Path, ...], engine: str) -> None:
         click.echo(f"kg: nothing was added to the workspace {workspace.folder}.", err=True)
         sys.exit(EXIT_VIOLATIONS)
     for source in written.added:
-        click.echo(f"added {source['original']} as {source['id']}: {source['triples']} new triples", err=True)
+        click.echo(f"added {shown(source['original'])} as {source['id']}: {source['triples']} new triples", err=True)
 
 
 @click.command("sources")
@@ -137,6 +137,7 @@ def _warn_dangling(workspace: Workspace, watched: list[tuple[Path, Mapping, str]
 @click.option(
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),
+    callback=out_file,
     help="Write the Turtle to FILE only, checked against the bundled graph; the workspace is left as it is.",
 )
 @ENGINE_OPTION
@@ -155,10 +156,12 @@ def import_command(sheet: Path, framework_id: str, out: Path | None, engine: str
     framework_id = id_of(framework_id, name="--framework")
     if out is not None:
         graph, rows, elsewhere = import_sheet(sheet, framework_id, out, engine=engine)
-        click.echo(f"imported {rows} indicators from {sheet}: wrote {len(graph)} triples to {out}", err=True)
+        click.echo(
+            f"imported {rows} indicators from {shown(sheet)}: wrote {len(graph)} triples to {shown(out)}", err=True
+        )
         for path in elsewhere:
-            click.echo(f"note: {path} also defines framework {framework_id}; the new file is meant to replace it",
-                       err=True)  # fmt: skip
+            click.echo(f"note: {shown(path)} also defines framework {framework_id}; the new file is meant to "
+                       "replace it", err=True)  # fmt: skip
         return
     from kg.ingest.workspace import Workspace
 
@@ -166,8 +169,8 @@ def import_command(sheet: Path, framework_id: str, out: Path | None, engine: str
     written = workspace.import_sheet(sheet, framework=framework_id, engine=engine)
     again = " (replacing the earlier import)" if written.documents[0].replaces else ""
     click.echo(
-        f"imported {written.documents[0].rows} indicators from {sheet}: added {written.added[0]['triples']} triples "
-        f"to the workspace {workspace.folder} as {framework_id}{again}",
+        f"imported {written.documents[0].rows} indicators from {shown(sheet)}: added {written.added[0]['triples']} "
+        f"triples to the workspace {workspace.folder} as {framework_id}{again}",
         err=True,
     )
 
@@ -177,6 +180,7 @@ def import_command(sheet: Path, framework_id: str, out: Path | None, engine: str
 @click.option(
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),
+    callback=out_file,
     help="Write the Turtle to FILE only, checked against the bundled graph; the workspace is left as it is.",
 )
 @timeout_option()
@@ -191,7 +195,9 @@ def import_observations_command(sheet: Path, out: Path | None) -> None:
 
     if out is not None:
         graph, rows = import_observations(sheet, out)
-        click.echo(f"imported {rows} observations from {sheet}: wrote {len(graph)} triples to {out}", err=True)
+        click.echo(
+            f"imported {rows} observations from {shown(sheet)}: wrote {len(graph)} triples to {shown(out)}", err=True
+        )
         return
     from kg.ingest.workspace import Workspace
 
@@ -199,8 +205,8 @@ def import_observations_command(sheet: Path, out: Path | None) -> None:
     written = workspace.import_observations(sheet)
     added = written.added[0]
     click.echo(
-        f"imported {written.documents[0].rows} observations from {sheet}: added {added['triples']} triples to the "
-        f"workspace {workspace.folder} as {added['id']}",
+        f"imported {written.documents[0].rows} observations from {shown(sheet)}: added {added['triples']} triples to "
+        f"the workspace {workspace.folder} as {added['id']}",
         err=True,
     )
 

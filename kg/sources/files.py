@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from kg.errors import InputError
+from kg.errors import InputError, shown
 
 RDF_FILE_FORMATS: dict[str, ox.RdfFormat] = {
     ".ttl": ox.RdfFormat.TURTLE,
@@ -123,8 +123,8 @@ def read_text(path: Path, *, fix: str = "save the file as UTF-8 and try again") 
 
 
 def printable(text: str) -> str:
-    """Text quoted from a file or a parser, with control characters escaped: a message stays one line."""
-    return re.sub(r"[\x00-\x1f\x7f]", lambda match: repr(match.group())[1:-1], text)
+    """Text quoted from a file or a parser, control characters escaped (kg.errors.shown): a message stays one line."""
+    return shown(text)
 
 
 def parse_text(text: str, fmt: ox.RdfFormat, *, name: str, base_iri: str | None = None) -> list[ox.Quad]:

@@ -8,17 +8,19 @@ The site (kg.web.site renders its files) mirrors the project's IRIs as ``kg serv
     report/                           the participation report (kg.analysis.report)
     dumps/smartcity-kg.ttl .nt .jsonld, dumps/SHA256SUMS
     void.ttl                          VoID, the dumps as void:dataDump
-    kg-publish.json                   says kg publish wrote the folder: only such a folder is replaced
+    kg-publish.json                   the manifest: every file of the site with its size and SHA-256
 
 It is built in a temporary folder beside DIR (same filesystem) and renamed into place, so an
-error or an interrupted run never leaves a half-written site; a previous kg publish output is
-replaced, any other non-empty folder is refused.
+error or an interrupted run never leaves a half-written site. A previous kg publish output is
+replaced only when its manifest proves it is one, unchanged (kg.web.sitemanifest); any other
+non-empty folder is refused and nothing in it deleted. What a run killed outright leaves beside
+DIR is removed by the next run.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
-import json
 import os
 import shutil
 import sys
@@ -27,14 +29,15 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kg.errors import OutputError
+from kg.errors import OutputError, shown
 from kg.output import file_mode, track_temporary, untrack_temporary, write_new
 from kg.version import __version__
+from kg.web.sitemanifest import MANIFEST, MARKER, check_site, claim, manifest, remove_leftovers
 
 if TYPE_CHECKING:
     from kg.graph.embedded import KnowledgeGraph
 
-SITE_MARKER = "kg-publish.json"
+SITE_MARKER = MANIFEST
 PROGRESS_SECONDS = 2.0  # a run that takes longer says what it is doing, at most this often
 
 
@@ -53,20 +56,8 @@ class Progress:
 
 
 def check_out(out: Path) -> bool:
-    """Whether ``out`` holds a previous kg publish output (to replace).
-
-    Raises OutputError if ``out`` is a file, or a non-empty folder kg publish did not write.
-    """
-    if out.exists() and not out.is_dir():
-        raise OutputError(f"{out} is a file; give --out a folder (new, empty, or an earlier kg publish output).")
-    if not out.is_dir() or not any(out.iterdir()):
-        return False
-    if not (out / SITE_MARKER).is_file():
-        raise OutputError(
-            f"{out} is not empty and was not written by kg publish (no {SITE_MARKER} in it); give --out a new or empty "
-            "folder, or remove that folder's contents yourself."
-        )
-    return True
+    """Whether ``out`` holds a previous kg publish output (to replace); kg.web.sitemanifest.check_site."""
+    return check_site(out)
 
 
 def _write_file(root: Path, path: str, data: bytes) -> None:
@@ -109,7 +100,7 @@ def build(graph: KnowledgeGraph, root: Path, progress: Progress) -> dict[str, An
     _write_file(root, "void.ttl", void_file(memory))
     _write_file(root, "index.html", site_index(memory, graph.query("frameworks"), sizes, triples))
     record = {"generator": f"kg publish (smartcity-kg {__version__})", "triples": triples, "resources": len(iris)}
-    _write_file(root, SITE_MARKER, (json.dumps(record, indent=2) + "\n").encode("utf-8"))
+    _write_file(root, SITE_MARKER, manifest(root, record))
     return record
 
 
@@ -127,18 +118,22 @@ def publish(graph: KnowledgeGraph, out: Path | str) -> dict[str, Any]:
     """
     out = Path(out).expanduser().absolute()
     out = out.parent.resolve() / out.name if out.name else out.resolve()
-    replace = check_out(out)
+    remove_leftovers(out)
+    check_out(out)  # refused at once, not after the build
     progress = Progress()
     temporary = old = None
+    markers = []
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         temporary = Path(tempfile.mkdtemp(prefix=f".{out.name}.publish-", dir=out.parent))
         track_temporary(temporary)
+        markers.append(claim(temporary))
         os.chmod(temporary, _dir_mode())
         record = build(graph, temporary, progress)
-        if replace:
+        if check_out(out):  # again: the build took a while, and the folder is the user's meanwhile
             old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
             track_temporary(old)
+            markers.append(claim(old))
             os.replace(out, old / "site")
         elif out.is_dir():
             out.rmdir()  # empty: checked above
@@ -148,18 +143,22 @@ def publish(graph: KnowledgeGraph, out: Path | str) -> dict[str, Any]:
             if old is not None and not out.exists():
                 os.replace(old / "site", out)
             raise
+        with contextlib.suppress(OSError):
+            (out / MARKER).unlink()  # the run's marker came along with the site
     except (FileExistsError, NotADirectoryError) as error:
         raise OutputError(
-            f"cannot write the site into {out}: a part of the path ({error.filename}) is a file, not a folder; "
+            f"cannot write the site into {shown(out)}: a part of the path ({error.filename}) is a file, not a folder; "
             "choose another --out."
         ) from None
     except OSError as error:
         where = f" ({error.filename})" if error.filename else ""
         raise OutputError(
-            f"cannot write the site into {out}: {error.strerror or error}{where}; choose another --out "
+            f"cannot write the site into {shown(out)}: {error.strerror or error}{shown(where)}; choose another --out "
             "or fix its permissions."
         ) from None
     finally:
+        for handle in markers:
+            handle.close()
         for folder in (temporary, old):
             if folder is not None:
                 shutil.rmtree(folder, ignore_errors=True)
