@@ -183,7 +183,8 @@ def warm_inference(own_workspace: Path, tmp_path_factory: pytest.TempPathFactory
     each worker's), the others read what it wrote. Every workspace init makes holds the same bundled data.
     """
     from kg.cache import read_entry
-    from kg.reasoning.reasoner import Inference, decode_inferences, find_java, memberships_of
+    from kg.reasoning.java import find_java
+    from kg.reasoning.reasoner import Inference, decode_inferences, memberships_of
 
     if os.environ.get("PYTEST_XDIST_WORKER"):
         folder = tmp_path_factory.getbasetemp().parent / "warm-inference"

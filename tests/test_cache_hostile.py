@@ -29,7 +29,8 @@ from kg import KnowledgeGraph
 from kg.cache import cached, entry_bytes, files_hash, read_entry
 from kg.graph.inferences import inferred_path, sources_hash, stored_inferences
 from kg.graph.workspace import Workspace
-from kg.reasoning.reasoner import decode_inferences, encode_inferences, find_java, inputs_hash
+from kg.reasoning.java import find_java
+from kg.reasoning.reasoner import decode_inferences, encode_inferences, inputs_hash
 from kg.sources.documents import _from_nquads, _to_nquads, read_documents, read_file
 from tests.conftest import WarmInference, run_kg
 

@@ -20,7 +20,8 @@ from rdflib import RDF, Graph, URIRef
 from kg import KnowledgeGraph, get_query
 from kg.cache import files_hash
 from kg.errors import InconsistentData
-from kg.reasoning.reasoner import find_java, inputs_hash, java_version, reason
+from kg.reasoning.java import find_java, java_version
+from kg.reasoning.reasoner import inputs_hash, reason
 from kg.sources.documents import read_documents, read_file
 from kg.sources.files import RdfDocument, parse_text
 from tests.conftest import ROOT, WarmInference, run_kg, workspace_copy
@@ -153,7 +154,7 @@ def test_the_inference_key_of_files_is_unchanged_and_in_memory_documents_are_key
 def _salt(java: str) -> str:
     import owlready2
 
-    from kg.reasoning.reasoner import java_identity
+    from kg.reasoning.java import java_identity
 
     return f"hermit owlready2 {owlready2.VERSION} java {java_identity(java)}"
 
@@ -218,3 +219,42 @@ def test_bundled_java_is_new_enough_for_both_reasoners(monkeypatch):
     monkeypatch.delenv("KG_JAVA", raising=False)
     java = find_java("pellet")
     assert java_version(java) >= 25
+
+
+FAKE_JAVA = """#!/bin/sh
+# A Java that says it is 17, records the JVM options each of its runs was given, and reasons nothing.
+if [ "$1" = "-version" ]; then
+    echo "version:${JDK_JAVA_OPTIONS}" >> "$(dirname "$0")/seen"
+    echo 'openjdk version "17.0.1" 2021-10-19' >&2
+    exit 0
+fi
+echo "run:${JDK_JAVA_OPTIONS}" >> "$(dirname "$0")/seen"
+exit 1
+"""
+
+
+@pytest.mark.parametrize(
+    ("setting", "given"),
+    [(None, "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"), ("", ""), ("-Xss4m", "-Xss4m")],
+    ids=["default", "empty", "chosen"],
+)
+def test_the_reasoners_java_gets_its_options_and_the_version_probe_none(tmp_path, monkeypatch, setting, given):
+    """KG_JAVA_OPTIONS reaches the reasoner's Java only: ``java -version`` (in the cache key) runs without them."""
+    from kg.errors import ReasoningError
+    from kg.reasoning.java import _version_output
+
+    java = tmp_path / "java"
+    java.write_text(FAKE_JAVA, encoding="utf-8")
+    java.chmod(0o755)
+    monkeypatch.delenv("JDK_JAVA_OPTIONS", raising=False)
+    if setting is None:
+        monkeypatch.delenv("KG_JAVA_OPTIONS", raising=False)
+    else:
+        monkeypatch.setenv("KG_JAVA_OPTIONS", setting)
+    _version_output.cache_clear()
+    ontology = read_file(ONTOLOGY)
+    with pytest.raises(ReasoningError, match="hermit failed to run on the Java at"):
+        reason([ontology], "hermit", java=str(java))
+    assert java_version(str(java)) == 17  # the probe, as find_java runs it
+    seen = (tmp_path / "seen").read_text(encoding="utf-8").splitlines()
+    assert f"run:{given}" in seen and all(line == "version:" for line in seen if line.startswith("version"))

@@ -93,7 +93,8 @@ def stored_inferences(
     tests of this file's checks pass instead of a reasoner), and written for the next use.
     Raises ReasoningError or InconsistentData as kg.reasoning.reasoner.reason does (only when reasoning).
     """
-    from kg.reasoning.reasoner import check_reasoner, encode_inferences, reason
+    from kg.reasoning.java import check_reasoner
+    from kg.reasoning.reasoner import encode_inferences, reason
 
     check_reasoner(reasoner)
     path, key = inferred_path(workspace, reasoner), sources_hash(workspace)

