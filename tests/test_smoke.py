@@ -84,6 +84,9 @@ def test_a_deadline_in_this_process_ends_the_command_as_it_ends_a_process():
     sentence, nothing on stdout); only its last act, ending the process, ends the command's thread instead
     (kg.cli.boundary.end_process, tests/conftest.py's _end_the_command). pySHACL on the whole workspace takes
     seconds in Python, so the deadline comes first. test_hostile's runaway query shows the process ending."""
+    import pyshacl  # noqa: F401  # imported now: the deadline ends a thread wherever it is, and an import cut short
+    import rdflib.plugins.sparql  # noqa: F401  # would leave half a module to the tests after this one
+
     run = run_kg("validate", "--engine", "pyshacl", "--timeout", "0.5")
     assert (run.returncode, run.stdout) == (2, "")
     said = "kg: stopped after 0.5 s (--timeout); nothing was written. Narrow the query or give a longer --timeout.\n"
