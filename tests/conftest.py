@@ -3,7 +3,8 @@
 ``run_kg`` runs the ``kg`` command in this process by default (click's CliRunner streams around
 ``kg.cli.main``, the installed program's entry point, so the error boundary and exit codes are
 the real ones), or in a fresh process with ``subprocess=True`` (or ``run_kg_process``): for what
-only a process can show (``--timeout`` ending it, signals, ``python -m kg.cli`` itself).
+only a process can show (``--timeout`` ending a process, signals, ``python -m kg.cli`` itself). In this
+process ``--timeout`` ends the command (``_end_the_command``), with the same exit code and message.
 """
 
 from __future__ import annotations
@@ -42,8 +43,8 @@ PROCESS_STATE = (
     ("kg.graph.remote.call", "_set_by"),
     ("kg.graph.workspace", "_chosen"),
 )
-# What only a process can do: end itself at its --timeout (kg.cli.boundary calls os._exit), serve until stopped.
-NEEDS_A_PROCESS = ("--timeout", "serve")
+# What only a process can do: serve until stopped. (--timeout ends only the command here: _end_the_command.)
+NEEDS_A_PROCESS = ("serve",)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -263,6 +264,28 @@ def run_kg_process(
     return _subprocess.CompletedProcess(run.args, run.returncode, stdout, stderr)
 
 
+def _end_the_command(code: int) -> None:
+    """kg.cli.boundary.end_process in this process: what a deadline (or Ctrl-C) ends is the command, not pytest.
+
+    The boundary has killed the command's children, removed its temporary files and said why, as in a
+    process of its own; here its thread is stopped (SystemExit raised in it, again until it ends: rdflib's
+    SPARQL swallows one in its bare ``except:``) and the run gives the exit code. A thread stuck in code that
+    never returns to Python (a pyoxigraph query) cannot be stopped: such a test needs ``subprocess=True``; nor
+    should a deadline land inside a first import (the test imports the module first).
+    """
+    import ctypes
+    import time
+
+    for thread in threading.enumerate():
+        if thread.name == "kg" and thread.ident is not None and thread is not threading.current_thread():
+            given_up = time.monotonic() + 10
+            while thread.is_alive() and time.monotonic() < given_up:
+                ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread.ident), ctypes.py_object(SystemExit))
+                thread.join(0.02)
+            assert not thread.is_alive(), "the command went on after its deadline: run it with subprocess=True"
+    raise SystemExit(code)
+
+
 class InternalError(AssertionError):
     """kg ended with an internal error (exit 3): what a user would report as a bug."""
 
@@ -311,6 +334,7 @@ def _as_in_a_fresh_process(env: dict[str, str | None], cwd: Path | str | None) -
 
     if report_bug is not None:
         boundary._bug = recording
+    end_process, boundary.end_process = boundary.end_process, _end_the_command
     try:
         for name, value in env.items():
             if value is None:
@@ -322,6 +346,7 @@ def _as_in_a_fresh_process(env: dict[str, str | None], cwd: Path | str | None) -
         root.handlers, root.level = [], logging.WARNING  # as without pytest: logging's last resort prints to stderr
         yield bugs
     finally:
+        boundary.end_process = end_process
         if report_bug is not None:
             boundary._bug = report_bug
         root.handlers, root.level = handlers, level

@@ -10,9 +10,16 @@ one job in a docstring, every public function and class is documented, no module
 from __future__ import annotations
 
 import ast
+import functools
 from pathlib import Path
 
 KG = Path(__file__).resolve().parent.parent / "kg"
+
+
+@functools.cache
+def _tree(path: Path) -> ast.Module:
+    """The module's syntax tree, parsed once for every test here."""
+    return ast.parse(path.read_text(encoding="utf-8"))
 
 
 def _module_name(path: Path) -> str:
@@ -24,7 +31,7 @@ def _imports(path: Path, name: str, modules: set[str]) -> set[str]:
     """The kg modules ``path`` imports (``from . import x`` counts as importing kg.x when x is a module)."""
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
     found: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    for node in ast.walk(_tree(path)):
         if isinstance(node, ast.Import):
             found |= {alias.name for alias in node.names if alias.name.startswith("kg")}
         elif isinstance(node, ast.ImportFrom):
@@ -44,6 +51,7 @@ def _imports(path: Path, name: str, modules: set[str]) -> set[str]:
     return {m for m in found if m in modules and m != name and (m == "kg" or not name.startswith(m + "."))}
 
 
+@functools.cache  # the tests only read it
 def import_graph() -> dict[str, set[str]]:
     files = {_module_name(p): p for p in KG.rglob("*.py")}
     modules = set(files)
@@ -161,7 +169,7 @@ MAX_LINES = 400
 
 
 def _public_undocumented(path: Path) -> list[str]:
-    tree = ast.parse(path.read_text(encoding="utf-8"))
+    tree = _tree(path)
     missing = [] if ast.get_docstring(tree) else ["(module)"]
     pending: list[tuple[str, list[ast.stmt]]] = [("", tree.body)]
     while pending:

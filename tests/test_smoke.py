@@ -13,11 +13,12 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import run_kg_process
+from tests.conftest import run_kg, run_kg_process
 
 KG = shutil.which("kg", path=str(Path(sys.executable).parent)) or "kg"
 
@@ -76,3 +77,18 @@ def test_the_in_process_runner_knows_every_piece_of_process_state():
     for module, name in PROCESS_STATE:
         assert hasattr(importlib.import_module(module), name), f"{module}.{name}"
     assert callable(boundary._bug)
+
+
+def test_a_deadline_in_this_process_ends_the_command_as_it_ends_a_process():
+    """run_kg's --timeout in this process: the boundary's whole path to the deadline runs (exit 2, its one
+    sentence, nothing on stdout); only its last act, ending the process, ends the command's thread instead
+    (kg.cli.boundary.end_process, tests/conftest.py's _end_the_command). pySHACL on the whole workspace takes
+    seconds in Python, so the deadline comes first. test_hostile's runaway query shows the process ending."""
+    import pyshacl  # noqa: F401  # imported now: the deadline ends a thread wherever it is, and an import cut short
+    import rdflib.plugins.sparql  # noqa: F401  # would leave half a module to the tests after this one
+
+    run = run_kg("validate", "--engine", "pyshacl", "--timeout", "0.5")
+    assert (run.returncode, run.stdout) == (2, "")
+    said = "kg: stopped after 0.5 s (--timeout); nothing was written. Narrow the query or give a longer --timeout.\n"
+    assert run.stderr == said
+    assert not [thread for thread in threading.enumerate() if thread.name == "kg"]

@@ -12,7 +12,9 @@ three guarantees a research tool needs:
 - Ctrl-C (or SIGTERM) ends any command within a second, even inside a long query.
 
 Before ending the process early it removes the temporary files of unfinished atomic writes
-(kg.output registers them), so no half-written output is left behind.
+(kg.output registers them), so no half-written output is left behind. The last act, ending the
+process, is ``end_process``: a test harness that runs commands in its own process (tests/conftest.py)
+puts there what ends only the command, so that all the rest of the deadline's path runs as in a user's.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ import time
 import traceback
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import TextIO, TypeVar
 
 import click
 
@@ -51,9 +53,13 @@ class _State:
     debug = False
     interrupt_ends_normally = False
     ending = False  # set once the process is being ended early
+    stderr: TextIO | None = None  # sys.stderr when the command started (a library may redirect it later)
+    children: frozenset[int] = frozenset()  # child processes that were there before the command: not its own
 
 
 _state = _State()
+# The deadline's (and Ctrl-C's) last act, with the exit code: the process ends, nothing of it runs on.
+end_process: Callable[[int], object] = os._exit
 
 
 def set_timeout(seconds: float | None) -> None:
@@ -265,9 +271,9 @@ def _reap(pids: list[int], seconds: float) -> None:
 
 
 def _end_now(message: str, code: int) -> None:
-    """End the process at once: kill children, remove temporary files, say why."""
+    """End the process at once: kill the command's children, remove temporary files, say why."""
     _state.ending = True
-    children = _children()
+    children = [pid for pid in _children() if pid not in _state.children]
     for pid in children:
         with contextlib.suppress(OSError):
             os.kill(pid, signal.SIGKILL)
@@ -275,14 +281,14 @@ def _end_now(message: str, code: int) -> None:
     remove_temporaries()
     if message:
         try:
-            # The original stream: a library may have redirected sys.stderr (Owlready2's output is).
-            stream = sys.__stderr__ or sys.stderr
+            # The command's stream: a library may have redirected sys.stderr since (Owlready2's output is).
+            stream = _state.stderr or sys.__stderr__ or sys.stderr
             stream.write(f"kg: {message}\n")
             stream.flush()
             sys.stdout.flush()
         except (OSError, ValueError):
             pass
-    os._exit(code)
+    end_process(code)
 
 
 class _Terminated(Exception):
@@ -298,6 +304,7 @@ def run(command: click.Command, args: list[str] | None = None) -> int:
     args = sys.argv[1:] if args is None else args
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _on_sigterm)
+    _state.stderr, _state.children = sys.stderr, frozenset(_children())
     outcome: list[int] = []
     worker = threading.Thread(target=lambda: outcome.append(_run_command(command, args)), name="kg", daemon=True)
     worker.start()
