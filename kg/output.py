@@ -97,6 +97,22 @@ def write_atomically(path: Path | str, data: bytes) -> None:
         untrack_temporary(temporary)
 
 
+def check_writable(path: Path | str) -> None:
+    """Raise the OutputError write_atomically would raise for ``path`` when that is already certain: before a
+    long computation (a reasoner's run), so that a user learns of a bad --out at once, not minutes later.
+
+    Creates nothing, and checks only what is certain: that ``path`` is no folder and no file stands in its way.
+    """
+    path = Path(path)
+    if path.is_dir():
+        raise OutputError(f"cannot write {path}: it is a folder; give a file name.")
+    parent = path.absolute().parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir():
+        raise _cannot_write(path, NotADirectoryError(20, "Not a directory"))
+
+
 def write_new(path: Path, data: bytes) -> None:
     """Write a file into a folder of this program's own making (such as a temporary one)."""
     with path.open("wb") as out:

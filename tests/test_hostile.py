@@ -186,8 +186,7 @@ def test_federated_query_with_its_endpoint_down_is_one_sentence():
     assert_one_sentence(run, 2, "the query failed")
 
 
-def frameworks() -> list[str]:
-    graph = kg.KnowledgeGraph.load()
+def frameworks(graph: kg.KnowledgeGraph) -> list[str]:
     return [kg.namespaces.compact(str(iri)) for iri in graph.query("frameworks").column("framework")]
 
 
@@ -196,7 +195,7 @@ def test_a_report_is_written_for_every_framework_in_the_graph(tmp_path):
     from kg.analysis.report import build_report
 
     graph = kg.KnowledgeGraph.load()
-    names = frameworks()
+    names = frameworks(graph)
     imported = [p for p in (ROOT / "data" / "frameworks").iterdir() if p.is_dir()]  # a folder each (README aside)
     assert len(names) == len(imported) + 1  # the imported ones and U4SSC
     for framework in names:
@@ -244,6 +243,19 @@ def test_out_where_nothing_can_be_written_is_one_sentence(tmp_path, command):
     run = run_kg(*command, "--out", str(blocker / "out.ttl"))
     assert_one_sentence(run, 2, f"cannot write {blocker / 'out.ttl'}")
     assert blocker.read_text() == "keep"
+
+
+def test_out_is_checked_before_the_work_it_would_hold(tmp_path):
+    """kg reason checks --out before its reasoner runs (kg.output.check_writable): the cases it is sure of."""
+    from kg.output import check_writable
+
+    (tmp_path / "a-file").write_text("keep")
+    check_writable(tmp_path / "new" / "folders" / "out.ttl")  # folders write_atomically would make
+    with pytest.raises(kg.OutputError, match=f"^cannot write {tmp_path}: it is a folder; give a file name.$"):
+        check_writable(tmp_path)
+    with pytest.raises(kg.OutputError, match="a part of the path is a file, not a folder"):
+        check_writable(tmp_path / "a-file" / "deeper" / "out.ttl")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file"]
 
 
 @pytest.mark.parametrize(("umask", "mode"), [(0o022, 0o644), (0o077, 0o600), (0o002, 0o664)])
@@ -303,7 +315,7 @@ def parameterised() -> list:
 
 
 @pytest.mark.slow
-@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_any_parameter_value_gives_an_answer_or_one_query_error(graph, parameterised, data):
     query = data.draw(st.sampled_from(parameterised))

@@ -79,9 +79,11 @@ def reason_command(files: tuple[Path, ...], reasoner: str, out: Path | None, fmt
     contradicts the ontology (naming the culprit), 2 when no usable Java runtime is found.
     """
     from kg.graph.embedded import KnowledgeGraph
-    from kg.output import write_turtle
+    from kg.output import check_writable, write_turtle
     from kg.reasoning.reasoner import inference_summary, reason, store_in_cache
 
+    if out is not None:
+        check_writable(out)  # before the reasoner's run, which takes a while
     documents = KnowledgeGraph.open(files).documents
     inference = reason(documents, reasoner)
     store_in_cache(documents, inference)
