@@ -168,8 +168,13 @@ def warm_inference(own_workspace: Path, tmp_path_factory: pytest.TempPathFactory
 @pytest.fixture(scope="session")
 def default_report(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, _subprocess.CompletedProcess[str]]:
     """``kg report --out FOLDER`` with the defaults (--framework u4ssc, the session's workspace), run once for
-    the session (its charts take seconds): the folder and the run, for tests that only read them."""
+    the session (its charts take seconds): the folder and the run, for tests that only read them. FOLDER held
+    a stale report.md and a file of the user's (notes.txt) before (tests/test_report.py checks what became of them).
+    """
     out = tmp_path_factory.mktemp("default-report") / "report"
+    out.mkdir()
+    (out / "report.md").write_text("stale", encoding="utf-8")
+    (out / "notes.txt").write_text("mine", encoding="utf-8")
     return out, run_kg("report", "--out", str(out))
 
 
