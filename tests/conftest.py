@@ -206,6 +206,19 @@ def warm_inference(own_workspace: Path, tmp_path_factory: pytest.TempPathFactory
     return WarmInference(inference, payload, triples, run, folder / "inferred.ttl", entry)
 
 
+@pytest.fixture(scope="session")
+def default_report(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, _subprocess.CompletedProcess[str]]:
+    """``kg report --out FOLDER`` with the defaults (--framework u4ssc, the session's workspace), run once for
+    the session (its charts take seconds): the folder and the run, for tests that only read them. FOLDER held
+    a stale report.md and a file of the user's (notes.txt) before (tests/test_report.py checks what became of them).
+    """
+    out = tmp_path_factory.mktemp("default-report") / "report"
+    out.mkdir()
+    (out / "report.md").write_text("stale", encoding="utf-8")
+    (out / "notes.txt").write_text("mine", encoding="utf-8")
+    return out, run_kg("report", "--out", str(out))
+
+
 def u4ssc_table() -> list[dict[str, str]]:
     """The rows of U4SSC's source table (data/u4ssc/source/u4ssc_kpis.tsv): the totals tests expect come from here."""
     with U4SSC_TABLE.open(encoding="utf-8", newline="") as handle:

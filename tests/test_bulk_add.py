@@ -126,9 +126,8 @@ def test_triple_terms_in_a_bulk_file_are_refused(tmp_path: Path, bulk: None, pri
 
 
 @pytest.mark.slow
-def test_a_format_1_workspace_is_rebuilt_in_format_2(tmp_path: Path) -> None:
-    folder = tmp_path / "old"
-    assert run_kg("init", str(folder)).returncode == 0
+def test_a_format_1_workspace_is_rebuilt_in_format_2(tmp_path: Path, pristine_workspace: Path) -> None:
+    folder = workspace_copy(pristine_workspace, tmp_path / "old").folder  # as init makes it, then made format 1
     manifest = json.loads((folder / "kg-workspace.json").read_text())
     manifest["format"] = 1
     (folder / "kg-workspace.json").write_text(json.dumps(manifest))

@@ -103,6 +103,12 @@ def extended(tmp_path_factory) -> KnowledgeGraph:
     return KnowledgeGraph.load([untiered_framework(tmp_path_factory.mktemp("fw") / "untiered.ttl")])
 
 
+@pytest.fixture(scope="module")
+def unscoped(tmp_path_factory) -> KnowledgeGraph:
+    """The bundled graph plus the untiered city framework without a scope."""
+    return KnowledgeGraph.load([untiered_framework(tmp_path_factory.mktemp("fw") / "unscoped.ttl", scope=None)])
+
+
 def check_comparison(graph) -> None:
     facts = counted(graph)
     aspects = len(graph.sparql("SELECT ?a WHERE { ?a a sck:ParticipationAspect }"))
@@ -170,8 +176,7 @@ def project_verdicts(graph) -> dict[str, str]:
 
 
 @pytest.mark.slow
-def test_the_project_claims_are_tested_against_whatever_frameworks_the_graph_holds(graph, extended, tmp_path):
-    unscoped = KnowledgeGraph.load([untiered_framework(tmp_path / "unscoped.ttl", scope=None)])
+def test_the_project_claims_are_tested_against_whatever_frameworks_the_graph_holds(graph, extended, unscoped):
     for which in (graph, extended, unscoped):
         verdicts = project_verdicts(which)
         for claim, holds in expected_verdicts(which).items():
@@ -243,8 +248,8 @@ def test_kg_claims_csv_is_the_verdicts_as_data(graph):
 
 
 @pytest.mark.slow
-def test_the_report_shows_the_comparison_and_the_projects_claims(graph, tmp_path):
-    run = run_kg("report", "--out", str(tmp_path))
+def test_the_report_shows_the_comparison_and_the_projects_claims(graph, default_report):
+    tmp_path, run = default_report
     assert run.returncode == 0, run.stderr
     markdown = (tmp_path / "report.md").read_text(encoding="utf-8")
     section = markdown.split("The frameworks compared on participation", 1)[1]
@@ -259,7 +264,7 @@ def test_the_report_shows_the_comparison_and_the_projects_claims(graph, tmp_path
 
 
 @pytest.mark.slow
-def test_the_summary_places_u4ssc_among_the_frameworks_of_its_scope(graph, tmp_path):
+def test_the_summary_places_u4ssc_among_the_frameworks_of_its_scope(graph, unscoped):
     rows = graph.query("compare-participation").dicts()
     cities = [row for row in rows if row["scope"] == "city"]  # lowest share first
     place = [row["id"] for row in cities].index("u4ssc") + 1
@@ -267,5 +272,4 @@ def test_the_summary_places_u4ssc_among_the_frameworks_of_its_scope(graph, tmp_p
     text = comparison_text(collect(graph))
     assert f"among the {len(cities)} city frameworks, like with like, its share is {where}" in text
     assert "sdg-participation 2.9 % (national)" in text
-    unscoped = KnowledgeGraph.load([untiered_framework(tmp_path / "unscoped.ttl", scope=None)])
     assert "untiered 2.5 %," in comparison_text(collect(unscoped))  # shown, with no scope to compare

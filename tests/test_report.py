@@ -15,13 +15,10 @@ from tests.conftest import run_kg as kg
 
 
 @pytest.fixture(scope="module")
-def report(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
-    """A report written into a directory that already holds a stale report and a file of the user's."""
-    out = tmp_path_factory.mktemp("report") / "r"
-    out.mkdir()
-    (out / "report.md").write_text("stale", encoding="utf-8")
-    (out / "notes.txt").write_text("mine", encoding="utf-8")
-    return out, kg("report", "--out", str(out))
+def report(default_report) -> tuple[Path, subprocess.CompletedProcess]:
+    """A report written into a directory that already holds a stale report and a file of the user's (conftest's
+    default_report, shared by the session)."""
+    return default_report
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +67,16 @@ def test_report_replaces_its_files_and_leaves_nothing_else(report, markdown):
         assert f"wrote {out / name}" in run.stderr
     assert markdown != "stale"
     assert (out / "notes.txt").read_text(encoding="utf-8") == "mine"
-    assert [p.name for p in out.parent.iterdir()] == ["r"]  # the temporary directory is gone
+    assert [p.name for p in out.parent.iterdir()] == [out.name]
+    assert sorted(p.name for p in out.iterdir()) == [  # the temporary directory (made inside out) is gone
+        "frameworks-compared.png",
+        "helix-coverage.png",
+        "kpis-by-dimension.png",
+        "notes.txt",
+        "participation-levels.png",
+        "report.html",
+        "report.md",
+    ]
 
 
 def test_every_chart_the_markdown_references_is_a_real_png(report, markdown):

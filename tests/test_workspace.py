@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -50,22 +51,11 @@ def first_column(table: str) -> list[str]:
     return [line.split()[0] for line in table.splitlines()[2:] if line.strip()]
 
 
-@pytest.fixture(scope="module")
-def pristine(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A workspace as ``kg init`` makes it, once for the module (loading the bundled data takes seconds)."""
-    folder = tmp_path_factory.mktemp("pristine") / "ws"
-    made = run_kg("init", str(folder))
-    assert made.returncode == 0, made.stderr
-    assert f"{folder} is now a workspace" in made.stderr
-    return folder
-
-
 @pytest.fixture
-def workspace(pristine: Path, tmp_path: Path) -> Path:
-    """A fresh copy of the pristine workspace for each test (no process has its store open)."""
-    import shutil
-
-    return Path(shutil.copytree(pristine, tmp_path / "ws", symlinks=True))
+def workspace(pristine_workspace: Path, tmp_path: Path) -> Path:
+    """A fresh copy of the session's pristine workspace (conftest) for each test: loading the bundled data
+    takes seconds; test_which_workspace runs ``kg init`` itself."""
+    return Path(shutil.copytree(pristine_workspace, tmp_path / "ws", symlinks=True))
 
 
 @pytest.fixture
@@ -213,11 +203,13 @@ def test_a_cold_query_parses_nothing(workspace: Path, tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_which_workspace(tmp_path: Path) -> None:
+def test_which_workspace(tmp_path: Path, pristine_workspace: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k != "KG_WORKSPACE"}
     env["XDG_DATA_HOME"] = str(tmp_path / "data-home")
     project = tmp_path / "project"
-    assert run_in(tmp_path, "init", str(project), env=env).returncode == 0
+    made = run_in(tmp_path, "init", str(project), env=env)
+    assert made.returncode == 0 and f"{project} is now a workspace" in made.stderr, made.stderr
+    shutil.copytree(pristine_workspace, tmp_path / "env-ws", symlinks=True)  # a workspace init made (seconds)
     (project / "deeper").mkdir()
     found = run_in(project / "deeper", "sources", env=env)  # the nearest upward
     assert f"workspace {project}:" in found.stderr, found.stderr

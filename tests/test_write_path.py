@@ -20,7 +20,7 @@ import pytest
 
 import kg
 from kg.ingest import workspace as api
-from tests.conftest import ROOT, workspace_copy
+from tests.conftest import ROOT, run_kg, workspace_copy
 
 TEMPLATE = ROOT / "data" / "templates" / "framework.csv"
 FW = "https://w3id.org/smartcity-kg/id/framework/"
@@ -89,9 +89,7 @@ def test_import_and_add_of_conflicting_data_never_both_commit_unchecked(
         assert [s.id for s in workspace.sources()] == ["bundled", "demo"]
     else:  # the add committed first: the import replaced it (it defines the framework the import replaces)
         assert codes["import"] == 0 and [s.id for s in workspace.sources()] == ["bundled", "demo"]
-    check = subprocess.run(
-        [sys.executable, "-m", "kg.cli", "--workspace", str(folder), "validate"], capture_output=True, text=True
-    )
+    check = run_kg("--workspace", str(folder), "validate")  # in this process: the two writers have ended
     assert check.returncode == 0 and check.stdout.startswith("Conforms:"), check.stdout[:2000]
 
 

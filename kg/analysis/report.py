@@ -186,10 +186,7 @@ def write_report(data: ReportData, out: Path | str) -> list[Path]:
     filesystem, even when ``out`` is a mount point or a symlink to another disk) and then moved
     in with os.replace, so a failure leaves neither half-written files nor the temporary directory.
     """
-    out = Path(out)
-    if out.exists() and not out.is_dir():
-        kind = kind_of(out.stat().st_mode) or "a file"
-        raise ReportError(f"{shown(out)} is {kind}, not a directory; give a directory to write the report into.")
+    out = _folder(out)
     images = charts(data)
     files = {**images, "report.md": to_markdown(data).encode("utf-8"), "report.html": to_html(data, images).encode()}
     targets = {name: file_target(out / name) for name in files}  # a FIFO or device of the same name is refused
@@ -213,6 +210,16 @@ def write_report(data: ReportData, out: Path | str) -> list[Path]:
     return [out / name for name in files]
 
 
+def _folder(out: Path | str) -> Path:
+    """``out`` as a Path; ReportError if it is a file, a device or a pipe (a report is a folder of files)."""
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        kind = kind_of(out.stat().st_mode) or "a file"
+        raise ReportError(f"{shown(out)} is {kind}, not a directory; give a directory to write the report into.")
+    return out
+
+
 def build_report(graph: Graph, out: Path | str, framework: str = DEFAULT_FRAMEWORK) -> list[Path]:
-    """Collect the data for ``framework`` and write the report into ``out``."""
-    return write_report(collect(graph, framework), out)
+    """Collect the data for ``framework`` and write the report into ``out`` (refused before any query if it is
+    a file)."""
+    return write_report(collect(graph, framework), _folder(out))
