@@ -92,6 +92,15 @@ def test_the_answer_has_the_media_type_of_its_form(served, query, accept, media)
         assert body == f'<{served}/s> <{served}/p> "1"^^<http://www.w3.org/2001/XMLSchema#integer> .\n'
 
 
+def test_a_parameter_the_endpoint_does_not_read_may_repeat(served):
+    """SPARQLWrapper sends its format hints twice (format=json-ld&format=application/ld+json, output=...): /sparql
+    answers by the Accept header and reads no 'format', so the repetition refuses nothing."""
+    hints = "&".join(f"{key}=json-ld&{key}=application/ld%2Bjson" for key in ("format", "output", "results"))
+    status, media, answer = _ask(served, "GET", _q(query="ASK {}") + "&" + hints)
+    assert (status, media) == (200, "application/sparql-results+json")
+    assert json.loads(answer) == {"head": {}, "boolean": True}
+
+
 def test_the_protocol_dataset_is_honoured_as_from_and_replaces_the_querys(served):
     """default-graph-uri gives what FROM gives (the graph named holds nothing here), named-graph-uri alone
     leaves the default graph empty, as FROM NAMED alone does, and both replace a FROM in the text."""
@@ -114,6 +123,7 @@ def test_the_protocol_dataset_is_honoured_as_from_and_replaces_the_querys(served
         ("GET", "/sparql/inferred?query=ASK%7B%7D&query=ASK%7B%7D", None, {}, 400, TWICE.format("query")),
         ("POST", "/sparql", "query=ASK%7B%7D&query=SELECT%20*%20%7B%7D", FORM, 400, TWICE.format("query")),
         ("GET", "/queries/kpi-details?code=A&code=B", None, {}, 400, TWICE.format("code")),
+        ("GET", "/queries/actors?format=json&format=csv", None, {}, 400, TWICE.format("format")),
         ("POST", "/sparql", "ASK {}", {"Content-Type": "text/plain"}, 415, MEDIA),
         ("POST", "/sparql", "query=ASK%20%7B%7D", {}, 415, MEDIA),
         ("POST", "/sparql", "ASK {}".encode("utf-16"), UTF16, 400, "the request body is not UTF-8."),
@@ -131,7 +141,7 @@ def test_the_protocol_dataset_is_honoured_as_from_and_replaces_the_querys(served
     ],
     ids=[
         "bad_query_method", "bad_multiple_queries", "bad_multiple_queries_inferred", "bad_multiple_queries_form",
-        "named_query_parameter_twice", "bad_query_wrong_media_type", "bad_query_missing_form_type", "bad_query_non_utf8",  # noqa: E501
+        "named_query_parameter_twice", "named_query_format_twice", "bad_query_wrong_media_type", "bad_query_missing_form_type", "bad_query_non_utf8",  # noqa: E501
         "bad_query_charset",
         "bad_query_syntax", "missing_query", "bad_update_get", "bad_multiple_updates", "update_refused",
         "query_and_update", "query_in_url_and_body", "dataset_not_an_iri", "dataset_not_an_iri_inferred",

@@ -45,7 +45,7 @@ from kg.query.services import parse_allowed
 from kg.web.answers import Job
 from kg.web.connections import Allowed, Server
 from kg.web.negotiate import base_url
-from kg.web.routes import BadRequest, Dataset, decode_dataset, decode_form, route
+from kg.web.routes import BadRequest, Dataset, Form, decode_dataset, decode_form, route
 from kg.web.workers import Busy, ClientGone, Pool, TimedOut, WorkerDied
 
 ALLOW = "GET, HEAD, POST, OPTIONS"
@@ -69,7 +69,7 @@ class Handler(BaseHTTPRequestHandler):
 
     server_version = "smartcity-kg"
     server: Server
-    _params: dict[str, str]
+    _params: Form
     _dataset: Dataset
 
     @property
@@ -119,7 +119,8 @@ class Handler(BaseHTTPRequestHandler):
         except ValueError:
             raise BadRequest("the request's path is not a valid URL.") from None
         handler, match = route(self.command, url.path)
-        # The URL's parameters are read (and checked: none given twice) whatever the route; a POST has its body to come.
+        # The URL's parameters are read whatever the route (a POST has its body to come); one given twice
+        # is refused when the route reads it.
         self._params, self._dataset = decode_form(url.query), decode_dataset(url.query)
         if self.command != "POST":
             self.server.end_reading(self.connection)
@@ -138,9 +139,9 @@ class Handler(BaseHTTPRequestHandler):
             self.log_message("internal error (a bug): %r", error)
             self.error(HTTPStatus.INTERNAL_SERVER_ERROR, "the server failed on this request (a bug).")
 
-    def params(self) -> dict[str, str]:
+    def params(self) -> Form:
         """The query string's parameters (a copy), decoded strictly before the route was called."""
-        return dict(self._params)
+        return self._params.copy()
 
     def dataset(self) -> Dataset:
         """The query string's default-graph-uri and named-graph-uri values (copies)."""

@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import re
 import urllib.parse
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from email.message import Message
 from functools import cache
 from http import HTTPStatus
-from typing import Protocol
+from typing import Any, Protocol
 
 import pyoxigraph as ox
 
@@ -56,7 +56,7 @@ class Exchange(Protocol):
         """The hosts a SERVICE may call (kg.query.services.parse_allowed)."""
         ...
 
-    def params(self) -> dict[str, str]:
+    def params(self) -> Form:
         """The query string's parameters (a copy), decoded strictly before the route was called."""
         ...
 
@@ -195,7 +195,7 @@ def named(exchange: Exchange, match: re.Match[str]) -> None:
     if fmt not in NAMED_FORMATS and fmt != "sparql":
         exchange.error(HTTPStatus.BAD_REQUEST, f"format {fmt!r} is not one of {', '.join(NAMED_FORMATS)}, sparql")
         return
-    given = {key: value for key, value in params.items() if value != ""}  # an empty field: the default
+    given = {key: value for key, value in params.every().items() if value != ""}  # an empty field: the default
     if fmt == "sparql":  # the worker checks the parameters against the graph, as for a run
         exchange.run({"named": query.name, "params": given, "format": "sparql", "where": query.name})
     # The text is bound here only to check its SERVICE calls (a service parameter names one); the
@@ -274,18 +274,55 @@ def decode_pairs(text: str) -> list[tuple[str, str]]:
         raise BadRequest("the request's percent-encoded text is not UTF-8.") from None
 
 
-def decode_form(text: str) -> dict[str, str]:
-    """The parameters of ``a=1&b=2`` but the dataset's (decode_dataset); one given twice is a BadRequest.
+class Form(dict[str, str]):
+    """A request's parameters, but the dataset's; reading one that was given twice is a BadRequest.
 
-    No value silently wins over another: ``query=ASK{}&query=SELECT...`` is refused, not run.
+    No value silently wins over another (``query=ASK{}&query=SELECT...`` is refused, not run), while a
+    parameter the route never reads may repeat: SPARQLWrapper sends ``format=json-ld&format=application/ld+json``
+    beside its query, and /sparql answers by the Accept header whatever those say.
     """
-    form: dict[str, str] = {}
-    for key, value in decode_pairs(text):
-        if key in form:
+
+    def __init__(self, pairs: Iterable[tuple[str, str]] = (), repeated: Iterable[str] = ()) -> None:
+        super().__init__(pairs)
+        self.repeated = set(repeated)
+
+    def _once(self, key: str) -> None:
+        if key in self.repeated:
             raise BadRequest(f"the parameter {key!r} is given twice; give it once.")
-        if key not in DATASET_KEYS:
-            form[key] = value
-    return form
+
+    def __getitem__(self, key: str) -> str:
+        self._once(key)
+        return super().__getitem__(key)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        self._once(key)
+        return super().get(key, default)
+
+    def pop(self, key: str, *default: Any) -> Any:
+        self._once(key)
+        return super().pop(key, *default)
+
+    def every(self) -> dict[str, str]:
+        """All the parameters, for a route that reads each (a named query's); BadRequest if one is repeated."""
+        for key in sorted(self.repeated & set(self)):
+            self._once(key)
+        return dict(self)
+
+    def copy(self) -> Form:
+        return Form(self.items(), self.repeated)
+
+
+def decode_form(text: str) -> Form:
+    """The parameters of ``a=1&b=2`` but the dataset's (decode_dataset), remembering which were given twice."""
+    pairs: dict[str, str] = {}
+    repeated = set()
+    for key, value in decode_pairs(text):
+        if key in DATASET_KEYS:
+            continue
+        if key in pairs:
+            repeated.add(key)
+        pairs[key] = value
+    return Form(pairs.items(), repeated)
 
 
 def decode_dataset(text: str) -> Dataset:
