@@ -266,7 +266,8 @@ def test_validating_the_whole_graph_on_an_endpoint(virtuoso, oxigraph, served):
 
 def test_a_planted_bad_page_number_is_a_violation_on_every_store(planted, virtuoso_planted, oxigraph_server):
     """The planted pages: "-3"^^xsd:integer and a printed "0"^^xsd:positiveInteger fail, "03"^^xsd:positiveInteger
-    (data typed before xsd:integer) passes, on each engine and at each endpoint, with the same report."""
+    (data typed before xsd:integer) passes, with the same report on each engine locally and at each endpoint (the
+    reference engine, pySHACL, at Virtuoso; the pyoxigraph stores give back the local graph's literal forms)."""
     local = run_kg("validate", str(planted))
     assert local.returncode == 1, local.stdout + local.stderr
     assert local.stdout.startswith("Does not conform: 2 violation(s) on 2 node(s).")
@@ -278,11 +279,13 @@ def test_a_planted_bad_page_number_is_a_violation_on_every_store(planted, virtuo
         for files in ((), (str(planted),)):  # the second push adds to the first
             run = run_kg("push", *files, "--endpoint", oxigraph.store, "--graph", mine)
             assert run.returncode == 0, run.stderr
-        for endpoint in (f"{served}/sparql", oxigraph.graph(mine), virtuoso_planted):
-            for engine in ("auto", "pyshacl"):
-                run = run_kg("validate", "--engine", engine, "--endpoint", endpoint)
-                assert run.returncode == 1, f"{endpoint}: {run.stdout}{run.stderr}"
-                assert without_origins(run.stdout) == without_origins(local.stdout), endpoint
+        # pySHACL at Virtuoso, the store that writes literals its own way; kg serve and the Oxigraph server
+        # answer with pyoxigraph's forms, where the two engines' agreement is the local one checked above.
+        runs = [(f"{served}/sparql", "auto"), (oxigraph.graph(mine), "auto"), (virtuoso_planted, "auto")]
+        for endpoint, engine in [*runs, (virtuoso_planted, "pyshacl")]:
+            run = run_kg("validate", "--engine", engine, "--endpoint", endpoint)
+            assert run.returncode == 1, f"{endpoint}: {run.stdout}{run.stderr}"
+            assert without_origins(run.stdout) == without_origins(local.stdout), (endpoint, engine)
 
 
 @pytest.mark.parametrize("store", ["oxigraph", "virtuoso"])
