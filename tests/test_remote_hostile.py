@@ -259,3 +259,24 @@ def test_an_upload_that_fails_is_one_sentence(hostile, mode, arg, expected):
     line = one_sentence(push(base, env), started, 6)
     assert expected in line
     assert hostile.requests(base) == 1  # an upload that has begun is never sent again
+
+
+def test_an_https_address_whose_server_speaks_no_tls_is_one_sentence():
+    """https goes through TLS (the default context, made at the first https request): a server that closes
+    the connection at the TLS greeting is one sentence naming the address."""
+    import socket
+    import threading
+
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+
+        def hang_up() -> None:
+            connection, _ = listener.accept()
+            connection.recv(4096)  # the client's TLS greeting, read so that closing is an end of file, not a reset
+            connection.close()
+
+        threading.Thread(target=hang_up, daemon=True).start()
+        url = f"https://127.0.0.1:{listener.getsockname()[1]}/sparql"
+        started = time.monotonic()
+        run = run_kg("query", "frameworks", "--endpoint", url, env={**QUICK, "KG_REMOTE_RETRIES": "0"})
+        line = one_sentence(run, started, 20)
+    assert line.startswith(f"kg: the query at {url} failed: ") and "SSL" in line, line

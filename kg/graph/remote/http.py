@@ -194,12 +194,17 @@ class _Http(urllib.request.HTTPHandler):
 
 
 class _Https(urllib.request.HTTPSHandler):
+    """TLS with the default context, made at the first https request: loading the CA store costs about
+    20 ms, which every plain-http request (a local store) would otherwise pay."""
+
     def __init__(self, deadline: Deadline) -> None:
-        self.tls = ssl.create_default_context()
-        super().__init__(context=self.tls)
+        super().__init__()
+        self.tls: ssl.SSLContext | None = None
         self.deadline = deadline
 
     def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        if self.tls is None:
+            self.tls = ssl.create_default_context()
         bounded = functools.partial(BoundedHTTPSConnection, deadline=self.deadline)
         return self.do_open(bounded, req, context=self.tls)
 
