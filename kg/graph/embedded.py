@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 import pyoxigraph as ox
 
 from kg.errors import QueryError, WorkspaceError
+from kg.graph import integrity
 from kg.graph.generations import open_shared
 from kg.graph.named import named_query, run_named, run_query_file
 from kg.graph.workspace import Workspace, open_workspace, read_manifest
@@ -158,6 +159,9 @@ class KnowledgeGraph:
                 ) from None
             raise QueryError(f"{where}: {syntax_error_sentence(declare(text), str(error))}; fix the query.") from None
         except (OSError, RuntimeError, ValueError) as error:
+            if isinstance(self, WorkspaceGraph) and integrity.says_corruption(error):
+                folder, number = self.workspace.store_folder, self.workspace.manifest["generation"]
+                raise integrity.engine_damage(folder, number, error) from None
             detail = " ".join(str(error).split())[:300] or type(error).__name__
             if isinstance(error, OSError) and re.search(r"\bSERVICE\b", text, re.IGNORECASE):
                 raise QueryError(

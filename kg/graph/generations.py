@@ -13,6 +13,10 @@ Locks (fcntl.flock, released by the kernel when a process dies, so none is ever 
 - ``N.lock`` beside generation N: each reader holds it shared while the generation is open, and
   a writer removes an old generation only when it can take that lock exclusively. Readers never
   wait for writers, nor writers for readers.
+
+Each committed generation has a record of its files' sizes and checksums beside it
+(kg.graph.integrity); every open checks it first, so a damaged store is named (StoreDamaged,
+'kg repair') before the engine reads a byte of it.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from typing import IO
 import pyoxigraph as ox
 
 from kg.errors import WorkspaceError
+from kg.graph import integrity
 
 WRITER_WAIT_S = 60.0  # the default of KG_WORKSPACE_WAIT
 
@@ -114,6 +119,7 @@ def create_empty(folder: Path) -> None:
     """Generation 0: an empty store."""
     folder.mkdir(parents=True, exist_ok=True)
     _close(ox.Store(str(generation_path(folder, 0))))
+    integrity.record(folder, 0)
 
 
 def _close(store: ox.Store) -> None:
@@ -128,6 +134,7 @@ def clone(folder: Path, number: int) -> Path:
     source, target = generation_path(folder, number), generation_path(folder, number + 1)
     if target.exists():  # left by a writer that died: never named by the manifest
         shutil.rmtree(target)
+    integrity.verify(folder, number)  # a damaged generation is never copied into the next one
     _copy(source, target)
     return target
 
@@ -140,6 +147,7 @@ def scratch(folder: Path, number: int) -> Iterator[ox.Store]:
     handle = _open_lock(folder / f"{number}.lock")
     try:
         _flock(handle, fcntl.LOCK_SH, time.monotonic() + writer_wait_s(), f"generation {number} is being removed")
+        integrity.verify(folder, number)
         _copy(generation_path(folder, number), target)
     finally:
         handle.close()
@@ -172,7 +180,7 @@ class Writable:
 
         Raises WorkspaceError if the new store cannot be opened.
         """
-        self.number = number + 1
+        self.number, self.folder = number + 1, folder
         if empty:
             self.path = generation_path(folder, self.number)
             if self.path.exists():  # left by a writer that died: never named by the manifest
@@ -181,7 +189,9 @@ class Writable:
             self.path = clone(folder, number)
         try:
             self._store: ox.Store | None = ox.Store(str(self.path))
-        except OSError as error:
+        except (OSError, RuntimeError) as error:
+            if integrity.says_corruption(error) and not empty:
+                raise integrity.engine_damage(folder, number, error) from None
             raise WorkspaceError(
                 f"the workspace store {generation_path(folder, number)} cannot be opened ({error}); "
                 "remove the workspace folder and run 'kg init' again."
@@ -200,6 +210,30 @@ class Writable:
             store, self._store = self._store, None
             _close(store)
 
+    def seal(self, triples: int | None = None) -> None:
+        """Close the generation and record its files (kg.graph.integrity), ready to be committed; with
+        ``triples``, first check that it opens read-only and holds that many triples.
+
+        Raises WorkspaceError if it does not (then it must not be committed).
+        """
+        self.close()
+        if triples is not None:
+            try:
+                store = ox.Store.read_only(str(self.path))
+                held = len(store)
+                del store
+                gc.collect()
+            except (OSError, RuntimeError) as error:
+                detail = " ".join(str(error).split())[:200]
+                raise WorkspaceError(f"the new store {self.path} cannot be read back ({detail}); nothing was "
+                                     "changed; try again.") from None  # fmt: skip
+            if held != triples:
+                raise WorkspaceError(
+                    f"the new store {self.path} holds {held} triples where {triples} were loaded; nothing was "
+                    "changed; try again."
+                )
+        integrity.record(self.folder, self.number)
+
 
 def open_shared(folder: Path, number: int) -> tuple[ox.Store, IO[bytes]]:
     """Generation ``number`` read-only with its shared lock, for a reader that keeps it for its lifetime.
@@ -213,9 +247,12 @@ def open_shared(folder: Path, number: int) -> tuple[ox.Store, IO[bytes]]:
         path = generation_path(folder, number)
         if not path.is_dir():
             raise FileNotFoundError(path)
+        integrity.verify(folder, number)  # before the engine reads a byte: some damage made it spin
         try:
             return ox.Store.read_only(str(path)), handle
-        except OSError as error:
+        except (OSError, RuntimeError) as error:
+            if integrity.says_corruption(error):
+                raise integrity.engine_damage(folder, number, error) from None
             raise WorkspaceError(
                 f"the workspace store {path} cannot be read ({error}); remove the workspace folder and run "
                 "'kg init' again."
@@ -239,4 +276,5 @@ def collect(folder: Path, keep: int) -> None:
             except OSError:
                 continue  # a reader still uses it: the next writer will try again
             shutil.rmtree(item, ignore_errors=True)
+            integrity.record_path(folder, int(item.name)).unlink(missing_ok=True)
             lock.unlink(missing_ok=True)

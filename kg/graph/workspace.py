@@ -339,7 +339,7 @@ def change(
             # The bulk loader leaves its tables unmerged; at 10M triples an aggregate ran about
             # seven times slower before compacting them (README, "Scale and speed").
             store.optimize()
-        writable.close()
+        writable.seal(manifest["triples"] if rebuild else None)  # a rebuild is counted again before it commits
         for addition in additions:
             if addition.data is not None:
                 _write(workspace.folder / addition.entry["stored"], addition.data)
