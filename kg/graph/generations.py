@@ -24,19 +24,21 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
+import functools
 import gc
 import os
 import re
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, ParamSpec, TypeVar
 
 import pyoxigraph as ox
 
 from kg.errors import WorkspaceError
 from kg.graph import integrity
+from kg.output import out_of_space
 
 WRITER_WAIT_S = 60.0  # the default of KG_WORKSPACE_WAIT
 
@@ -110,11 +112,39 @@ def writer_lock(folder: Path, wait: float | None = None) -> Iterator[None]:
         yield
 
 
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def space_checked(change: Callable[P, R]) -> Callable[P, R]:
+    """``change`` (of a workspace, its first argument) with a full disk said in one sentence: the new generation
+    is dropped before the manifest names it, so the workspace is as it was."""
+
+    @functools.wraps(change)
+    def changing(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return change(*args, **kwargs)
+        except OSError as error:
+            if not out_of_space(error):
+                raise
+            folder = getattr(args[0], "folder", args[0])
+            if hasattr(args[0], "store_folder"):  # give the space of the unfinished generation back at once
+                with contextlib.suppress(OSError):
+                    collect(args[0].store_folder, args[0].manifest["generation"])
+            raise WorkspaceError(
+                f"the workspace {folder} cannot be changed: its disk is full (or your quota is); it is as it was: "
+                "free some space and try again."
+            ) from None
+
+    return changing
+
+
 def generation_path(folder: Path, number: int) -> Path:
     """Where generation ``number`` of the store in ``folder`` lives."""
     return folder / str(number)
 
 
+@space_checked
 def create_empty(folder: Path) -> None:
     """Generation 0: an empty store."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -190,6 +220,8 @@ class Writable:
         try:
             self._store: ox.Store | None = ox.Store(str(self.path))
         except (OSError, RuntimeError) as error:
+            if out_of_space(error):
+                raise  # said in one sentence by space_checked
             if integrity.says_corruption(error) and not empty:
                 raise integrity.engine_damage(folder, number, error) from None
             raise WorkspaceError(

@@ -289,6 +289,7 @@ def replaced_by(workspace: Workspace, entries: Iterable[Source]) -> list[Source]
     return [s for s in workspace.entries if s["original"] in originals]
 
 
+@generations.space_checked
 def change(
     workspace: Workspace,
     additions: Sequence[Addition] = (),
