@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
-from kg.errors import QueryError, WorkspaceError
+from kg.errors import QueryError
 from kg.graph import integrity
 from kg.graph.generations import open_shared
 from kg.graph.named import named_query, run_named, run_query_file
@@ -185,10 +185,8 @@ class WorkspaceGraph(KnowledgeGraph):
             except FileNotFoundError:  # a writer committed a newer generation and removed this one: read it again
                 workspace.manifest = read_manifest(workspace.folder)
                 if workspace.manifest["generation"] == generation:
-                    raise WorkspaceError(
-                        f"the workspace {workspace.folder} is damaged: its store "
-                        f"{workspace.store_folder / str(generation)} "
-                        "is missing; make a new one with 'kg init' and add the sources again ('kg sources' lists them)."
+                    raise integrity.damaged(
+                        workspace.store_folder, f"its store generation {generation} is missing"
                     ) from None
         else:
             raise QueryError(f"the workspace {workspace.folder} changes too often to be read; try again.")

@@ -32,7 +32,7 @@ import shutil
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import IO, ParamSpec, TypeVar
+from typing import IO, Any, ParamSpec, TypeVar
 
 import pyoxigraph as ox
 
@@ -127,10 +127,11 @@ def space_checked(change: Callable[P, R]) -> Callable[P, R]:
         except OSError as error:
             if not out_of_space(error):
                 raise
-            folder = getattr(args[0], "folder", args[0])
-            if hasattr(args[0], "store_folder"):  # give the space of the unfinished generation back at once
+            workspace: Any = args[0]  # a kg.graph.workspace.Workspace, or a store folder (create_empty)
+            folder = getattr(workspace, "folder", workspace)
+            if hasattr(workspace, "store_folder"):  # give the space of the unfinished generation back at once
                 with contextlib.suppress(OSError):
-                    collect(args[0].store_folder, args[0].manifest["generation"])
+                    collect(workspace.store_folder, workspace.manifest["generation"])
             raise WorkspaceError(
                 f"the workspace {folder} cannot be changed: its disk is full (or your quota is); it is as it was: "
                 "free some space and try again."
