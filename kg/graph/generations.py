@@ -128,7 +128,7 @@ def space_checked(change: Callable[P, R]) -> Callable[P, R]:
             if not out_of_space(error):
                 raise
             workspace: Any = args[0]  # a kg.graph.workspace.Workspace, or a store folder (create_empty)
-            folder = getattr(workspace, "folder", workspace)
+            folder = getattr(workspace, "folder", None) or Path(workspace).parent
             if hasattr(workspace, "store_folder"):  # give the space of the unfinished generation back at once
                 with contextlib.suppress(OSError):
                     collect(workspace.store_folder, workspace.manifest["generation"])
