@@ -145,6 +145,8 @@ def test_damage_that_keeps_the_file_time_is_found_by_the_deep_check_and_the_engi
     assert deep.returncode == 2 and f"its file 1/{target.name} has changed since it was written" in deep.stderr
     with pytest.raises(StoreDamaged, match=f"its file 1/{target.name} has changed"):
         raise integrity.engine_damage(folder / "store", 1, RuntimeError("Corruption: block checksum mismatch"))
+    assert integrity.says_corruption(OSError("IO error: No such file ... The file MANIFEST-000005 may be corrupted."))
+    assert not integrity.says_corruption(ValueError("'corrupt' is not a valid xsd:integer"))
 
 
 def test_a_store_without_a_record_is_still_named_damaged_when_the_engine_says_so(

@@ -4,7 +4,7 @@ RocksDB (under pyoxigraph) checks its blocks only when it reads them, and some d
 seen as damage at all: an emptied table file is an "internal error" at open, a flipped byte in a
 block no query reads goes unnoticed, and damage to some files made a query spin at 100 % CPU
 for as long as it was let run. So a generation's files are recorded when it is committed
-(``record``: ``N.files.json`` beside generation N, each file's size and SHA-256) and checked
+(``record``: ``N.files.json`` beside generation N, each file's size, modification time and SHA-256) and checked
 before the engine ever opens them (``verify``), on every open: every size, and the checksum of
 every file written since (its modification time differs: emptying, truncating or overwriting a file
 sets it, whatever its size) or of at most ``QUICK_HASH_BYTES`` (the small files hold the store's
@@ -33,8 +33,9 @@ QUICK_HASH_BYTES = 1 << 20  # files up to this size are hashed on every open too
 _PIECE = 1 << 20
 # RocksDB's own files that change after the store is closed: its text log and its lock.
 _UNRECORDED = re.compile(r"LOCK|LOG(\.old\..*)?")
-# What a message of the engine says when it found a file damaged.
-_CORRUPTION = re.compile(r"corrupt|checksum|size mismatch|bad magic|truncated|bad block", re.IGNORECASE)
+# What the engine (RocksDB's status words) says when it found a file damaged; exact, so that a query's own
+# error that happens to say "corrupt" is not taken for it.
+_CORRUPTION = re.compile(r"\bCorruption: |\bmay be corrupted\b")
 
 
 def record_path(folder: Path, number: int) -> Path:
