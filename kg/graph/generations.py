@@ -29,6 +29,7 @@ import gc
 import os
 import re
 import shutil
+import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -249,6 +250,9 @@ class Writable:
 
         Raises WorkspaceError if it does not (then it must not be committed).
         """
+        # RocksDB closes (and stops compacting, which replaces files) only when the last reference goes.
+        if self._store is not None and sys.getrefcount(self._store) > 2:
+            raise RuntimeError("the new generation's store is still referenced elsewhere; its files are not final")
         self.close()
         if triples is not None:
             try:

@@ -340,6 +340,7 @@ def change(
             # The bulk loader leaves its tables unmerged; at 10M triples an aggregate ran about
             # seven times slower before compacting them (README, "Scale and speed").
             store.optimize()
+        del store  # the last reference but the writable's: sealing closes the store, and only then are its files final
         writable.seal(manifest["triples"] if rebuild else None)  # a rebuild is counted again before it commits
         for addition in additions:
             if addition.data is not None:
