@@ -42,6 +42,7 @@ __all__ = [
     "RemoteError",
     "ReportError",
     "SheetProblems",
+    "StoreDamaged",
     "UnsupportedShape",
     "WorkspaceError",
     "shown",
@@ -98,6 +99,17 @@ class ReportError(KgError):
 
 class WorkspaceError(KgError):
     """The workspace cannot be used: missing, damaged, unwritable, or locked by another writer."""
+
+
+class StoreDamaged(WorkspaceError):
+    """A file of the workspace's store is not as it was written (kg.graph.integrity); 'kg repair' rebuilds it.
+
+    ``what`` says which file and how, without the advice (for ``kg repair``'s report).
+    """
+
+    def __init__(self, message: str, what: str = "") -> None:
+        super().__init__(message)
+        self.what = what or message
 
 
 class RemoteError(KgError):

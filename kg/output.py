@@ -14,6 +14,7 @@ regular file writes that file.
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 import tempfile
@@ -64,6 +65,17 @@ def file_mode() -> int:
             os.umask(current)
             _umask.append(current)
     return 0o666 & ~_umask[0]
+
+
+_NO_SPACE_WORDS = ("no space left on device", "disk quota exceeded")
+
+
+def out_of_space(error: BaseException) -> bool:
+    """Whether ``error`` says the disk (or the user's quota) is full: errno ENOSPC or EDQUOT, or, for an
+    error of the store engine (pyoxigraph's OSError carries no errno), its words."""
+    if not isinstance(error, OSError):
+        return False
+    return error.errno in (errno.ENOSPC, errno.EDQUOT) or any(w in str(error).lower() for w in _NO_SPACE_WORDS)
 
 
 def _cannot_write(path: Path, error: OSError) -> OutputError:

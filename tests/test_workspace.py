@@ -294,7 +294,7 @@ def test_a_wait_that_is_not_a_number_is_one_sentence(workspace: Path, demo_ttl: 
     [
         (lambda m: "{", "cannot be read"),
         (lambda m: json.dumps({**m, "sources": None}), "the manifest is damaged"),
-        (lambda m: json.dumps({**m, "generation": 99}), "is damaged: its store"),
+        (lambda m: json.dumps({**m, "generation": 99}), "is damaged (its store generation 99 is missing); run"),
     ],
     ids=["not-json", "no-sources", "no-store"],
 )

@@ -34,7 +34,7 @@ from typing import TextIO, TypeVar
 import click
 
 from kg.errors import EXIT_ERROR, KgError, shown
-from kg.output import remove_temporaries
+from kg.output import out_of_space, remove_temporaries
 from kg.version import __version__
 
 FC = TypeVar("FC", bound=Callable[..., object] | click.Command)  # what a click decorator takes and gives back
@@ -160,6 +160,12 @@ def _run_command(command: click.Command, args: list[str]) -> int:
         # is success, as for any Unix filter; nothing more goes to it.
         _silence_stdout()
         return 0
+    except OSError as error:
+        if not out_of_space(error):
+            return _bug(error)
+        where = f" writing {error.filename}" if error.filename else ""
+        _say(f"the disk is full (or your quota is){where}; free some space and run the command again.")
+        return EXIT_ERROR
     except Exception as error:
         return _bug(error)
 

@@ -228,9 +228,22 @@ def validate_command(files: tuple[Path, ...], engine: str, endpoint: str | None,
 @DATA_OPTION
 @ENDPOINT_OPTION
 @format_option("one row per query (its name, rows and status)")
+@click.option("--deep", is_flag=True, help="First verify the checksum of every file of the workspace's store.")
 @timeout_option()
-def check_command(data_files: tuple[Path, ...], endpoint: str | None, fmt: str | None) -> None:
-    """Run the quality-control queries; each must return no rows (exit 1 if any does)."""
+def check_command(data_files: tuple[Path, ...], endpoint: str | None, fmt: str | None, deep: bool) -> None:
+    """Run the quality-control queries; each must return no rows (exit 1 if any does).
+
+    With --deep, every file of the workspace's store is first checked against the checksum recorded
+    when it was written (exit 2 naming 'kg repair' if one is damaged).
+    """
+    if deep and endpoint is None:
+        from kg.ingest.repair import check_store
+        from kg.ingest.workspace import Workspace
+
+        workspace = Workspace.open()
+        files = check_store(workspace)
+        state = f"all {files} files as written" if files else "no record of its files (run 'kg repair' to make one)"
+        click.echo(f"workspace {workspace.folder}: store {state}", err=True)
     graph = graph_for(data_files, endpoint)
     counts = []
     for query in list_queries("qc"):

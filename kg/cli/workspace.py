@@ -1,4 +1,4 @@
-"""The ``kg`` commands that change the workspace: init, add, sources, remove, import, import-observations.
+"""The ``kg`` commands that change the workspace: init, add, sources, remove, import, import-observations, repair.
 
 Each parses its arguments, makes one call to kg.Workspace (kg.ingest.workspace, whose changes all go
 through the one write path, kg.ingest.add.write) and prints what it did; they join kg.cli.group's
@@ -69,9 +69,10 @@ def add_command(files: tuple[Path, ...], engine: str) -> None:
 @click.option("--format", "-f", "fmt", type=click.Choice(RESULT_FORMATS), default="table", show_default=True)
 def sources_command(fmt: str) -> None:
     """List what the workspace's graph holds: each source with its kind, the triples it adds (a triple an earlier
-    source states is counted there), time added and check."""
+    source states is counted there), time added and check; exit 2 if the store is damaged (see kg repair)."""
     import pyoxigraph as ox
 
+    from kg.graph import integrity
     from kg.graph.inferences import derived_sources
     from kg.ingest.workspace import Workspace
 
@@ -82,6 +83,32 @@ def sources_command(fmt: str) -> None:
     raw = [tuple(ox.Literal(str(value)) for value in row) for row in rows]
     click.echo(render(Results(columns, raw=raw), fmt), nl=False)
     click.echo(f"workspace {workspace.folder}: {workspace.manifest['triples']} triples", err=True)
+    # The list is the manifest's; whether the store still holds it is checked as any reader's open does.
+    integrity.verify(workspace.store_folder, workspace.manifest["generation"])
+
+
+@click.command("repair")
+@click.option("--force", is_flag=True, help="Rebuild the store even when every file of it is as written.")
+def repair_command(force: bool) -> None:
+    """Check every file of the workspace's store and, if one is damaged, rebuild the store from the workspace's
+    copies of its sources and the bundled data (a new generation, committed only when complete and checked)."""
+    from kg.ingest.workspace import Workspace
+
+    workspace = Workspace.open()
+    repaired = workspace.repair(force=force)
+    if not repaired.rebuilt:
+        click.echo(f"the store of the workspace {workspace.folder} is intact (every file as written); nothing was "
+                   "rebuilt.", err=True)  # fmt: skip
+        return
+    ids = ", ".join(s["id"] for s in repaired.sources)
+    sources = f"{len(repaired.sources)} source(s) ({ids})" if repaired.sources else "no other source"
+    why = f"{repaired.damage}; " if repaired.damage else "as asked (--force); "
+    click.echo(
+        f"repaired the workspace {workspace.folder}: {why}rebuilt its store as generation {repaired.generation} "
+        f"from the bundled data ({repaired.bundled_files} files) and {sources}: {repaired.triples} triples, "
+        "counted and recorded.",
+        err=True,
+    )
 
 
 @click.command("remove")
@@ -214,5 +241,5 @@ def import_observations_command(sheet: Path, out: Path | None) -> None:
 def register(group: click.Group) -> None:
     """Add this module's commands to ``group`` (the ``kg`` group)."""
     for command in (init_command, add_command, sources_command, remove_command, import_command,
-                    import_observations_command):  # fmt: skip
+                    import_observations_command, repair_command):  # fmt: skip
         group.add_command(command)

@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
-from kg.errors import QueryError, WorkspaceError
+from kg.errors import QueryError
+from kg.graph import integrity
 from kg.graph.generations import open_shared
 from kg.graph.named import named_query, run_named, run_query_file
 from kg.graph.workspace import Workspace, open_workspace, read_manifest
@@ -176,6 +177,9 @@ class KnowledgeGraph:
                 ) from None
             raise QueryError(f"{where}: {syntax_error_sentence(declare(text), str(error))}; fix the query.") from None
         except (OSError, RuntimeError, ValueError) as error:
+            if isinstance(self, WorkspaceGraph) and integrity.says_corruption(error):
+                folder, number = self.workspace.store_folder, self.workspace.manifest["generation"]
+                raise integrity.engine_damage(folder, number, error) from None
             detail = " ".join(str(error).split())[:300] or type(error).__name__
             if isinstance(error, OSError) and routed and (failure := routed.failure(str(error))):
                 raise QueryError(f"{where}: {failure}") from None
@@ -204,10 +208,8 @@ class WorkspaceGraph(KnowledgeGraph):
             except FileNotFoundError:  # a writer committed a newer generation and removed this one: read it again
                 workspace.manifest = read_manifest(workspace.folder)
                 if workspace.manifest["generation"] == generation:
-                    raise WorkspaceError(
-                        f"the workspace {workspace.folder} is damaged: its store "
-                        f"{workspace.store_folder / str(generation)} "
-                        "is missing; make a new one with 'kg init' and add the sources again ('kg sources' lists them)."
+                    raise integrity.damaged(
+                        workspace.store_folder, f"its store generation {generation} is missing"
                     ) from None
         else:
             raise QueryError(f"the workspace {workspace.folder} changes too often to be read; try again.")

@@ -13,6 +13,10 @@ Locks (fcntl.flock, released by the kernel when a process dies, so none is ever 
 - ``N.lock`` beside generation N: each reader holds it shared while the generation is open, and
   a writer removes an old generation only when it can take that lock exclusively. Readers never
   wait for writers, nor writers for readers.
+
+Each committed generation has a record of its files' sizes and checksums beside it
+(kg.graph.integrity); every open checks it first, so a damaged store is named (StoreDamaged,
+'kg repair') before the engine reads a byte of it.
 """
 
 from __future__ import annotations
@@ -20,18 +24,22 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
+import functools
 import gc
 import os
 import re
 import shutil
+import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, Any, ParamSpec, TypeVar
 
 import pyoxigraph as ox
 
 from kg.errors import WorkspaceError
+from kg.graph import integrity
+from kg.output import out_of_space
 
 WRITER_WAIT_S = 60.0  # the default of KG_WORKSPACE_WAIT
 
@@ -105,15 +113,45 @@ def writer_lock(folder: Path, wait: float | None = None) -> Iterator[None]:
         yield
 
 
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def space_checked(change: Callable[P, R]) -> Callable[P, R]:
+    """``change`` (of a workspace, its first argument) with a full disk said in one sentence: the new generation
+    is dropped before the manifest names it, so the workspace is as it was."""
+
+    @functools.wraps(change)
+    def changing(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return change(*args, **kwargs)
+        except OSError as error:
+            if not out_of_space(error):
+                raise
+            workspace: Any = args[0]  # a kg.graph.workspace.Workspace, or a store folder (create_empty)
+            folder = getattr(workspace, "folder", None) or Path(workspace).parent
+            if hasattr(workspace, "store_folder"):  # give the space of the unfinished generation back at once
+                with contextlib.suppress(OSError):
+                    collect(workspace.store_folder, workspace.manifest["generation"])
+            raise WorkspaceError(
+                f"the workspace {folder} cannot be changed: its disk is full (or your quota is); it is as it was: "
+                "free some space and try again."
+            ) from None
+
+    return changing
+
+
 def generation_path(folder: Path, number: int) -> Path:
     """Where generation ``number`` of the store in ``folder`` lives."""
     return folder / str(number)
 
 
+@space_checked
 def create_empty(folder: Path) -> None:
     """Generation 0: an empty store."""
     folder.mkdir(parents=True, exist_ok=True)
     _close(ox.Store(str(generation_path(folder, 0))))
+    integrity.record(folder, 0)
 
 
 def _close(store: ox.Store) -> None:
@@ -128,6 +166,7 @@ def clone(folder: Path, number: int) -> Path:
     source, target = generation_path(folder, number), generation_path(folder, number + 1)
     if target.exists():  # left by a writer that died: never named by the manifest
         shutil.rmtree(target)
+    integrity.verify(folder, number)  # a damaged generation is never copied into the next one
     _copy(source, target)
     return target
 
@@ -140,6 +179,7 @@ def scratch(folder: Path, number: int) -> Iterator[ox.Store]:
     handle = _open_lock(folder / f"{number}.lock")
     try:
         _flock(handle, fcntl.LOCK_SH, time.monotonic() + writer_wait_s(), f"generation {number} is being removed")
+        integrity.verify(folder, number)
         _copy(generation_path(folder, number), target)
     finally:
         handle.close()
@@ -172,7 +212,7 @@ class Writable:
 
         Raises WorkspaceError if the new store cannot be opened.
         """
-        self.number = number + 1
+        self.number, self.folder = number + 1, folder
         if empty:
             self.path = generation_path(folder, self.number)
             if self.path.exists():  # left by a writer that died: never named by the manifest
@@ -181,7 +221,11 @@ class Writable:
             self.path = clone(folder, number)
         try:
             self._store: ox.Store | None = ox.Store(str(self.path))
-        except OSError as error:
+        except (OSError, RuntimeError) as error:
+            if out_of_space(error):
+                raise  # said in one sentence by space_checked
+            if integrity.says_corruption(error) and not empty:
+                raise integrity.engine_damage(folder, number, error) from None
             raise WorkspaceError(
                 f"the workspace store {generation_path(folder, number)} cannot be opened ({error}); "
                 "remove the workspace folder and run 'kg init' again."
@@ -200,6 +244,33 @@ class Writable:
             store, self._store = self._store, None
             _close(store)
 
+    def seal(self, triples: int | None = None) -> None:
+        """Close the generation and record its files (kg.graph.integrity), ready to be committed; with
+        ``triples``, first check that it opens read-only and holds that many triples.
+
+        Raises WorkspaceError if it does not (then it must not be committed).
+        """
+        # RocksDB closes (and stops compacting, which replaces files) only when the last reference goes.
+        if self._store is not None and sys.getrefcount(self._store) > 2:
+            raise RuntimeError("the new generation's store is still referenced elsewhere; its files are not final")
+        self.close()
+        if triples is not None:
+            try:
+                store = ox.Store.read_only(str(self.path))
+                held = len(store)
+                del store
+                gc.collect()
+            except (OSError, RuntimeError) as error:
+                detail = " ".join(str(error).split())[:200]
+                raise WorkspaceError(f"the new store {self.path} cannot be read back ({detail}); nothing was "
+                                     "changed; try again.") from None  # fmt: skip
+            if held != triples:
+                raise WorkspaceError(
+                    f"the new store {self.path} holds {held} triples where {triples} were loaded; nothing was "
+                    "changed; try again."
+                )
+        integrity.record(self.folder, self.number)
+
 
 def open_shared(folder: Path, number: int) -> tuple[ox.Store, IO[bytes]]:
     """Generation ``number`` read-only with its shared lock, for a reader that keeps it for its lifetime.
@@ -213,9 +284,12 @@ def open_shared(folder: Path, number: int) -> tuple[ox.Store, IO[bytes]]:
         path = generation_path(folder, number)
         if not path.is_dir():
             raise FileNotFoundError(path)
+        integrity.verify(folder, number)  # before the engine reads a byte: some damage made it spin
         try:
             return ox.Store.read_only(str(path)), handle
-        except OSError as error:
+        except (OSError, RuntimeError) as error:
+            if integrity.says_corruption(error):
+                raise integrity.engine_damage(folder, number, error) from None
             raise WorkspaceError(
                 f"the workspace store {path} cannot be read ({error}); remove the workspace folder and run "
                 "'kg init' again."
@@ -239,4 +313,5 @@ def collect(folder: Path, keep: int) -> None:
             except OSError:
                 continue  # a reader still uses it: the next writer will try again
             shutil.rmtree(item, ignore_errors=True)
+            integrity.record_path(folder, int(item.name)).unlink(missing_ok=True)
             lock.unlink(missing_ok=True)

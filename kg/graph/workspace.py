@@ -289,6 +289,7 @@ def replaced_by(workspace: Workspace, entries: Iterable[Source]) -> list[Source]
     return [s for s in workspace.entries if s["original"] in originals]
 
 
+@generations.space_checked
 def change(
     workspace: Workspace,
     additions: Sequence[Addition] = (),
@@ -339,7 +340,8 @@ def change(
             # The bulk loader leaves its tables unmerged; at 10M triples an aggregate ran about
             # seven times slower before compacting them (README, "Scale and speed").
             store.optimize()
-        writable.close()
+        del store  # the last reference but the writable's: sealing closes the store, and only then are its files final
+        writable.seal(manifest["triples"] if rebuild else None)  # a rebuild is counted again before it commits
         for addition in additions:
             if addition.data is not None:
                 _write(workspace.folder / addition.entry["stored"], addition.data)

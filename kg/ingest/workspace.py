@@ -28,6 +28,7 @@ from kg.graph.embedded import WorkspaceGraph
 
 if TYPE_CHECKING:  # the write path needs rdflib (kg.validation's engine), which ``import kg`` does not load
     from kg.ingest.add import Written
+    from kg.ingest.repair import Repaired
 
 
 @dataclass(frozen=True)
@@ -132,6 +133,16 @@ class Workspace(base.Workspace):
         from kg.ingest.add import write
 
         return write(self, remove=source_names)
+
+    def repair(self, *, force: bool = False) -> Repaired:
+        """Check every store file and, if one is damaged (or ``force``), rebuild the store (``kg repair``).
+
+        Returns what was found and done (kg.ingest.repair.Repaired). Raises WorkspaceError if a source's
+        stored copy is missing or changed, or the workspace cannot be written.
+        """
+        from kg.ingest.repair import repair
+
+        return repair(self, force=force)
 
     def sources(self) -> list[SourceRecord]:
         """What the graph holds (``kg sources``): the bundled data, then each source in the order added."""
