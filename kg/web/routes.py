@@ -309,6 +309,7 @@ class Form(dict[str, str]):
         return dict(self)
 
     def copy(self) -> Form:
+        """A copy that remembers, as this one does, which parameters were given twice."""
         return Form(self.items(), self.repeated)
 
 
