@@ -295,10 +295,12 @@ class Form(dict[str, str]):
         return super().__getitem__(key)
 
     def get(self, key: str, default: Any = None) -> Any:
+        """dict.get, refused for a parameter given twice."""
         self._once(key)
         return super().get(key, default)
 
     def pop(self, key: str, *default: Any) -> Any:
+        """dict.pop, refused for a parameter given twice."""
         self._once(key)
         return super().pop(key, *default)
 
