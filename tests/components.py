@@ -165,7 +165,20 @@ def oxigraph_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Oxigr
 
 
 @pytest.fixture(scope="session")
-def oxigraph_server(oxigraph_process: OxigraphServer) -> OxigraphServer:
+def inferred_own_workspace(own_workspace: Path, warm_inference) -> Path:
+    """The session's workspace holding the session's warm inference as its derived source (kg.graph.inferences), so
+    that kg push --inferred and the inferences of ``graph`` read it instead of running HermiT again (the same
+    triples: warm_inference reasoned over the same bundled data; tests/test_reason.py checks the reasoning)."""
+    from kg.graph.inferences import inferred_path
+    from kg.graph.workspace import open_workspace
+
+    if not inferred_path(open_workspace(own_workspace), "hermit").exists():
+        warm_inference.into_workspace(own_workspace)
+    return own_workspace
+
+
+@pytest.fixture(scope="session")
+def oxigraph_server(oxigraph_process: OxigraphServer, inferred_own_workspace: Path) -> OxigraphServer:
     """The session's Oxigraph server, loaded by kg push (its default graph), kg push --inferred (PUSHED_INFERRED)
     and kg push of the SDG snapshot (SDG_SNAPSHOT)."""
     from tests.conftest import run_kg
@@ -179,7 +192,7 @@ def oxigraph_server(oxigraph_process: OxigraphServer) -> OxigraphServer:
 
 
 @pytest.fixture(scope="session")
-def inferences_file(graph, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def inferences_file(graph, inferred_own_workspace: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The reasoner's inferences from the session's graph (cached on disk) as an N-Triples file."""
     inferred = graph.with_inferences().documents[len(graph.documents) :]
     return write_ntriples(inferred, tmp_path_factory.mktemp("inferred") / "inferred.nt")
