@@ -61,14 +61,18 @@ GROUPS = {
     "served": "served",
     "browser": "served",
     "served_workspace": "served",
-    "oxigraph": "stores",
-    "oxigraph_server": "stores",
-    "oxigraph_process": "stores",
+    "oxigraph": "oxigraph",
+    "oxigraph_server": "oxigraph",
+    "oxigraph_process": "oxigraph",
     "virtuoso": "stores",
     "virtuoso_server": "stores",
     "virtuoso_process_shared": "stores",
     "published_site": "site",
 }
+
+# A test reading components of several groups runs where the costliest of them starts (Virtuoso: seconds; a
+# second Oxigraph server, loaded from the session's inferences, is half a second).
+COSTLIER = ("stores",)
 
 
 def _with_graphs(endpoint: str, *graphs: str) -> str:
@@ -76,7 +80,8 @@ def _with_graphs(endpoint: str, *graphs: str) -> str:
 
 
 def pytest_itemcollected(item: pytest.Item) -> None:
-    """Each test in the xdist group of the first shared component it asks for (unless it names a group);
+    """Each test in the xdist group of the first shared component it asks for (the COSTLIER group if it asks for
+    one of its components; unless it names a group);
     a ``serial`` test in the group "serial", so that two of them never run at once on two workers.
 
     Marked as each test is collected: xdist reads the groups in its pytest_collection_modifyitems.
@@ -86,7 +91,8 @@ def pytest_itemcollected(item: pytest.Item) -> None:
     if item.get_closest_marker("serial"):
         item.add_marker(pytest.mark.xdist_group("serial"))
         return
-    group = next((GROUPS[name] for name in getattr(item, "fixturenames", ()) if name in GROUPS), None)
+    groups = [GROUPS[name] for name in getattr(item, "fixturenames", ()) if name in GROUPS]
+    group = next((costly for costly in COSTLIER if costly in groups), groups[0] if groups else None)
     if group:
         item.add_marker(pytest.mark.xdist_group(group))
 

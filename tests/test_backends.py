@@ -26,6 +26,7 @@ header. Under CI=true a missing virtuoso-t fails these tests (tests/servers.py).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 import pytest
 
@@ -38,16 +39,19 @@ from kg.graph.remote.client import remote_sparql
 from kg.graph.remote.endpoint import RemoteGraph
 from kg.query.results import Results, render
 from kg.query.tables import is_number
+from tests.components import GROUPS
 from tests.conftest import ROOT, run_kg
 from tests.servers import kg_server
 
-pytestmark = [pytest.mark.network, pytest.mark.xdist_group("stores")]  # the session's servers
+pytestmark = pytest.mark.network  # the session's servers: each test in its component's xdist group (GROUPS)
 
 SCK, ID = "https://w3id.org/smartcity-kg/ontology#", "https://w3id.org/smartcity-kg/id/"
 NOT_COMPARED = {"sdg-labels-federated": "calls a second endpoint through SERVICE"}
 CLAIMS = ROOT / "data" / "claims"
 NAMED = [q for q in list_queries() if not q.inferred and q.name not in NOT_COMPARED]
 INFERRED = [q for q in list_queries() if q.inferred]
+# A test given one store by name reads it through request.getfixturevalue: its xdist group is set here.
+STORES = [pytest.param(name, marks=pytest.mark.xdist_group(GROUPS[name])) for name in ("oxigraph", "virtuoso")]
 
 
 @pytest.fixture
@@ -66,12 +70,6 @@ def oxigraph_inferred(oxigraph_server):
 def virtuoso(virtuoso_server):
     """The session's Virtuoso (tests/components.py): the endpoint of the bundled graph alone."""
     return virtuoso_server.bundled
-
-
-@pytest.fixture
-def virtuoso_planted(virtuoso_server):
-    """Virtuoso's query endpoint for the bundled graph and the planted pages."""
-    return virtuoso_server.planted
 
 
 @pytest.fixture
@@ -164,7 +162,7 @@ def local_commands(tmp_path_factory):
     return [(command, run_kg(*command)) for command in commands]
 
 
-@pytest.mark.parametrize("store", ["oxigraph", "virtuoso"])
+@pytest.mark.parametrize("store", STORES)
 def test_claims_check_and_suggest_print_the_same_on_every_store(store, request, local_commands):
     """The commands built on queries run on an endpoint through kg.graph.remote.endpoint.RemoteGraph, unchanged."""
     endpoint = request.getfixturevalue(store)
@@ -183,7 +181,7 @@ def local_reports(graph):
     return {framework: to_markdown(collect(graph, framework)) for framework in REPORTED}
 
 
-@pytest.mark.parametrize("store", ["oxigraph", "virtuoso"])
+@pytest.mark.parametrize("store", STORES)
 def test_the_report_is_the_same_on_every_store(store, request, tmp_path, local_reports):
     """kg report --endpoint writes the local report.md (its charts drawn from the store's answers); the second
     framework's report.md is compared as its text, without drawing the same charts again."""
@@ -197,24 +195,33 @@ def test_the_report_is_the_same_on_every_store(store, request, tmp_path, local_r
     assert local_reports[first] != local_reports[second]
 
 
+@pytest.fixture(scope="module")
+def answers_with_numbers(graph, oxigraph_server, virtuoso_server):
+    """Each named query whose local answer holds a number: its local answer and each store's, asked once for the
+    three formats (name, named query, local, [Oxigraph's, Virtuoso's])."""
+    found = []
+    for named in NAMED:
+        params = {"code": "SC: SH: SI: 4C"} if "code" in named.parameters else {}
+        local = graph.query(named, **params)
+        if any(is_number(term) for row in local.terms() for term in row):
+            stores = (oxigraph_server.query, virtuoso_server.bundled)
+            found.append((named, local, [RemoteGraph(endpoint).query(named, **params) for endpoint in stores]))
+    return found
+
+
 @pytest.mark.parametrize("fmt", ["csv", "tsv", "table"])
-def test_numbers_are_written_the_same_whatever_store_answered(graph, oxigraph, virtuoso, fmt):
+def test_numbers_are_written_the_same_whatever_store_answered(answers_with_numbers, fmt):
     """Every named query that returns numbers prints the same cells from every store (kg.query.tables.canonical_number).
 
     Virtuoso writes a confidence of 1 (xsd:double) as "1.0" where Oxigraph writes "1": the
     stores' own lexical forms differ, the printed cells do not.
     """
     with_numbers, differing = [], set()
-    for named in NAMED:
-        params = {"code": "SC: SH: SI: 4C"} if "code" in named.parameters else {}
-        local = graph.query(named, **params)
-        if not any(is_number(term) for row in local.terms() for term in row):
-            continue
+    for named, local, remotes in answers_with_numbers:
         with_numbers.append(named.name)
         expected = lines(render(local, fmt), named)
-        for endpoint in (oxigraph, virtuoso):
-            remote = RemoteGraph(endpoint).query(named, **params)
-            assert lines(render(remote, fmt), named) == expected, f"{named.name} on {endpoint}"
+        for store, remote in zip(("oxigraph", "virtuoso"), remotes, strict=True):
+            assert lines(render(remote, fmt), named) == expected, f"{named.name} on {store}"
             if lexical_numbers(remote) != lexical_numbers(local):
                 differing.add(named.name)
     assert {"sdg-links", "u4ssc-counterparts", "kpis-by-dimension"} <= set(with_numbers)  # confidence, shares
@@ -238,7 +245,7 @@ def test_an_unknown_framework_is_an_error_on_every_store(oxigraph, virtuoso):
         assert run.returncode == 2 and run.stderr.startswith("kg: the graph has no framework fw:nosuch")
 
 
-@pytest.mark.parametrize("store", ["oxigraph", "virtuoso"])
+@pytest.mark.parametrize("store", STORES)
 def test_construct_and_describe_give_the_same_triples_on_every_store(graph, store, request):
     endpoint = request.getfixturevalue(store)
     kpi = "<https://w3id.org/smartcity-kg/id/u4ssc/SC-SH-SI-4C>"
@@ -253,42 +260,60 @@ def without_origins(report: str) -> str:
     return re.sub(r"(?m)  \(in [^)]*\)$", "", report)
 
 
-def test_validating_the_whole_graph_on_an_endpoint(virtuoso, oxigraph, served):
+def test_validating_the_whole_graph_on_an_endpoint(virtuoso, oxigraph):
     """Every store gives the page numbers back as the data types them (xsd:integer), so each conforms as the
-    local graph does: kg serve, an Oxigraph server after kg push, Virtuoso after loading the same graph."""
+    local graph does: an Oxigraph server after kg push, Virtuoso after loading the same graph (kg serve:
+    tests/test_conformance.py, on the session's served workspace, where the served group's worker runs it)."""
     local = run_kg("validate")
     assert local.returncode == 0, local.stdout + local.stderr
-    for endpoint in (f"{served}/sparql", oxigraph, virtuoso):
+    for endpoint in (oxigraph, virtuoso):
         run = run_kg("validate", "--endpoint", endpoint)
         assert run.returncode == 0, f"{endpoint}: {run.stdout}{run.stderr}"
         assert run.stdout.startswith("Conforms: ") and "satisfies every shape" in run.stdout
 
 
-def test_a_planted_bad_page_number_is_a_violation_on_every_store(planted, virtuoso_planted, oxigraph_server):
+@pytest.mark.parametrize("store", STORES)
+def test_a_planted_bad_page_number_is_a_violation_on_every_store(planted, store, request):
     """The planted pages: "-3"^^xsd:integer and a printed "0"^^xsd:positiveInteger fail, "03"^^xsd:positiveInteger
     (data typed before xsd:integer) passes, with the same report on each engine locally and at each endpoint (the
-    reference engine, pySHACL, at Virtuoso; the pyoxigraph stores give back the local graph's literal forms)."""
+    reference engine, pySHACL, at Virtuoso; the pyoxigraph stores give back the local graph's literal forms).
+
+    One run per store's xdist group: [oxigraph] also checks the local engines' agreement and kg serve (pyoxigraph's
+    literal forms, as the Oxigraph server's), [virtuoso] the store that writes literals its own way."""
     local = run_kg("validate", str(planted))
     assert local.returncode == 1, local.stdout + local.stderr
     assert local.stdout.startswith("Does not conform: 2 violation(s) on 2 node(s).")
     assert "page-minus-three" in local.stdout and "page-zero" in local.stdout and "written-before" not in local.stdout
+    check = _planted_on_oxigraph if store == "oxigraph" else _planted_on_virtuoso
+    for endpoint, engine in check(planted, request, local.stdout):
+        run = run_kg("validate", "--engine", engine, "--endpoint", endpoint)
+        assert run.returncode == 1, f"{endpoint}: {run.stdout}{run.stderr}"
+        assert without_origins(run.stdout) == without_origins(local.stdout), (endpoint, engine)
+
+
+def _planted_on_oxigraph(planted, request, local: str) -> Iterator[tuple[str, str]]:
+    """pySHACL's local report is the auto engine's (``local``); then kg serve --data and the session's Oxigraph
+    server, in a graph of this test's own (pushed twice: the second push adds to the first), each with the auto
+    engine."""
     reference = run_kg("validate", "--engine", "pyshacl", str(planted))
-    assert reference.returncode == 1 and reference.stdout == local.stdout
-    oxigraph, mine = oxigraph_server, "urn:smartcity-kg:test-planted"  # the session's, a graph of this test's own
+    assert reference.returncode == 1 and reference.stdout == local
+    oxigraph, mine = request.getfixturevalue("oxigraph_server"), "urn:smartcity-kg:test-planted"
     with kg_server("--workers", "1", "--data", str(planted)) as served:
-        for files in ((), (str(planted),)):  # the second push adds to the first
+        for files in ((), (str(planted),)):
             run = run_kg("push", *files, "--endpoint", oxigraph.store, "--graph", mine)
             assert run.returncode == 0, run.stderr
-        # pySHACL at Virtuoso, the store that writes literals its own way; kg serve and the Oxigraph server
-        # answer with pyoxigraph's forms, where the two engines' agreement is the local one checked above.
-        runs = [(f"{served}/sparql", "auto"), (oxigraph.graph(mine), "auto"), (virtuoso_planted, "auto")]
-        for endpoint, engine in [*runs, (virtuoso_planted, "pyshacl")]:
-            run = run_kg("validate", "--engine", engine, "--endpoint", endpoint)
-            assert run.returncode == 1, f"{endpoint}: {run.stdout}{run.stderr}"
-            assert without_origins(run.stdout) == without_origins(local.stdout), (endpoint, engine)
+        yield f"{served}/sparql", "auto"
+        yield oxigraph.graph(mine), "auto"
 
 
-@pytest.mark.parametrize("store", ["oxigraph", "virtuoso"])
+def _planted_on_virtuoso(planted, request, local: str) -> Iterator[tuple[str, str]]:
+    """The session's Virtuoso, holding the bundled graph and the planted pages: the auto engine and pySHACL."""
+    endpoint = request.getfixturevalue("virtuoso_server").planted
+    yield endpoint, "auto"
+    yield endpoint, "pyshacl"
+
+
+@pytest.mark.parametrize("store", STORES)
 def test_python_parameter_values_bind_alike_on_an_endpoint(graph, store, request, u4ssc_rows):
     """RemoteGraph.query takes the Python values KnowledgeGraph.query takes, and binds them alike."""
     import datetime

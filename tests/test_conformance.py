@@ -143,6 +143,7 @@ def test_validate_on_an_endpoint_conforms_like_the_local_graph(store, request):
     assert remote.returncode == 0, remote.stdout[:2000]
     # the same verdict; the counts on its first line differ where the store also holds the inferences
     assert remote.stdout.startswith("Conforms: ") and local.stdout.startswith("Conforms: ")
+    assert "satisfies every shape" in remote.stdout
 
 
 def test_an_inferred_query_on_an_endpoint_without_inferences_says_so(oxigraph_server):
