@@ -30,6 +30,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.network]  # the browser reads a k
 
 ROOT = Path(__file__).resolve().parent.parent
 WAIT = 20  # seconds any one thing may take to show in the page
+POLL = 0.05  # seconds between looks (Selenium's default, 0.5 s, is most of what a test waits)
 
 
 @pytest.fixture
@@ -41,7 +42,7 @@ def base(served):
 def wait(driver, condition, seconds: float = WAIT):
     from selenium.webdriver.support.ui import WebDriverWait
 
-    return WebDriverWait(driver, seconds).until(condition)
+    return WebDriverWait(driver, seconds, poll_frequency=POLL).until(condition)
 
 
 def css(selector: str):
@@ -236,7 +237,7 @@ def downloaded(driver, suffix: str, before: set[Path]) -> Path:
         new = [p for p in set(driver.downloads.iterdir()) - before if p.suffix == suffix]
         if new:
             return new[0]
-        time.sleep(0.1)
+        time.sleep(POLL)
     raise AssertionError(f"no {suffix} file was downloaded within {WAIT} s")
 
 

@@ -7,6 +7,7 @@ declare the project's prefixes (kg.namespaces), only those the triples use.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -30,12 +31,21 @@ def used_prefixes(triples: list[ox.Triple], extra: dict[str, str] | None = None)
     """The project's prefixes (and ``extra``) whose namespace some IRI in ``triples`` starts with."""
     iris = {t.value for triple in triples for t in triple if isinstance(t, ox.NamedNode)}
     iris |= {t.datatype.value for triple in triples for t in triple if isinstance(t, ox.Literal)}
+    ordered = sorted(iris)  # the IRIs that start with a namespace sort right from where it would: one look each
     known = {**PREFIXES, **(extra or {})}
-    return {p: ns for p, ns in known.items() if any(iri.startswith(ns) for iri in iris)}
+    return {p: ns for p, ns in known.items() if _starts_some(ordered, ns)}
+
+
+def _starts_some(ordered: list[str], namespace: str) -> bool:
+    """Whether some IRI of the sorted list ``ordered`` starts with ``namespace``."""
+    at = bisect.bisect_left(ordered, namespace)
+    return at < len(ordered) and ordered[at].startswith(namespace)
 
 
 def _triple(row: ox.Triple | Sequence[Any]) -> ox.Triple:
     """A pyoxigraph triple from a triple or a (subject, predicate, object) row of either library's terms."""
+    if isinstance(row, ox.Triple) and not isinstance(row.subject, ox.Triple) and not isinstance(row.object, ox.Triple):
+        return row  # a store's triple, as it is (a page's data documents write each three times)
     subject, predicate, obj = (to_oxigraph(t) for t in row)
     if isinstance(subject, ox.Literal) or not isinstance(predicate, ox.NamedNode):
         raise TypeError(f"not an RDF triple: {row!r}")  # a bug: the store makes no such rows
