@@ -73,8 +73,28 @@ def own_workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     folder = tmp_path_factory.mktemp("workspace")
     os.environ["KG_WORKSPACE"] = str(folder)
+    if _made_by_init(tmp_path_factory, folder):
+        return folder
     init(folder)  # now, so that no test's stderr holds the line that says the bundled data is loaded
     return folder
+
+
+def _made_by_init(tmp_path_factory: pytest.TempPathFactory, folder: Path) -> bool:
+    """Under xdist, ``folder`` (new or empty) becomes a copy of the workspace one worker's init made for all,
+    in the session's common temporary folder (as warm_inference), and the worker's cache gets its bundled
+    entry: True. Without xdist, False: the caller runs init."""
+    from kg.graph.workspace import init
+    from kg.sources.documents import bundled_documents
+
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return False
+    shared = tmp_path_factory.getbasetemp().parent / "init-workspace"
+    _once_per_session(shared, lambda made: init(made / "ws"))
+    if folder.exists():
+        folder.rmdir()
+    shutil.copytree(shared / "ws", folder, symlinks=True)
+    bundled_documents()
+    return True
 
 
 @pytest.fixture(scope="session")
@@ -83,7 +103,8 @@ def pristine_workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from kg.graph.workspace import init
 
     folder = tmp_path_factory.mktemp("pristine") / "ws"
-    init(folder)
+    if not _made_by_init(tmp_path_factory, folder):
+        init(folder)
     return folder
 
 
