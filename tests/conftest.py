@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import json
 import logging
 import os
 import shutil
@@ -72,8 +73,28 @@ def own_workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     folder = tmp_path_factory.mktemp("workspace")
     os.environ["KG_WORKSPACE"] = str(folder)
+    if _made_by_init(tmp_path_factory, folder):
+        return folder
     init(folder)  # now, so that no test's stderr holds the line that says the bundled data is loaded
     return folder
+
+
+def _made_by_init(tmp_path_factory: pytest.TempPathFactory, folder: Path) -> bool:
+    """Under xdist, ``folder`` (new or empty) becomes a copy of the workspace one worker's init made for all,
+    in the session's common temporary folder (as warm_inference), and the worker's cache gets its bundled
+    entry: True. Without xdist, False: the caller runs init."""
+    from kg.graph.workspace import init
+    from kg.sources.documents import bundled_documents
+
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return False
+    shared = tmp_path_factory.getbasetemp().parent / "init-workspace"
+    _once_per_session(shared, lambda made: init(made / "ws"))
+    if folder.exists():
+        folder.rmdir()
+    shutil.copytree(shared / "ws", folder, symlinks=True)
+    bundled_documents()
+    return True
 
 
 @pytest.fixture(scope="session")
@@ -82,7 +103,8 @@ def pristine_workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from kg.graph.workspace import init
 
     folder = tmp_path_factory.mktemp("pristine") / "ws"
-    init(folder)
+    if not _made_by_init(tmp_path_factory, folder):
+        init(folder)
     return folder
 
 
@@ -211,12 +233,25 @@ def default_report(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, _sub
     """``kg report --out FOLDER`` with the defaults (--framework u4ssc, the session's workspace), run once for
     the session (its charts take seconds): the folder and the run, for tests that only read them. FOLDER held
     a stale report.md and a file of the user's (notes.txt) before (tests/test_report.py checks what became of them).
+    Under xdist one worker writes it for all, into the session's common temporary folder (as warm_inference).
     """
-    out = tmp_path_factory.mktemp("default-report") / "report"
-    out.mkdir()
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return _report_default(tmp_path_factory.mktemp("default-report"))
+    folder = tmp_path_factory.getbasetemp().parent / "default-report"  # shared by the workers, as warm_inference
+    _once_per_session(folder, _report_default)
+    out, (code, stdout, stderr) = folder / "made" / "report", json.loads((folder / "run.json").read_text())
+    return out, _subprocess.CompletedProcess(["kg", "report", "--out", str(out)], code, stdout, stderr)
+
+
+def _report_default(folder: Path) -> tuple[Path, _subprocess.CompletedProcess[str]]:
+    """default_report's run, into ``folder``/made/report; its exit code and output also in ``folder``/run.json."""
+    out = folder / "made" / "report"
+    out.mkdir(parents=True)
     (out / "report.md").write_text("stale", encoding="utf-8")
     (out / "notes.txt").write_text("mine", encoding="utf-8")
-    return out, run_kg("report", "--out", str(out))
+    run = run_kg("report", "--out", str(out))
+    (folder / "run.json").write_text(json.dumps([run.returncode, run.stdout, run.stderr]))
+    return out, run
 
 
 def u4ssc_table() -> list[dict[str, str]]:

@@ -16,7 +16,7 @@ from kg.graph.remote.endpoint import RemoteGraph
 from kg.namespaces import ID, PREFIXES, expand
 from kg.query.prologue import declare, mentioned_iris, undeclared_prefixes
 from tests.components import EMPTY
-from tests.conftest import ROOT, run_kg
+from tests.conftest import ROOT, run_kg, workspace_copy
 
 README = ROOT / "README.md"
 ROW = re.compile(r"^\| `([\w-]+):` \| `([^`]+)` \| (.*) \|$")
@@ -162,7 +162,9 @@ def test_mentioned_iris_resolve_declared_and_default_prefixes():
 
 
 @pytest.mark.java
-def test_a_defined_class_without_inferred_gets_a_one_line_hint(tmp_path, graph):
+def test_a_defined_class_without_inferred_gets_a_one_line_hint(tmp_path, graph, pristine_workspace, warm_inference):
+    """The CLI runs on a copy of the pristine workspace holding the session's warm inference: the named query
+    reads it, as it would read any earlier run's (tests/test_reason.py tests the reasoner)."""
     defined = [
         str(c) for c in graph.sparql("SELECT ?c WHERE { ?c owl:equivalentClass ?d FILTER(isIRI(?c)) }").column("c")
     ]
@@ -173,11 +175,14 @@ def test_a_defined_class_without_inferred_gets_a_one_line_hint(tmp_path, graph):
     assert inference_hint(graph, "SELECT ?x WHERE { ?x a sck:Indicator }") is None
     query = tmp_path / "core.rq"
     query.write_text("SELECT ?x WHERE { ?x a sck:CoreParticipationIndicator }", encoding="utf-8")
-    run = run_kg("query", "--file", str(query))
+    workspace = workspace_copy(pristine_workspace, tmp_path / "ws").folder
+    warm_inference.into_workspace(workspace)
+    env = {"KG_WORKSPACE": str(workspace)}
+    run = run_kg("query", "--file", str(query), env=env)
     assert run.returncode == 0
     [line] = [line for line in run.stderr.splitlines() if "--inferred" in line]
     assert "sck:CoreParticipationIndicator" in line
-    named = run_kg("query", "core-participation-kpis-inferred")  # its header says inferred: true
+    named = run_kg("query", "core-participation-kpis-inferred", env=env)  # its header says inferred: true
     assert named.returncode == 0 and "--inferred" not in named.stderr
 
 

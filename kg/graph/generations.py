@@ -157,8 +157,16 @@ def create_empty(folder: Path) -> None:
 def _close(store: ox.Store) -> None:
     """Flush and release a read-write store (pyoxigraph closes it when the object goes)."""
     store.flush()
+    _release(store)
+
+
+def _release(store: ox.Store) -> None:
+    """Drop ``store``, the caller's last reference: CPython frees it at once. Only if something else still holds
+    it (a reference cycle, say) is the collector run, which costs tens of milliseconds in a large process."""
+    lingering = sys.getrefcount(store) > 3  # this parameter, the caller's and getrefcount's own argument
     del store
-    gc.collect()
+    if lingering:
+        gc.collect()
 
 
 def clone(folder: Path, number: int) -> Path:
@@ -242,7 +250,8 @@ class Writable:
         """Flush and close the store, so that readers may open it (again is harmless)."""
         if self._store is not None:
             store, self._store = self._store, None
-            _close(store)
+            store.flush()
+            _release(store)
 
     def seal(self, triples: int | None = None) -> None:
         """Close the generation and record its files (kg.graph.integrity), ready to be committed; with
@@ -258,8 +267,8 @@ class Writable:
             try:
                 store = ox.Store.read_only(str(self.path))
                 held = len(store)
+                _release(store)
                 del store
-                gc.collect()
             except (OSError, RuntimeError) as error:
                 detail = " ".join(str(error).split())[:200]
                 raise WorkspaceError(f"the new store {self.path} cannot be read back ({detail}); nothing was "

@@ -31,6 +31,11 @@ BULK_MIN_BYTES = 8 * 2**20
 # in chunks of this size, overlapping by the marker's length less one.
 _TRIPLE_TERM = b"<<"
 _CHUNK = 2**24
+# Parsed sources up to this many quads go in by one transaction (Store.extend), larger ones by the bulk
+# loader, which keeps memory flat but writes its own table files each call: for the 27 small bundled files
+# it took 1 s of wall time against 0.15 s by transactions (the same store either way); from about 20,000
+# quads on, the bulk loader costs less CPU.
+TRANSACTION_MAX_QUADS = 20_000
 
 
 @dataclass
@@ -79,7 +84,11 @@ def put(store: ox.Store, load: Load) -> int:
     """
     before = len(store)
     if load.document is not None:
-        store.bulk_extend(ox.Quad(q.subject, q.predicate, q.object) for q in load.document.quads)
+        quads = (ox.Quad(q.subject, q.predicate, q.object) for q in load.document.quads)
+        if len(load.document.quads) <= TRANSACTION_MAX_QUADS:
+            store.extend(quads)
+        else:
+            store.bulk_extend(quads)
         return len(store) - before
     assert load.path is not None
     if has_triple_terms(load.path):  # parsing refuses them in words, naming the line

@@ -127,11 +127,14 @@ def reason(documents: Sequence[RdfDocument], reasoner: str = "hermit", java: str
     owlready2.JAVA_EXE = java = java or find_java(reasoner)
     # City observations are data, not model: reasoning over them only costs time.
     model = [d for d in documents if not _has_observations(d)]
-    asserted = rdflib_graph(model)
+    # Written by Oxigraph and its types read off the quads: an rdflib graph of the model, seconds to build,
+    # is made only to name the culprits of inconsistent data.
+    triples = (ox.Triple(q.subject, q.predicate, q.object) for d in model for q in d.quads)
+    asserted = _asserted_types(model)
     folder = tempfile.mkdtemp(prefix="kg-reason-")
     try:
         path = Path(folder) / "input.nt"
-        path.write_bytes(asserted.serialize(format="nt", encoding="utf-8") + PROBE_TRIPLES.encode())
+        path.write_bytes((ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b"") + PROBE_TRIPLES.encode())
         world = owlready2.World()
         # Owlready2 prints warnings (e.g. on qb:DimensionProperty, which is also an OWL
         # property) while loading; they are its own, not the user's to act on.
@@ -140,7 +143,7 @@ def reason(documents: Sequence[RdfDocument], reasoner: str = "hermit", java: str
         try:
             _run_reasoner(world, reasoner)
         except owlready2.OwlReadyInconsistentOntologyError as error:
-            causes = _culprits(asserted)
+            causes = _culprits(rdflib_graph(model))
             detail = "; ".join(causes) if causes else "no single individual could be named"
             explanation = _explanation(str(error)) if reasoner == "pellet" else ""
             raise InconsistentData(
@@ -161,14 +164,16 @@ def reason(documents: Sequence[RdfDocument], reasoner: str = "hermit", java: str
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _check_trustworthy(world: World, model: Sequence[RdfDocument], asserted: Graph, inference: Inference) -> None:
-    """ReasoningError if the run did not really reason: see kg.reasoning.probe."""
+def _check_trustworthy(
+    world: World, model: Sequence[RdfDocument], asserted: set[tuple[str, str]], inference: Inference
+) -> None:
+    """ReasoningError if the run did not really reason: see kg.reasoning.probe. ``asserted``: the model's
+    (subject, class) types."""
     problem = None
     if not probe_classified(world):
         problem = "did not classify its built-in probe"
     else:
-        types = {(str(s), str(o)) for s, o in asserted.subject_objects(RDF.type)}
-        lost = missing(guaranteed(model), inference.memberships, types)
+        lost = missing(guaranteed(model), inference.memberships, asserted)
         if lost:
             problem = f"missed {len(lost)} class membership(s) the data guarantees, e.g. {lost[0]}"
     if problem:
@@ -188,9 +193,20 @@ def _has_observations(document: RdfDocument) -> bool:
 _RDF_TYPE = ox.NamedNode(str(RDF.type))
 
 
-def _inferences(world: World, asserted: Graph, reasoner: str, java: str) -> Inference:
-    """What the reasoner put ``world``'s individuals into, beyond the ``asserted`` types: sck classes only."""
-    asserted_types = set(asserted.subject_objects(RDF.type))
+def _asserted_types(model: Sequence[RdfDocument]) -> set[tuple[str, str]]:
+    """The (subject, class) pairs of the model's rdf:type triples, as strings (a blank node by its label)."""
+    types = set()
+    for document in model:
+        for quad in document.quads:
+            subject, cls = quad.subject, quad.object
+            if quad.predicate == _RDF_TYPE and not isinstance(subject, ox.Triple) and not isinstance(cls, ox.Triple):
+                types.add((subject.value, cls.value))
+    return types
+
+
+def _inferences(world: World, asserted: set[tuple[str, str]], reasoner: str, java: str) -> Inference:
+    """What the reasoner put ``world``'s individuals into, beyond the ``asserted`` (subject, class) types: sck
+    classes only."""
     memberships: dict[str, list[str]] = {}
     inferred = Graph()
     inferred.bind("sck", SCK)
@@ -202,7 +218,7 @@ def _inferences(world: World, asserted: Graph, reasoner: str, java: str) -> Infe
             if not individual.iri:  # a blank node: it has no name to state a triple about
                 continue
             subject = URIRef(individual.iri)
-            if (subject, URIRef(cls.iri)) in asserted_types:
+            if (individual.iri, cls.iri) in asserted:
                 continue
             memberships.setdefault(cls.iri, []).append(str(subject))
             inferred.add((subject, RDF.type, URIRef(cls.iri)))

@@ -52,11 +52,9 @@ def bundled_documents() -> list[RdfDocument]:
 
 
 def _to_nquads(documents: Sequence[RdfDocument]) -> tuple[bytes, int]:
-    quads = (
-        ox.Quad(q.subject, q.predicate, q.object, ox.NamedNode(d.path.resolve().as_uri()))
-        for d in documents
-        for q in d.quads
-    )
+    names = [ox.NamedNode(d.path.resolve().as_uri()) for d in documents]  # once a file: resolve() reads the disk
+    pairs = zip(documents, names, strict=True)
+    quads = (ox.Quad(q.subject, q.predicate, q.object, name) for d, name in pairs for q in d.quads)
     payload = ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b""  # bytes, as no output is given
     return payload, sum(len(d.quads) for d in documents)
 
