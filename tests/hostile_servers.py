@@ -221,8 +221,10 @@ def one_sentence(run: subprocess.CompletedProcess[str], started: float, bound: f
     return run.stderr.splitlines()[0]
 
 
-def query(base: str, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    """``kg query frameworks`` against the endpoint at ``base``/query."""
+def query(
+    base: str, *args: str, env: dict[str, str] | None = None, process: bool = False
+) -> subprocess.CompletedProcess[str]:
+    """``kg query frameworks`` against the endpoint at ``base``/query (in a process of its own if ``process``)."""
     from tests.conftest import run_kg
 
-    return run_kg("query", "frameworks", "--endpoint", f"{base}/query", *args, env=env, timeout=60)
+    return run_kg("query", "frameworks", "--endpoint", f"{base}/query", *args, env=env, timeout=60, subprocess=process)
