@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
-from kg.graph.remote.call import shown
+from kg.graph.remote.call import shown_address
 from kg.graph.remote.client import missing_on_endpoint
 from kg.namespaces import ID
 from kg.query.binding import bind
@@ -95,7 +95,9 @@ def check_links(tables: Sequence[Path], graph_documents: Sequence[RdfDocument], 
         missing = missing_on_endpoint(endpoint, objects, batch=batch)
         for table, m in all_mappings:
             if m.object in missing:
-                problems.append(LinkProblem(table, m.line, f"object {m.object} does not exist on {shown(endpoint)}"))
+                problems.append(
+                    LinkProblem(table, m.line, f"object {m.object} does not exist on {shown_address(endpoint)}")
+                )
     return sorted(problems, key=lambda p: (str(p.path), p.line, p.message))
 
 

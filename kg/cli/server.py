@@ -75,10 +75,10 @@ def push_command(
 
 
 def _pushed(count: int, endpoint: str, bulk: bool) -> None:
-    from kg.graph.remote.call import shown
+    from kg.graph.remote.call import shown_address
     from kg.graph.remote.push import BULK_HINT_TRIPLES
 
-    click.echo(f"uploaded {count} triples to {shown(endpoint)}", err=True)
+    click.echo(f"uploaded {count} triples to {shown_address(endpoint)}", err=True)
     if count > BULK_HINT_TRIPLES and not bulk:
         click.echo("for graphs this large, --bulk (an Oxigraph server) or the store's own loader (README: "
                    "'Pushing a large graph') is much faster", err=True)  # fmt: skip

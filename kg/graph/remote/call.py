@@ -130,7 +130,7 @@ def one_line(text: str, width: int = 120) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def shown(url: str) -> str:
+def shown_address(url: str) -> str:
     """The address without credentials (user-info), made printable on one line, for messages."""
     try:
         parts = urllib.parse.urlsplit(url)
@@ -155,7 +155,7 @@ def check_url(url: str, what: str = "endpoint address") -> None:
     """
     problem = _url_problem(url)
     if problem:
-        raise RemoteError(f"the {what} {shown(url)!r} is not usable: {problem}.")
+        raise RemoteError(f"the {what} {shown_address(url)!r} is not usable: {problem}.")
 
 
 def _url_problem(url: str) -> str | None:
@@ -287,6 +287,6 @@ def bounded_call(
                     continue
                 reason = _reason(error, late, cap)
                 advice = "fix the query" if getattr(error, "code", None) == 400 else "check the address and the server"
-                problem = f"{what} at {shown(url)} failed: {reason}; {advice}."
+                problem = f"{what} at {shown_address(url)} failed: {reason}; {advice}."
                 raise RemoteError(problem) from None
     raise AssertionError("unreachable")

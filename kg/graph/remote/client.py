@@ -24,7 +24,7 @@ from kg.graph.remote.call import (
     credentials,
     limit_hint,
     one_line,
-    shown,
+    shown_address,
     timeout_s,
 )
 from kg.graph.remote.http import Deadline, DeadlinePassed, opener, read_body
@@ -86,7 +86,7 @@ def remote_sparql(endpoint: str, text: str, *, timeout: float | None = None, max
     except MalformedAnswer as problem:
         sent = "" if media == "application/sparql-results+json" else f" (it sent {one_line(media, 60)})"
         raise RemoteError(
-            f"{shown(endpoint)} did not answer with usable SPARQL JSON results{sent}: {problem}; "
+            f"{shown_address(endpoint)} did not answer with usable SPARQL JSON results{sent}: {problem}; "
             "is it a SPARQL endpoint?"
         ) from None
 
@@ -100,7 +100,7 @@ def _triples(endpoint: str, media: str, body: bytes) -> Results:
     except (SyntaxError, ValueError) as error:
         detail = one_line(str(error.msg if isinstance(error, SyntaxError) else error), 200)
         raise RemoteError(
-            f"{shown(endpoint)} did not answer with readable RDF ({one_line(media, 60)}): {detail}; "
+            f"{shown_address(endpoint)} did not answer with readable RDF ({one_line(media, 60)}): {detail}; "
             "is it a SPARQL endpoint?"
         ) from None
     return Results.from_triples(triples)

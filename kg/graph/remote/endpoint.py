@@ -55,9 +55,9 @@ class RemoteGraph:
         self._inferences: bool | None = None  # asked once (holds_inferences)
 
     def __repr__(self) -> str:
-        from kg.graph.remote.call import shown
+        from kg.graph.remote.call import shown_address
 
-        return f"RemoteGraph({shown(self.endpoint)!r})"
+        return f"RemoteGraph({shown_address(self.endpoint)!r})"
 
     def query(self, query: str | NamedQuery, /, **params: ParameterValue) -> Results:
         """Run a named query (by name or object); parameter values as text or Python values (kg.query.params).
@@ -105,9 +105,11 @@ class RemoteGraph:
         quads = []
         for s, p, o in triples:  # a CONSTRUCT answer is parsed RDF: every row is a whole triple
             if not (isinstance(s, ox.NamedNode | ox.BlankNode) and isinstance(p, ox.NamedNode) and o is not None):
-                from kg.graph.remote.call import shown
+                from kg.graph.remote.call import shown_address
 
-                raise RemoteError(f"{shown(self.endpoint)} answered the CONSTRUCT with a row that is no triple.")
+                raise RemoteError(
+                    f"{shown_address(self.endpoint)} answered the CONSTRUCT with a row that is no triple."
+                )
             quads.append(ox.Quad(s, p, o))
         return [RdfDocument(label, quads)]
 

@@ -36,7 +36,7 @@ from kg.graph.remote.call import (
     credentials,
     http_status,
     limit_hint,
-    shown,
+    shown_address,
     timeout_s,
 )
 from kg.graph.remote.http import Deadline, answered_early, bounded_connection
@@ -76,7 +76,7 @@ def _ntriples(documents: Sequence[RdfDocument]) -> Iterator[bytes]:
 
 def _refusal(url: str, status: int) -> str:
     """A Graph Store's refusal of an upload, in words."""
-    where, code = shown(url), http_status(status)
+    where, code = shown_address(url), http_status(status)
     if status in (403, 404, 405):
         question = "is this its Graph Store Protocol address, and is it writable?"
         return f"the server at {where} refused the upload ({code}): {question}"
@@ -164,8 +164,8 @@ def push(store_url: str, documents: Sequence[RdfDocument] | NTriplesFile, graph:
             connection.close()
         if isinstance(cut, _AnsweredEarly) and status < 300:
             raise RemoteError(
-                f"the server at {shown(store_url)} answered {http_status(status)} before the upload was complete; "
-                "check what it holds."
+                f"the server at {shown_address(store_url)} answered {http_status(status)} before the upload was "
+                "complete; check what it holds."
             )
         if status >= 300:
             raise RemoteError(_refusal(store_url, status))

@@ -30,7 +30,16 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from kg.errors import KgError, QueryError
-from kg.graph.remote.call import USER_AGENT, ascii_url, bounded_call, cap_mb, limit_hint, one_line, shown, timeout_s
+from kg.graph.remote.call import (
+    USER_AGENT,
+    ascii_url,
+    bounded_call,
+    cap_mb,
+    limit_hint,
+    one_line,
+    shown_address,
+    timeout_s,
+)
 from kg.graph.remote.http import Deadline, opener, read_body
 from kg.query.services import services
 
@@ -157,7 +166,7 @@ class _Forward(BaseHTTPRequestHandler):
             self._fail(token, routed, str(error))
             return
         except ValueError as error:  # an address urllib cannot use
-            self._fail(token, routed, f"the SERVICE call at {shown(target)} failed: {one_line(str(error))}.")
+            self._fail(token, routed, f"the SERVICE call at {shown_address(target)} failed: {one_line(str(error))}.")
             return
         self._answer(HTTPStatus.OK, media, answer)
 
