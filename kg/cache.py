@@ -56,6 +56,15 @@ def files_hash(paths: Iterable[Path], salt: str = "") -> str:
     return digest.hexdigest()[:20]
 
 
+def file_sha256(path: Path) -> str:
+    """The SHA-256 of a file's bytes (hex), read a MiB at a time: a store or site file may be large."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while piece := handle.read(1 << 20):
+            digest.update(piece)
+    return digest.hexdigest()
+
+
 def entry_bytes(key: str, payload: bytes, triples: int) -> bytes:
     """The header line and the payload, as written to disk."""
     digest = hashlib.sha256(payload).hexdigest()

@@ -19,18 +19,17 @@ Every failed check is a StoreDamaged error, one sentence naming the workspace an
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from pathlib import Path
 from typing import Any
 
+from kg.cache import file_sha256
 from kg.errors import OutputError, StoreDamaged, WorkspaceError
 from kg.output import write_atomically
 
 RECORD = "{}.files.json"  # beside generation N, in the store folder
 QUICK_HASH_BYTES = 1 << 20  # files up to this size are hashed on every open too
-_PIECE = 1 << 20
 # RocksDB's own files that change after the store is closed: its text log and its lock.
 _UNRECORDED = re.compile(r"LOCK|LOG(\.old\..*)?")
 # What the engine (RocksDB's status words) says when it found a file damaged; exact, so that a query's own
@@ -43,14 +42,6 @@ def record_path(folder: Path, number: int) -> Path:
     return folder / RECORD.format(number)
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while piece := handle.read(_PIECE):
-            digest.update(piece)
-    return digest.hexdigest()
-
-
 def record(folder: Path, number: int) -> None:
     """Record the size and SHA-256 of each file of generation ``number`` (closed), written atomically.
 
@@ -58,7 +49,7 @@ def record(folder: Path, number: int) -> None:
     """
     generation = folder / str(number)
     files = {
-        item.name: {"size": item.stat().st_size, "mtime_ns": item.stat().st_mtime_ns, "sha256": _sha256(item)}
+        item.name: {"size": item.stat().st_size, "mtime_ns": item.stat().st_mtime_ns, "sha256": file_sha256(item)}
         for item in sorted(generation.iterdir())
         if item.is_file() and not _UNRECORDED.fullmatch(item.name)
     }
@@ -117,7 +108,7 @@ def verify(folder: Path, number: int, *, deep: bool = False) -> int:
             raise damaged(folder, f"its file {number}/{name} has {size} bytes, {expected['size']} when written")
         if deep or size <= QUICK_HASH_BYTES or status.st_mtime_ns != expected.get("mtime_ns"):
             try:
-                same = _sha256(path) == expected["sha256"]
+                same = file_sha256(path) == expected["sha256"]
             except OSError as error:
                 raise damaged(folder, f"its file {number}/{name} cannot be read: {error.strerror}") from None
             if not same:

@@ -9,10 +9,9 @@ failed repair leaves the workspace as it was. The damaged generation is never re
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
-from pathlib import Path
 
+from kg.cache import file_sha256
 from kg.errors import StoreDamaged, WorkspaceError
 from kg.graph import generations, integrity
 from kg.graph.workspace import Source, Workspace, change, read_manifest
@@ -40,20 +39,12 @@ def check_store(workspace: Workspace) -> int:
     return integrity.verify(workspace.store_folder, workspace.manifest["generation"], deep=True)
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while piece := handle.read(1 << 20):
-            digest.update(piece)
-    return digest.hexdigest()
-
-
 def _check_copies(workspace: Workspace) -> None:
     """Each source's stored copy holds the bytes the manifest recorded; else WorkspaceError naming it."""
     for source in workspace.entries:
         path = workspace.folder / source["stored"]
         try:
-            same = _sha256(path) == source["sha256"]
+            same = file_sha256(path) == source["sha256"]
         except OSError as error:
             raise WorkspaceError(
                 f"{path}: the workspace's copy of source {source['id']} cannot be read ({error.strerror}); "

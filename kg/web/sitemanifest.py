@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import hashlib
 import json
 import os
 import shutil
@@ -27,6 +26,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
+from kg.cache import file_sha256
 from kg.errors import OutputError, shown
 from kg.output import kind_of
 
@@ -44,8 +44,7 @@ def file_list(root: Path) -> dict[str, dict[str, Any]]:
             path = Path(folder, name)
             relative = path.relative_to(root).as_posix()
             if relative not in (MANIFEST, MARKER):
-                data = path.read_bytes()
-                files[relative] = {"size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+                files[relative] = {"size": path.stat().st_size, "sha256": file_sha256(path)}
     return dict(sorted(files.items()))
 
 
@@ -108,8 +107,7 @@ def check_site(out: Path) -> bool:
             entry = files.get(relative)
             if entry is None or not stat.S_ISREG(mode):
                 raise _refuse(out, f"holds {shown(relative)}, which its {MANIFEST} does not list as a file")
-            data = path.read_bytes()
-            if len(data) != entry["size"] or hashlib.sha256(data).hexdigest() != entry["sha256"]:
+            if path.stat().st_size != entry["size"] or file_sha256(path) != entry["sha256"]:
                 raise _refuse(out, f"holds {shown(relative)}, whose size or SHA-256 is not what its {MANIFEST} lists")
     return True
 
