@@ -6,6 +6,8 @@ rdflib Graph (kg.terms.rdflib_graph) because it gave wrong results on an oxrdfli
 
 from __future__ import annotations
 
+import hashlib
+import threading
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -47,8 +49,28 @@ def bundled_documents() -> list[RdfDocument]:
         "bundled graph",
         build=lambda: [read_file(path) for path in paths],
         encode=_to_nquads,
-        decode=lambda payload: _from_nquads(payload, paths),
+        decode=lambda payload: _decoded(payload, paths),
     )
+
+
+# The last payload decoded in this process, by its SHA-256 and the paths: a long-lived process
+# (kg serve, a notebook, the test suite) opens the bundled graph many times, and turning 19k
+# N-Quads into Python quads each time was most of what opening it cost. Only a payload that
+# verified (kg.cache checks its checksum before decode) and decoded without error is kept.
+_last_decoded: tuple[bytes, tuple[Path, ...], list[RdfDocument], int] | None = None
+_decoding = threading.Lock()
+
+
+def _decoded(payload: bytes, paths: Sequence[Path]) -> tuple[list[RdfDocument], int]:
+    """_from_nquads, reusing the last result for the same payload; each caller gets its own lists."""
+    global _last_decoded
+    digest, where = hashlib.sha256(payload).digest(), tuple(paths)
+    with _decoding:
+        last = _last_decoded
+        if last is None or last[0] != digest or last[1] != where:
+            documents, count = _from_nquads(payload, paths)
+            last = _last_decoded = (digest, where, documents, count)
+    return [RdfDocument(d.path, list(d.quads)) for d in last[2]], last[3]
 
 
 def _to_nquads(documents: Sequence[RdfDocument]) -> tuple[bytes, int]:
