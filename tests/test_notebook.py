@@ -15,10 +15,10 @@ from tests.conftest import ROOT
 
 pytestmark = pytest.mark.slow  # starts a Jupyter kernel
 
-nbformat = pytest.importorskip("nbformat", reason="a test extra: pip install -e '.[test]'")
-pytest.importorskip("nbclient", reason="a test extra: pip install -e '.[test]'")
-pytest.importorskip("ipykernel", reason="a test extra: pip install -e '.[test]'")
-pytest.importorskip("pandas", reason="a test extra: pip install -e '.[test]'")
+# Found, not imported: importing them (pandas above all) cost every xdist worker 0.6 s of collection.
+for _extra in ("nbformat", "nbclient", "ipykernel", "pandas"):
+    if importlib.util.find_spec(_extra) is None:
+        pytest.skip(f"{_extra} is a test extra: pip install -e '.[test]'", allow_module_level=True)
 
 NOTEBOOK = ROOT / "examples" / "study-findings.ipynb"
 
@@ -31,6 +31,8 @@ def _builder():
 
 
 def test_the_committed_notebook_is_the_builders_with_outputs():
+    import nbformat
+
     committed = nbformat.read(NOTEBOOK, as_version=4)
     built = _builder().build()
     assert [(c.cell_type, c.source) for c in committed.cells] == [(c.cell_type, c.source) for c in built.cells]
@@ -40,6 +42,8 @@ def test_the_committed_notebook_is_the_builders_with_outputs():
 
 
 def test_the_notebook_runs_in_the_test_venvs_python():
+    import nbformat
+
     notebook = nbformat.read(NOTEBOOK, as_version=4)
     for cell in notebook.cells:
         if cell.cell_type == "code":
