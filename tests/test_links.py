@@ -41,10 +41,10 @@ def test_voter_participation_counterparts(graph):
     rows = graph.sparql(
         """PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
         SELECT ?p ?o WHERE { <https://w3id.org/smartcity-kg/id/u4ssc/SC-SH-SI-4C> ?p ?o .
-        FILTER(?p IN (skos:closeMatch, skos:relatedMatch)) }"""
+        FILTER(?p IN (skos:exactMatch, skos:closeMatch, skos:relatedMatch)) }"""
     ).rows
     assert {(str(p).removeprefix(SKOS), str(o)) for p, o in rows} == {
-        ("closeMatch", "https://w3id.org/smartcity-kg/id/iso37120/11-1"),
+        ("exactMatch", "https://w3id.org/smartcity-kg/id/iso37120/11-1"),
         ("relatedMatch", "https://w3id.org/smartcity-kg/id/iso37120/11-6"),
         ("relatedMatch", "http://metadata.un.org/sdg/16.7"),
     }

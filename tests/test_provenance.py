@@ -44,6 +44,9 @@ ex:stakeholder a sck:StakeholderType ; dcterms:source doc:u4ssc-2019a .
 # An organisation with no source, and a partner with neither a Wikidata item nor a note.
 ex:body a foaf:Organization ; foaf:name "Planted body" .
 [] org:member ex:body ; org:organization agent:u4ssc .
+# A membership of a sourced member and a classification of a sourced KPI, as blank nodes, unsourced.
+[] a org:Membership ; org:member agent:itu ; org:organization ex:planted-collaboration .
+[] a sck:Classification ; sck:indicator u4ssc:EC-ICT-PS-2A ; sck:aspect ex:planted-aspect .
 # A project addition without its date.
 ex:addition dcterms:source agent:smartcity-kg ; prov:wasAttributedTo agent:smartcity-kg .
 # A printed page number stored as the flipbook number, and a citation that disagrees.
@@ -78,6 +81,16 @@ def test_each_qc_query_catches_its_planted_error(planted, name, node):
     [query] = [q for q in list_queries("qc") if q.name == name]
     cells = {str(term) for row in planted.query(query).rows for term in row if term is not None}
     assert any(cell.endswith(node) for cell in cells), (name, cells)
+
+
+def test_entities_without_source_names_unsourced_blank_memberships_and_classifications(planted):
+    """A blank node shows as the resource it is about and its kind, so rows agree across stores."""
+    [query] = [q for q in list_queries("qc") if q.name == "entities-without-source"]
+    rows = {tuple(str(term) for term in row) for row in planted.query(query).rows}
+    agent, u4ssc = "https://w3id.org/smartcity-kg/id/agent/", "https://w3id.org/smartcity-kg/id/u4ssc/"
+    assert (agent + "itu", "a membership (blank node)") in rows
+    assert (u4ssc + "EC-ICT-PS-2A", "a classification (blank node)") in rows
+    assert ("https://w3id.org/smartcity-kg/id/planted/body", "itself") in rows
 
 
 def test_every_output_that_shows_a_page_says_which_numbering():

@@ -2,7 +2,9 @@
 
 Well-formed IRIs in known namespaces, SKOS mapping predicates, subjects (and objects of the
 project's own namespace) that exist in the graph, no pair both exact and related, dates and
-confidences in range, and optionally objects that exist on a SPARQL endpoint.
+confidences in range, a measure_difference that fits the predicate (data/links/README.md: an
+exactMatch differs in nothing, any other match in something, a relatedMatch in its numerator), and
+optionally objects that exist on a SPARQL endpoint.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from kg.sources.sssom import (
     IRI_PATTERN,
     KNOWN_NAMESPACES,
     MATCHES,
+    MEASURE_PARTS,
     SKOS,
     LinkProblem,
     Mapping,
@@ -61,12 +64,33 @@ def check_mappings(path: Path, mappings: Sequence[Mapping], subjects: set[str]) 
                     raise ValueError
             except ValueError:
                 problems.append(LinkProblem(path, m.line, f"confidence {m.confidence!r} is not a number from 0 to 1"))
+        problems += [LinkProblem(path, m.line, message) for message in difference_problems(m)]
         predicates_of.setdefault((m.subject, m.object), {})[m.predicate] = m.line
     for (subject, obj), lines in predicates_of.items():
         if SKOS + "exactMatch" in lines and SKOS + "relatedMatch" in lines:
             line = max(lines[SKOS + "exactMatch"], lines[SKOS + "relatedMatch"])
             problems.append(LinkProblem(path, line, f"{subject} is both an exactMatch and a relatedMatch of {obj}"))
     return problems
+
+
+def difference_problems(m: Mapping) -> list[str]:
+    """What is wrong with a row's measure_difference, given its predicate (nothing if the row has none)."""
+    if not m.difference:
+        return []
+    parts = m.difference.split("|")
+    if m.difference != "none" and (
+        any(p not in MEASURE_PARTS for p in parts) or parts != sorted(set(parts), key=MEASURE_PARTS.index)
+    ):
+        allowed = "|".join(MEASURE_PARTS)
+        return [f"measure_difference {m.difference!r} is not 'none' nor parts of {allowed} in that order"]
+    name = m.predicate.removeprefix(SKOS)
+    if name == "exactMatch" and m.difference != "none":
+        return [f"an exactMatch cannot differ in its measure ({m.difference}): use a close, broad or narrow match"]
+    if name != "exactMatch" and m.difference == "none":
+        return [f"a {name} whose measures differ in nothing is an exactMatch: name the part that differs"]
+    if name == "relatedMatch" and "numerator" not in parts:
+        return ["a relatedMatch measures another quantity: its measure_difference must include numerator"]
+    return []
 
 
 def check_links(tables: Sequence[Path], graph_documents: Sequence[RdfDocument], endpoint: str | None = None,

@@ -2,7 +2,9 @@
 
 Each table has a commented YAML header (``# curie_map:`` ...) and the SSSOM columns
 subject_id, predicate_id, object_id, mapping_justification, confidence, creator_label (or
-author_label) and comment, and optionally author_id, reviewer_id, mapping_date and see_also. When
+author_label) and comment, and optionally author_id, reviewer_id, mapping_date and see_also, and
+the project's extra column measure_difference (the parts of the two measures that differ, see
+data/links/README.md; read and checked, not stated in the graph). When
 the graph is built every row becomes the mapping triple itself
 (``u4ssc:EC-ICT-PS-1A skos:relatedMatch sdg:16.7``) plus an ``sssom:Mapping`` node carrying its
 justification, confidence, creator, author, reviewer, date, page and comment, so all are queryable.
@@ -37,6 +39,15 @@ KNOWN_NAMESPACES = {
     ID: "smartcity-kg",
 }
 DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+# measure_difference: "none", or the parts that differ joined by "|", in this order
+MEASURE_PARTS = ("numerator", "denominator", "unit", "scope")
+# The one confidence scale of the bundled tables (data/links/README.md): what each value rests on.
+CONFIDENCE_SCALE = {
+    "1.0": "stated by a source: the object's own list or the subject's own sheet, or two independent public lists",
+    "0.9": "both definitions read on public pages and compared part by part",
+    "0.8": "one definition read on a public page, the other known by its official name or text; or one public list",
+    "0.7": "neither definition read: names, or a measure known only from a secondary list",
+}
 IRI_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s<>\"{}|\\^`]+")
 
 
@@ -56,6 +67,7 @@ class Mapping:
     reviewer: str = ""
     date: str = ""
     see_also: str = ""
+    difference: str = ""  # measure_difference: "none" or e.g. "numerator|denominator"; "" where not given
 
 
 @dataclass(frozen=True)
@@ -117,6 +129,7 @@ def read_mapping_table(path: Path) -> list[Mapping]:
                 reviewer=_expand((row.get("reviewer_id") or "").strip(), curies),
                 date=(row.get("mapping_date") or "").strip(),
                 see_also=(row.get("see_also") or "").strip(),
+                difference=(row.get("measure_difference") or "").strip(),
             )
         )
     return mappings
