@@ -1,4 +1,5 @@
-"""The package's version, read from its installed metadata (pyproject.toml writes it, once).
+"""The release's identity: the package's version, read from its installed metadata (pyproject.toml
+writes it, once), and the licences and version IRI the graph, the VoID and the site state with it.
 
 The ``Version:`` line of the installed distribution's METADATA is read directly: importing
 importlib.metadata (email parsing, zipfile, sockets) would cost every ``kg`` command about 20 ms
@@ -45,3 +46,12 @@ def _version() -> str:
 
 
 __version__ = _version()
+
+# What the release states about itself (docs/reference/licence.md says which licence and why). The ontology's
+# header writes the same version IRI and licence; tests/test_release.py checks they agree.
+CODE_LICENSE = "https://opensource.org/license/mit"  # the kg package, scripts and tests: LICENSE
+DATA_LICENSE = "https://creativecommons.org/licenses/by/4.0/"  # the project's own data and ontology: LICENSE-data
+DATA_LICENSE_NAME = "CC BY 4.0"
+ONTOLOGY = "https://w3id.org/smartcity-kg/ontology"
+ONTOLOGY_VERSION_IRI = f"{ONTOLOGY}/{__version__}"
+CREATOR = "https://w3id.org/smartcity-kg/id/agent/smartcity-kg"  # agent:smartcity-kg, as the data attributes it

@@ -23,7 +23,7 @@ from typing import Any
 
 from kg.namespaces import ID, PREFIXES, SCK
 from kg.query.catalog import NamedQuery
-from kg.web.markup import esc
+from kg.web.markup import esc, footer
 from kg.web.resources import ONTOLOGY
 from kg.web.void import ENDPOINT, INFERRED_ENDPOINT
 
@@ -100,7 +100,7 @@ def home_page(queries: list[NamedQuery]) -> str:
         f"<script src='/static/editor.js?v={_etag('editor.js')[:8]}'></script>"
     )
     forms = f"<h2>Named queries</h2><ul class='queries'>{items}</ul>"
-    return head + intro + editor + forms + scripts + "</body></html>"
+    return head + intro + editor + forms + footer() + scripts + "</body></html>"
 
 
 @cache

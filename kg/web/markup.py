@@ -22,6 +22,7 @@ import pyoxigraph as ox
 
 from kg.namespaces import compact
 from kg.terms import XSD_STRING
+from kg.version import CODE_LICENSE, DATA_LICENSE, DATA_LICENSE_NAME, __version__
 from kg.web.resources import label, local_path
 
 SubjectTerm = ox.NamedNode | ox.BlankNode | ox.Triple
@@ -172,5 +173,15 @@ def layout(title: str, body: str) -> str:
         nav = "<p>" + " · ".join(f"<a href='{esc(site_link(p))}'>{n}</a>" for p, n in places) + "</p>"
     return (
         f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{esc(title)}</title>"
-        f"<style>{PAGE_STYLE}</style></head><body>{nav}{body}</body></html>"
+        f"<style>{PAGE_STYLE}</style></head><body>{nav}{body}{footer()}</body></html>"
+    )
+
+
+def footer() -> str:
+    """Every page's last line: the release's version and licences (kg.version), the same on kg serve and a site."""
+    return (
+        f"<footer><p>smartcity-kg {esc(__version__)} · data and ontology: "
+        f"<a rel='license' href='{esc(DATA_LICENSE)}'>{esc(DATA_LICENSE_NAME)}</a> · code: "
+        f"<a href='{esc(CODE_LICENSE)}'>MIT</a> · the frameworks' indicator names and texts keep their owners' "
+        "terms (each framework's dcterms:rights)</p></footer>"
     )

@@ -18,7 +18,19 @@ import pyoxigraph as ox
 
 from kg.namespaces import compact
 from kg.query.results import Results
-from kg.web.markup import Nested, ObjectTerm, data_links, esc, href, iri_link, layout, on_site, site_link, term_html
+from kg.web.markup import (
+    Nested,
+    ObjectTerm,
+    data_links,
+    esc,
+    footer,
+    href,
+    iri_link,
+    layout,
+    on_site,
+    site_link,
+    term_html,
+)
 from kg.web.resources import ONTOLOGY, RDF_TYPE, Description, label, local_path
 
 RESULTS_STYLE = (
@@ -126,7 +138,7 @@ def triples_page(store: ox.Store, title: str, triples: list[ox.Triple], *, form:
 
 def _results_layout(title: str, body: str) -> str:
     return f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>" \
-        f"<style>{RESULTS_STYLE}</style></head><body>{body}</body></html>"  # fmt: skip
+        f"<style>{RESULTS_STYLE}</style></head><body>{body}{footer()}</body></html>"  # fmt: skip
 
 
 def results_table(results: Results) -> str:

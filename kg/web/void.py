@@ -15,6 +15,7 @@ from __future__ import annotations
 import pyoxigraph as ox
 
 from kg.namespaces import ID, PREFIXES, SCK
+from kg.version import CREATOR, DATA_LICENSE, ONTOLOGY_VERSION_IRI, __version__
 
 VOID = "http://rdfs.org/ns/void#"
 SD = "http://www.w3.org/ns/sparql-service-description#"
@@ -30,6 +31,10 @@ INFERRED_ENDPOINT = "/sparql/inferred"  # and over the graph with the OWL reason
 INFERRED_NOTE = (
     "The graph with the inferences of the OWL reasoner (HermiT, through Owlready2) added: the class memberships "
     "and property values it derives from the ontology. The queries whose header says 'inferred: true' read them."
+)
+THIRD_PARTY_RIGHTS = (
+    "The project's own data (codings, notes, links, claims) and ontology: CC BY 4.0. Indicator names, codes and "
+    "other texts of the bundled frameworks keep their owners' terms, stated on each framework (dcterms:rights)."
 )
 ENTITIES = f"SELECT DISTINCT ?s {{ ?s ?p ?o FILTER(STRSTARTS(STR(?s), '{ID}')) }}"  # the project's own resources
 
@@ -77,6 +82,12 @@ def void_triples(store: ox.Store, base: str | None, dumps: tuple[str, ...] = ())
             ),
         ),
         (dataset, _n(VOID + "uriSpace"), ox.Literal(ID)),
+        # The release: its licence, maker and version (the ontology's header states the same, kg.version).
+        (dataset, _n(DCT + "license"), _n(DATA_LICENSE)),
+        (dataset, _n(DCT + "rights"), ox.Literal(THIRD_PARTY_RIGHTS, language="en")),
+        (dataset, _n(DCT + "creator"), _n(CREATOR)),
+        (dataset, _n(PREFIXES["owl"] + "versionInfo"), ox.Literal(__version__)),
+        (dataset, _n(DCT + "conformsTo"), _n(ONTOLOGY_VERSION_IRI)),
         (dataset, _n(VOID + "triples"), _int(_count_matches(store, "?s ?p ?o"))),
         (dataset, _n(VOID + "entities"), _int(_count_matches(store, ENTITIES))),
         (dataset, _n(VOID + "distinctSubjects"), _int(_count_matches(store, "SELECT DISTINCT ?s { ?s ?p ?o }"))),
