@@ -265,7 +265,7 @@ def add_sources(graph: Graph, kpi: URIRef, row: dict[str, str], evidence: dict[s
 
 
 def add_evidence(graph: Graph, kpi: URIRef, rows: list[dict[str, str]]) -> None:
-    """Each further source of a KPI as an evidence item: its page (or the secondary list), level and what it confirms."""
+    """Each further source of a KPI as an evidence item: its page (or the secondary list), level, what it shows."""
     levels = [SCK.ConfirmedOnITUPage] if graph.value(kpi, SCK.verificationStatus) == SCK.Verified else []
     for row in rows:
         item = BNode()
@@ -348,11 +348,11 @@ def check_evidence(rows: list[dict[str, str]], evidence: dict[str, list[dict[str
     for number, row in enumerate(evidence.get("evidence", []), start=2):
         where = f"evidence line {number}"
         if row["code"] not in codes or row["level"] not in LEVELS or row["level"] == "itu-page":
-            raise TableError(f"{where}: unknown code {row['code']!r} or level {row['level']!r} (city-report, secondary-list)")
+            raise TableError(f"{where}: unknown code {row['code']!r} or level {row['level']!r}")
         if not row["url"].startswith("https://") or (row["level"] == "city-report") != row["page"].isdigit():
             raise TableError(f"{where}: a source needs its https address, and a city report its page number")
         if not set(split(row["confirms"])) <= set(FACTS) or not row["name_on_page"]:
-            raise TableError(f"{where}: confirms must name facts among {FACTS}, and name_on_page what the source prints")
+            raise TableError(f"{where}: confirms names facts among {FACTS}; name_on_page what the source prints")
     confirmed = {row["code"] for row in evidence["confirmations"]}
     for number, row in enumerate(evidence["where_looked"], start=2):
         if row["code"] in confirmed:
