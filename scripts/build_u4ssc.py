@@ -178,6 +178,7 @@ def add_documents(graph: Graph, documents: list[dict[str, str]]) -> None:
             graph.add((document, DCTERMS.issued, Literal(row["issued"], datatype=XSD.gYear)))
         if row["url"]:
             graph.add((document, FOAF.page, URIRef(row["url"])))
+            graph.add((document, DCTERMS.source, URIRef(row["url"])))
         else:  # known by no address: the description is the project's own, and says how it was found
             graph.add((document, DCTERMS.source, PROJECT))
             graph.add((document, PROV.wasAttributedTo, PROJECT))
@@ -229,6 +230,7 @@ def add_confirmed(graph: Graph, kpi: URIRef, name: str, confirmations: list[dict
             f"{row['confirms']} read on page {row['page']} ({row['url']}); {row['how']}.{variant}"
         )
         graph.add((kpi, SKOS.editorialNote, Literal(note, lang="en")))
+        graph.add((kpi, DCTERMS.created, Literal(row["checked"], datatype=XSD.date)))
     graph.add((kpi, PROV.wasAttributedTo, PROJECT))
 
 
@@ -281,8 +283,7 @@ def add_evidence(graph: Graph, kpi: URIRef, rows: list[dict[str, str]]) -> None:
         for fact in split(row["confirms"]):
             graph.add((item, SCK.confirms, Literal(fact)))
         graph.add((item, PROV.wasAttributedTo, PROJECT))
-        if row["checked"]:
-            graph.add((item, DCTERMS.created, Literal(row["checked"], datatype=XSD.date)))
+        graph.add((item, DCTERMS.created, Literal(row["checked"], datatype=XSD.date)))
         graph.add((item, RDFS.comment, Literal(row["note"], lang="en")))
         levels.append(LEVELS[row["level"]])
     order = list(LEVELS.values())
@@ -351,7 +352,7 @@ def check_evidence(rows: list[dict[str, str]], evidence: dict[str, list[dict[str
             raise TableError(f"{where}: unknown code {row['code']!r} or level {row['level']!r}")
         if not row["url"].startswith("https://") or (row["level"] == "city-report") != row["page"].isdigit():
             raise TableError(f"{where}: a source needs its https address, and a city report its page number")
-        if not set(split(row["confirms"])) <= set(FACTS) or not row["name_on_page"]:
+        if not set(split(row["confirms"])) <= set(FACTS) or not row["name_on_page"] or not row["checked"]:
             raise TableError(f"{where}: confirms names facts among {FACTS}; name_on_page what the source prints")
     confirmed = {row["code"] for row in evidence["confirmations"]}
     for number, row in enumerate(evidence["where_looked"], start=2):
