@@ -5,6 +5,8 @@ project's own say what each KPI rests on: u4ssc_confirmations.tsv (a public page
 smartcity-kg, that shows a KPI the reference table left unconfirmed), u4ssc_where_looked.tsv
 (for every KPI still unconfirmed, where its page was looked for) and u4ssc_documents.tsv (the
 documents those rows cite that documents.ttl does not describe, such as the secondary list).
+u4ssc_evidence.tsv lists, per KPI, each further source and what it confirms; from it and the
+verification status each KPI gets its confirmation level (sck:confirmationLevel).
 The Turtle is derived from the tables and committed so that users need no build step. The KPI
 table's columns are declared in kg/sheetspec.py (U4SSC_KPIS), with the framework sheets': a row
 that lacks a required cell, or a table whose header differs, is refused before anything is made.
@@ -23,7 +25,7 @@ import re
 import sys
 from pathlib import Path
 
-from rdflib import RDF, XSD, Graph, Literal, Namespace, URIRef
+from rdflib import RDF, RDFS, XSD, BNode, Graph, Literal, Namespace, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import DCTERMS, FOAF, SKOS
 
@@ -35,6 +37,7 @@ TABLE = SOURCE / "u4ssc_kpis.tsv"
 CONFIRMATIONS = SOURCE / "u4ssc_confirmations.tsv"
 WHERE_LOOKED = SOURCE / "u4ssc_where_looked.tsv"
 DOCUMENTS = SOURCE / "u4ssc_documents.tsv"
+EVIDENCE = SOURCE / "u4ssc_evidence.tsv"
 OUTPUT = ROOT / "data" / "u4ssc" / "kpis.ttl"
 
 SCK = Namespace("https://w3id.org/smartcity-kg/ontology#")
@@ -45,10 +48,15 @@ FRAMEWORK = FW.u4ssc
 METHODOLOGY = DOC["2017-u4ssc-collection-methodology"]
 # What an unconfirmed KPI's code and tier rest on (reference notes, section 1).
 SECONDARY_LIST = DOC["u4ssc-kpi-secondary-list"]
+SECONDARY_MAP = DOC["sdg-ontology-visualizer-u4ssc-kpi-map"]  # the secondary list, identified
 PROJECT = Namespace("https://w3id.org/smartcity-kg/id/agent/")["smartcity-kg"]
 PROV = Namespace("http://www.w3.org/ns/prov#")
 
 TIERS = {"core": SCK.Core, "advanced": SCK.Advanced}
+# The levels of u4ssc_evidence.tsv, strongest first; a KPI takes its strongest (ITU page when verified).
+LEVELS = {"itu-page": SCK.ConfirmedOnITUPage, "city-report": SCK.ConfirmedInCityReport,
+          "secondary-list": SCK.SecondaryListOnly}  # fmt: skip
+FACTS = ("code", "name", "dimension", "sub-dimension", "category", "tier")
 
 # Dimension and sub-dimension abbreviations as the codes use them (u4ssc_notes.md section 4).
 DIMENSIONS = {"Economy": "EC", "Environment": "EN", "Society and Culture": "SC"}
@@ -122,11 +130,12 @@ def check_rows(rows: list[dict[str, str]]) -> None:
 
 
 def read_evidence() -> dict[str, list[dict[str, str]]]:
-    """The project's own tables, by name: confirmations, where_looked, documents."""
+    """The project's own tables, by name: confirmations, where_looked, documents, evidence."""
     return {
         "confirmations": read_table(CONFIRMATIONS),
         "where_looked": read_table(WHERE_LOOKED),
         "documents": read_table(DOCUMENTS),
+        "evidence": read_table(EVIDENCE),
     }
 
 
@@ -169,6 +178,7 @@ def add_documents(graph: Graph, documents: list[dict[str, str]]) -> None:
             graph.add((document, DCTERMS.issued, Literal(row["issued"], datatype=XSD.gYear)))
         if row["url"]:
             graph.add((document, FOAF.page, URIRef(row["url"])))
+            graph.add((document, DCTERMS.source, URIRef(row["url"])))
         else:  # known by no address: the description is the project's own, and says how it was found
             graph.add((document, DCTERMS.source, PROJECT))
             graph.add((document, PROV.wasAttributedTo, PROJECT))
@@ -220,6 +230,7 @@ def add_confirmed(graph: Graph, kpi: URIRef, name: str, confirmations: list[dict
             f"{row['confirms']} read on page {row['page']} ({row['url']}); {row['how']}.{variant}"
         )
         graph.add((kpi, SKOS.editorialNote, Literal(note, lang="en")))
+        graph.add((kpi, DCTERMS.created, Literal(row["checked"], datatype=XSD.date)))
     graph.add((kpi, PROV.wasAttributedTo, PROJECT))
 
 
@@ -255,6 +266,30 @@ def add_sources(graph: Graph, kpi: URIRef, row: dict[str, str], evidence: dict[s
         graph.add((kpi, DCTERMS.source, add_page(graph, url)))
 
 
+def add_evidence(graph: Graph, kpi: URIRef, rows: list[dict[str, str]]) -> None:
+    """Each further source of a KPI as an evidence item: its page (or the secondary list), level, what it shows."""
+    levels = [SCK.ConfirmedOnITUPage] if graph.value(kpi, SCK.verificationStatus) == SCK.Verified else []
+    for row in rows:
+        item = BNode()
+        graph.add((kpi, SCK.evidence, item))
+        graph.add((item, RDF.type, SCK.Evidence))
+        graph.add((item, SCK.confirmationLevel, LEVELS[row["level"]]))
+        if row["level"] == "secondary-list":
+            graph.add((item, DCTERMS.source, SECONDARY_MAP))
+            graph.add((item, RDFS.seeAlso, URIRef(row["url"])))
+        else:
+            graph.add((item, DCTERMS.source, add_page(graph, row["url"], int(row["page"]))))
+        graph.add((item, SCK.quote, Literal(row["name_on_page"])))
+        for fact in split(row["confirms"]):
+            graph.add((item, SCK.confirms, Literal(fact)))
+        graph.add((item, PROV.wasAttributedTo, PROJECT))
+        graph.add((item, DCTERMS.created, Literal(row["checked"], datatype=XSD.date)))
+        graph.add((item, RDFS.comment, Literal(row["note"], lang="en")))
+        levels.append(LEVELS[row["level"]])
+    order = list(LEVELS.values())
+    graph.add((kpi, SCK.confirmationLevel, min(levels, key=order.index, default=SCK.NotConfirmed)))
+
+
 def add_row(graph: Graph, position: int, row: dict[str, str], evidence: dict[str, list[dict[str, str]]]) -> None:
     code = row["code"]
     match = CODE.match(code)
@@ -279,6 +314,7 @@ def add_row(graph: Graph, position: int, row: dict[str, str], evidence: dict[str
     for sdg in split(row["sdg_targets"]):
         graph.add((kpi, SCK.sdgReference, Literal(sdg)))
     add_sources(graph, kpi, row, evidence)
+    add_evidence(graph, kpi, [item for item in evidence.get("evidence", []) if item["code"] == code])
 
 
 def build_graph(rows: list[dict[str, str]], evidence: dict[str, list[dict[str, str]]] | None = None) -> Graph:
@@ -309,6 +345,15 @@ def check_evidence(rows: list[dict[str, str]], evidence: dict[str, list[dict[str
         for number, row in enumerate(evidence[table], start=2):
             if row["code"] not in open_codes:
                 raise TableError(f"{table} line {number}: {row['code']!r} is not an unconfirmed KPI of the table")
+    codes = {row["code"] for row in rows}
+    for number, row in enumerate(evidence.get("evidence", []), start=2):
+        where = f"evidence line {number}"
+        if row["code"] not in codes or row["level"] not in LEVELS or row["level"] == "itu-page":
+            raise TableError(f"{where}: unknown code {row['code']!r} or level {row['level']!r}")
+        if not row["url"].startswith("https://") or (row["level"] == "city-report") != row["page"].isdigit():
+            raise TableError(f"{where}: a source needs its https address, and a city report its page number")
+        if not set(split(row["confirms"])) <= set(FACTS) or not row["name_on_page"] or not row["checked"]:
+            raise TableError(f"{where}: confirms names facts among {FACTS}; name_on_page what the source prints")
     confirmed = {row["code"] for row in evidence["confirmations"]}
     for number, row in enumerate(evidence["where_looked"], start=2):
         if row["code"] in confirmed:

@@ -241,11 +241,26 @@ def break_analysis_and_claims(b: Breaker) -> None:
     b.add(bindings[3], SCK.parameterValue, Literal("other"))
 
 
+def break_confirmations(b: Breaker) -> None:
+    b.add(b.take(SCK.Indicator, SCK.confirmationLevel), SCK.confirmationLevel, SCK.NotConfirmed)  # two levels
+    b.set(b.take(SCK.Indicator, SCK.confirmationLevel), SCK.confirmationLevel, SCK.Gold)  # an unknown level
+    unverified = min(set(b.g.subjects(SCK.verificationStatus, SCK.Unverified)) - b.used, key=str)
+    b.used.add(unverified)
+    b.set(unverified, SCK.confirmationLevel, SCK.ConfirmedOnITUPage)  # a level its status contradicts
+    unpaged, on_a_document = EX["evidence-without-page"], EX["evidence-on-a-document"]
+    for item in (unpaged, on_a_document):
+        b.add(item, RDF.type, SCK.Evidence)
+        b.add(item, SCK.confirmationLevel, SCK.ConfirmedInCityReport)  # a city report's page ...
+    b.add(on_a_document, DCTERMS.source, URIRef("https://w3id.org/smartcity-kg/id/document/safranova-2021"))  # ... not
+    b.add(on_a_document, SCK.confirms, Literal("colour"))  # a fact an indicator does not have
+
+
 BREAKERS: dict[str, Callable[[Breaker], None]] = {
     "indicators": break_indicators,
     "frameworks-and-documents": break_frameworks_and_documents,
     "participation": break_participation,
     "analysis-and-claims": break_analysis_and_claims,
+    "confirmations": break_confirmations,
 }
 
 

@@ -227,7 +227,9 @@ def test_a_confirmation_turns_a_kpi_verified_with_its_page_variant_and_author(bu
     confirmation = dict(code=row["code"], url=url, page="99", name_on_page=row["name"] + " (variant)")
     confirmation.update(confirms="code; name; tier", how="read in the sheet's header", checked="2026-11-29")
     looked = [w for w in evidence["where_looked"] if w["code"] != row["code"]]
-    graph = build.build_graph(rows, dict(evidence, confirmations=[confirmation], where_looked=looked))
+    graph = build.build_graph(
+        rows, dict(evidence, confirmations=[*evidence["confirmations"], confirmation], where_looked=looked)
+    )
     kpi = build.U4SSC[build.local_name(row["code"])]
     page = build.URIRef(url)
     assert graph.value(kpi, build.SCK.verificationStatus) == build.SCK.Verified
