@@ -35,8 +35,8 @@ def test_the_reference_builds_a_page_per_module_without_warnings(tmp_path):
         assert documented in results
 
 
-def test_the_committed_reference_is_linked_from_the_readme():
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    assert "(docs/api/index.html)" in readme
+def test_the_committed_reference_is_linked_from_the_python_guide():
+    guide = (ROOT / "docs" / "guide" / "python-api.md").read_text(encoding="utf-8")
+    assert "(../api/index.html)" in guide
     assert (ROOT / "docs" / "api" / "index.html").is_file()
     assert (ROOT / "docs" / "api" / "kg" / "query" / "results.html").is_file()

@@ -1,4 +1,4 @@
-"""The ``>>>`` examples of every kg module's docstrings and of the README's Python blocks run, and pass.
+"""The ``>>>`` examples of every kg module's docstrings and of the Python blocks of README.md and docs/ run, and pass.
 
 An example that drifts from what the code does fails here, so the documentation cannot lie.
 """
@@ -34,15 +34,17 @@ def test_docstring_examples_pass(name: str, monkeypatch: pytest.MonkeyPatch) -> 
             assert _run(test).failed == 0, f"{test.name}: a docstring example fails (its output is above)"
 
 
-def test_readme_python_examples_pass(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_readme_and_docs_python_examples_pass(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(ROOT)
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    blocks = re.findall(r"^```python\n(.*?)^```", readme, re.DOTALL | re.MULTILINE)
-    examples = [block for block in blocks if ">>>" in block]
-    assert examples, "the README has no Python examples to run"
-    for number, block in enumerate(examples, start=1):
-        test = doctest.DocTestParser().get_doctest(block, {}, f"README.md python block {number}", "README.md", 0)
-        assert _run(test).failed == 0, f"README.md python block {number} fails (its output is above)"
+    examples = []
+    for document in [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]:
+        blocks = re.findall(r"^```python\n(.*?)^```", document.read_text(encoding="utf-8"), re.DOTALL | re.MULTILINE)
+        examples += [(document.relative_to(ROOT), block) for block in blocks if ">>>" in block]
+    assert examples, "README.md and docs/ have no Python examples to run"
+    for number, (document, block) in enumerate(examples, start=1):
+        name = f"{document} python block {number}"
+        test = doctest.DocTestParser().get_doctest(block, {}, name, str(document), 0)
+        assert _run(test).failed == 0, f"{name} fails (its output is above)"
 
 
 def test_examples_exist_where_the_api_is_taught() -> None:

@@ -52,7 +52,8 @@ def test_template_imports_and_validates(tmp_path):
     out = tmp_path / "demo.ttl"
     run = run_kg("import", str(TEMPLATE), "--framework", "demo", "--out", str(out))
     assert run.returncode == 0, run.stderr
-    assert run.stderr == f"imported 6 indicators from {TEMPLATE}: wrote 183 triples to {out}\n"
+    assert run.stderr == f"imported 6 indicators from {TEMPLATE}: wrote 185 triples to {out}\n"
+    assert "sck:scope sck:CityScope" in out.read_text(encoding="utf-8")  # the template's meta sheet has a scope
     check = run_kg("validate", str(out))
     assert (check.returncode, check.stdout) == (0, f"Conforms: {out} satisfies every shape.\n")
 

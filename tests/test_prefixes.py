@@ -1,4 +1,4 @@
-"""The project's prefixes: documented in one README table, declared for queries that leave them out."""
+"""The project's prefixes: documented in one table (docs/guide/prefixes.md), declared for queries that omit them."""
 
 from __future__ import annotations
 
@@ -18,14 +18,14 @@ from kg.query.prologue import declare, mentioned_iris, undeclared_prefixes
 from tests.components import EMPTY
 from tests.conftest import ROOT, run_kg, workspace_copy
 
-README = ROOT / "README.md"
+README = ROOT / "docs" / "guide" / "prefixes.md"
 ROW = re.compile(r"^\| `([\w-]+):` \| `([^`]+)` \| (.*) \|$")
 
 
 def readme_table() -> dict[str, tuple[str, str]]:
-    """prefix -> (namespace, what lives there), from the README's table of prefixes."""
+    """prefix -> (namespace, what lives there), from the table of prefixes in docs/guide/prefixes.md."""
     text = README.read_text(encoding="utf-8")
-    section = text.split("### Prefixes", 1)[1].split("\n### ", 1)[0]
+    section = text.split("\n## ", 1)[0]
     return {m.group(1): (m.group(2), m.group(3)) for line in section.splitlines() if (m := ROW.match(line))}
 
 

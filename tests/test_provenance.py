@@ -140,7 +140,9 @@ def test_dimension_counts_in_notes_pair_each_label_with_its_own_count(graph, u4s
     texts = graph.sparql(
         """SELECT DISTINCT ?text WHERE { ?s ?p ?text FILTER(isLiteral(?text) && REGEX(STR(?text), "[0-9]")) }"""
     ).column("text")
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    root = Path(__file__).resolve().parent.parent
+    documents = [root / "README.md", *sorted((root / "docs").rglob("*.md"))]
+    readme = "\n".join(document.read_text(encoding="utf-8") for document in documents)
     paired = []
     for text in [*map(str, texts), readme]:
         paired += [(label, int(n)) for label, n in re.findall(DIMENSION + r" \(?(\d+)\b", text)]

@@ -117,7 +117,15 @@ def suggest_command(framework: str, top: int, fmt: str, data_files: tuple[Path, 
     graph = graph_for(data_files, endpoint)
     is_sheet = Path(framework).suffix.lower() in (".csv", ".xlsx")
     indicators = sheet_indicators(Path(framework)) if is_sheet else uncoded_indicators(graph, framework)
-    click.echo(render(as_results(suggestions(indicators, aspect_labels(graph), top=top)), fmt), nl=False)
+    found = suggestions(indicators, aspect_labels(graph), top=top)
+    click.echo(render(as_results(found), fmt), nl=False)
+    where = shown(Path(framework)) if is_sheet else framework
+    if not indicators:  # an empty table says why (issue 24)
+        click.echo(f"kg: note: every indicator of {where} is already coded (aspects or a coded cell): "
+                   "nothing to propose.", err=True)  # fmt: skip
+    elif not found:
+        click.echo(f"kg: note: no participation aspect's label matched the name or measure of the "
+                   f"{len(indicators)} uncoded indicator(s) of {where}: code them by hand.", err=True)  # fmt: skip
 
 
 @click.group("links")

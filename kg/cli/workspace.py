@@ -189,6 +189,7 @@ def import_command(sheet: Path, framework_id: str, out: Path | None, engine: str
         for path in elsewhere:
             click.echo(f"note: {shown(path)} also defines framework {framework_id}; the new file is meant to "
                        "replace it", err=True)  # fmt: skip
+        _note_without_scope(sheet, framework_id)
         return
     from kg.ingest.workspace import Workspace
 
@@ -198,6 +199,22 @@ def import_command(sheet: Path, framework_id: str, out: Path | None, engine: str
     click.echo(
         f"imported {written.documents[0].rows} indicators from {shown(sheet)}: added {written.added[0]['triples']} "
         f"triples to the workspace {workspace.folder} as {framework_id}{again}",
+        err=True,
+    )
+    _note_without_scope(sheet, framework_id)
+
+
+def _note_without_scope(sheet: Path, framework_id: str) -> None:
+    """An imported framework without a scope drops out of the comparison claims: say so, and how to add one."""
+    from kg.sources.sheets import meta_path, read_sheet
+
+    if read_sheet(sheet).meta.get("scope", "").strip():
+        return
+    where = shown(meta_path(sheet)) if sheet.suffix.lower() == ".csv" else f"the 'meta' worksheet of {shown(sheet)}"
+    click.echo(
+        f"kg: note: {framework_id} has no scope, so it is left out of the claims that compare frameworks of one "
+        f"scope (kg claims); add a 'scope' row (city, national or project) and a 'scope_source' row (the page "
+        f"that says so) to {where}.",
         err=True,
     )
 

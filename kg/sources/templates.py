@@ -95,6 +95,11 @@ EXAMPLE_META = {
     "source_publisher": "University of Toronto",
     "coded_by": "smartcity-kg",
     "coded_on": "2026-11-30",
+    "scope": "city",
+    "scope_source": (
+        "https://www.globalcitiesinstitute.org/post/"
+        "iso-37120-sustainable-development-of-communities-indicators-for-city-services-and-quality-of-life"
+    ),
     "note": (
         "The governance theme (clause 11) of the first edition, as the University of Toronto's ISO 37120 "
         "ontology lists it (codes, names, core or supporting). The Smart Cities Council's article "

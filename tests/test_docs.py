@@ -1,0 +1,67 @@
+"""Documentation that cannot drift (issue 24): every output README.md and docs/ show is what kg prints.
+
+The ```console blocks are run (tests/doc_blocks.py: one fresh folder and workspace per document, kg in
+this process), the generated references are cog's output (`cog --check`), the README stays short, and
+every repository file the documents name exists. `python scripts/refresh_docs.py` rewrites them all.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from cogapp import Cog
+
+from tests.conftest import ROOT, run_kg
+from tests.doc_blocks import check, commands, documents
+
+DOCUMENTS = documents()
+GENERATED = ["docs/reference/cli.md", "docs/reference/queries.md", "docs/guide/claims.md"]
+# A repository path in a document: a top-level folder of the repository, then a path without wildcards.
+FOLDERS = "examples|data|docs|queries|scripts|tests|kg|ontology|benchmarks"
+NAMED_PATH = re.compile(rf"(?<![\w./-])((?:{FOLDERS})/[\w./-]*\w/?)")
+
+
+@pytest.mark.parametrize("document", DOCUMENTS, ids=[str(d.relative_to(ROOT)) for d in DOCUMENTS])
+def test_shown_outputs_are_what_kg_prints(document: Path, tmp_path: Path) -> None:
+    differences = check(document, tmp_path, run_kg)
+    assert not differences, "\n".join(differences) + "\nrun python scripts/refresh_docs.py, then review the diff"
+
+
+def test_a_stale_number_in_a_shown_output_fails(tmp_path: Path) -> None:
+    """The harness is not a test that cannot fail: a planted stale figure in the README's first output is found."""
+    first = next(commands(ROOT / "README.md"))
+    assert first.text == "kg query core-participation-kpis" and "Voter Participation" in first.expected
+    planted = tmp_path / "planted.md"
+    stale = first.expected.replace("Voter Participation", "Voter Participatio2")
+    planted.write_text(f"```console\n$ {first.text}\n{stale}```\n", encoding="utf-8")  # that block alone: cheap
+    differences = check(planted, tmp_path / "run", run_kg)
+    assert len(differences) == 1 and "Voter Participatio2" in differences[0], differences
+
+
+def test_the_readme_is_short_and_starts_with_the_two_commands() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert readme.count("\n") <= 250
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    test_command = "python -m pip install -e '.[test]' && python -m pytest"
+    assert test_command in ci and test_command in readme
+    assert readme.index("python -m pip install . && kg query core-participation-kpis") < readme.index(test_command)
+
+
+def test_every_file_the_documents_name_exists() -> None:
+    missing = []
+    for document in [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]:
+        text = document.read_text(encoding="utf-8")
+        for match in NAMED_PATH.finditer(text):
+            path = match.group(1)
+            if text[: match.start()].endswith("--out ") or "NAME" in path:  # a file a command writes; a pattern
+                continue
+            if not (ROOT / path.rstrip("/.")).exists():
+                missing.append(f"{document.relative_to(ROOT)}: {path}")
+    assert not missing, "\n".join(missing)
+
+
+def test_the_generated_references_are_current() -> None:
+    status = Cog().main(["cog", "--check", *(str(ROOT / name) for name in GENERATED)])
+    assert status == 0, "a generated reference is stale: run python scripts/refresh_docs.py"
