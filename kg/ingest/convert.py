@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from kg.ingest.codebook import decides
 from kg.namespaces import ID, PREFIXES, SCK
 from kg.sources.files import RdfDocument
 from kg.sources.sheets import Sheet
@@ -278,7 +279,7 @@ def _code_row(out: Converted, context: _Context, row: Row, code: str, kpi: ox.Na
         if aspect is not None:
             classification = _classification(out, context, row, _Coded(code, kpi, iri(aspect), who, coding, origin))
             for rule in rules:  # the rules that decided this aspect: its own include- rule, and the general ones
-                if _decides(context.vocab, rule.value, aspect):
+                if decides(context.vocab, rule.value, aspect):
                     out.add(classification, SCK + "codingRule", rule)
 
 
@@ -292,12 +293,6 @@ class _Coded:
     who: ox.NamedNode
     coding: ox.NamedNode
     origin: ox.NamedNode
-
-
-def _decides(vocab: Vocabulary, rule: str, aspect: str) -> bool:
-    """Whether ``rule`` bears on a classification to ``aspect``: a general rule, or the rule assigning that aspect."""
-    assigned = vocab.rule_aspects.get(rule)
-    return assigned is None or assigned == aspect
 
 
 def _classification(out: Converted, context: _Context, row: Row, coded: _Coded) -> ox.NamedNode:

@@ -29,6 +29,7 @@ from kg.errors import KgError, SheetProblems
 from kg.graph.embedded import KnowledgeGraph
 from kg.graph.workspace import Workspace
 from kg.ingest.add import Document
+from kg.ingest.codebook import coding_rules, rule_problems, unruled_rows
 from kg.ingest.convert import DCTERMS, GROUPS, RDF, SKOS, Converted, Vocabulary, comment, convert
 from kg.namespaces import PREFIXES, SCK
 from kg.output import write_atomically
@@ -87,15 +88,6 @@ def sdg_codes() -> set[str]:
         return {row["code"] for row in csv.DictReader(handle, delimiter="\t") if row["kind"] in ("target", "indicator")}
 
 
-CODING_RULES = """
-PREFIX sck:  <https://w3id.org/smartcity-kg/ontology#>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-SELECT ?rule ?notation ?aspect WHERE {
-  ?rule a sck:CodingRule ; skos:notation ?notation .
-  OPTIONAL { ?rule sck:assignsAspect ?aspect }
-}
-"""
-
 FRAMEWORK_CODES = """
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 SELECT ?kpi ?code WHERE { ?kpi skos:inScheme ?framework ; skos:notation ?code }
@@ -109,12 +101,7 @@ def vocabulary(graph: KnowledgeGraph, framework: str) -> Vocabulary:
         aspects[str(row["label"]).casefold()] = aspects[str(row["notation"]).casefold()] = str(row["aspect"])
     codes_query = bind(FRAMEWORK_CODES, {"framework": URIRef(framework)})
     codes = {str(row["code"]): str(row["kpi"]) for row in graph.sparql(codes_query).dicts()}
-    rules, rule_aspects = {}, {}
-    for row in graph.sparql(CODING_RULES).dicts():
-        rules[str(row["notation"])] = str(row["rule"])
-        if row["aspect"] is not None:
-            rule_aspects[str(row["rule"])] = str(row["aspect"])
-    return Vocabulary(aspects, codes, sdg_codes(), rules, rule_aspects)
+    return Vocabulary(aspects, codes, sdg_codes(), *coding_rules(graph))
 
 
 def check_meta(sheet: Sheet) -> list[SheetProblem]:
@@ -199,15 +186,7 @@ def _reference_problems(row: Row, vocab: Vocabulary) -> list[SheetProblem]:
         if aspect.casefold() not in vocab.aspects:
             message = f"{aspect!r} is not a participation aspect; use one of {aspect_names}"
             found.append(SheetProblem(row.number, "aspects", message))
-    aspects = {vocab.aspects.get(a.casefold()) for a in split(row.values.get("aspects", ""))}
-    for rule in split(row.values.get("rules", "")):
-        if rule not in vocab.rules:
-            message = f"{rule!r} is not a rule of the codebook; use one of {', '.join(sorted(vocab.rules))}"
-            found.append(SheetProblem(row.number, "rules", message))
-        elif vocab.rule_aspects.get(vocab.rules[rule], None) not in (None, *aspects):
-            assigned = vocab.rule_aspects[vocab.rules[rule]].rsplit("/", 1)[-1]
-            message = f"{rule!r} assigns the aspect {assigned!r}, which the aspects column does not name; add it or drop the rule"
-            found.append(SheetProblem(row.number, "rules", message))
+    found += rule_problems(row, vocab)
     for number in split(row.values.get("sdg", "")):
         if number not in vocab.sdg:
             message = f"{number!r} is not an SDG target or indicator (such as 11.3 or 11.3.2)"
@@ -254,22 +233,13 @@ def check_coding(sheet: Sheet) -> list[SheetProblem]:
             fix = f"review it (coded: {REVIEWED}) or write 'coding,{CODED_IN_PART}' in the description"
             message = f"the description says 'coding,full', but this row is not reviewed; {fix}"
             found.append(SheetProblem(row.number, "coded", message))
-    if any(split(row.values.get("rules", "")) for row in sheet.rows):  # a sheet that uses the codebook uses it throughout
-        found += [problem for row in sheet.rows for problem in _rule_problems(row)]
+    found += unruled_rows(sheet)
     if any(coding_status(row) for row in sheet.rows) and not sheet.meta.get("coded_on"):
         where = sheet.meta_source
         found.append(
             SheetProblem(1, "coded_on", f"{where} needs a 'coded_on' row (YYYY-MM-DD): the date of the coding")
         )
     return found
-
-
-def _rule_problems(row: Row) -> list[SheetProblem]:
-    """In a sheet whose rows name codebook rules, a reviewed row must name the rules that decided it."""
-    if coding_status(row) == REVIEWED and not split(row.values.get("rules", "")):
-        fix = "name the codebook rules that decided it (ids from data/schemes/coding-rules.ttl; docs/guide/codebook.md)"
-        return [SheetProblem(row.number, "rules", f"is empty, but the row is reviewed; {fix}")]
-    return []
 
 
 def shacl_problems(

@@ -194,7 +194,7 @@ FRAMEWORK = SheetSpec(
             "coding_note",
             "text",
             False,
-            "the coder's rationale, naming what the indicator itself measures (for a row found to address no aspect: why not)",
+            "the coder's rationale, quoting what the indicator measures (for a row addressing no aspect: why not)",
         ),
         (
             "coded",

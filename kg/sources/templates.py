@@ -31,7 +31,10 @@ EXAMPLE_ROWS = (
         "aspects": "voting",
         "measure": "share of eligible voters who voted in the last municipal election (%)",
         "evidence": "Voter participation in last municipal election",
-        "coding_note": 'Measures "share of eligible voters who voted in the last municipal election (%)": turnout in municipal elections: participation by voting.',
+        "coding_note": (
+            'Measures "share of eligible voters who voted in the last municipal election (%)": turnout '
+            "in municipal elections: participation by voting."
+        ),
         "coded": "reviewed",
         "rules": "include-voting",
     },
@@ -43,7 +46,10 @@ EXAMPLE_ROWS = (
         "aspects": "representation",
         "measure": "share of city-level elected offices held by women (%)",
         "evidence": "Women as a percentage of total elected to city-level office",
-        "coding_note": 'Measures "share of city-level elected offices held by women (%)": descriptive representation of women among elected city officials.',
+        "coding_note": (
+            'Measures "share of city-level elected offices held by women (%)": descriptive '
+            "representation of women among elected city officials."
+        ),
         "coded": "reviewed",
         "rules": "include-representation",
     },
@@ -54,7 +60,11 @@ EXAMPLE_ROWS = (
         "tier": "supporting",
         "aspects": "representation",
         "measure": "share of the city government workforce who are women (%)",
-        "coding_note": "Measures \"share of the city government workforce who are women (%)\": women's share of the city government's workforce, the city's public service: representation in a public institution, as SDG 16.7.1 counts the public service.",
+        "coding_note": (
+            'Measures "share of the city government workforce who are women (%)": women\'s share of the '
+            "city government's workforce, the city's public service: representation in a public "
+            "institution, as SDG 16.7.1 counts the public service."
+        ),
         "coded": "reviewed",
         "rules": "include-representation",
     },
@@ -64,7 +74,12 @@ EXAMPLE_ROWS = (
         "dimension": "Governance",
         "tier": "supporting",
         "measure": "convictions of city officials for corruption or bribery per 100 000 inhabitants",
-        "coding_note": 'Measures "convictions of city officials for corruption or bribery per 100 000 inhabitants": convictions of officials for corruption measure integrity as enforced by the courts, not government opening its data or decisions to citizens nor citizens holding it to account: not coded as transparency.',
+        "coding_note": (
+            'Measures "convictions of city officials for corruption or bribery per 100 000 '
+            'inhabitants": convictions of officials for corruption measure integrity as enforced by the'
+            " courts, not government opening its data or decisions to citizens nor citizens holding it "
+            "to account: not coded as transparency."
+        ),
         "coded": "reviewed",
         "rules": "exclude-state-action",
     },
@@ -76,7 +91,10 @@ EXAMPLE_ROWS = (
         "aspects": "representation",
         "measure": "local officials elected to office per 100 000 inhabitants",
         "evidence": "Citizens' representation",
-        "coding_note": 'Measures "local officials elected to office per 100 000 inhabitants": how many elected officials represent each 100 000 residents.',
+        "coding_note": (
+            'Measures "local officials elected to office per 100 000 inhabitants": how many elected '
+            "officials represent each 100 000 residents."
+        ),
         "coded": "reviewed",
         "rules": "include-representation",
     },
@@ -88,7 +106,10 @@ EXAMPLE_ROWS = (
         "aspects": "voting",
         "measure": "registered voters as a share of the voting-age population (%)",
         "evidence": "Number of registered voters",
-        "coding_note": 'Measures "registered voters as a share of the voting-age population (%)": registration as the precondition of voting.',
+        "coding_note": (
+            'Measures "registered voters as a share of the voting-age population (%)": registration as '
+            "the precondition of voting."
+        ),
         "coded": "reviewed",
         "rules": "include-voting",
     },
