@@ -8,14 +8,22 @@ must (docs/guide/codebook.md). kg.ingest.convert links each coding decision to i
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from kg.sources.sheetspec import REVIEWED, Row, SheetProblem, coding_status, split
 
 if TYPE_CHECKING:
     from kg.graph.protocol import Graph
-    from kg.ingest.convert import Vocabulary
     from kg.sources.sheets import Sheet
+
+
+class Vocabulary(Protocol):
+    """What the rule checks read of kg.ingest.convert.Vocabulary (the aspects, the codebook's rules)."""
+
+    aspects: dict[str, str]  # notation or label (casefolded) -> aspect IRI
+    rules: dict[str, str]  # rule notation -> rule IRI
+    rule_aspects: dict[str, str]  # rule IRI -> the aspect IRI it assigns
+
 
 CODING_RULES = """
 PREFIX sck:  <https://w3id.org/smartcity-kg/ontology#>
