@@ -91,7 +91,7 @@ def test_kg_reason_prints_counts_and_writes_the_inferred_triples(warm_inference:
     assert run.returncode == 0, run.stderr
     assert run.stdout.startswith("185 class memberships inferred by hermit, not asserted in the data:")
     assert run.stderr == f"wrote 185 inferred triples to {out}\n"  # nothing of Owlready2's own chatter
-    assert "sck:ParticipationIndicator (24)\n  coe-participation-index:1\n" in run.stdout
+    assert "sck:ParticipationIndicator (25)\n  coe-participation-index:1\n" in run.stdout
     core = run.stdout.split("sck:CoreParticipationIndicator (3)\n")[1].split("\n\n")[0].splitlines()
     assert core[-1] == "  u4ssc:SC-SH-SI-4C" and "  iso37120:11-1" in core
     inferred = Graph().parse(out, format="turtle")
