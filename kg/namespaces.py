@@ -16,6 +16,7 @@ PREFIXES: dict[str, str] = {
     "u4ssc": ID + "u4ssc/",
     "aspect": ID + "aspect/",
     "scheme": ID + "scheme/",
+    "rule": ID + "coding-rule/",
     "doc": ID + "document/",
     "agent": ID + "agent/",
     "helix": ID + "helix/",

@@ -166,7 +166,7 @@ def test_actors_include_partners_team_hub_and_stakeholder_types(graph):
         ("arnstein-ladder", 11),
         ("cardullo-kitchin-scaffold", 13),
         ("citizen-roles", 18),
-        ("participation-aspects", 9),
+        ("participation-aspects", 10),
     ],
 )
 def test_schemes_hold_their_concepts(graph, scheme, concepts):

@@ -205,6 +205,16 @@ def break_participation(b: Breaker) -> None:
     b.add(b.take(SCK.Framework), DCTERMS.identifier, Literal("second-id"))  # two ids
     b.set(b.take(SCK.Framework), DCTERMS.identifier, Literal("u4ssc", lang="en"))  # an id with a language tag
     b.set(b.take(SCK.Framework), DCTERMS.identifier, Literal("Abc", datatype=XSD.token))  # not a string, upper case
+    rule = SCK.CodingRule  # the codebook's rules (data/schemes/coding-rules.ttl)
+    b.drop(b.take(rule), SKOS.notation)  # no id
+    b.add(b.take(rule), SKOS.notation, Literal("second-id"))  # two ids
+    b.drop(b.take(rule), SKOS.definition)  # no definition
+    b.drop(b.take(rule), SCK.inclusionCriterion)  # no inclusion criterion
+    b.drop(b.take(rule), SCK.exclusionCriterion)  # no exclusion criterion
+    b.drop(b.take(rule), SKOS.inScheme)  # in no scheme
+    b.drop(b.take(rule), DCTERMS.source)  # no source
+    b.add(b.take(rule, SCK.assignsAspect), SCK.assignsAspect, SCK.Core)  # two aspects, one not an aspect
+    b.set(b.take(SCK.Classification, SCK.codingRule), SCK.codingRule, SCK.Core)  # a "rule" that is not one
 
 
 def break_analysis_and_claims(b: Breaker) -> None:

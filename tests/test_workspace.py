@@ -106,7 +106,7 @@ def test_import_adds_a_framework_that_queries_and_reports_see(workspace: Path, t
     report = kg_in(workspace, "report", "--framework", "fw:demo", "--out", str(tmp_path / "report"))
     assert report.returncode == 0, report.stderr
     assert (
-        "(fw:demo) has 6 KPIs in 1 dimension; 4 address citizen participation"
+        "(fw:demo) has 6 KPIs in 1 dimension; 5 address citizen participation"
         in (tmp_path / "report" / "report.md").read_text()
     )
     again = kg_in(workspace, "import", str(TEMPLATE), "--framework", "demo")  # replaces, never doubles

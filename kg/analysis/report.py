@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING
 from kg.analysis import compare, reportcharts
 from kg.analysis.claims import AGREES, DISAGREES, NOT_TESTABLE
 from kg.analysis.reportdata import (
+    AGREEMENT,
     CLAIMS,
     DEFAULT_FRAMEWORK,
     QUERIES,
@@ -112,7 +113,22 @@ def sections(data: ReportData) -> list[tuple[str, list[Block]]]:
         ("The study's claims checked against the data", [Table(claims, data.results[CLAIMS])]),
         ("Ideology and citizen framings", [table(data, "ideology-evidence"), table(data, "citizen-framings")]),
         compare.section(data),
+        agreement_section(data),
     ]
+
+
+def agreement_section(data: ReportData) -> tuple[str, list[Block]]:
+    """kg suggest against the reviewed coding, per framework (kg.analysis.agreement says how it is counted)."""
+    text = (
+        "kg suggest (an explainable coder: the aspects' labels found in an indicator's name and measure, top 2)"
+        " against the reviewed coding, over every decided indicator paired with every aspect: both, suggested"
+        " only, reviewed only, neither; precision, recall and Cohen's kappa. Rows 'held out' drop every"
+        " alternative label found whole in that framework's own indicator texts, since some labels were taken"
+        " from them; rows 'all' are in-sample. The scoring rules were tuned on the three framework sheets, not on"
+        " U4SSC. Empty cells: undefined (nothing suggested or assigned)."
+    )
+    table_ = Table("From kg.analysis.agreement.", data.results[AGREEMENT])
+    return "kg suggest against the reviewed coding", [text, table_]
 
 
 def to_markdown(data: ReportData) -> str:

@@ -18,6 +18,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from kg.analysis.agreement import agreements
+from kg.analysis.agreement import as_results as agreement_table
 from kg.analysis.claims import check_claims, verdict_table
 from kg.namespaces import compact
 from kg.query.catalog import get_query
@@ -36,6 +38,7 @@ QUERIES += ("helix-coverage",)
 QUERIES += ("ideology-evidence", "citizen-framings", "ladders", *COMPARE_QUERIES)
 CLAIMS = "kg claims"  # the key of the study's claim verdicts in ReportData.results
 PROJECT_CLAIMS = "kg claims (smartcity-kg's)"  # the key of the project's claim verdicts
+AGREEMENT = "kg suggest agreement"  # the key of kg.analysis.agreement's table
 
 
 @dataclass(frozen=True)
@@ -80,7 +83,8 @@ def collect(graph: Graph, framework: str = DEFAULT_FRAMEWORK) -> ReportData:
     verdicts = check_claims(graph)  # the study's in their section, the project's in the comparison
     results[CLAIMS] = verdict_table([v for v in verdicts if not v.claim.by_project], brief=True)
     results[PROJECT_CLAIMS] = verdict_table([v for v in verdicts if v.claim.by_project], brief=True)
-    parameters[CLAIMS] = parameters[PROJECT_CLAIMS] = {}
+    results[AGREEMENT] = agreement_table(agreements(graph))
+    parameters[CLAIMS] = parameters[PROJECT_CLAIMS] = parameters[AGREEMENT] = {}
     return ReportData(iri, results, parameters)
 
 

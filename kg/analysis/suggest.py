@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -74,8 +75,13 @@ def stem(word: str) -> str:
 
 
 def words(text: str) -> list[str]:
-    """The stemmed words of ``text``, lower-cased, in order."""
-    return [stem(word) for word in re.findall(r"[a-z0-9]+", text.lower())]
+    """The stemmed words of ``text``, lower-cased, in order (a new list; the stems of a text are cached)."""
+    return list(_words(text))
+
+
+@lru_cache(maxsize=4096)
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(stem(word) for word in re.findall(r"[a-z0-9]+", text.lower()))
 
 
 def _contains(haystack: list[str], needle: list[str]) -> bool:

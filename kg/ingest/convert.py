@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from kg.ingest.codebook import decides
 from kg.namespaces import ID, PREFIXES, SCK
 from kg.sources.files import RdfDocument
 from kg.sources.sheets import Sheet
@@ -50,6 +51,8 @@ class Vocabulary:
     aspects: dict[str, str]  # notation, preferred and alternative labels (casefolded) -> aspect IRI
     codes_in_graph: dict[str, str]  # code -> indicator IRI, for this framework
     sdg: set[str]
+    rules: dict[str, str] = field(default_factory=dict)  # codebook rule notation -> rule IRI
+    rule_aspects: dict[str, str] = field(default_factory=dict)  # rule IRI -> the aspect IRI it assigns, if any
 
 
 def slug(text: str) -> str:
@@ -268,10 +271,16 @@ def _code_row(out: Converted, context: _Context, row: Row, code: str, kpi: ox.Na
     note = row.values.get("coding_note", "")
     coding = _coding(out, context.ns, code, kpi, origin, who, status, context.coded_on, note)
     out.rows_of[coding.value] = row.number
+    rules = [iri(context.vocab.rules[r]) for r in split(row.values.get("rules", "")) if r in context.vocab.rules]
+    for rule in rules:
+        out.add(coding, SCK + "codingRule", rule)
     for aspect_name in split(row.values.get("aspects", "")):
         aspect = context.vocab.aspects.get(aspect_name.casefold())
         if aspect is not None:
-            _classification(out, context, row, _Coded(code, kpi, iri(aspect), who, coding, origin))
+            classification = _classification(out, context, row, _Coded(code, kpi, iri(aspect), who, coding, origin))
+            for rule in rules:  # the rules that decided this aspect: its own include- rule, and the general ones
+                if decides(context.vocab, rule.value, aspect):
+                    out.add(classification, SCK + "codingRule", rule)
 
 
 @dataclass(frozen=True)
@@ -286,7 +295,7 @@ class _Coded:
     origin: ox.NamedNode
 
 
-def _classification(out: Converted, context: _Context, row: Row, coded: _Coded) -> None:
+def _classification(out: Converted, context: _Context, row: Row, coded: _Coded) -> ox.NamedNode:
     """The link of an indicator to an aspect, attributed and dated, with the evidence quoted from its source."""
     add, cell = out.add, row.values.get
     local = f"{slug(coded.code)}-{coded.aspect.value.rsplit('/', 1)[-1]}"
@@ -310,6 +319,7 @@ def _classification(out: Converted, context: _Context, row: Row, coded: _Coded) 
     add(evidence, DCTERMS + "source", coded.origin)
     if cell("evidence"):
         add(evidence, SCK + "quote", text(row.values["evidence"]))
+    return classification
 
 
 def _coding(out: Converted, ns: str, code: str, kpi: ox.NamedNode, origin: ox.NamedNode, who: ox.NamedNode,

@@ -29,6 +29,7 @@ from kg.errors import KgError, SheetProblems
 from kg.graph.embedded import KnowledgeGraph
 from kg.graph.workspace import Workspace
 from kg.ingest.add import Document
+from kg.ingest.codebook import coding_rules, rule_problems, unruled_rows
 from kg.ingest.convert import DCTERMS, GROUPS, RDF, SKOS, Converted, Vocabulary, comment, convert
 from kg.namespaces import PREFIXES, SCK
 from kg.output import write_atomically
@@ -100,7 +101,7 @@ def vocabulary(graph: KnowledgeGraph, framework: str) -> Vocabulary:
         aspects[str(row["label"]).casefold()] = aspects[str(row["notation"]).casefold()] = str(row["aspect"])
     codes_query = bind(FRAMEWORK_CODES, {"framework": URIRef(framework)})
     codes = {str(row["code"]): str(row["kpi"]) for row in graph.sparql(codes_query).dicts()}
-    return Vocabulary(aspects, codes, sdg_codes())
+    return Vocabulary(aspects, codes, sdg_codes(), *coding_rules(graph))
 
 
 def check_meta(sheet: Sheet) -> list[SheetProblem]:
@@ -185,6 +186,7 @@ def _reference_problems(row: Row, vocab: Vocabulary) -> list[SheetProblem]:
         if aspect.casefold() not in vocab.aspects:
             message = f"{aspect!r} is not a participation aspect; use one of {aspect_names}"
             found.append(SheetProblem(row.number, "aspects", message))
+    found += rule_problems(row, vocab)
     for number in split(row.values.get("sdg", "")):
         if number not in vocab.sdg:
             message = f"{number!r} is not an SDG target or indicator (such as 11.3 or 11.3.2)"
@@ -231,6 +233,7 @@ def check_coding(sheet: Sheet) -> list[SheetProblem]:
             fix = f"review it (coded: {REVIEWED}) or write 'coding,{CODED_IN_PART}' in the description"
             message = f"the description says 'coding,full', but this row is not reviewed; {fix}"
             found.append(SheetProblem(row.number, "coded", message))
+    found += unruled_rows(sheet)
     if any(coding_status(row) for row in sheet.rows) and not sheet.meta.get("coded_on"):
         where = sheet.meta_source
         found.append(

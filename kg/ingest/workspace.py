@@ -8,13 +8,13 @@ writer lock, so that a script and a ``kg`` command running at once never both co
 >>> import kg, tempfile
 >>> ws = kg.Workspace.init(tempfile.mkdtemp())    # a new workspace: the bundled data loaded, seconds
 >>> ws.import_sheet("data/templates/framework.csv", framework="demo")
-Written(added demo (173 triples))
+Written(added demo (197 triples))
 >>> [(s.id, s.kind) for s in ws.sources()]
 [('bundled', 'bundled'), ('demo', 'framework')]
 >>> len(ws.graph().query("participation-by-framework"))      # the 4 bundled frameworks and demo
 5
 >>> ws.remove("demo")
-Written(removed demo (173 triples))
+Written(removed demo (197 triples))
 """
 
 from __future__ import annotations

@@ -190,12 +190,23 @@ FRAMEWORK = SheetSpec(
         ("source_title", "text", False, "the title of that other document"),
         ("page", "page", False, "the page number in the source"),
         ("evidence", "text", False, "a short quoted phrase supporting the aspect coding"),
-        ("coding_note", "text", False, "the coder's rationale (for a row found to address no aspect: why not)"),
+        (
+            "coding_note",
+            "text",
+            False,
+            "the coder's rationale, quoting what the indicator measures (for a row addressing no aspect: why not)",
+        ),
         (
             "coded",
             "status",
             False,
             "who decided the row's aspects: reviewed (the coder) or suggested (kg suggest); empty: not yet reviewed",
+        ),
+        (
+            "rules",
+            "list",
+            False,
+            "the codebook rules that decided the row, by id (data/schemes/coding-rules.ttl; docs/guide/codebook.md)",
         ),
     ),
 )

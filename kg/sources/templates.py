@@ -31,8 +31,12 @@ EXAMPLE_ROWS = (
         "aspects": "voting",
         "measure": "share of eligible voters who voted in the last municipal election (%)",
         "evidence": "Voter participation in last municipal election",
-        "coding_note": "Turnout in municipal elections: participation by voting.",
+        "coding_note": (
+            'Measures "share of eligible voters who voted in the last municipal election (%)": turnout '
+            "in municipal elections: participation by voting."
+        ),
         "coded": "reviewed",
+        "rules": "include-voting",
     },
     {
         "code": "11.2",
@@ -42,17 +46,27 @@ EXAMPLE_ROWS = (
         "aspects": "representation",
         "measure": "share of city-level elected offices held by women (%)",
         "evidence": "Women as a percentage of total elected to city-level office",
-        "coding_note": "Descriptive representation of women among elected city officials.",
+        "coding_note": (
+            'Measures "share of city-level elected offices held by women (%)": descriptive '
+            "representation of women among elected city officials."
+        ),
         "coded": "reviewed",
+        "rules": "include-representation",
     },
     {
         "code": "11.3",
         "name": "Percentage of women employed in the city government workforce",
         "dimension": "Governance",
         "tier": "supporting",
+        "aspects": "representation",
         "measure": "share of the city government workforce who are women (%)",
-        "coding_note": "Employment in the city administration, not seats in a body that decides: no aspect.",
+        "coding_note": (
+            'Measures "share of the city government workforce who are women (%)": women\'s share of the '
+            "city government's workforce, the city's public service: representation in a public "
+            "institution, as SDG 16.7.1 counts the public service."
+        ),
         "coded": "reviewed",
+        "rules": "include-representation",
     },
     {
         "code": "11.4",
@@ -60,8 +74,14 @@ EXAMPLE_ROWS = (
         "dimension": "Governance",
         "tier": "supporting",
         "measure": "convictions of city officials for corruption or bribery per 100 000 inhabitants",
-        "coding_note": "Integrity of officials as the courts enforce it, not citizens taking part: no aspect.",
+        "coding_note": (
+            'Measures "convictions of city officials for corruption or bribery per 100 000 '
+            'inhabitants": convictions of officials for corruption measure integrity as enforced by the'
+            " courts, not government opening its data or decisions to citizens nor citizens holding it "
+            "to account: not coded as transparency."
+        ),
         "coded": "reviewed",
+        "rules": "exclude-state-action",
     },
     {
         "code": "11.5",
@@ -71,8 +91,12 @@ EXAMPLE_ROWS = (
         "aspects": "representation",
         "measure": "local officials elected to office per 100 000 inhabitants",
         "evidence": "Citizens' representation",
-        "coding_note": "How many elected officials represent each 100 000 residents.",
+        "coding_note": (
+            'Measures "local officials elected to office per 100 000 inhabitants": how many elected '
+            "officials represent each 100 000 residents."
+        ),
         "coded": "reviewed",
+        "rules": "include-representation",
     },
     {
         "code": "11.6",
@@ -82,8 +106,12 @@ EXAMPLE_ROWS = (
         "aspects": "voting",
         "measure": "registered voters as a share of the voting-age population (%)",
         "evidence": "Number of registered voters",
-        "coding_note": "Registration as the precondition of voting.",
+        "coding_note": (
+            'Measures "registered voters as a share of the voting-age population (%)": registration as '
+            "the precondition of voting."
+        ),
         "coded": "reviewed",
+        "rules": "include-voting",
     },
 )
 EXAMPLE_META = {
@@ -94,7 +122,7 @@ EXAMPLE_META = {
     "source_title": "ISO 37120 indicator ontology (Global City Indicators ontologies, University of Toronto)",
     "source_publisher": "University of Toronto",
     "coded_by": "smartcity-kg",
-    "coded_on": "2026-11-30",
+    "coded_on": "2026-12-08",
     "scope": "city",
     "scope_source": (
         "https://www.globalcitiesinstitute.org/post/"
