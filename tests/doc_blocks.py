@@ -78,14 +78,19 @@ Runner = Callable[..., object]
 class Session:
     """A document's folder: a copy of examples/, its own default workspace, the current folder."""
 
-    def __init__(self, document: Path, folder: Path, run_kg: Runner) -> None:
+    def __init__(self, document: Path, folder: Path, run_kg: Runner, pristine: Path | None = None) -> None:
         self.folder = folder
         self.cwd = folder
         self.run_kg = run_kg
         shutil.copytree(ROOT / "examples", folder / "examples")
         self.env: dict[str, str | None] = {"KG_WORKSPACE": None, "XDG_DATA_HOME": str(folder / ".data")}
-        if document.name != "README.md":  # the README shows a first use; a page of docs/ starts with the default made
-            run_kg("init", str(folder / ".data" / "smartcity-kg" / "workspace"), env=self.env, cwd=folder)
+        default = folder / ".data" / "smartcity-kg" / "workspace"
+        if document.name == "README.md":  # the README shows a first use; a page of docs/ starts with the default made
+            return
+        if pristine is not None:  # a copy of one kg init made (the tests' pristine workspace): the same, cheaper
+            shutil.copytree(pristine, default, symlinks=True)
+        else:
+            run_kg("init", str(default), env=self.env, cwd=folder)
 
     def run(self, command: str) -> str:
         """What ``command`` prints, stdout then stderr, with the folder shown as ~/smartcity-kg."""
@@ -107,9 +112,13 @@ def matches(expected: str, got: str) -> bool:
     return CHECKER.check_output(expected, got, doctest.ELLIPSIS)
 
 
-def check(document: Path, folder: Path, run_kg: Runner, *, update: bool = False) -> list[str]:
-    """Run the document's commands; the differences (or, with ``update``, rewrite the outputs shown)."""
-    session = Session(document, folder, run_kg)
+def check(
+    document: Path, folder: Path, run_kg: Runner, *, update: bool = False, pristine: Path | None = None
+) -> list[str]:
+    """Run the document's commands; the differences (or, with ``update``, rewrite the outputs shown).
+
+    ``pristine``: a workspace as ``kg init`` makes it, copied as a docs page's default workspace."""
+    session = Session(document, folder, run_kg, pristine)
     differences, replacements = [], []
     for command in commands(document):
         got = session.run(command.text)

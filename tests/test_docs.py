@@ -24,8 +24,8 @@ NAMED_PATH = re.compile(rf"(?<![\w./-])((?:{FOLDERS})/[\w./-]*\w/?)")
 
 
 @pytest.mark.parametrize("document", DOCUMENTS, ids=[str(d.relative_to(ROOT)) for d in DOCUMENTS])
-def test_shown_outputs_are_what_kg_prints(document: Path, tmp_path: Path) -> None:
-    differences = check(document, tmp_path, run_kg)
+def test_shown_outputs_are_what_kg_prints(document: Path, tmp_path: Path, pristine_workspace: Path) -> None:
+    differences = check(document, tmp_path, run_kg, pristine=pristine_workspace)
     assert not differences, "\n".join(differences) + "\nrun python scripts/refresh_docs.py, then review the diff"
 
 
