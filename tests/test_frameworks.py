@@ -125,7 +125,7 @@ def test_frameworks_without_tiers_have_no_core_count(summary, graph):
     untiered = {
         framework for framework in summary if framework != "u4ssc" and meta_of(framework).get("tiers") == "none"
     }
-    assert untiered == {"sdg-participation", "coe-participation-index"}
+    assert untiered == {"sdg-participation", "sdg-2025", "coe-participation-index"}
     for framework in untiered:
         assert summary[framework]["tiered"] == "no"
         assert all(not row["tier"] for row in rows_of(FRAMEWORKS / framework / f"{framework}.csv"))
