@@ -180,3 +180,16 @@ def test_the_edition_shapes_catch_what_they_are_for(tmp_path: Path, own_workspac
         "A deprecated indicator says what happened to it",
     ):
         assert message in run.stdout, message
+
+
+def test_comparisons_default_to_the_current_edition_and_take_every_one(graph: KnowledgeGraph) -> None:
+    from kg.analysis.reportdata import collect
+
+    for name in ("participation-by-framework", "compare-participation", "framework-summary"):
+        current = {row["id"] for row in graph.query(name).dicts()}
+        every = {row["id"] for row in graph.query(name, editions="all").dicts()}
+        assert "sdg-2025" in current and "sdg-participation" not in current, name
+        assert every - current == {"sdg-participation"}, name
+    data = collect(graph, editions="all")
+    assert {"sdg-2025", "sdg-participation"} <= {row["id"] for row in data.rows("compare-participation")}
+    assert data.parameters["compare-participation"] == {"editions": "all"}
