@@ -63,7 +63,7 @@ def new_decision(code: str, name: str) -> tuple[str, str]:
     """The coding of an indicator new or reworded in the 2025 edition: NEW_CODING, else negative."""
     if code in NEW_CODING:
         return NEW_CODING[code]
-    measure = name[0].lower() + name[1:] if name[:2] != "(a" else name
+    measure = name if name.startswith("(") else ("the " + name if name.istitle() else name[0].lower() + name[1:])
     return "", f"Measures {measure}; its text measures no taking part in public decisions, so no aspect."
 
 
