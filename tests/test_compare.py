@@ -27,6 +27,7 @@ RDF_TYPE = PREFIXES["rdf"] + "type"
 SUBCLASS = PREFIXES["rdfs"] + "subClassOf"
 LABEL = PREFIXES["rdfs"] + "label"
 IDENTIFIER = PREFIXES["dcterms"] + "identifier"
+REVISION = PREFIXES["prov"] + "wasRevisionOf"
 PROJECT_CLAIMS_FILE = ROOT / "data" / "claims" / "project-claims.ttl"
 
 UNTIERED_SIZE = 40  # indicators of the added framework, one of which addresses participation
@@ -80,6 +81,8 @@ def _count(graph) -> dict[str, dict[str, object]]:
             break
         kinds |= more
     frameworks = {s for s, p, o in triples if p == RDF_TYPE and o.value == SCK + "Framework"}
+    # The latest edition of each framework: one that no other framework revises (docs/guide/editions.md).
+    frameworks -= {o.value for s, p, o in triples if p == REVISION and s in frameworks}
     typed = {s for s, p, o in triples if p == RDF_TYPE and o.value in kinds}
     facts = {}
     for framework in frameworks:
@@ -157,7 +160,10 @@ def test_a_framework_without_tiers_is_counted_as_no_tiers(extended):
 
 def scopes(graph) -> dict[str, str]:
     """Framework id -> the IRI of its scope, for the frameworks that state one."""
-    rows = graph.sparql("SELECT ?id ?scope WHERE { ?f sck:scope ?scope ; dcterms:identifier ?id }").rows
+    rows = graph.sparql(
+        "SELECT ?id ?scope WHERE { ?f sck:scope ?scope ; dcterms:identifier ?id "
+        "FILTER NOT EXISTS { ?later <http://www.w3.org/ns/prov#wasRevisionOf> ?f } }"
+    ).rows
     return {str(row[0]): str(row[1]) for row in rows}
 
 
@@ -204,14 +210,17 @@ def test_the_project_claims_are_tested_against_whatever_frameworks_the_graph_hol
 def test_every_bundled_framework_states_its_scope_and_the_claims_say_it(graph):
     scope = scopes(graph)
     assert set(scope) == set(counted(graph))  # every framework of the bundled graph
-    sources = graph.sparql("SELECT ?f ?page WHERE { ?f a sck:Framework ; sck:scopeSource ?page }").rows
+    sources = graph.sparql(
+        "SELECT ?f ?page WHERE { ?f a sck:Framework ; sck:scopeSource ?page "
+        "FILTER NOT EXISTS { ?later <http://www.w3.org/ns/prov#wasRevisionOf> ?f } }"
+    ).rows
     assert len({row[0] for row in sources}) == len(scope)
     assert all(str(row[1]).startswith("https://") for row in sources)
     facts = counted(graph)
     cities = sorted(fw for fw, iri in scope.items() if iri == scope["u4ssc"] and fw != "u4ssc")
     # The SDG framework measures countries: a lower share there does not count against U4SSC's claim.
     national = [fw for fw, iri in scope.items() if iri == SCK + "NationalScope"]
-    assert national == ["sdg-participation"] and share(facts["sdg-participation"]) < share(facts["u4ssc"])
+    assert national == ["sdg-2025"] and share(facts["sdg-2025"]) < share(facts["u4ssc"])  # the current edition
     verdicts = {v.claim.iri.removeprefix(PREFIXES["claim"]): v for v in check_claims(graph) if v.claim.by_project}
     assert (
         f"the lowest of the {len(cities)} other city frameworks coded in full"
@@ -266,7 +275,7 @@ def test_the_report_shows_the_comparison_and_the_projects_claims(graph, default_
     markdown = (tmp_path / "report.md").read_text(encoding="utf-8")
     section = markdown.split("The frameworks compared on participation", 1)[1]
     for name in ("compare-participation", "compare-tiers", "aspect-coverage", "compare-rungs"):
-        assert f"*Query `{name}`.*" in section
+        assert f"*Query `{name}`, editions = current.*" in section  # the latest edition of each framework
     assert "![" in section and (tmp_path / "frameworks-compared.png").read_bytes().startswith(b"\x89PNG")
     data = collect(graph)
     project = data.results[PROJECT_CLAIMS]
@@ -283,5 +292,5 @@ def test_the_summary_places_u4ssc_among_the_frameworks_of_its_scope(graph, unsco
     where = "the lowest" if place == 1 else "the highest" if place == len(cities) else f"number {place} from the lowest"
     text = comparison_text(collect(graph))
     assert f"among the {len(cities)} city frameworks, like with like, its share is {where}" in text
-    assert "sdg-participation 2.9 % (national)" in text
+    assert "sdg-2025 2.8 % (national)" in text
     assert "untiered 2.5 %," in comparison_text(collect(unscoped))  # shown, with no scope to compare

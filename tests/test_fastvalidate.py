@@ -265,12 +265,30 @@ def break_confirmations(b: Breaker) -> None:
     b.add(on_a_document, SCK.confirms, Literal("colour"))  # a fact an indicator does not have
 
 
+def break_editions(b: Breaker) -> None:
+    owl, prov = Namespace("http://www.w3.org/2002/07/owl#"), Namespace("http://www.w3.org/ns/prov#")
+    edition = FW["sdg-2025"]
+    b.used.add(edition)
+    b.drop(edition, owl.versionInfo)  # an edition without its version,
+    b.drop(edition, DCTERMS.issued)  # its date
+    b.drop(edition, DCTERMS.source)  # and its source
+    b.add(edition, prov.wasRevisionOf, FW["iso37120"])  # revising two editions
+    b.add(FW["u4ssc"], prov.wasRevisionOf, EX["not-a-framework"])  # an "edition" of no framework
+    b.drop(b.take(SCK.FrameworkReview), RDFS.label)  # a review without a name
+    b.drop(b.take(SCK.FrameworkReview), DCTERMS.source)  # a review without a source
+    b.set(b.take(SCK.Indicator, SCK.change), SCK.change, EX["nonsense"])  # an unknown change
+    b.add(b.take(SCK.Indicator, SCK.changedBy), SCK.changedBy, EX["review"])  # two reviews, one not a review
+    b.set(b.take(SCK.Indicator, DCTERMS.isReplacedBy), DCTERMS.isReplacedBy, EX["successor"])  # not an indicator
+    b.drop(b.take(SCK.Indicator, owl.deprecated, SCK.change), SCK.change)  # deprecated, saying not why
+
+
 BREAKERS: dict[str, Callable[[Breaker], None]] = {
     "indicators": break_indicators,
     "frameworks-and-documents": break_frameworks_and_documents,
     "participation": break_participation,
     "analysis-and-claims": break_analysis_and_claims,
     "confirmations": break_confirmations,
+    "editions": break_editions,
 }
 
 

@@ -160,7 +160,7 @@ def sheet_rows(framework: str) -> list[dict[str, str]]:
 
 def test_participation_by_framework_counts(graph, u4ssc_rows):
     """Counts from the sheets themselves; frameworks without tiers have no core count, not 0."""
-    rows = {row["id"]: row for row in graph.query("participation-by-framework").dicts()}
+    rows = {row["id"]: row for row in graph.query("participation-by-framework", editions="all").dicts()}
     expected = {"u4ssc": (len(u4ssc_rows), 3, "yes", 1)}
     for framework in FRAMEWORKS:
         sheet = sheet_rows(framework)
@@ -179,7 +179,7 @@ def test_participation_by_framework_counts(graph, u4ssc_rows):
 
 
 def test_aspect_coverage_is_a_full_matrix(graph):
-    rows = graph.query("aspect-coverage").dicts()
+    rows = graph.query("aspect-coverage", editions="all").dicts()  # every edition: one per sheet
     aspects = len(set(graph.query("participation-aspects").column("aspect")))
     assert len(rows) == (len(FRAMEWORKS) + 1) * aspects  # every framework against every aspect, zeros included
     covered = {(r["id"], r["aspect"]): r["indicators"] for r in rows if r["indicators"]}

@@ -18,7 +18,13 @@ from kg.sources.sheets import read_sheet
 from kg.sources.sheetspec import REVIEWED, coding_status, split
 from tests.conftest import ROOT
 
-SHEETS = sorted(path for path in (ROOT / "data" / "frameworks").glob("*/*.csv") if path.parent.name == path.stem)
+# One edition per framework: the SDG 2025 edition (sdg-2025) repeats the 2019 sheet's decisions for its
+# unchanged indicators (scripts/build_sdg_edition.py), so counting it would count them twice.
+SHEETS = sorted(
+    path
+    for path in (ROOT / "data" / "frameworks").glob("*/*.csv")
+    if path.parent.name == path.stem and path.stem != "sdg-2025"
+)
 MEASURED = {"precision": 14 / 19, "recall": 14 / 22}  # top 2, on the sheets as reviewed on 2026-11-30
 MARGIN = 0.02
 

@@ -235,7 +235,9 @@ def _folder(out: Path | str) -> Path:
     return out
 
 
-def build_report(graph: Graph, out: Path | str, framework: str = DEFAULT_FRAMEWORK) -> list[Path]:
+def build_report(
+    graph: Graph, out: Path | str, framework: str = DEFAULT_FRAMEWORK, editions: str = "current"
+) -> list[Path]:
     """Collect the data for ``framework`` and write the report into ``out`` (refused before any query if it is
-    a file)."""
-    return write_report(collect(graph, framework), _folder(out))
+    a file); ``editions`` ('current' or 'all') is which editions of each framework the comparison shows."""
+    return write_report(collect(graph, framework, editions), _folder(out))

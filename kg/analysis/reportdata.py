@@ -63,8 +63,9 @@ class ReportData:
         return next(row for row in self.rows("frameworks") if row["framework"] == self.framework)
 
 
-def collect(graph: Graph, framework: str = DEFAULT_FRAMEWORK) -> ReportData:
-    """Run every query the report shows, passing ``framework`` (an id, CURIE or IRI) to those that take it.
+def collect(graph: Graph, framework: str = DEFAULT_FRAMEWORK, editions: str = "current") -> ReportData:
+    """Run every query the report shows, passing ``framework`` (an id, CURIE or IRI) to those that take it,
+    and ``editions`` ('current': the latest edition of each framework; 'all') to those that compare frameworks.
 
     Raises BadFrameworkId when ``framework`` is none of those or the graph has no such framework
     (naming the closest one), QueryError when a claim's query fails.
@@ -78,6 +79,7 @@ def collect(graph: Graph, framework: str = DEFAULT_FRAMEWORK) -> ReportData:
     for name in QUERIES:
         query = get_query(name)
         given = {"framework": iri} if "framework" in query.parameters else {}
+        given |= {"editions": editions} if "editions" in query.parameters else {}
         results[name] = graph.query(query, **given)
         parameters[name] = {key: compact(given.get(key, p.default or "")) for key, p in query.parameters.items()}
     verdicts = check_claims(graph)  # the study's in their section, the project's in the comparison

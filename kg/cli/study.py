@@ -49,9 +49,16 @@ def claims_command(fmt: str, data_files: tuple[Path, ...], endpoint: str | None)
 @click.option(
     "--framework", default="u4ssc", show_default=True, help="The framework to audit: its id, a CURIE or its IRI."
 )
+@click.option(
+    "--editions",
+    type=click.Choice(["current", "all"]),
+    default="current",
+    show_default=True,
+    help="Which editions of each framework the comparison shows: the latest (current) or every one (all).",
+)
 @ENDPOINT_OPTION
 @timeout_option()
-def report_command(out_dir: Path, framework: str, endpoint: str | None) -> None:
+def report_command(out_dir: Path, framework: str, editions: str, endpoint: str | None) -> None:
     """Write a participation audit of a framework: report.md with PNG charts and a self-contained report.html.
 
     Every number in it is a query's answer; the files written are listed on stderr.
@@ -59,7 +66,7 @@ def report_command(out_dir: Path, framework: str, endpoint: str | None) -> None:
     from kg.analysis.report import build_report
 
     iri = framework_iri(framework, name="--framework").value  # a malformed one is refused before any query
-    for path in build_report(graph_for(endpoint=endpoint), out_dir, framework=iri):
+    for path in build_report(graph_for(endpoint=endpoint), out_dir, framework=iri, editions=editions):
         click.echo(f"wrote {shown(path)}", err=True)
 
 
