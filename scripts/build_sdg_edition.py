@@ -48,23 +48,41 @@ FOOTNOTES = {"Goal 13": "impacts3", "17.6.1": "speed4"}
 REFERENCE_COLUMNS = ("code", "unsd_code", "goal", "target", "name", "name_source", "open_sdg")
 SHEET_COLUMNS = (
     "code", "name", "dimension", "sub_dimension", "category", "tier", "aspects", "sdg", "measure",
-    "source", "source_title", "page", "evidence", "coding_note", "coded",
+    "source", "source_title", "page", "evidence", "coding_note", "coded", "rules",
 )  # fmt: skip
-CARRIED = ("aspects", "measure", "evidence", "coding_note", "coded")
+CARRIED = ("aspects", "measure", "evidence", "coding_note", "coded", "rules")
 
 # New or reworded indicators of the 2025 edition, coded by smartcity-kg from their own text (2026-12-08).
 # None of the 70 (10 new codes, 60 reworded) measures people taking part in public decisions: each is
 # negative, its note naming what its text measures. A positive decision would be listed here as
 # code -> (aspects, note citing the words of the text that measure participation).
 NEW_CODING: dict[str, tuple[str, str]] = {}
+# The codebook rule (data/schemes/coding-rules.ttl) that decides each new code's negative, read from its
+# text as the 2019 sheet's rules read its nearest indicators (2.2.1, 3.d.1, 4.1.1, 11.5.2, 16.3.1).
+NEW_RULES = {
+    "2.2.3": "exclude-outcome",  # prevalence of anaemia: a condition of people
+    "2.2.4": "exclude-outcome",  # prevalence of minimum dietary diversity
+    "3.d.2": "exclude-outcome",  # bloodstream infections due to resistant organisms
+    "4.1.2": "exclude-outcome",  # completion rate, as 4.1.1's proficiency
+    "10.4.2": "exclude-state-action",  # the redistributive impact of fiscal policy: what governments do
+    "10.7.3": "exclude-outcome",  # people who died or disappeared in migration
+    "10.7.4": "exclude-outcome",  # refugees by country of origin
+    "11.5.3": "exclude-outcome",  # damage and disruptions attributed to disasters, as 11.5.2
+    "13.2.2": "exclude-outcome",  # greenhouse gas emissions
+    "16.3.3": "exclude-service",  # access to a dispute resolution mechanism, as 16.3.1's reporting
+}
 
 
-def new_decision(code: str, name: str) -> tuple[str, str]:
-    """The coding of an indicator new or reworded in the 2025 edition: NEW_CODING, else negative."""
+def new_decision(code: str, name: str, before: dict[str, str] | None = None) -> tuple[str, str, str]:
+    """The coding of an indicator new or reworded in the 2025 edition (aspects, note, rules): NEW_CODING, else
+    negative, by NEW_RULES for a new code and, for a reworded one, by the rule of its 2019 negative."""
     if code in NEW_CODING:
-        return NEW_CODING[code]
+        return *NEW_CODING[code], ""
     measure = name if name.startswith("(") else ("the " + name if name.istitle() else name[0].lower() + name[1:])
-    return "", f"Measures {measure}; its text measures no taking part in public decisions, so no aspect."
+    rules = NEW_RULES.get(code) or (before["rules"] if before is not None and not before["aspects"] else "")
+    if not rules:
+        raise SystemExit(f"{code}: no codebook rule decides its coding; add it to NEW_RULES or NEW_CODING")
+    return "", f"Measures {measure}; its text measures no taking part in public decisions, so no aspect.", rules
 
 
 def _words(text: str) -> str:
@@ -160,8 +178,9 @@ def sheet_rows(reference: list[dict[str, str]], old: list[dict[str, str]]) -> li
         if before is not None:
             row.update({column: before[column] for column in CARRIED})
         else:
-            aspects, note = new_decision(code, name)
-            row.update(aspects=aspects, coding_note=note, coded="reviewed")
+            predecessor = next((r for r in old if r["code"] == RENUMBERED.get(code, code)), None)
+            aspects, note, rules = new_decision(code, name, predecessor)
+            row.update(aspects=aspects, coding_note=note, coded="reviewed", rules=rules)
         rows.append(row)
     return rows
 
