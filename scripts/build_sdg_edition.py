@@ -73,16 +73,30 @@ NEW_RULES = {
 }
 
 
+# What a negative decided by each rule is, in the words the 2019 sheet's notes use.
+GLOSS = {
+    "exclude-outcome": "a condition of people, places, the economy or the environment, not citizens taking part "
+    "in public decisions.",
+    "exclude-state-action": "what governments or states spend, adopt, enforce or report, with no role for residents "
+    "in it.",
+    "exclude-service": "the supply, use or performance of a service or infrastructure, not citizens taking part "
+    "in public decisions.",
+}
+
+
 def new_decision(code: str, name: str, before: dict[str, str] | None = None) -> tuple[str, str, str]:
     """The coding of an indicator new or reworded in the 2025 edition (aspects, note, rules): NEW_CODING, else
-    negative, by NEW_RULES for a new code and, for a reworded one, by the rule of its 2019 negative."""
+    negative, by NEW_RULES for a new code and, for a reworded one, by the rule and reason of its 2019 negative;
+    the note quotes the indicator's own text (the codebook's rule measure-not-aim)."""
     if code in NEW_CODING:
         return *NEW_CODING[code], ""
-    measure = name if name.startswith("(") else ("the " + name if name.istitle() else name[0].lower() + name[1:])
-    rules = NEW_RULES.get(code) or (before["rules"] if before is not None and not before["aspects"] else "")
+    negative = before is not None and not before["aspects"]
+    rules = NEW_RULES.get(code) or (before["rules"] if before is not None and negative else "")
     if not rules:
         raise SystemExit(f"{code}: no codebook rule decides its coding; add it to NEW_RULES or NEW_CODING")
-    return "", f"Measures {measure}; its text measures no taking part in public decisions, so no aspect.", rules
+    reason = before["coding_note"].split('": ', 1)[1] if negative and '": ' in before["coding_note"] else GLOSS[rules]
+    measure = name if name.istitle() else name[0].lower() + name[1:]
+    return "", f'Measures "{measure}": {reason}', rules
 
 
 def _words(text: str) -> str:
@@ -167,7 +181,7 @@ def sheet_rows(reference: list[dict[str, str]], old: list[dict[str, str]]) -> li
     """The 2025 edition's sheet: one row per indicator code, coding carried over or from NEW_CODING."""
     with KOS.open(encoding="utf-8", newline="") as handle:
         known = {row["code"] for row in csv.DictReader(handle, delimiter="\t")}
-    rows = []
+    rows, decided = [], {}  # decided: a new or reworded text's decision, for its repeats under other targets
     for ref in reference:
         code, name = ref["code"], ref["name"]
         target = ref["target"].split(":")[0].removeprefix("Target ")
@@ -179,7 +193,7 @@ def sheet_rows(reference: list[dict[str, str]], old: list[dict[str, str]]) -> li
             row.update({column: before[column] for column in CARRIED})
         else:
             predecessor = next((r for r in old if r["code"] == RENUMBERED.get(code, code)), None)
-            aspects, note, rules = new_decision(code, name, predecessor)
+            aspects, note, rules = decided.setdefault(name, new_decision(code, name, predecessor))
             row.update(aspects=aspects, coding_note=note, coded="reviewed", rules=rules)
         rows.append(row)
     return rows

@@ -65,3 +65,12 @@ def test_every_file_the_documents_name_exists() -> None:
 def test_the_generated_references_are_current() -> None:
     status = Cog().main(["cog", "--check", *(str(ROOT / name) for name in GENERATED)])
     assert status == 0, "a generated reference is stale: run python scripts/refresh_docs.py"
+
+
+def test_the_reasoning_page_shows_what_kg_reason_prints(warm_inference) -> None:
+    """docs/guide/reasoning.md's `kg reason | grep '('` block (not run by the harness: it needs Java) is the
+    session's own kg reason run on the bundled graph, line for line."""
+    text = (ROOT / "docs" / "guide" / "reasoning.md").read_text(encoding="utf-8")
+    block = text.split("    $ kg reason | grep '('\n", 1)[1].split("\n\n", 1)[0]
+    printed = [line for line in warm_inference.run.stdout.splitlines() if "(" in line]
+    assert [line.strip() for line in block.splitlines()] == printed
