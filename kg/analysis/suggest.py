@@ -84,22 +84,31 @@ def _words(text: str) -> tuple[str, ...]:
     return tuple(stem(word) for word in re.findall(r"[a-z0-9]+", text.lower()))
 
 
-def _contains(haystack: list[str], needle: list[str]) -> bool:
-    return any(haystack[i : i + len(needle)] == needle for i in range(len(haystack) - len(needle) + 1))
+@lru_cache(maxsize=8192)
+def _phrase(text: str) -> str:
+    """The stems of ``text`` joined by single spaces, with a space at each end: a phrase of whole words
+    is in another exactly when its _phrase is a substring of the other's (stems hold no spaces)."""
+    return f" {' '.join(_words(text))} "
+
+
+@lru_cache(maxsize=8192)
+def _stems(text: str) -> frozenset[str]:
+    return frozenset(_words(text))
 
 
 def score_label(label: str, name: str, measure: str) -> tuple[float, str]:
     """How well an aspect's ``label`` matches an indicator's name and measure: the score and why (see above)."""
-    label_words = words(label)
+    label_words = _words(label)
     if not label_words:
         return 0.0, ""
-    if _contains(words(name), label_words):
+    phrase = _phrase(label)
+    if phrase in _phrase(name):
         return NAME_PHRASE, f"'{label}' in the name"
-    if _contains(words(measure), label_words):
+    if phrase in _phrase(measure):
         return MEASURE_PHRASE, f"'{label}' in the measure"
     # Every content word of the label, in any order: a few shared words ("public", "services",
     # "policy") matched indicators of every kind in review, so a label counts whole or not at all.
-    text = set(words(name)) | set(words(measure))
+    text = _stems(name) | _stems(measure)
     content = list(dict.fromkeys(w for w in label_words if len(w) > 2 and w not in STOPWORDS))
     if not content or any(word not in text for word in content):
         return 0.0, ""
