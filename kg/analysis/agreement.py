@@ -50,11 +50,13 @@ WHERE {
   FILTER(lang(?name) = "en" || lang(?name) = "")
   OPTIONAL { ?kpi sck:measure ?measure }
   OPTIONAL { ?kpi sck:addresses ?aspect }
-  FILTER(
-    EXISTS { ?coding a prov:Activity ; prov:used ?kpi ; prov:wasAssociatedWith ?who .
-             FILTER(?who != <https://w3id.org/smartcity-kg/id/agent/kg-suggest>) }
-    || NOT EXISTS { ?framework sck:codedInFull false }
-  )
+  # Coded in part: only the indicators a coder (not kg suggest) decided. The OPTIONAL (one triple at most) and
+  # !BOUND first let the EXISTS be skipped for a framework coded in full (Oxigraph evaluates both sides of a
+  # || of two EXISTS: 0.15 s against 0.01 s on the bundled graph).
+  OPTIONAL { ?framework sck:codedInFull false . BIND(true AS ?partial) }
+  FILTER(!BOUND(?partial)
+         || EXISTS { ?coding prov:used ?kpi ; a prov:Activity ; prov:wasAssociatedWith ?who .
+                     FILTER(?who != <https://w3id.org/smartcity-kg/id/agent/kg-suggest>) })
 }
 ORDER BY ?id ?kpi
 """
