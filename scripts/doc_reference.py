@@ -1,7 +1,8 @@
-"""The generated reference pages' text: every kg command's --help, and the named queries from their #+ headers.
+"""The generated reference pages' text: every kg command's --help, the named queries' #+ headers, the vocabulary.
 
-cog runs these from docs/reference/cli.md and docs/reference/queries.md (`python scripts/refresh_docs.py`
-or `cog -r docs/reference/*.md`); tests/test_docs.py runs `cog --check`, so neither page can drift.
+cog runs these from docs/reference/cli.md, docs/reference/queries.md and docs/reference/vocabulary.md (the
+ontology's sck: terms; `python scripts/refresh_docs.py` or `cog -r docs/reference/*.md`); tests/test_docs.py
+runs `cog --check`, so no page can drift.
 """
 
 from __future__ import annotations
@@ -69,3 +70,55 @@ def claims_table() -> str:
         who = "" if "safranova" in (v.claim.made_by or "") else "(smartcity-kg) "
         lines.append(f"| {who}{_cell(v.claim.text)} | {_cell(v.claim.stated)} | {_cell(v.data_says)} | {v.verdict} |")
     return "\n".join(lines) + "\n"
+
+
+def vocabulary_reference() -> str:
+    """Every sck: term of ontology/smartcity.ttl: classes, properties, individuals (docs/reference/vocabulary.md)."""
+    import pyoxigraph as ox
+
+    from kg.namespaces import PREFIXES, SCK, compact
+    from kg.sources.files import ontology_path, read_rdf
+
+    rdf, rdfs, owl = PREFIXES["rdf"], PREFIXES["rdfs"], PREFIXES["owl"]
+    store = ox.Store()
+    store.extend(read_rdf(ontology_path()).quads)
+
+    def values(node: ox.NamedNode, predicate: str) -> list[str]:
+        found = store.quads_for_pattern(node, ox.NamedNode(predicate), None, None)
+        return sorted(q.object.value if isinstance(q.object, ox.Literal) else compact(q.object.value) for q in found)
+
+    def curies(node: ox.NamedNode, predicate: str) -> str:
+        return ", ".join(f"`{v}`" for v in values(node, predicate) if not v.startswith("_:")) or ""
+
+    named = {q.subject for q in store if isinstance(q.subject, ox.NamedNode)}
+    terms = sorted((node for node in named if node.value.startswith(SCK)), key=lambda node: node.value)
+    classes, properties, others = [], [], []
+    for term in terms:
+        types = values(term, rdf + "type")
+        deprecated = " (deprecated)" if "true" in values(term, owl + "deprecated") else ""
+        name = f"`{compact(term.value)}`{deprecated}"
+        label, comment = _cell(" ".join(values(term, rdfs + "label"))), _cell(" ".join(values(term, rdfs + "comment")))
+        if "owl:Class" in types:
+            defined = "defined (`owl:equivalentClass`)" if values(term, owl + "equivalentClass") else ""
+            parents = ", ".join(part for part in (curies(term, rdfs + "subClassOf"), defined) if part)
+            classes.append(f"| {name} | {label} | {comment} | {parents} |")
+        elif any(t.endswith("Property") for t in types):
+            kind = ", ".join(
+                t.removeprefix("owl:") for t in types if t != "owl:FunctionalProperty" and t.startswith("owl:")
+            )
+            kind += ", functional" if "owl:FunctionalProperty" in types else ""
+            domain, range_ = curies(term, rdfs + "domain"), curies(term, rdfs + "range")
+            properties.append(f"| {name} | {kind} | {label} | {comment} | {domain} | {range_} |")
+        else:
+            shown = ", ".join(f"`{t}`" for t in types if t != "owl:NamedIndividual")
+            others.append(f"| {name} | {shown} | {label} | {comment} |")
+    tables = [
+        (f"### Classes ({len(classes)})", "| term | label | comment | subclass of |", classes),
+        (f"### Properties ({len(properties)})", "| term | kind | label | comment | domain | range |", properties),
+        (f"### Individuals and other terms ({len(others)})", "| term | type | label | comment |", others),
+    ]
+    parts = []
+    for title, header, rows in tables:
+        rule = "|---" * header.count(" | ") + "|---|"
+        parts.append("\n".join([title, "", header, rule, *rows]) + "\n")
+    return "\n".join(parts)

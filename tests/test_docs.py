@@ -17,7 +17,12 @@ from tests.conftest import ROOT, run_kg
 from tests.doc_blocks import check, commands, documents
 
 DOCUMENTS = documents()
-GENERATED = ["docs/reference/cli.md", "docs/reference/queries.md", "docs/guide/claims.md"]
+GENERATED = [
+    "docs/reference/cli.md",
+    "docs/reference/queries.md",
+    "docs/guide/claims.md",
+    "docs/reference/vocabulary.md",
+]
 # A repository path in a document: a top-level folder of the repository, then a path without wildcards.
 FOLDERS = "examples|data|docs|queries|scripts|tests|kg|ontology|benchmarks"
 NAMED_PATH = re.compile(rf"(?<![\w./-])((?:{FOLDERS})/[\w./-]*\w/?)")
@@ -65,6 +70,19 @@ def test_every_file_the_documents_name_exists() -> None:
 def test_the_generated_references_are_current() -> None:
     status = Cog().main(["cog", "--check", *(str(ROOT / name) for name in GENERATED)])
     assert status == 0, "a generated reference is stale: run python scripts/refresh_docs.py"
+
+
+def test_the_vocabulary_page_has_one_row_per_ontology_term() -> None:
+    """docs/reference/vocabulary.md's generated tables list each sck: subject of ontology/smartcity.ttl once."""
+    from kg.namespaces import SCK
+    from kg.sources.files import ontology_path, read_rdf
+
+    terms = {
+        q.subject.value.removeprefix(SCK) for q in read_rdf(ontology_path()).quads if q.subject.value.startswith(SCK)
+    }
+    generated = (ROOT / "docs" / "reference" / "vocabulary.md").read_text(encoding="utf-8").split("## Every term", 1)[1]
+    rows = re.findall(r"^\| `sck:([^`]+)`", generated, re.MULTILINE)
+    assert sorted(rows) == sorted(terms)
 
 
 def test_the_reasoning_page_shows_what_kg_reason_prints(warm_inference) -> None:

@@ -94,7 +94,13 @@ def test_bundled_graph_conforms() -> None:
     ("name", "overrides", "path", "fragment"),
     [
         ("notier", {"tier": None}, "sck:tier", "needs exactly one tier"),
-        ("gold", {"tier": "sck:Gold"}, "sck:tier", "[value: sck:Gold]"),
+        (
+            "gold",
+            {"tier": "sck:Gold"},
+            "sck:tier",
+            "is one of sck:Core, sck:Advanced or sck:Supporting. [value: sck:Gold]",
+        ),
+        ("twotiers", {"tier": "sck:Core, sck:Advanced"}, "sck:tier", "The indicator has more than one tier (sck:tier)"),
         ("nolabel", {"label": None}, "skos:prefLabel", "needs exactly one English name"),
         (
             "duplicate",
@@ -103,7 +109,7 @@ def test_bundled_graph_conforms() -> None:
             f"is used by another indicator of the same framework ({U4SSC_OWNER})",
         ),
     ],
-    ids=["no-tier", "unknown-tier", "no-label", "duplicate-code"],
+    ids=["no-tier", "unknown-tier", "two-tiers", "no-label", "duplicate-code"],
 )
 def test_bad_u4ssc_indicator_is_reported(tmp_path: Path, name: str, overrides: dict, path: str, fragment: str) -> None:
     iri = f"https://example.org/fw/{name}"
