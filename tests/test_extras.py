@@ -39,6 +39,9 @@ def test_report_without_matplotlib_names_the_extra(monkeypatch, capsys, tmp_path
     assert code == EXIT_ERROR
     assert err == "kg: matplotlib is needed for the report's charts: pip install 'smartcity-kg[report]'.\n"
     assert out == "" and not (tmp_path / "report").exists()
+    # docs/guide/install.md shows this sentence under `$ kg report`: the page and the program agree.
+    page = (ROOT / "docs" / "guide" / "install.md").read_text(encoding="utf-8")
+    assert page.split("    $ kg report\n", 1)[1].split("\n", 1)[0].strip() == err.strip()
 
 
 def test_xlsx_import_without_openpyxl_names_the_extra(monkeypatch, capsys, tmp_path):
