@@ -122,12 +122,17 @@ def test_participation_without_u4ssc_counterpart_answers_from_the_tables(graph):
         assert kpis == related.get(r["indicator"], set()), r["indicator"]
 
 
+# The curie_map of the small tables these tests write: the prefixes their rows use.
+CURIE_MAP = (
+    "# curie_map:\n#   skos: http://www.w3.org/2004/02/skos/core#\n"
+    "#   u4ssc: https://w3id.org/smartcity-kg/id/u4ssc/\n#   semapv: https://w3id.org/semapv/vocab/\n"
+)
+
+
 def test_links_check_names_a_malformed_reviewer_a_date_and_a_missing_object(tmp_path):
     table = tmp_path / "bad.sssom.tsv"
     table.write_text(
-        "# curie_map:\n#   skos: http://www.w3.org/2004/02/skos/core#\n"
-        "#   u4ssc: https://w3id.org/smartcity-kg/id/u4ssc/\n#   semapv: https://w3id.org/semapv/vocab/\n"
-        "subject_id\tpredicate_id\tobject_id\tmapping_justification\treviewer_id\tmapping_date\n"
+        CURIE_MAP + "subject_id\tpredicate_id\tobject_id\tmapping_justification\treviewer_id\tmapping_date\n"
         "u4ssc:EC-ICT-PS-1A\tskos:relatedMatch\tu4ssc:EC-ICT-PS-2A\tsemapv:ManualMappingCuration\tsomeone\t29/11/2026\n"
         "u4ssc:EC-ICT-PS-1A\tskos:relatedMatch\tu4ssc:NO-SUCH-KPI\tsemapv:ManualMappingCuration\t\t\n",
         encoding="utf-8",
@@ -194,9 +199,7 @@ def test_the_issue_22_pairs_hold():
 def test_links_check_names_a_predicate_its_measure_difference_contradicts(tmp_path):
     table = tmp_path / "rule.sssom.tsv"
     table.write_text(
-        "# curie_map:\n#   skos: http://www.w3.org/2004/02/skos/core#\n"
-        "#   u4ssc: https://w3id.org/smartcity-kg/id/u4ssc/\n#   semapv: https://w3id.org/semapv/vocab/\n"
-        "subject_id\tpredicate_id\tobject_id\tmapping_justification\tmeasure_difference\n"
+        CURIE_MAP + "subject_id\tpredicate_id\tobject_id\tmapping_justification\tmeasure_difference\n"
         "u4ssc:EC-ICT-PS-1A\tskos:exactMatch\tu4ssc:EC-ICT-PS-2A\tsemapv:ManualMappingCuration\tscope\n"
         "u4ssc:EC-ICT-PS-1A\tskos:closeMatch\tu4ssc:EC-ICT-PS-3A\tsemapv:ManualMappingCuration\tnone\n"
         "u4ssc:EC-ICT-PS-1A\tskos:relatedMatch\tu4ssc:EC-ICT-PS-2A\tsemapv:ManualMappingCuration\tunit\n"

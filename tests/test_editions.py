@@ -58,6 +58,15 @@ def _select(graph: KnowledgeGraph, query: str) -> list[tuple[str, ...]]:
     return [tuple(str(cell) for cell in row) for row in graph.sparql(PREFIXES + query).rows]
 
 
+def _codes_and_names(graph: KnowledgeGraph, framework: str) -> list[tuple[str, ...]]:
+    """(code, name) of every indicator of the framework ``framework`` (its id)."""
+    return _select(
+        graph,
+        f"SELECT ?code ?name WHERE {{ ?i skos:inScheme <{ID}framework/{framework}> ; a sck:Indicator ; "
+        "skos:notation ?code ; skos:prefLabel ?name }",
+    )
+
+
 def test_the_2025_edition_revises_the_2019_edition(graph: KnowledgeGraph) -> None:
     rows = _select(
         graph,
@@ -68,11 +77,7 @@ def test_the_2025_edition_revises_the_2019_edition(graph: KnowledgeGraph) -> Non
 
 
 def test_the_edition_holds_every_row_of_the_source_table(graph: KnowledgeGraph, reference) -> None:  # type: ignore[no-untyped-def]
-    rows = _select(
-        graph,
-        f"SELECT ?code ?name WHERE {{ ?i skos:inScheme <{ID}framework/sdg-2025> ; a sck:Indicator ; "
-        "skos:notation ?code ; skos:prefLabel ?name }",
-    )
+    rows = _codes_and_names(graph, "sdg-2025")
     assert sorted(rows) == sorted((row["code"], row["name"]) for row in reference)
     assert len({row["unsd_code"] for row in reference}) < len(reference)  # repeated indicators share a UNSD code
     assert all(row["name_source"].startswith("https://unstats.un.org/") for row in reference)
@@ -111,11 +116,7 @@ def test_added_reworded_and_deleted_indicators_say_so_with_their_review(  # type
 
 
 def test_old_iris_answer_as_before(graph: KnowledgeGraph, old_sheet) -> None:  # type: ignore[no-untyped-def]
-    rows = _select(
-        graph,
-        f"SELECT ?code ?name WHERE {{ ?i skos:inScheme <{ID}framework/sdg-participation> ; a sck:Indicator ; "
-        "skos:notation ?code ; skos:prefLabel ?name }",
-    )
+    rows = _codes_and_names(graph, "sdg-participation")
     assert sorted(rows) == sorted((row["code"], row["name"]) for row in old_sheet)
     label = _select(graph, f"SELECT ?name WHERE {{ <{ID}sdg-participation/13-3-2> skos:prefLabel ?name }}")
     assert label == [(next(row["name"] for row in old_sheet if row["code"] == "13.3.2"),)]

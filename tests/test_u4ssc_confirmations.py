@@ -31,13 +31,9 @@ U4SSC = "<https://w3id.org/smartcity-kg/id/framework/u4ssc>"
 
 
 @pytest.fixture(scope="module")
-def build():
-    return _build_module()
-
-
-@pytest.fixture(scope="module")
-def evidence(build):
-    return build.read_evidence()
+def evidence():
+    """The generator's evidence tables (scripts/build_u4ssc.py, loaded as tests/test_u4ssc_data.py loads it)."""
+    return _build_module().read_evidence()
 
 
 def _guide_counts() -> dict[str, int]:
