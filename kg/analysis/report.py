@@ -18,6 +18,7 @@ every table by kg.query.tables::
 from __future__ import annotations
 
 import base64
+import hashlib
 import html
 import os
 import re
@@ -189,10 +190,36 @@ def to_html(data: ReportData, charts: dict[str, bytes]) -> str:
 def charts(data: ReportData) -> dict[str, bytes]:
     """The report's charts as PNG bytes, by file name (matplotlib Figures, no GUI backend).
 
+    The same data draws the same bytes (kg.analysis.reportcharts.png), so the charts of the last few
+    answers are kept by the answers' fingerprint: drawing them is most of a report's time (about 1 s),
+    and a notebook, ``kg serve`` or a publish that writes the report again on an unchanged graph
+    does not draw them again.
+
     Raises MissingExtra without matplotlib (the extra ``report``).
     """
     require("matplotlib", "report", "the report's charts")
-    return {**reportcharts.charts(data), compare.CHART: compare.chart(data)}
+    key = _fingerprint(data)
+    if (drawn := _DRAWN.pop(key, None)) is None:
+        drawn = {**reportcharts.charts(data), compare.CHART: compare.chart(data)}
+    _DRAWN[key] = drawn  # the newest last
+    while len(_DRAWN) > _KEPT:
+        del _DRAWN[next(iter(_DRAWN))]
+    return dict(drawn)
+
+
+_KEPT = 8
+_DRAWN: dict[str, dict[str, bytes]] = {}
+
+
+def _fingerprint(data: ReportData) -> str:
+    """A digest of everything the charts may read: the framework and every answer, term by term."""
+    digest = hashlib.sha256(data.framework.encode())
+    for name in sorted(data.results):
+        results = data.results[name]
+        digest.update(f"\0{name}\0{results.variables}\0{results.boolean}".encode())
+        for row in results.terms():
+            digest.update(("\1" + "\2".join("" if term is None else str(term) for term in row)).encode())
+    return digest.hexdigest()
 
 
 def write_report(data: ReportData, out: Path | str) -> list[Path]:
