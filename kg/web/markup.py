@@ -37,6 +37,12 @@ PAGE_STYLE = (
     "table{border-collapse:collapse;width:100%}td,th{border:1px solid #ccc;padding:.25em .5em;text-align:left;"
     "vertical-align:top}small,.iri{color:#666}code{background:#f4f4f4}ul.nested{margin:0;padding-left:1.2em}"
 )
+# resource pages (kg.web.resourceview): the identifiers box, and a blank node's table nested in a cell
+PAGE_STYLE += (
+    "dl.ids{display:grid;grid-template-columns:max-content 1fr;gap:.2em 1em;border:1px solid #ccc;padding:.5em;"
+    "margin:1em 0}dl.ids dt{font-weight:bold}dl.ids dd{margin:0;overflow-wrap:anywhere}"
+    "table.bnode{margin:0;font-size:.95em}table.bnode th{font-weight:normal}"
+)
 _PAGE: ContextVar[str | None] = ContextVar("page", default=None)  # the static site's page being built
 _LABELS: ContextVar[Labels | None] = ContextVar("labels", default=None)  # while the store is unchanged
 

@@ -18,6 +18,7 @@ import pyoxigraph as ox
 
 from kg.namespaces import compact
 from kg.query.results import Results
+from kg.web.frameworkview import indicators_section
 from kg.web.markup import (
     Nested,
     ObjectTerm,
@@ -32,6 +33,8 @@ from kg.web.markup import (
     term_html,
 )
 from kg.web.resources import ONTOLOGY, RDF_TYPE, Description, label, local_path
+from kg.web.resourceview import evidence, grouped, header, incoming, mappings, participation, rest
+from kg.web.voidpage import sections
 
 RESULTS_STYLE = (
     "body{font-family:sans-serif;max-width:70em;margin:2em auto}table{border-collapse:collapse}"
@@ -64,6 +67,8 @@ def resource_page(store: ox.Store, d: Description) -> str:
     node, nested = ox.NamedNode(d.iri), _by_subject(d.triples + d.context)
     name = label(store, node) or compact(d.iri)
     path = local_path(d.iri) or ""
+    if d.iri != ONTOLOGY:
+        return layout(name, _grouped_page(store, d, node, nested, name, path))
     types = " ".join(
         iri_link(store, o.value)
         for p, o in nested.get(node, [])
@@ -90,6 +95,23 @@ def resource_page(store: ox.Store, d: Description) -> str:
         items = "".join(f"<li>{_query_link(name)}</li>" for name in d.queries)
         parts.append(f"<h2>Named queries that mention it</h2><ul>{items}</ul>")
     return layout(name, "".join(parts))
+
+
+def _grouped_page(store: ox.Store, d: Description, node: ox.NamedNode, nested: Nested, name: str, path: str) -> str:
+    """A resource's page in the order of kg.web.resourceview: header, groups, indicators, sources, rest, links."""
+    rows = nested.get(node, [])
+    sections, left = grouped(store, rows, nested)
+    parts = [header(store, d, name, rows, _downloads(path)), *sections, indicators_section(store, d.iri)]
+    coding, left = participation(store, node, left, d, nested)
+    table, left = mappings(store, node, left, nested)
+    own_sources, left = evidence(store, left, nested)
+    parts += [coding, table, "<section id='sources'>", _sources(store, d), own_sources, "</section>"]
+    parts.append(rest(store, left, nested))
+    parts.append(incoming(store, d, nested))
+    if d.queries:
+        items = "".join(f"<li>{_query_link(name)}</li>" for name in d.queries)
+        parts.append(f"<section id='queries'><h2>Named queries that mention it</h2><ul>{items}</ul></section>")
+    return "".join(parts)
 
 
 def _query_link(name: str) -> str:
@@ -129,10 +151,7 @@ def triples_page(store: ox.Store, title: str, triples: list[ox.Triple], *, form:
             "<form action='/sparql' method='get'><textarea name='query' rows='8' cols='80'>"
             "SELECT * WHERE { ?s ?p ?o } LIMIT 10</textarea><br><button>Run</button></form>"
         )
-    for subject, rows in nested.items():
-        if isinstance(subject, ox.NamedNode) or not any(o == subject for t in triples for o in (t.object,)):
-            parts.append(f"<h2>{term_html(store, subject) if isinstance(subject, ox.NamedNode) else 'Service'}</h2>")
-            parts.append(_properties(store, rows, nested))
+    parts.append(sections(store, triples, nested))  # kg.web.voidpage: names and links, not raw IRIs
     return layout(title, "".join(parts))
 
 

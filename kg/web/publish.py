@@ -2,7 +2,8 @@
 
 The site (kg.web.site renders its files) mirrors the project's IRIs as ``kg serve`` answers them:
 
-    index.html                        frameworks, entry points, dumps, every resource by type
+    index.html                        frameworks, entry points, dumps, the browse pages with counts
+    browse/                           a page per framework and per type listing its resources (kg.web.browse)
     id/PATH.html .ttl .jsonld .nt     a page and its data for each IRI under .../smartcity-kg/id/
     ontology.html .ttl .jsonld .nt    the ontology's documentation and its triples
     report/                           the participation report (kg.analysis.report)
@@ -73,6 +74,7 @@ def build(graph: KnowledgeGraph, root: Path, progress: Progress) -> dict[str, An
     """
     # imported here: the kg command imports this module at every start, and these are heavy
     from kg.analysis.report import build_report
+    from kg.web.browse import Browse
     from kg.web.querypages import query_files
     from kg.web.site import dump_files, ontology_files, resource_files, resources, site_index, snapshot, void_file
 
@@ -98,7 +100,11 @@ def build(graph: KnowledgeGraph, root: Path, progress: Progress) -> dict[str, An
         if not path.endswith("SHA256SUMS"):
             sizes[path.rpartition("/")[2]] = (len(data), hashlib.sha256(data).hexdigest())
     _write_file(root, "void.ttl", void_file(memory))
-    _write_file(root, "index.html", site_index(memory, graph.query("frameworks"), sizes, triples))
+    frameworks = graph.query("frameworks")
+    browse = Browse(memory, iris, [str(row[0]) for row in frameworks.rows])  # browse/: a page per framework, type
+    for path, data in browse.pages(labels):
+        _write_file(root, path, data)
+    _write_file(root, "index.html", site_index(memory, frameworks, sizes, triples, browse))
     record = {"generator": f"kg publish (smartcity-kg {__version__})", "triples": triples, "resources": len(iris)}
     _write_file(root, SITE_MARKER, manifest(root, record))
     return record

@@ -27,6 +27,10 @@ LABELS = [SKOS + "prefLabel", RDFS + "label", DCT + "title", PREFIXES["foaf"] + 
 SOURCE_LINKS = [DCT + "source", RDFS + "seeAlso", PREFIXES["prov"] + "wasDerivedFrom"]
 EVIDENCE = SCK + "evidence"
 NOTATION = SKOS + "notation"
+# a member (an indicator of a framework, of a dimension) is not a statement about what it belongs to: its
+# sources are on its own page, not on the framework's (which would list every indicator's)
+MEMBERSHIP = {SKOS + "inScheme", SKOS + "topConceptOf", SKOS + "broader", SKOS + "member", DCT + "isPartOf",
+              SCK + "dimension", SCK + "subDimension", SCK + "category", SCK + "tier"}  # fmt: skip
 DEFAULT_GRAPH = ox.DefaultGraph()  # the union of the sources (kg.graph.workspace)
 
 
@@ -49,6 +53,7 @@ class Description:
     triples: list[ox.Triple] = field(default_factory=list)
     incoming: list[ox.Triple] = field(default_factory=list)
     incoming_total: int = 0
+    incoming_counts: dict[str, int] = field(default_factory=dict)  # property IRI -> links to it by it (all, unbounded)
     context: list[ox.Triple] = field(default_factory=list)  # the blank nodes that link to it (mappings, ...)
     citations: list[Citation] = field(default_factory=list)
     queries: list[str] = field(default_factory=list)
@@ -104,12 +109,15 @@ def describe(store: ox.Store, iri: str) -> Description:
     else:
         for triple in _triples_of(store, o=node):
             description.incoming_total += 1
+            counts = description.incoming_counts
+            counts[triple.predicate.value] = counts.get(triple.predicate.value, 0) + 1
             if len(description.incoming) < MAX_INCOMING:
                 description.incoming.append(triple)
         description.incoming.sort(key=lambda t: (t.predicate.value, str(t.subject)))
         for subject in dict.fromkeys(t.subject for t in description.incoming if isinstance(t.subject, ox.BlankNode)):
             description.context += closure(store, subject)
-        description.citations = citations_of(store, node, description.incoming)
+        statements = [t for t in description.incoming if t.predicate.value not in MEMBERSHIP]
+        description.citations = citations_of(store, node, statements)
     notations = [
         t.object.value
         for t in description.triples

@@ -19,6 +19,7 @@ from kg.namespaces import ID, compact
 from kg.query.rdfout import serialize_triples, sorted_prefixes, used_prefixes
 from kg.query.results import Results
 from kg.version import __version__
+from kg.web.browse import Browse
 from kg.web.markup import Labels, esc, file_path, iri_link, layout, site_link, written_at
 from kg.web.ontodoc import ontology_page
 from kg.web.pages import resource_page
@@ -125,11 +126,13 @@ def void_file(memory: ox.Store) -> bytes:
     return turtle.replace(f"<{VOID_BASE}", "<").encode("utf-8")
 
 
-def site_index(memory: ox.Store, frameworks: Results, sizes: dict[str, tuple[int, str]], triples: int) -> bytes:
+def site_index(
+    memory: ox.Store, frameworks: Results, sizes: dict[str, tuple[int, str]], triples: int, browse: Browse | None = None
+) -> bytes:
     """index.html: the frameworks, the entry points, the dumps with their checksums, every resource by class.
 
     ``frameworks`` is the answer of the named query 'frameworks'; ``sizes`` maps a dump's file name
-    to its size in bytes and SHA-256.
+    to its size in bytes and SHA-256; ``browse`` (kg.web.browse), its tables instead of every resource by class.
     """
     with written_at("/index.html"):
         rows = "".join(
@@ -152,7 +155,7 @@ def site_index(memory: ox.Store, frameworks: Results, sizes: dict[str, tuple[int
             f"<li><a href='{site_link('/void.ttl')}'>VoID description</a> of the dataset</li>",
             f"<li>Example: {iri_link(memory, ID + 'u4ssc/SC-SH-SI-4C')}</li></ul>",
             _dumps(sizes),
-            _by_class(memory),
+            browse.section() if browse is not None else _by_class(memory),
         ]
         return layout("smartcity-kg", "".join(parts)).encode("utf-8")
 
