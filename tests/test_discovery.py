@@ -222,7 +222,7 @@ def test_cors_on_the_endpoint_resources_and_the_post_preflight(served: str):
 def app_server() -> Iterator[Server]:
     """kg serve's server and handler in this process, without query workers (home, OPTIONS, robots need none)."""
     server = Server(("127.0.0.1", 0), Handler, None, 5, frozenset(), 8)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     yield server
     server.shutdown()
