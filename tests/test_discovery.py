@@ -23,14 +23,14 @@ import rdflib
 
 from kg.errors import KgError
 from kg.query.rdfout import EXTENSIONS
+from kg.version import DATA_LICENSE, __version__
 from kg.web.app import Handler
 from kg.web.connections import Server
 from kg.web.discovery import parse_cors
 from kg.web.markup import DATA_LINKS
 from kg.web.negotiate import MEDIA_TYPES
-from kg.web.sitemap import DEFAULT_BASE_URL, NS, check_base_url, sitemaps
 from kg.web.site import DUMP_STEM
-from kg.version import DATA_LICENSE, __version__
+from kg.web.sitemap import DEFAULT_BASE_URL, NS, check_base_url, sitemaps
 from tests.test_publish import get
 
 VOTER = "/id/u4ssc/SC-SH-SI-4C"
@@ -101,7 +101,7 @@ def test_a_sitemap_over_its_limit_is_split_under_an_index():
 
 @pytest.mark.parametrize("bad", ["example.org", "ftp://example.org/", "https://example.org/?a=1", "https://"])
 def test_a_base_url_that_is_not_a_site_address_is_one_sentence(bad):
-    with pytest.raises(KgError, match="--base-url .* is not the address of a site"):
+    with pytest.raises(KgError, match=r"--base-url .* is not the address of a site"):
         check_base_url(bad)
     assert check_base_url("https://example.org/kg") == "https://example.org/kg/"
 
@@ -119,7 +119,8 @@ def test_the_index_describes_the_dataset_with_the_dumps_and_their_checksums(publ
     for download in graph.objects(dataset, SCHEMA.distribution):
         url = str(graph.value(download, SCHEMA.contentUrl))
         found[url] = (str(graph.value(download, SCHEMA.sha256)), str(graph.value(download, SCHEMA.encodingFormat)))
-        assert str(graph.value(download, SCHEMA.contentSize)) == f"{(published_site / url[len(base) :]).stat().st_size} B"
+        size = (published_site / url[len(base) :]).stat().st_size
+        assert str(graph.value(download, SCHEMA.contentSize)) == f"{size} B"
     assert found == {
         f"{base}dumps/{dump.name}": (hashlib.sha256(dump.read_bytes()).hexdigest(), MEDIA[dump.suffix[1:]])
         for dump in dumps
@@ -250,7 +251,7 @@ def test_cors_is_off_by_default_and_a_named_origin_is_the_only_one_let_in(app_se
 
 @pytest.mark.parametrize("bad", ["https://a.example/", "a.example", "https://a.example/path", "null"])
 def test_a_cors_origin_that_is_not_one_is_one_sentence(bad):
-    with pytest.raises(KgError, match="--cors .* is not an origin"):
+    with pytest.raises(KgError, match=r"--cors .* is not an origin"):
         parse_cors([bad])
     with pytest.raises(KgError, match="give it alone"):
         parse_cors(["*", "https://a.example"])
