@@ -130,9 +130,10 @@ def served_workspace(pristine_workspace: Path, warm_inference, tmp_path_factory:
 
 @pytest.fixture(scope="session")
 def served(served_workspace: Path) -> Iterator[str]:
-    """``kg serve --workers 1`` on ``served_workspace`` (the pristine workspace and its inferences); its address."""
+    """``kg serve --workers 1 --cors '*'`` on ``served_workspace`` (the pristine workspace and its inferences); its
+    address. CORS is on so that tests/test_discovery.py reads its headers on this server (it is off by default)."""
     began = time.monotonic()
-    with kg_server("--workers", "1", env={"KG_WORKSPACE": str(served_workspace)}) as address:
+    with kg_server("--workers", "1", "--cors", "*", env={"KG_WORKSPACE": str(served_workspace)}) as address:
         _timed("kg serve", began)
         yield address
 

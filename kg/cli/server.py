@@ -116,10 +116,13 @@ def _port(port: int) -> int:
 @click.option("--workers", default=2, show_default=True, help="Query worker processes (queries run at once).")
 @click.option("--allow-service", "allow_service", multiple=True, metavar="HOST[:PORT]",
               help="A host SERVICE may call (repeatable; '*' allows any). By default SERVICE is refused.")  # fmt: skip
+@click.option("--cors", "cors", multiple=True, metavar="ORIGIN",
+              help="Let web pages from ORIGIN (https://host[:port]; repeatable; '*': any) read the answers "
+                   "(CORS). Off by default: any page a user visits could otherwise query this server.")  # fmt: skip
 @DATA_OPTION
 def serve_command(
     host: str, port: int, query_timeout: float, old_timeout: float | None, workers: int,
-    allow_service: tuple[str, ...], data_files: tuple[Path, ...],
+    allow_service: tuple[str, ...], cors: tuple[str, ...], data_files: tuple[Path, ...],
 ) -> None:  # fmt: skip
     """Serve the workspace's graph as a read-only SPARQL 1.1 endpoint, with a page of the named queries."""
     from kg.graph.workspace import open_workspace
@@ -136,7 +139,7 @@ def serve_command(
         raise click.BadParameter("must be more than 0 and at most 86400 seconds", param_hint="'--query-timeout'")
     open_workspace()  # created or brought up to date here, once, before the query workers open it
     interrupt_ends_normally()
-    serve(data_files, host, port, workers=workers, timeout=query_timeout, allow_service=allow_service)
+    serve(data_files, host, port, workers=workers, timeout=query_timeout, allow_service=allow_service, cors=cors)
 
 
 @click.command("publish")
@@ -147,8 +150,16 @@ def serve_command(
     required=True,
     help="The folder to write the site into: new, empty, or an earlier kg publish output (replaced).",
 )
+@click.option(
+    "--base-url",
+    "base_url",
+    default=None,
+    metavar="URL",
+    help="The address the site will be served at, for its sitemap, robots.txt and dataset description "
+    "[default: https://w3id.org/smartcity-kg/, where the IRIs resolve].",
+)
 @timeout_option("Stop after SECONDS and exit 2; nothing is written then.")
-def publish_command(out_dir: Path) -> None:
+def publish_command(out_dir: Path, base_url: str | None) -> None:
     """Write the workspace's graph as a static linked-data site: a page and Turtle, JSON-LD and N-Triples
     per resource, the ontology's documentation, the participation report, dumps with SHA-256 checksums, VoID.
 
@@ -157,8 +168,11 @@ def publish_command(out_dir: Path) -> None:
     """
     from kg.graph.embedded import KnowledgeGraph
     from kg.web.publish import publish
+    from kg.web.sitemap import check_base_url
 
-    record = publish(KnowledgeGraph.open(), out_dir)
+    if base_url is not None:
+        check_base_url(base_url)  # refused before the graph is opened
+    record = publish(KnowledgeGraph.open(), out_dir, base_url=base_url)
     print(
         f"published {record['resources']} resources ({record['triples']} triples) into {shown(out_dir)} "
         f"in {record['seconds']:g} s; open {shown(out_dir / 'index.html')}",

@@ -22,10 +22,13 @@ from kg.query.catalog import NamedQuery, get_query
 from kg.query.prologue import declare
 from kg.query.rdfout import serialize_triples
 from kg.query.results import render
+from kg.web.discovery import alternates
+from kg.web.markup import head_links
 from kg.web.negotiate import DOCUMENT, GRAPH, MEDIA_TYPES, SOLUTIONS, choose_format, not_acceptable
 from kg.web.ontodoc import ontology_page
 from kg.web.pages import resource_page, results_page, triples_page
-from kg.web.resources import ONTOLOGY, Description, describe
+from kg.web.resources import ONTOLOGY, Description, describe, local_path
+from kg.web.sitemap import INDEX, served_pages, sitemaps
 from kg.web.void import INFERRED_ENDPOINT, PREFIXES_HERE, service_triples, void_triples
 
 MAX_ROWS = 500_000
@@ -43,8 +46,9 @@ class Job(TypedDict, total=False):
     accept: str | None  # the client's Accept header
     title: str  # of an HTML answer
     where: str  # what an error message names: the query's name, or "query"
-    kind: str  # a document: "resource" (with ``iri``), "void" or "service"
+    kind: str  # a document: "resource" (with ``iri``), "void", "service" or "sitemap" (with ``file``)
     iri: str
+    file: str  # a sitemap's file: sitemap.xml, or a part of it (sitemap-N.xml)
     base: str  # the server's address as the client named it (kg.web.negotiate.base_url)
     dataset: list[list[str]]  # SPARQL text's protocol dataset: [default graph IRIs, named graph IRIs]
     base_iri: str  # what SPARQL text's relative IRIs resolve against: the endpoint's address
@@ -111,6 +115,12 @@ def answer_document(graph: KnowledgeGraph, job: Job) -> Answer:
     Raises QueryError when the data cannot be written in the format asked for (kg.query.rdfout).
     """
     kind, base = job["kind"], job["base"]
+    if kind == "sitemap":  # the sitemap (or one of its parts) of the pages this server answers
+        files = sitemaps(base + "/", served_pages(graph.store))
+        name = job.get("file", INDEX)
+        if name not in files:
+            return {"status": 404, "body": f"no {name} here; see /{INDEX}."}
+        return {"status": 200, "body": files[name].decode("utf-8"), "media": "application/xml; charset=utf-8"}
     fmt = job.get("format")
     if fmt is None:
         chosen = choose_format(job.get("accept"), DOCUMENT)
@@ -138,7 +148,13 @@ def answer_document(graph: KnowledgeGraph, job: Job) -> Answer:
         )
         title = "VoID description of smartcity-kg" if kind == "void" else "SPARQL service description"
         page = lambda: triples_page(graph.store, title, triples, form=kind == "service" and not inferred)  # noqa: E731
-    body = page() if fmt == "html" else serialize_triples(triples, fmt, PREFIXES_HERE)
+    if fmt != "html":
+        body = serialize_triples(triples, fmt, PREFIXES_HERE)
+    elif kind == "resource":  # its head names each RDF form of it (kg.web.discovery)
+        with head_links(alternates(local_path(job["iri"]) or "")):
+            body = page()
+    else:
+        body = page()
     return {"status": 200, "body": body, "media": MEDIA_TYPES[fmt]}
 
 

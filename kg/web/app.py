@@ -9,6 +9,7 @@
     GET  /id/..., /ontology           the project's IRIs: 303 to a page (.html) or data (.ttl, .jsonld, .nt)
     GET  /void, /.well-known/void     the VoID description of the dataset
     GET  /sparql (no query)           the SPARQL 1.1 service description (of /sparql/inferred: its own)
+    GET  /sitemap.xml, /robots.txt    the sitemap of the pages (kg.web.sitemap) and where it is
 
 This module holds the server's life (``serve``: listen, start the workers, stop on Ctrl-C or
 SIGTERM) and the Handler that reads each request, looks its route up in kg.web.routes.ROUTES
@@ -44,6 +45,7 @@ from kg.errors import KgError
 from kg.query.services import parse_allowed
 from kg.web.answers import Job
 from kg.web.connections import Allowed, Server
+from kg.web.discovery import cors_headers, parse_cors
 from kg.web.negotiate import base_url
 from kg.web.routes import BadRequest, Dataset, Form, decode_dataset, decode_form, route
 from kg.web.workers import Busy, ClientGone, Pool, TimedOut, WorkerDied
@@ -71,6 +73,7 @@ class Handler(BaseHTTPRequestHandler):
     server: Server
     _params: Form
     _dataset: Dataset
+    _preflight = False  # an OPTIONS request asking what a cross-origin request may do (CORS)
 
     @property
     def allowed(self) -> Allowed:
@@ -109,8 +112,9 @@ class Handler(BaseHTTPRequestHandler):
         self._guarded(self._route)  # send leaves out the body
 
     def do_OPTIONS(self) -> None:
-        """204 with the methods this server answers."""
+        """204 with the methods this server answers (and, with --cors, a CORS preflight's answer)."""
         self.server.end_reading(self.connection)
+        self._preflight = "Access-Control-Request-Method" in self.headers
         self.send(HTTPStatus.NO_CONTENT, "", "text/plain; charset=utf-8", {"Allow": ALLOW})
 
     def _route(self) -> None:
@@ -184,7 +188,13 @@ class Handler(BaseHTTPRequestHandler):
         self.send_response(status)
         self.send_header("Content-Type", media)
         self.send_header("Content-Length", str(len(data)))
-        self.send_header("Vary", "Accept")  # answers follow the Accept header: caches must key on it
+        headers_in = getattr(self, "headers", None)  # none yet when http.server refuses the request line
+        origin = headers_in.get("Origin") if headers_in is not None else None
+        cors = cors_headers(self.server.cors, origin, self._preflight)
+        # answers follow the Accept header (and, with --cors naming origins, the Origin): caches must key on them
+        self.send_header("Vary", "Accept, Origin" if self.server.cors and "*" not in self.server.cors else "Accept")
+        for name, value in cors.items():
+            self.send_header(name, value)
         for name, value in (headers or {}).items():
             self.send_header(name, value)
         if status == HTTPStatus.SERVICE_UNAVAILABLE:
@@ -207,8 +217,9 @@ class Handler(BaseHTTPRequestHandler):
         """Send ``status`` with one plain sentence."""
         self.send(status, message + "\n", "text/plain; charset=utf-8")
 
-    def run(self, job: Job) -> None:
-        """Send ``job`` (the client's Accept header added) to a query worker, under the deadline; send its answer."""
+    def run(self, job: Job, headers: dict[str, str] | None = None) -> None:
+        """Send ``job`` (the client's Accept header added) to a query worker, under the deadline; send its answer
+        (with ``headers`` if it is a 200)."""
         job.setdefault("accept", self.headers.get("Accept"))
         limit = self.server.query_timeout
         if self.server.pool is None:  # serve() starts the workers before it serves a request
@@ -229,7 +240,7 @@ class Handler(BaseHTTPRequestHandler):
             self.error(HTTPStatus.SERVICE_UNAVAILABLE, "the query's worker process died; try again.")
             return
         if answer["status"] == 200:
-            self.send(HTTPStatus.OK, answer["body"], answer["media"])
+            self.send(HTTPStatus.OK, answer["body"], answer["media"], headers)
         else:
             self.error(HTTPStatus(answer["status"]), answer["body"])
 
@@ -238,6 +249,7 @@ def serve(
     data_files: Sequence[Path | str] = (), host: str = "127.0.0.1", port: int = 7878, *, workers: int = 2,
     timeout: float = 30, allow_service: Sequence[str] = (), max_connections: int = MAX_CONNECTIONS,
     request_timeout: float | None = None, read_timeout: float | None = None, write_timeout: float | None = None,
+    cors: Sequence[str] = (),
 ) -> None:  # fmt: skip
     """Serve the workspace's graph (plus ``data_files``) until interrupted (Ctrl-C or SIGTERM).
 
@@ -246,10 +258,11 @@ def serve(
     (kg.query.services). A client has ``request_timeout`` seconds to send its whole request (20),
     may stay silent ``read_timeout`` (10) while sending it, and has ``write_timeout`` (60) to take
     the answer; None reads KG_SERVE_REQUEST_TIMEOUT, KG_SERVE_READ_TIMEOUT, KG_SERVE_WRITE_TIMEOUT
-    (kg.web.connections.deadline). Raises KgError for an option or deadline out of range, an address
+    (kg.web.connections.deadline). ``cors`` names the origins whose pages may read the answers ('*': any;
+    kg.web.discovery.parse_cors); none by default. Raises KgError for an option or deadline out of range, an address
     it cannot listen on, or query workers that cannot load the graph.
     """
-    allowed = parse_allowed(allow_service)
+    allowed, origins = parse_allowed(allow_service), parse_cors(list(cors))
     if not 1 <= workers <= 64 or not 0 < timeout <= 86400:  # NaN fails the comparison too
         raise KgError("--workers must be 1 to 64 and --timeout more than 0 and at most 86400 seconds.")
     try:
@@ -259,6 +272,7 @@ def serve(
         )  # fmt: skip
     except OSError as error:
         raise KgError(f"cannot listen on {host}:{port} ({error.strerror}); choose another --port.") from None
+    server.cors = origins
     try:
         server.pool = Pool([Path(f) for f in data_files], workers)
         address = f"http://{host}:{server.server_address[1]}"

@@ -70,6 +70,7 @@ class Server(ThreadingHTTPServer):
 
     request_queue_size = 128  # the listen backlog: 5 (the default) gave 1 s p99 spikes at 16 clients
     daemon_threads = True
+    cors: tuple[str, ...] = ()  # the origins whose pages may read the answers (kg serve --cors; kg.web.discovery)
 
     def __init__(
         self, address: Address, handler: type[BaseHTTPRequestHandler], pool: Pool | None, timeout: float,

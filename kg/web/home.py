@@ -71,14 +71,18 @@ def config(queries: list[NamedQuery]) -> dict[str, Any]:
     }
 
 
-def home_page(queries: list[NamedQuery]) -> str:
-    """The home page: the editor (with JavaScript), then a form for each named query (without too)."""
+def home_page(queries: list[NamedQuery], extra_head: str = "") -> str:
+    """The home page: the editor (with JavaScript), then a form for each named query (without too).
+
+    ``extra_head`` goes into the page's head (the schema.org Dataset, kg.web.dataset).
+    """
     data = json.dumps(config(queries), sort_keys=True).replace("<", "\\u003c")  # no "</script>" inside
     version = YASGUI_VERSION
     head = (
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
         "<meta name='viewport' content='width=device-width, initial-scale=1'><title>smartcity-kg</title>"
-        f"<link rel='stylesheet' href='/static/yasgui/yasgui.min.css?v={version}'>"
+        + extra_head
+        + f"<link rel='stylesheet' href='/static/yasgui/yasgui.min.css?v={version}'>"
         f"<style>{HOME_STYLE}</style></head><body>"
     )
     intro = (

@@ -45,6 +45,7 @@ PAGE_STYLE += (
 )
 _PAGE: ContextVar[str | None] = ContextVar("page", default=None)  # the static site's page being built
 _LABELS: ContextVar[Labels | None] = ContextVar("labels", default=None)  # while the store is unchanged
+_HEAD: ContextVar[str] = ContextVar("head", default="")  # what head_links adds to the head of the pages built
 
 
 @contextmanager
@@ -69,6 +70,16 @@ def _label(store: ox.Store, iri: str) -> str | None:
     if iri not in labels:
         labels[iri] = label(store, ox.NamedNode(iri))
     return labels[iri]
+
+
+@contextmanager
+def head_links(html_text: str) -> Iterator[None]:
+    """Pages built inside carry ``html_text`` (``<link>`` and ``<script>`` elements, kg.web.discovery) in their head."""
+    token = _HEAD.set(_HEAD.get() + html_text)
+    try:
+        yield
+    finally:
+        _HEAD.reset(token)
 
 
 def on_site() -> bool:
@@ -167,8 +178,11 @@ def term_html(store: ox.Store, term: ObjectTerm, nested: Nested | None = None, d
     return f"<ul class='nested'>{items}</ul>"
 
 
-def layout(title: str, body: str) -> str:
-    """A whole page: ``title``, the navigation (kg serve's, or the static site's) and ``body``."""
+def layout(title: str, body: str, head: str = "") -> str:
+    """A whole page: ``title``, the navigation (kg serve's, or the static site's) and ``body``.
+
+    ``head``, and what :func:`head_links` gives, go into the page's head (links for machines).
+    """
     nav = (
         "<p><a href='/'>Named queries</a> · <a href='/sparql'>SPARQL endpoint</a> · "
         "<a href='/ontology.html'>Ontology</a> · <a href='/void'>VoID</a></p>"
@@ -178,7 +192,7 @@ def layout(title: str, body: str) -> str:
                   ("/void.ttl", "VoID"), ("/#dumps", "Dumps"))  # fmt: skip
         nav = "<p>" + " · ".join(f"<a href='{esc(site_link(p))}'>{n}</a>" for p, n in places) + "</p>"
     return (
-        f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{esc(title)}</title>"
+        f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{esc(title)}</title>{head}{_HEAD.get()}"
         f"<style>{PAGE_STYLE}</style></head><body>{nav}{body}{footer()}</body></html>"
     )
 

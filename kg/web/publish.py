@@ -9,6 +9,7 @@ The site (kg.web.site renders its files) mirrors the project's IRIs as ``kg serv
     report/                           the participation report (kg.analysis.report)
     dumps/smartcity-kg.ttl .nt .jsonld, dumps/SHA256SUMS
     void.ttl                          VoID, the dumps as void:dataDump
+    sitemap.xml, robots.txt           every page for crawlers, by --base-url (kg.web.sitemap, kg.web.discovery)
     kg-publish.json                   the manifest: every file of the site with its size and SHA-256
 
 It is built in a temporary folder beside DIR (same filesystem) and renamed into place, so an
@@ -67,16 +68,24 @@ def _write_file(root: Path, path: str, data: bytes) -> None:
     write_new(target, data)
 
 
-def build(graph: KnowledgeGraph, root: Path, progress: Progress) -> dict[str, Any]:
+def build(graph: KnowledgeGraph, root: Path, progress: Progress, base_url: str | None = None) -> dict[str, Any]:
     """Write the whole site into the empty folder ``root``; returns what kg-publish.json records.
 
+    ``base_url`` (checked, ending in '/'; None: kg.web.sitemap.DEFAULT_BASE_URL) is where the site will be
+    served: its sitemap, robots.txt and the index's schema.org Dataset (kg.web.dataset) name pages by it.
     Raises OSError when a file cannot be written (:func:`publish` says it in one sentence).
     """
     # imported here: the kg command imports this module at every start, and these are heavy
     from kg.analysis.report import build_report
     from kg.web.browse import Browse
+    from kg.web.dataset import dataset, date_modified, script
+    from kg.web.discovery import media_type, robots_txt
+    from kg.web.markup import head_links
     from kg.web.querypages import query_files
     from kg.web.site import dump_files, ontology_files, resource_files, resources, site_index, snapshot, void_file
+    from kg.web.sitemap import DEFAULT_BASE_URL, INDEX, site_pages, sitemaps
+
+    base_url = base_url or DEFAULT_BASE_URL
 
     memory = snapshot(graph.store)
     triples = len(memory)
@@ -104,8 +113,14 @@ def build(graph: KnowledgeGraph, root: Path, progress: Progress) -> dict[str, An
     browse = Browse(memory, iris, [str(row[0]) for row in frameworks.rows])  # browse/: a page per framework, type
     for path, data in browse.pages(labels):
         _write_file(root, path, data)
-    _write_file(root, "index.html", site_index(memory, frameworks, sizes, triples, browse))
+    dumps = [(f"{base_url}dumps/{name}", media_type(name.rpartition(".")[2]), *sizes[name]) for name in sizes]
+    with head_links(script(dataset(base_url, dumps=dumps, modified=date_modified(memory)))):
+        _write_file(root, "index.html", site_index(memory, frameworks, sizes, triples, browse))
+    for path, data in sitemaps(base_url, site_pages(root)).items():
+        _write_file(root, path, data)
+    _write_file(root, "robots.txt", robots_txt(f"{base_url}{INDEX}").encode("utf-8"))
     record = {"generator": f"kg publish (smartcity-kg {__version__})", "triples": triples, "resources": len(iris)}
+    record["base_url"] = base_url
     _write_file(root, SITE_MARKER, manifest(root, record))
     return record
 
@@ -116,12 +131,17 @@ def _dir_mode() -> int:
     return mode | ((mode & 0o444) >> 2)
 
 
-def publish(graph: KnowledgeGraph, out: Path | str) -> dict[str, Any]:
+def publish(graph: KnowledgeGraph, out: Path | str, base_url: str | None = None) -> dict[str, Any]:
     """Write the site for ``graph`` to ``out``: built beside it, then renamed into place (replacing an old one).
 
-    Returns what kg-publish.json records, and the seconds it took. Raises OutputError when
-    ``out`` may not be written (:func:`check_out`) or a file of the site cannot be.
+    ``base_url``: where the site will be served (kg.web.sitemap.DEFAULT_BASE_URL if None). Returns
+    what kg-publish.json records, and the seconds it took. Raises KgError for a base URL that is not
+    an http(s) address, OutputError when ``out`` may not be written (:func:`check_out`) or a file of
+    the site cannot be.
     """
+    from kg.web.sitemap import DEFAULT_BASE_URL, check_base_url  # heavy (pyoxigraph): the kg command imports this
+
+    base = check_base_url(base_url if base_url is not None else DEFAULT_BASE_URL)
     out = Path(out).expanduser().absolute()
     out = out.parent.resolve() / out.name if out.name else out.resolve()
     remove_leftovers(out)
@@ -135,7 +155,7 @@ def publish(graph: KnowledgeGraph, out: Path | str) -> dict[str, Any]:
         track_temporary(temporary)
         markers.append(claim(temporary))
         os.chmod(temporary, _dir_mode())
-        record = build(graph, temporary, progress)
+        record = build(graph, temporary, progress, base)
         if check_out(out):  # again: the build took a while, and the folder is the user's meanwhile
             old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
             track_temporary(old)

@@ -31,8 +31,12 @@ from kg.query.prologue import declare
 from kg.query.services import refusal
 from kg.web.answers import Job
 from kg.web.connections import Allowed
+from kg.web.dataset import dataset, script
+from kg.web.discovery import home_link_header, link_header, robots_txt
 from kg.web.home import CACHE_CONTROL, home_page, static_file
 from kg.web.negotiate import DOCUMENT, MEDIA_TYPES, document_path, not_acceptable, see_other
+from kg.web.resources import local_path
+from kg.web.sitemap import INDEX
 from kg.web.void import INFERRED_ENDPOINT
 
 NAMED_FORMATS = ("json", "xml", "csv", "tsv", "html")  # of a named query's answer (format=...), besides sparql
@@ -76,8 +80,9 @@ class Exchange(Protocol):
         """Send an error: its status and one plain sentence."""
         ...
 
-    def run(self, job: Job) -> None:
-        """Send ``job`` (the client's Accept header added) to a query worker, under the deadline; send its answer."""
+    def run(self, job: Job, headers: dict[str, str] | None = None) -> None:
+        """Send ``job`` (the client's Accept header added) to a query worker, under the deadline; send its answer
+        (with ``headers`` if it is a 200)."""
         ...
 
     def base(self) -> str:
@@ -95,8 +100,20 @@ def named_queries() -> dict[str, NamedQuery]:
 
 
 def home(exchange: Exchange, match: re.Match[str]) -> None:
-    """The home page: the editor and a form for each named query."""
-    exchange.send(HTTPStatus.OK, home_page(list(named_queries().values())), MEDIA_TYPES["html"])
+    """The home page: the editor and a form for each named query; the schema.org Dataset, a Link to the VoID."""
+    described = script(dataset(exchange.base() + "/"))
+    page = home_page(list(named_queries().values()), described)
+    exchange.send(HTTPStatus.OK, page, MEDIA_TYPES["html"], {"Link": home_link_header()})
+
+
+def robots(exchange: Exchange, match: re.Match[str]) -> None:
+    """robots.txt: every page may be read; where the sitemap is."""
+    exchange.send(HTTPStatus.OK, robots_txt(f"{exchange.base()}/{INDEX}"), "text/plain; charset=utf-8")
+
+
+def sitemap(exchange: Exchange, match: re.Match[str]) -> None:
+    """The sitemap of the pages this server answers (kg.web.sitemap), or one of its parts."""
+    document(exchange, {"kind": "sitemap", "file": match.group()[1:]}, None)
 
 
 def static(exchange: Exchange, match: re.Match[str]) -> None:
@@ -216,18 +233,21 @@ def resource(exchange: Exchange, match: re.Match[str]) -> None:
         not_found(exchange, match)
         return
     iri, fmt, path = found
+    links = local_path(iri)  # the Link headers name the documents (kg.web.discovery)
     if fmt is not None:
-        document(exchange, {"kind": "resource", "iri": iri}, fmt)
+        headers = {"Link": link_header(links, fmt)} if links is not None else {}
+        document(exchange, {"kind": "resource", "iri": iri}, fmt, headers)
     elif (target := see_other(path, exchange.headers.get("Accept"))) is None:
         exchange.error(HTTPStatus.NOT_ACCEPTABLE, not_acceptable(DOCUMENT))
     else:
-        exchange.send(HTTPStatus.SEE_OTHER, f"See {target}\n", "text/plain; charset=utf-8", {"Location": target})
+        headers = {"Location": target} | ({"Link": link_header(links, None)} if links is not None else {})
+        exchange.send(HTTPStatus.SEE_OTHER, f"See {target}\n", "text/plain; charset=utf-8", headers)
 
 
-def document(exchange: Exchange, job: Job, fmt: str | None) -> None:
-    """A page the workers build (kg.web.answers): a resource, VoID, a service description."""
+def document(exchange: Exchange, job: Job, fmt: str | None, headers: dict[str, str] | None = None) -> None:
+    """A page the workers build (kg.web.answers): a resource, VoID, a service description, a sitemap."""
     job.update({"format": fmt, "accept": exchange.headers.get("Accept"), "base": exchange.base()})
-    exchange.run(job)
+    exchange.run(job, headers)
 
 
 def not_found(exchange: Exchange, match: re.Match[str]) -> None:
@@ -248,6 +268,8 @@ ROUTES: list[tuple[frozenset[str], re.Pattern[str], RouteHandler]] = [
     (POST, re.compile(_SPARQL), sparql_post),
     (GET, re.compile(r"/queries/(?P<name>[^/]+)"), named),
     (GET, re.compile(r"/void|/\.well-known/void"), void),
+    (GET, re.compile(r"/robots\.txt"), robots),
+    (GET, re.compile(r"/sitemap(?:-[1-9][0-9]*)?\.xml"), sitemap),
     (GET, re.compile(r".*", re.DOTALL), resource),  # /id/... and /ontology (percent-encoded too), else 404
     (POST, re.compile(r".*", re.DOTALL), post_elsewhere),
 ]

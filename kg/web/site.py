@@ -20,7 +20,8 @@ from kg.query.rdfout import serialize_triples, sorted_prefixes, used_prefixes
 from kg.query.results import Results
 from kg.version import __version__
 from kg.web.browse import Browse
-from kg.web.markup import Labels, esc, file_path, iri_link, layout, site_link, written_at
+from kg.web.discovery import alternates
+from kg.web.markup import Labels, esc, file_path, head_links, iri_link, layout, site_link, written_at
 from kg.web.ontodoc import ontology_page
 from kg.web.pages import resource_page
 from kg.web.resources import DEFAULT_GRAPH, ONTOLOGY, RDF_TYPE, describe, label, local_path
@@ -84,7 +85,7 @@ def resource_files(memory: ox.Store, iri: str, labels: Labels | None = None) -> 
     if path is None:  # a bug: resources() lists only IRIs that have a place in the site
         raise ValueError(f"{iri} has no place in a static site")
     description = describe(memory, iri)
-    with written_at(_page_at(_file(path, "html")), labels):
+    with written_at(_page_at(_file(path, "html")), labels), head_links(alternates("/" + path)):
         yield _file(path, "html"), resource_page(memory, description).encode("utf-8")
     triples = description.all_triples()
     for extension, fmt in DATA.items():
@@ -93,7 +94,7 @@ def resource_files(memory: ox.Store, iri: str, labels: Labels | None = None) -> 
 
 def ontology_files(memory: ox.Store) -> Iterator[tuple[str, bytes]]:
     """The ontology's documentation (kg.web.ontodoc) and its triples, as ``kg serve`` answers /ontology."""
-    with written_at("/ontology.html"):
+    with written_at("/ontology.html"), head_links(alternates("/ontology")):
         yield "ontology.html", ontology_page(memory).encode("utf-8")
     triples = describe(memory, ONTOLOGY).all_triples()
     for extension, fmt in DATA.items():

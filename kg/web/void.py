@@ -32,6 +32,10 @@ INFERRED_NOTE = (
     "The graph with the inferences of the OWL reasoner (HermiT, through Owlready2) added: the class memberships "
     "and property values it derives from the ontology. The queries whose header says 'inferred: true' read them."
 )
+DESCRIPTION = (  # the dataset's, in VoID and in the schema.org Dataset (kg.web.dataset)
+    "Smart-city indicator frameworks (U4SSC and others) as a knowledge graph, with citizen participation coded and "
+    "sourced."
+)
 THIRD_PARTY_RIGHTS = (
     "The project's own data (codings, notes, links, claims) and ontology: CC BY 4.0. Indicator names, codes and "
     "other texts of the bundled frameworks keep their owners' terms, stated on each framework (dcterms:rights)."
@@ -75,11 +79,7 @@ def void_triples(store: ox.Store, base: str | None, dumps: tuple[str, ...] = ())
         (
             dataset,
             _n(DCT + "description"),
-            ox.Literal(
-                "Smart-city indicator frameworks (U4SSC and others) as a knowledge graph, with citizen participation "
-                "coded and sourced.",
-                language="en",
-            ),
+            ox.Literal(DESCRIPTION, language="en"),
         ),
         (dataset, _n(VOID + "uriSpace"), ox.Literal(ID)),
         # The release: its licence, maker and version (the ontology's header states the same, kg.version).
