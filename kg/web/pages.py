@@ -17,6 +17,7 @@ import urllib.parse
 import pyoxigraph as ox
 
 from kg.namespaces import compact
+from kg.query.catalog import get_query
 from kg.query.results import Results
 from kg.web.markup import (
     Nested,
@@ -95,7 +96,9 @@ def resource_page(store: ox.Store, d: Description) -> str:
 def _query_link(name: str) -> str:
     if "/" in name or on_site():  # QC and claims queries run with 'kg check' and 'kg claims'; a site has no server
         return f"<code>{esc(name)}</code>"
-    return f"<a href='/queries/{esc(urllib.parse.quote(name))}'><code>{esc(name)}</code></a>"
+    given = get_query(name).example_parameters()  # the values it mentions the resource by (kg.web.resources)
+    target = f"/queries/{urllib.parse.quote(name)}" + (f"?{urllib.parse.urlencode(given)}" if given else "")
+    return f"<a href='{esc(target)}'><code>{esc(name)}</code></a>"
 
 
 def _sources(store: ox.Store, d: Description) -> str:

@@ -75,6 +75,7 @@ def build(graph: KnowledgeGraph, root: Path, progress: Progress) -> dict[str, An
     from kg.analysis.report import build_report
     from kg.web.querypages import query_files
     from kg.web.site import dump_files, ontology_files, resource_files, resources, site_index, snapshot, void_file
+    from kg.web.sitesearch import search_files
 
     memory = snapshot(graph.store)
     triples = len(memory)
@@ -85,6 +86,8 @@ def build(graph: KnowledgeGraph, root: Path, progress: Progress) -> dict[str, An
             _write_file(root, path, data)
         progress(f"{done + 1} of {len(iris)} resources written")
     for path, data in ontology_files(memory):
+        _write_file(root, path, data)
+    for path, data in search_files(memory, iris):  # the client-side search (kg.web.sitesearch)
         _write_file(root, path, data)
     progress("answering the named queries")
     for path, data in query_files(graph):

@@ -33,6 +33,7 @@ from kg.web.answers import Job
 from kg.web.connections import Allowed
 from kg.web.home import CACHE_CONTROL, home_page, static_file
 from kg.web.negotiate import DOCUMENT, MEDIA_TYPES, document_path, not_acceptable, see_other
+from kg.web.search import search
 from kg.web.void import INFERRED_ENDPOINT
 
 NAMED_FORMATS = ("json", "xml", "csv", "tsv", "html")  # of a named query's answer (format=...), besides sparql
@@ -196,6 +197,10 @@ def named(exchange: Exchange, match: re.Match[str]) -> None:
         exchange.error(HTTPStatus.BAD_REQUEST, f"format {fmt!r} is not one of {', '.join(NAMED_FORMATS)}, sparql")
         return
     given = {key: value for key, value in params.every().items() if value != ""}  # an empty field: the default
+    asked = [p.name for p in query.parameters.values() if p.type == "service" and p.name not in given]
+    if asked:  # a SERVICE's default names another server (Oxigraph's /query), none of this one's paths
+        raise BadRequest(f"give {asked[0]}: the SPARQL endpoint {query.name} calls through SERVICE (this server "
+                         "calls one only when started with --allow-service HOST).")  # fmt: skip
     if fmt == "sparql":  # the worker checks the parameters against the graph, as for a run
         exchange.run({"named": query.name, "params": given, "format": "sparql", "where": query.name})
     # The text is bound here only to check its SERVICE calls (a service parameter names one); the
@@ -248,6 +253,7 @@ ROUTES: list[tuple[frozenset[str], re.Pattern[str], RouteHandler]] = [
     (POST, re.compile(_SPARQL), sparql_post),
     (GET, re.compile(r"/queries/(?P<name>[^/]+)"), named),
     (GET, re.compile(r"/void|/\.well-known/void"), void),
+    (GET, re.compile(r"/search"), search),  # kg.web.search
     (GET, re.compile(r".*", re.DOTALL), resource),  # /id/... and /ontology (percent-encoded too), else 404
     (POST, re.compile(r".*", re.DOTALL), post_elsewhere),
 ]

@@ -23,6 +23,25 @@
     return prefix + ": <" + config.prefixes[prefix] + ">";
   }
 
+  // The server declares the project's prefixes for a query that uses them without PREFIX lines
+  // (kg.query.prologue), so the editor's parser starts knowing them too: no "Prefix 'fw' is not
+  // defined" mark on a query the server runs. The sparql11 mode is wrapped before the editor is made.
+  var sparqlMode = Yasqe.modes && Yasqe.modes.sparql11;
+  if (sparqlMode) {
+    Yasqe.defineMode("sparql11", function (options, modeOptions) {
+      var mode = sparqlMode(options, modeOptions);
+      var start = mode.startState;
+      mode.startState = function () {
+        var state = start.apply(this, arguments);
+        prefixNames.forEach(function (prefix) {
+          if (state.prefixes[prefix] === undefined) state.prefixes[prefix] = config.prefixes[prefix];
+        });
+        return state;
+      };
+      return mode;
+    });
+  }
+
   // The prefixes completer, with the project's prefixes instead of the bundled prefix.cc list;
   // it also adds the PREFIX line when a prefixed name is typed.
   Yasqe.forkAutocompleter("prefixes", { name: "kg-prefixes", persistenceId: null, get: prefixNames.map(declaration) }, false);
@@ -132,6 +151,7 @@
     if (!button) return;
     button.hidden = false;
     button.addEventListener("click", function () {
+      if (!form.reportValidity()) return; // a field the query needs is empty (a federated query's endpoint)
       var params = new URLSearchParams(new FormData(form));
       params.set("format", "sparql");
       var name = form.getAttribute("data-query");
@@ -146,7 +166,9 @@
             tab.setEndpoint(target);
             tab.getYasqe().setValue(text);
             root.scrollIntoView();
-            tab.getYasqe().query();
+            // YASGUI shows a refused query's message in the results and rethrows it: caught here
+            var running = tab.getYasqe().query();
+            if (running && typeof running.catch === "function") running.catch(function () {});
           });
         })
         .catch(function (error) { status.textContent = String(error.message || error); });
