@@ -3,15 +3,16 @@
 ``kg publish`` writes (kg.web.publish):
 
     search.html          the form and, with JavaScript, the results (search.html?text=voter)
-    search/index.json    the index: {"columns": [...], "rows": [[label, code, type, path], ...]}
+    search/index.json    the index: {"columns": [...], "rows": [[label, code, type, path, also], ...]}
     search/index.js      the same rows as a script (window.kgSearchIndex): read from the file system too
     search/search.js     kg/web/static/search.js, the search itself (no library, nothing remote)
 
 A row is a resource with a page (kg.web.site.resources): its label as its page names it, its
-first code (skos:notation), its type (a CURIE, as the served search shows it) and its page's path
-relative to the site's root. Browsers refuse fetch() of file: URLs, so the page loads the rows as
-a script; the JSON file is for other readers. The served search (kg.web.search) asks the graph
-through the named query search-labels instead; both find a label or code by any-case substring.
+first code (skos:notation), its type (a CURIE, as the served search shows it), its page's path
+relative to the site's root, and its other names and codes (found, not shown). Browsers refuse
+fetch() of file: URLs, so the page loads the rows as a script; the JSON file is for other
+readers. The served search (kg.web.search) asks the graph through the named query search-labels
+instead; both find a label, name or code by any-case substring.
 """
 
 from __future__ import annotations
@@ -30,8 +31,12 @@ from kg.web.search import search_form
 from kg.web.site import site_path
 
 SCRIPT = Path(__file__).parent / "static" / "search.js"
-NOTATION = "http://www.w3.org/2004/02/skos/core#notation"
-COLUMNS = ["label", "code", "type", "path"]
+SKOS, RDFS = "http://www.w3.org/2004/02/skos/core#", "http://www.w3.org/2000/01/rdf-schema#"
+NOTATION = SKOS + "notation"
+# what the served search reads too (queries/search-labels.rq): other names and codes are found, not shown
+NAMES = (SKOS + "prefLabel", SKOS + "altLabel", RDFS + "label", "http://purl.org/dc/terms/title",
+         "http://xmlns.com/foaf/0.1/name", NOTATION)  # fmt: skip
+COLUMNS = ["label", "code", "type", "path", "also"]
 
 
 def _values(memory: ox.Store, iri: str, predicate: str) -> list[str]:
@@ -48,13 +53,15 @@ def page_path(iri: str) -> str:
 
 
 def index_rows(memory: ox.Store, iris: list[str]) -> list[list[str]]:
-    """One row per resource page (``iris``: kg.web.site.resources): label, code, type, path."""
+    """A row per resource page (``iris``: kg.web.site.resources): label, code, type, path, other names and codes."""
     rows = []
     for iri in iris:
         path = page_path(iri)
         codes, types = _values(memory, iri, NOTATION), _values(memory, iri, RDF_TYPE)
         name = label(memory, ox.NamedNode(iri)) or ""
-        rows.append([name, codes[0] if codes else "", compact(types[0]) if types else "", path])
+        code = codes[0] if codes else ""
+        also = sorted({value for predicate in NAMES for value in _values(memory, iri, predicate)} - {name, code})
+        rows.append([name, code, compact(types[0]) if types else "", path, "\n".join(also)])
     return rows
 
 

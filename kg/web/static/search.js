@@ -1,10 +1,10 @@
 /* The static site's search (kg publish): finds resources by label or code in the prebuilt index.
  *
  * search/index.js (written by kg publish, kg/web/sitesearch.py) sets window.kgSearchIndex, the rows
- * of search/index.json: [label, code, type, path]. A script file rather than fetch() of the JSON,
- * so that the site searches from the file system too (browsers refuse fetch() of file: URLs).
+ * of search/index.json: [label, code, type, path, other names and codes joined by newlines]. A
+ * script file rather than fetch() of the JSON, so that the site searches from the file system too (browsers refuse fetch() of file: URLs).
  * The text comes from the page's address (search.html?text=voter) or the form; matching is a
- * case-insensitive substring of the label or the code, a whole label or code first, then by label,
+ * case-insensitive substring of a label, name or code, a whole label or code first, then by label,
  * at most MAX rows, as the served search (queries/search-labels.rq) orders them. Nothing is fetched
  * from another host.
  */
@@ -27,10 +27,11 @@
     var wanted = text.toLowerCase();
     var found = [];
     rows.forEach(function (row) {
-      var label = (row[0] || "").toLowerCase(), code = (row[1] || "").toLowerCase();
-      if (label.indexOf(wanted) >= 0 || code.indexOf(wanted) >= 0) {
-        found.push({ row: row, whole: label === wanted || code === wanted ? 0 : 1 });
-      }
+      var names = [row[0] || "", row[1] || ""].concat((row[4] || "").split("\n")).map(function (name) {
+        return name.toLowerCase();
+      });
+      var some = names.some(function (name) { return name && name.indexOf(wanted) >= 0; });
+      if (some) found.push({ row: row, whole: names.indexOf(wanted) >= 0 ? 0 : 1 });
     });
     found.sort(function (a, b) {
       if (a.whole !== b.whole) return a.whole - b.whole;
