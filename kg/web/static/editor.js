@@ -24,19 +24,25 @@
   }
 
   // The server declares the project's prefixes for a query that uses them without PREFIX lines
-  // (kg.query.prologue), so the editor's parser starts knowing them too: no "Prefix 'fw' is not
-  // defined" mark on a query the server runs. The sparql11 mode is wrapped before the editor is made.
+  // (kg.query.prologue), so the editor's parser does not mark them "Prefix 'fw' is not defined"
+  // either; typing one still adds its PREFIX line (the completer below). The sparql11 mode is
+  // wrapped before the editor is made: a project prefix's error, and only that, is taken back.
   var sparqlMode = Yasqe.modes && Yasqe.modes.sparql11;
+  var UNDEFINED = /^Prefix '([^']*)' is not defined$/;
   if (sparqlMode) {
     Yasqe.defineMode("sparql11", function (options, modeOptions) {
       var mode = sparqlMode(options, modeOptions);
-      var start = mode.startState;
-      mode.startState = function () {
-        var state = start.apply(this, arguments);
-        prefixNames.forEach(function (prefix) {
-          if (state.prefixes[prefix] === undefined) state.prefixes[prefix] = config.prefixes[prefix];
-        });
-        return state;
+      var token = mode.token;
+      mode.token = function (stream, state) {
+        var wasOK = state.OK;
+        var style = token.call(this, stream, state);
+        var undefinedPrefix = wasOK && !state.OK && UNDEFINED.exec(state.errorMsg || "");
+        if (undefinedPrefix && config.prefixes[undefinedPrefix[1]] !== undefined) {
+          state.OK = true;
+          state.errorMsg = undefined;
+          state.errorStartPos = state.errorEndPos = undefined;
+        }
+        return style;
       };
       return mode;
     });
