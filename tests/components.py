@@ -347,6 +347,7 @@ def browser(tmp_path_factory: pytest.TempPathFactory):
     with tempfile.TemporaryDirectory(prefix="kg-chromium-") as profile:
         options.add_argument(f"--user-data-dir={profile}")
         options.add_experimental_option("prefs", {"download.default_directory": str(downloads)})
+        options.set_capability("goog:loggingPrefs", {"browser": "ALL"})  # driver.get_log("browser"): the console
         driver = webdriver.Chrome(service=Service(executable_path=driver_path), options=options)
         driver.set_page_load_timeout(BROWSER_WAIT)
         driver.downloads = downloads

@@ -105,7 +105,7 @@ def assert_same(graph, named, params: dict[str, str], endpoints: dict[str, str])
 def test_every_named_query_gives_the_same_rows_on_every_store(graph, virtuoso, oxigraph, query):
     """Virtuoso asked for first: the group's first test starts it (seconds) before waiting for the session's warm
     inference (tests/conftest.py), which another xdist worker may be making meanwhile."""
-    params = {"code": "SC: SH: SI: 4C"} if "code" in query.parameters else {}
+    params = query.example_parameters()
     assert_same(graph, query, params, {"oxigraph": oxigraph, "virtuoso": virtuoso})
 
 
@@ -203,7 +203,7 @@ def answers_with_numbers(graph, oxigraph_server, virtuoso_server):
     three formats (name, named query, local, [Oxigraph's, Virtuoso's])."""
     found = []
     for named in NAMED:
-        params = {"code": "SC: SH: SI: 4C"} if "code" in named.parameters else {}
+        params = named.example_parameters()
         local = graph.query(named, **params)
         if any(is_number(term) for row in local.terms() for term in row):
             stores = (oxigraph_server.query, virtuoso_server.bundled)

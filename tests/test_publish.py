@@ -168,7 +168,7 @@ def test_a_browser_gets_a_page_with_the_sources_as_links(base):
     for url in re.findall(r"https://[^\s;]+", voter_row()["source_url"]):  # the pages the table cites
         assert f"href='{url}'" in sources
     assert "href='/id/document/2017-u4ssc-collection-methodology.html'" in sources  # a project IRI: its local page
-    assert "href='/queries/kpi-details'" in page  # a named query that names it (by its code)
+    assert "href='/queries/kpi-details?code=SC%3A+SH%3A+SI%3A+4C'" in page  # a named query that names it (by its code)
     assert "<script" not in page
 
 

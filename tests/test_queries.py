@@ -155,5 +155,5 @@ def test_every_named_query_runs_on_the_bundled_graph(graph):
     for query in list_queries():
         if any(p.type == "service" for p in query.parameters.values()):
             continue  # federated: tests/test_remote.py runs it against a real second endpoint
-        params = {"code": "SC: SH: SI: 4C"} if "code" in query.parameters else {}
+        params = query.example_parameters()
         assert len(graph.query(query, **params)) > 0, query.name

@@ -29,7 +29,7 @@ def server(oxigraph):
 
 
 def parameters_for(query):
-    return {"code": "SC: SH: SI: 4C"} if "code" in query.parameters else {}
+    return query.example_parameters()
 
 
 def comparable(results):

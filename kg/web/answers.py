@@ -28,6 +28,8 @@ from kg.web.negotiate import DOCUMENT, GRAPH, MEDIA_TYPES, SOLUTIONS, choose_for
 from kg.web.ontodoc import ontology_page
 from kg.web.pages import resource_page, results_page, triples_page
 from kg.web.resources import ONTOLOGY, Description, describe, local_path
+from kg.web.search import PARAMETER as SEARCHED
+from kg.web.search import search_page
 from kg.web.sitemap import INDEX, served_pages, sitemaps
 from kg.web.void import INFERRED_ENDPOINT, PREFIXES_HERE, service_triples, void_triples
 
@@ -52,6 +54,7 @@ class Job(TypedDict, total=False):
     base: str  # the server's address as the client named it (kg.web.negotiate.base_url)
     dataset: list[list[str]]  # SPARQL text's protocol dataset: [default graph IRIs, named graph IRIs]
     base_iri: str  # what SPARQL text's relative IRIs resolve against: the endpoint's address
+    page: str  # an HTML answer's page: "search" (kg.web.search), else the results table
 
 
 class Answer(TypedDict, total=False):
@@ -103,7 +106,10 @@ def _answer_query(graph: KnowledgeGraph, job: Job) -> Answer:
         if chosen is None:
             return {"status": 406, "body": not_acceptable(offers)}
         fmt = chosen[1]
-    body = results_page(job.get("title", "Results"), results) if fmt == "html" else render(results, fmt)
+    if fmt == "html" and job.get("page") == "search":
+        body = search_page(job.get("params", {}).get(SEARCHED, ""), results)
+    else:
+        body = results_page(job.get("title", "Results"), results) if fmt == "html" else render(results, fmt)
     if len(body) > MAX_ANSWER:
         raise QueryError(f"{where}: the answer is over {MAX_ANSWER // 1_000_000} MB; add a LIMIT.")
     return {"status": 200, "body": body, "media": MEDIA_TYPES[fmt]}

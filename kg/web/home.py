@@ -23,8 +23,10 @@ from typing import Any
 
 from kg.namespaces import ID, PREFIXES, SCK
 from kg.query.catalog import NamedQuery
+from kg.query.params import Parameter
 from kg.web.markup import esc, footer
 from kg.web.resources import ONTOLOGY
+from kg.web.search import search_form
 from kg.web.void import ENDPOINT, INFERRED_ENDPOINT
 
 STATIC = Path(__file__).parent / "static"
@@ -49,6 +51,8 @@ def _query_form(query: NamedQuery) -> str:
     fields = "".join(
         f"<label>{esc(p.name)} <input name='{esc(p.name)}' value='{esc(p.default or '')}' "
         f"placeholder='{esc(p.type)}' title='{esc(getattr(p, 'description', '') or '')}'></label> "
+        if p.type != "service"
+        else _service_field(p)
         for p in query.parameters.values()
     )
     name, endpoint = esc(query.name), INFERRED_ENDPOINT if query.inferred else ENDPOINT
@@ -57,6 +61,17 @@ def _query_form(query: NamedQuery) -> str:
         f"<form action='/queries/{name}' data-query='{name}' data-endpoint='{endpoint}'>{fields}"
         f"<button>Run {name}</button> "
         f"<button type='button' class='kg-open' hidden>Open in editor</button></form></li>"
+    )
+
+
+def _service_field(parameter: Parameter) -> str:
+    """A SERVICE endpoint's field: asked for, never prefilled (a default names another server, e.g. Oxigraph's
+    /query, which kg serve does not have; kg serve calls it only when started with --allow-service)."""
+    name = esc(parameter.name)
+    return (
+        f"<label>{name} <input name='{name}' type='url' required placeholder='https://.../sparql' "
+        f"title='{esc(parameter.description)}'></label> <small>{esc(parameter.description)}; this server calls "
+        "another endpoint only when started with <code>--allow-service HOST</code></small> "
     )
 
 
@@ -104,7 +119,7 @@ def home_page(queries: list[NamedQuery], extra_head: str = "") -> str:
         f"<script src='/static/editor.js?v={_etag('editor.js')[:8]}'></script>"
     )
     forms = f"<h2>Named queries</h2><ul class='queries'>{items}</ul>"
-    return head + intro + editor + forms + footer() + scripts + "</body></html>"
+    return head + intro + search_form() + editor + forms + footer() + scripts + "</body></html>"
 
 
 @cache

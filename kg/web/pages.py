@@ -17,6 +17,7 @@ import urllib.parse
 import pyoxigraph as ox
 
 from kg.namespaces import compact
+from kg.query.catalog import get_query
 from kg.query.results import Results
 from kg.web.frameworkview import indicators_section
 from kg.web.markup import (
@@ -117,7 +118,9 @@ def _grouped_page(store: ox.Store, d: Description, node: ox.NamedNode, nested: N
 def _query_link(name: str) -> str:
     if "/" in name or on_site():  # QC and claims queries run with 'kg check' and 'kg claims'; a site has no server
         return f"<code>{esc(name)}</code>"
-    return f"<a href='/queries/{esc(urllib.parse.quote(name))}'><code>{esc(name)}</code></a>"
+    given = get_query(name).example_parameters()  # the values it mentions the resource by (kg.web.resources)
+    target = f"/queries/{urllib.parse.quote(name)}" + (f"?{urllib.parse.urlencode(given)}" if given else "")
+    return f"<a href='{esc(target)}'><code>{esc(name)}</code></a>"
 
 
 def _sources(store: ox.Store, d: Description) -> str:

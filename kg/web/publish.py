@@ -84,6 +84,7 @@ def build(graph: KnowledgeGraph, root: Path, progress: Progress, base_url: str |
     from kg.web.querypages import query_files
     from kg.web.site import dump_files, ontology_files, resource_files, resources, site_index, snapshot, void_file
     from kg.web.sitemap import DEFAULT_BASE_URL, INDEX, site_pages, sitemaps
+    from kg.web.sitesearch import search_files
 
     base_url = base_url or DEFAULT_BASE_URL
 
@@ -96,6 +97,8 @@ def build(graph: KnowledgeGraph, root: Path, progress: Progress, base_url: str |
             _write_file(root, path, data)
         progress(f"{done + 1} of {len(iris)} resources written")
     for path, data in ontology_files(memory):
+        _write_file(root, path, data)
+    for path, data in search_files(memory, iris):  # the client-side search (kg.web.sitesearch)
         _write_file(root, path, data)
     progress("answering the named queries")
     for path, data in query_files(graph):

@@ -36,6 +36,7 @@ from kg.web.discovery import home_link_header, link_header, robots_txt
 from kg.web.home import CACHE_CONTROL, home_page, static_file
 from kg.web.negotiate import DOCUMENT, MEDIA_TYPES, document_path, not_acceptable, see_other
 from kg.web.resources import local_path
+from kg.web.search import search
 from kg.web.sitemap import INDEX
 from kg.web.void import INFERRED_ENDPOINT
 
@@ -213,6 +214,10 @@ def named(exchange: Exchange, match: re.Match[str]) -> None:
         exchange.error(HTTPStatus.BAD_REQUEST, f"format {fmt!r} is not one of {', '.join(NAMED_FORMATS)}, sparql")
         return
     given = {key: value for key, value in params.every().items() if value != ""}  # an empty field: the default
+    asked = [p.name for p in query.parameters.values() if p.type == "service" and p.name not in given]
+    if asked:  # a SERVICE's default names another server (Oxigraph's /query), none of this one's paths
+        raise BadRequest(f"give {asked[0]}: the SPARQL endpoint {query.name} calls through SERVICE (this server "
+                         "calls one only when started with --allow-service HOST).")  # fmt: skip
     if fmt == "sparql":  # the worker checks the parameters against the graph, as for a run
         exchange.run({"named": query.name, "params": given, "format": "sparql", "where": query.name})
     # The text is bound here only to check its SERVICE calls (a service parameter names one); the
@@ -270,6 +275,7 @@ ROUTES: list[tuple[frozenset[str], re.Pattern[str], RouteHandler]] = [
     (GET, re.compile(r"/void|/\.well-known/void"), void),
     (GET, re.compile(r"/robots\.txt"), robots),
     (GET, re.compile(r"/sitemap(?:-[1-9][0-9]*)?\.xml"), sitemap),
+    (GET, re.compile(r"/search"), search),  # kg.web.search
     (GET, re.compile(r".*", re.DOTALL), resource),  # /id/... and /ontology (percent-encoded too), else 404
     (POST, re.compile(r".*", re.DOTALL), post_elsewhere),
 ]

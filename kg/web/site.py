@@ -25,6 +25,7 @@ from kg.web.markup import Labels, esc, file_path, head_links, iri_link, layout, 
 from kg.web.ontodoc import ontology_page
 from kg.web.pages import resource_page
 from kg.web.resources import DEFAULT_GRAPH, ONTOLOGY, RDF_TYPE, describe, label, local_path
+from kg.web.search import search_form
 from kg.web.void import PREFIXES_HERE, void_triples
 
 DATA = {"ttl": "turtle", "jsonld": "jsonld", "nt": "ntriples"}  # a resource's data documents beside its page
@@ -146,6 +147,7 @@ def site_index(
             f"<p>Smart-city indicator frameworks as a linked-data knowledge graph: {triples:,} triples, "
             f"written by <code>kg publish</code> (smartcity-kg {esc(__version__)}). Every resource has a page "
             "and its data in Turtle, JSON-LD and N-Triples beside it.</p>",
+            search_form(site_link("/search.html")),  # kg.web.sitesearch
             "<h2>Frameworks</h2><table><tr><th>Framework</th><th>Id</th><th>Indicators</th>"
             f"<th>Addressing participation</th></tr>{rows}</table>",
             "<h2>Entry points</h2><ul>",

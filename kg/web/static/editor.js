@@ -23,6 +23,31 @@
     return prefix + ": <" + config.prefixes[prefix] + ">";
   }
 
+  // The server declares the project's prefixes for a query that uses them without PREFIX lines
+  // (kg.query.prologue), so the editor's parser does not mark them "Prefix 'fw' is not defined"
+  // either; typing one still adds its PREFIX line (the completer below). The sparql11 mode is
+  // wrapped before the editor is made: a project prefix's error, and only that, is taken back.
+  var sparqlMode = Yasqe.modes && Yasqe.modes.sparql11;
+  var UNDEFINED = /^Prefix '([^']*)' is not defined$/;
+  if (sparqlMode) {
+    Yasqe.defineMode("sparql11", function (options, modeOptions) {
+      var mode = sparqlMode(options, modeOptions);
+      var token = mode.token;
+      mode.token = function (stream, state) {
+        var wasOK = state.OK;
+        var style = token.call(this, stream, state);
+        var undefinedPrefix = wasOK && !state.OK && UNDEFINED.exec(state.errorMsg || "");
+        if (undefinedPrefix && config.prefixes[undefinedPrefix[1]] !== undefined) {
+          state.OK = true;
+          state.errorMsg = undefined;
+          state.errorStartPos = state.errorEndPos = undefined;
+        }
+        return style;
+      };
+      return mode;
+    });
+  }
+
   // The prefixes completer, with the project's prefixes instead of the bundled prefix.cc list;
   // it also adds the PREFIX line when a prefixed name is typed.
   Yasqe.forkAutocompleter("prefixes", { name: "kg-prefixes", persistenceId: null, get: prefixNames.map(declaration) }, false);
@@ -132,6 +157,7 @@
     if (!button) return;
     button.hidden = false;
     button.addEventListener("click", function () {
+      if (!form.reportValidity()) return; // a field the query needs is empty (a federated query's endpoint)
       var params = new URLSearchParams(new FormData(form));
       params.set("format", "sparql");
       var name = form.getAttribute("data-query");
@@ -146,7 +172,9 @@
             tab.setEndpoint(target);
             tab.getYasqe().setValue(text);
             root.scrollIntoView();
-            tab.getYasqe().query();
+            // YASGUI shows a refused query's message in the results and rethrows it: caught here
+            var running = tab.getYasqe().query();
+            if (running && typeof running.catch === "function") running.catch(function () {});
           });
         })
         .catch(function (error) { status.textContent = String(error.message || error); });
