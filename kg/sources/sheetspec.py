@@ -177,6 +177,9 @@ FRAMEWORK = SheetSpec(
         ("dimension", "text", True, "the top-level grouping (one per framework at least)"),
         ("sub_dimension", "text", False, "a finer grouping, below the dimension"),
         ("category", "text", False, "a finer grouping, below the sub-dimension"),
+        ("dimension_code", "text", False, "the dimension's code (Goal 17: 17); its IRI is minted from it"),
+        ("sub_dimension_code", "text", False, "the sub-dimension's code (Target 17.13: 17.13); its IRI from it"),
+        ("category_code", "text", False, "the category's code; its IRI is minted from it"),
         ("tier", "tier", True, "core, advanced or supporting; empty in a framework whose description says tiers,none"),
         (
             "aspects",
@@ -211,6 +214,8 @@ FRAMEWORK = SheetSpec(
     ),
 )
 
+NAME_IRIS_REPLACED = "replaced"  # name_iris: the groupings' name IRIs were published
+
 FRAMEWORK_META = SheetSpec(
     "framework description",
     "key/value rows describing the framework (NAME.meta.csv, or a worksheet 'meta')",
@@ -229,6 +234,12 @@ FRAMEWORK_META = SheetSpec(
         ("scope", "text", False, f"what the framework measures: {', '.join(SCOPES)}"),
         ("scope_source", "url", False, "the page that says what the framework measures; required with a scope"),
         ("note", "text", False, "an editorial note on the framework"),
+        (
+            "name_iris",
+            "text",
+            False,
+            f"'{NAME_IRIS_REPLACED}': the groupings' name IRIs (published once) stay, replaced by their code IRIs",
+        ),
     ),
 )
 

@@ -12,6 +12,7 @@ MAX_ROWS rows or MAX_ANSWER characters is refused. Jobs and answers are plain JS
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import TypedDict
 
@@ -25,6 +26,7 @@ from kg.query.results import render
 from kg.web.negotiate import DOCUMENT, GRAPH, MEDIA_TYPES, SOLUTIONS, choose_format, not_acceptable
 from kg.web.ontodoc import ontology_page
 from kg.web.pages import resource_page, results_page, triples_page
+from kg.web.redirects import retired_iris
 from kg.web.resources import ONTOLOGY, Description, describe
 from kg.web.void import INFERRED_ENDPOINT, PREFIXES_HERE, service_triples, void_triples
 
@@ -43,7 +45,7 @@ class Job(TypedDict, total=False):
     accept: str | None  # the client's Accept header
     title: str  # of an HTML answer
     where: str  # what an error message names: the query's name, or "query"
-    kind: str  # a document: "resource" (with ``iri``), "void" or "service"
+    kind: str  # a document: "resource" (with ``iri``), "void" or "service"; "retired": the moved IRIs
     iri: str
     base: str  # the server's address as the client named it (kg.web.negotiate.base_url)
     dataset: list[list[str]]  # SPARQL text's protocol dataset: [default graph IRIs, named graph IRIs]
@@ -110,7 +112,9 @@ def answer_document(graph: KnowledgeGraph, job: Job) -> Answer:
 
     Raises QueryError when the data cannot be written in the format asked for (kg.query.rdfout).
     """
-    kind, base = job["kind"], job["base"]
+    kind, base = job["kind"], job.get("base", "")
+    if kind == "retired":  # the table of moved IRIs kg serve reads when it starts (kg.web.redirects)
+        return {"status": 200, "body": json.dumps(retired_iris(graph.store)), "media": "application/json"}
     fmt = job.get("format")
     if fmt is None:
         chosen = choose_format(job.get("accept"), DOCUMENT)
