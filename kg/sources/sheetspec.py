@@ -177,9 +177,6 @@ FRAMEWORK = SheetSpec(
         ("dimension", "text", True, "the top-level grouping (one per framework at least)"),
         ("sub_dimension", "text", False, "a finer grouping, below the dimension"),
         ("category", "text", False, "a finer grouping, below the sub-dimension"),
-        ("dimension_code", "text", False, "the dimension's code (Goal 17: 17); its IRI is minted from it"),
-        ("sub_dimension_code", "text", False, "the sub-dimension's code (Target 17.13: 17.13); its IRI from it"),
-        ("category_code", "text", False, "the category's code; its IRI is minted from it"),
         ("tier", "tier", True, "core, advanced or supporting; empty in a framework whose description says tiers,none"),
         (
             "aspects",
@@ -211,6 +208,9 @@ FRAMEWORK = SheetSpec(
             False,
             "the codebook rules that decided the row, by id (data/schemes/coding-rules.ttl; docs/guide/codebook.md)",
         ),
+        ("dimension_code", "text", False, "the dimension's code (Goal 17: 17); its IRI is minted from it"),
+        ("sub_dimension_code", "text", False, "the sub-dimension's code (Target 17.13: 17.13); its IRI from it"),
+        ("category_code", "text", False, "the category's code; its IRI is minted from it"),
     ),
 )
 
