@@ -2,8 +2,8 @@
 
 - data/links/u4ssc-sdg.sssom.tsv: every SDG target or indicator a U4SSC KPI sheet cites
   (the source table's sdg_targets column), as skos:relatedMatch to its UN SDG IRI;
-- data/links/sdg-participation-un.sssom.tsv: the bundled SDG indicators, skos:exactMatch to
-  their UN SDG IRIs;
+- data/links/sdg-participation-un.sssom.tsv: the bundled SDG indicators, goals and targets,
+  skos:exactMatch to their UN SDG IRIs;
 - data/links/snapshot.ttl: labels and hierarchy (indicator -> target -> goal) of every SDG term
   the tables link to, and the labels of the Wikidata items, with source and date, so that
   queries show external labels without a network.
@@ -94,10 +94,21 @@ def u4ssc_rows(codes: dict[str, dict[str, str]]) -> list[dict[str, str]]:
 
 def sdg_rows(codes: dict[str, dict[str, str]]) -> list[dict[str, str]]:
     comment = "The same SDG indicator; the bundled framework takes its code and name from the UN SDG KOS."
-    return [
+    sheet = read_tsv(SDG_SHEET, delimiter=",")
+    rows = [
         mapping("sdgp:" + row["code"].replace(".", "-"), row["name"], "skos:exactMatch", codes[row["code"]], comment)
-        for row in read_tsv(SDG_SHEET, delimiter=",")
+        for row in sheet
     ]
+    groupings = {}  # the goals (dimensions) and targets (sub-dimensions), by their code columns, in sheet order
+    for row in sheet:
+        for column, kind in (("dimension", "goal"), ("sub_dimension", "target")):
+            code = row[f"{column}_code"]
+            groupings.setdefault((column.replace("_", ""), code), (kind, row[column]))
+    for (local, code), (kind, label) in groupings.items():
+        term = codes[code]  # KeyError: the sheet names a goal or target the UN list lacks
+        comment = f"The same SDG {kind}; the bundled framework takes its number and text from the UN SDG KOS."
+        rows.append(mapping(f"sdgp:{local}-{code.replace('.', '-')}", label, "skos:exactMatch", term, comment))
+    return rows
 
 
 def snapshot(codes: dict[str, dict[str, str]], tables: list[Path]) -> Graph:
@@ -169,7 +180,8 @@ def main(argv: list[str] | None = None) -> int:
         ),
         LINKS / "sdg-participation-un.sssom.tsv": table(
             "sdg-participation-un", "sdgp", "https://w3id.org/smartcity-kg/id/sdg-participation/",
-            "The bundled SDG participation indicators, matched to their UN SDG identifiers.", sdg_rows(codes),
+            "The bundled SDG participation indicators, goals and targets, matched to their UN SDG identifiers.",
+            sdg_rows(codes),
         ),
     }  # fmt: skip
     stale = [path for path, text in outputs.items() if not path.is_file() or path.read_text(encoding="utf-8") != text]

@@ -48,7 +48,8 @@ FOOTNOTES = {"Goal 13": "impacts3", "17.6.1": "speed4"}
 REFERENCE_COLUMNS = ("code", "unsd_code", "goal", "target", "name", "name_source", "open_sdg")
 SHEET_COLUMNS = (
     "code", "name", "dimension", "sub_dimension", "category", "tier", "aspects", "sdg", "measure",
-    "source", "source_title", "page", "evidence", "coding_note", "coded", "rules",
+    "source", "source_title", "page", "evidence", "coding_note", "coded", "rules", "dimension_code",
+    "sub_dimension_code",
 )  # fmt: skip
 CARRIED = ("aspects", "measure", "evidence", "coding_note", "coded", "rules")
 
@@ -185,8 +186,10 @@ def sheet_rows(reference: list[dict[str, str]], old: list[dict[str, str]]) -> li
     for ref in reference:
         code, name = ref["code"], ref["name"]
         target = ref["target"].split(":")[0].removeprefix("Target ")
+        goal = ref["goal"].split(":")[0].removeprefix("Goal ")
         row = dict.fromkeys(SHEET_COLUMNS, "")
         row.update(code=code, name=name, dimension=ref["goal"], sub_dimension=ref["target"])
+        row.update(dimension_code=goal, sub_dimension_code=target)  # the groupings' IRIs are minted from these
         row.update(sdg=";".join(n for n in (target, code) if n in known), source=UN_LIST, source_title=UN_LIST_TITLE)
         before = carried_row(code, name, old)
         if before is not None:

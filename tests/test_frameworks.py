@@ -81,8 +81,9 @@ def test_framework_summary_lists_the_sdg_framework_in_full(summary, graph):
         """
         PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
         PREFIX dcterms: <http://purl.org/dc/terms/>
+        PREFIX sck: <https://w3id.org/smartcity-kg/ontology#>
         SELECT ?code ?source WHERE {
-          ?kpi skos:inScheme <https://w3id.org/smartcity-kg/id/framework/sdg-participation> ;
+          ?kpi a sck:Indicator ; skos:inScheme <https://w3id.org/smartcity-kg/id/framework/sdg-participation> ;
                skos:notation ?code ; dcterms:source ?source .
         }
         """

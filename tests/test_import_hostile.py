@@ -136,16 +136,16 @@ def test_bundled_iso37120_source_title_is_whole(graph):
             ["row 3, column measure: the cell holds 131,073 characters, more than 131,072; shorten it"],
         ),
         (
-            GOOD_ROW + ",,,extra\n",
+            GOOD_ROW + ",,,,,,extra\n",
             [
-                "row 2, column Q: the row has a value ('extra') beyond the header's last column (P); "
+                "row 2, column T: the row has a value ('extra') beyond the header's last column (S); "
                 "put a value that holds a comma or semicolon in double quotes"
             ],
         ),
         (
-            "D1,Turnout, in %,Governance,,,core,voting,11.3,turnout (%),,,,quote,note,reviewed,include-voting\n",
+            "D1,Turnout, in %,Governance,,,core,voting,11.3,turnout (%),,,,quote,note,reviewed,include-voting,,,G\n",
             [
-                "row 2, column Q: the row has a value ('include-voting') beyond the header's last column (P); "
+                "row 2, column T: the row has a value ('G') beyond the header's last column (S); "
                 "put a value that holds a comma or semicolon in double quotes"
             ],
         ),

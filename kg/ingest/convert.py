@@ -15,12 +15,14 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from kg.ingest.codebook import decides
+from kg.ingest.groupings import GROUPS, groups, iri, slug, text
 from kg.namespaces import ID, PREFIXES, SCK
 from kg.sources.files import RdfDocument
 from kg.sources.sheets import Sheet
 from kg.sources.sheetspec import (
     CODED_IN_PART,
     KINDS,
+    NAME_IRIS_REPLACED,
     REVIEWED,
     SCOPES,
     SUGGESTED,
@@ -39,9 +41,6 @@ SKOS = PREFIXES["skos"]
 DCTERMS = PREFIXES["dcterms"]
 SUGGESTER = "kg-suggest"  # the software agent a suggested link is attributed to
 PROV = PREFIXES["prov"]
-# Grouping columns, outermost first: the concept class and the indicator property of each.
-GROUPS = {"dimension": ("Dimension", "dimension"), "sub_dimension": ("SubDimension", "subDimension")}
-GROUPS |= {"category": ("Category", "category")}
 
 
 @dataclass
@@ -55,24 +54,9 @@ class Vocabulary:
     rule_aspects: dict[str, str] = field(default_factory=dict)  # rule IRI -> the aspect IRI it assigns, if any
 
 
-def slug(text: str) -> str:
-    """``text`` as a piece of an IRI: runs of anything but ASCII letters and digits become one hyphen."""
-    return re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-") or "x"
-
-
 def comment(text: str) -> str:
     """``text`` safe inside a one-line comment: line breaks and other unprintable characters escaped."""
     return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
-
-
-def iri(text: str) -> ox.NamedNode:
-    """The named node of ``text``, an IRI."""
-    return ox.NamedNode(text)
-
-
-def text(value: str, language: str | None = None) -> ox.Literal:
-    """A plain literal, or a language-tagged one."""
-    return ox.Literal(value, language=language)
 
 
 def typed(value: str, datatype: str) -> ox.Literal:
@@ -144,6 +128,7 @@ class _Context:
     suggester: ox.NamedNode
     coded_on: str  # the coding's date if the description gives a valid one, else ""
     vocab: Vocabulary
+    retire: bool = False  # keep the groupings' published name IRIs, replaced by their code IRIs (kg.ingest.groupings)
 
 
 def convert(sheet: Sheet, framework_id: str, vocab: Vocabulary) -> Converted:
@@ -197,7 +182,8 @@ def _describe_framework(out: Converted, sheet: Sheet, framework_id: str, vocab: 
         add(agent, PREFIXES["foaf"] + "name", text(name))
     if meta.get("note"):
         add(framework, SKOS + "editorialNote", text(meta["note"], "en"))
-    return _Context(ns, framework, document, coder, suggester, coded_on, vocab)
+    retire = meta.get("name_iris", "").strip().lower() == NAME_IRIS_REPLACED
+    return _Context(ns, framework, document, coder, suggester, coded_on, vocab, retire)
 
 
 def _dates_and_flags(out: Converted, sheet: Sheet, framework: ox.NamedNode, document: ox.NamedNode) -> None:
@@ -246,7 +232,7 @@ def _indicator(out: Converted, context: _Context, row: Row, position: int, seen:
         add(kpi, SKOS + "prefLabel", text(row.values["name"], "en"))
     if cell("tier", "").lower() in TIERS:
         add(kpi, SCK + "tier", iri(SCK + TIERS[row.values["tier"].lower()]))
-    broader = _groups(out, ns, context.framework, context.document, row)
+    broader = groups(out, ns, context.framework, context.document, row, retire=context.retire)
     for column, node in broader.items():
         out.rows_of.setdefault(node.value, row.number)  # a grouping's problems show at its first row
         add(kpi, SCK + GROUPS[column][1], node)
@@ -344,32 +330,6 @@ def _coding(out: Converted, ns: str, code: str, kpi: ox.NamedNode, origin: ox.Na
     if note:
         out.add(coding, RDFS + "comment", text(note, "en"))
     return coding
-
-
-def _groups(
-    out: Converted, ns: str, framework: ox.NamedNode, document: ox.NamedNode, row: Row
-) -> dict[str, ox.NamedNode]:
-    """The row's dimension, sub-dimension and category concepts, each below the one before."""
-    found: dict[str, ox.NamedNode] = {}
-    parent: ox.NamedNode | None = None
-    path: list[str] = []
-    for column, (cls, _) in GROUPS.items():
-        name = row.values.get(column, "")
-        if not name:
-            continue
-        path.append(slug(name).lower())
-        node = iri(f"{ns}{column.replace('_', '')}-{'-'.join(path)}")
-        out.add(node, RDF + "type", iri(SCK + cls))
-        out.add(node, SKOS + "prefLabel", text(name, "en"))
-        out.add(node, SKOS + "inScheme", framework)
-        out.add(node, DCTERMS + "source", document)
-        if parent is None:
-            out.add(node, SKOS + "topConceptOf", framework)
-            out.add(framework, SKOS + "hasTopConcept", node)
-        else:
-            out.add(node, SKOS + "broader", parent)
-        found[column] = parent = node
-    return found
 
 
 def _source(out: Converted, document: ox.NamedNode, row: Row) -> ox.NamedNode:

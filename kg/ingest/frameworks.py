@@ -30,7 +30,8 @@ from kg.graph.embedded import KnowledgeGraph
 from kg.graph.workspace import Workspace
 from kg.ingest.add import Document
 from kg.ingest.codebook import coding_rules, rule_problems, unruled_rows
-from kg.ingest.convert import DCTERMS, GROUPS, RDF, SKOS, Converted, Vocabulary, comment, convert
+from kg.ingest.convert import DCTERMS, RDF, SKOS, Converted, Vocabulary, comment, convert
+from kg.ingest.groupings import GROUPS
 from kg.namespaces import PREFIXES, SCK
 from kg.output import write_atomically
 from kg.query.binding import bind

@@ -21,7 +21,8 @@ from kg.errors import SheetProblems
 from kg.graph.embedded import KnowledgeGraph
 from kg.graph.workspace import Workspace
 from kg.ingest.add import Document
-from kg.ingest.convert import RDF, RDFS, SKOS, Converted, comment, iri, slug, text, typed
+from kg.ingest.convert import RDF, RDFS, SKOS, Converted, comment, typed
+from kg.ingest.groupings import iri, slug, text
 from kg.namespaces import ID, PREFIXES, SCK
 from kg.output import write_atomically
 from kg.sources.files import RdfDocument, parse_text

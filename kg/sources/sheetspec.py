@@ -208,8 +208,13 @@ FRAMEWORK = SheetSpec(
             False,
             "the codebook rules that decided the row, by id (data/schemes/coding-rules.ttl; docs/guide/codebook.md)",
         ),
+        ("dimension_code", "text", False, "the dimension's code (Goal 17: 17); its IRI is minted from it"),
+        ("sub_dimension_code", "text", False, "the sub-dimension's code (Target 17.13: 17.13); its IRI from it"),
+        ("category_code", "text", False, "the category's code; its IRI is minted from it"),
     ),
 )
+
+NAME_IRIS_REPLACED = "replaced"  # name_iris: the groupings' name IRIs were published
 
 FRAMEWORK_META = SheetSpec(
     "framework description",
@@ -229,6 +234,12 @@ FRAMEWORK_META = SheetSpec(
         ("scope", "text", False, f"what the framework measures: {', '.join(SCOPES)}"),
         ("scope_source", "url", False, "the page that says what the framework measures; required with a scope"),
         ("note", "text", False, "an editorial note on the framework"),
+        (
+            "name_iris",
+            "text",
+            False,
+            f"'{NAME_IRIS_REPLACED}': the groupings' name IRIs (published once) stay, replaced by their code IRIs",
+        ),
     ),
 )
 

@@ -12,6 +12,7 @@ MAX_ROWS rows or MAX_ANSWER characters is refused. Jobs and answers are plain JS
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import TypedDict
 
@@ -27,6 +28,7 @@ from kg.web.markup import head_links
 from kg.web.negotiate import DOCUMENT, GRAPH, MEDIA_TYPES, SOLUTIONS, choose_format, not_acceptable
 from kg.web.ontodoc import ontology_page
 from kg.web.pages import resource_page, results_page, triples_page
+from kg.web.redirects import retired_iris
 from kg.web.resources import ONTOLOGY, Description, describe, local_path
 from kg.web.search import PARAMETER as SEARCHED
 from kg.web.search import search_page
@@ -48,7 +50,7 @@ class Job(TypedDict, total=False):
     accept: str | None  # the client's Accept header
     title: str  # of an HTML answer
     where: str  # what an error message names: the query's name, or "query"
-    kind: str  # a document: "resource" (with ``iri``), "void", "service" or "sitemap" (with ``file``)
+    kind: str  # "resource" (with ``iri``), "void", "service", "sitemap" (with ``file``), "retired" (the moved IRIs)
     iri: str
     file: str  # a sitemap's file: sitemap.xml, or a part of it (sitemap-N.xml)
     base: str  # the server's address as the client named it (kg.web.negotiate.base_url)
@@ -120,7 +122,9 @@ def answer_document(graph: KnowledgeGraph, job: Job) -> Answer:
 
     Raises QueryError when the data cannot be written in the format asked for (kg.query.rdfout).
     """
-    kind, base = job["kind"], job["base"]
+    kind, base = job["kind"], job.get("base", "")
+    if kind == "retired":  # the table of moved IRIs kg serve reads when it starts (kg.web.redirects)
+        return {"status": 200, "body": json.dumps(retired_iris(graph.store)), "media": "application/json"}
     if kind == "sitemap":  # the sitemap (or one of its parts) of the pages this server answers
         files = sitemaps(base + "/", served_pages(graph.store))
         name = job.get("file", INDEX)

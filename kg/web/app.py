@@ -29,6 +29,7 @@ served at once, and a malformed request gets 400 (413 for a body over MAX_BODY),
 from __future__ import annotations
 
 import itertools
+import json
 import signal
 import sys
 import threading
@@ -180,6 +181,11 @@ class Handler(BaseHTTPRequestHandler):
         """The server's address as the client named it (kg.web.negotiate.base_url)."""
         return base_url(self.headers.get("Host"), tuple(self.server.server_address))
 
+    @property
+    def retired(self) -> dict[str, str]:
+        """The retired IRIs -> their replacements (kg.web.redirects), read by serve() when it started."""
+        return getattr(self.server, "retired", {})
+
     def send(self, status: int, body: str | bytes, media: str, headers: dict[str, str] | None = None) -> None:
         """Send the answer (the body left out for HEAD); the request has been read by now."""
         self.server.end_reading(self.connection)
@@ -275,6 +281,7 @@ def serve(
     server.cors = origins
     try:
         server.pool = Pool([Path(f) for f in data_files], workers)
+        server.retired = read_retired(server.pool, timeout)  # type: ignore[attr-defined]
         address = f"http://{host}:{server.server_address[1]}"
         print(f"serving the graph on {address}/ (SPARQL endpoint {address}/sparql, with the reasoner's inferences "
               f"{address}/sparql/inferred) with {workers} query workers, {timeout:g} s per query; Ctrl-C stops",
@@ -288,6 +295,16 @@ def serve(
         server.server_close()
         if server.pool is not None:
             server.pool.close()
+
+
+def read_retired(pool: Pool, timeout: float) -> dict[str, str]:
+    """The retired IRIs -> their replacements (kg.web.redirects), asked of a query worker; empty if none answers."""
+    try:
+        answer = pool.run({"kind": "retired"}, time.monotonic() + timeout)
+    except (Busy, TimedOut, WorkerDied):
+        return {}
+    table = json.loads(answer["body"]) if answer.get("status") == 200 else {}
+    return {str(old): str(new) for old, new in table.items()}
 
 
 def _interrupt(signum: int, frame: FrameType | None) -> NoReturn:

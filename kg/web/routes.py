@@ -35,6 +35,7 @@ from kg.web.dataset import dataset, script
 from kg.web.discovery import home_link_header, link_header, robots_txt
 from kg.web.home import CACHE_CONTROL, home_page, static_file
 from kg.web.negotiate import DOCUMENT, MEDIA_TYPES, document_path, not_acceptable, see_other
+from kg.web.redirects import moved_to, path_extension
 from kg.web.resources import local_path
 from kg.web.search import search
 from kg.web.sitemap import INDEX
@@ -43,6 +44,7 @@ from kg.web.void import INFERRED_ENDPOINT
 NAMED_FORMATS = ("json", "xml", "csv", "tsv", "html")  # of a named query's answer (format=...), besides sparql
 GET, POST = frozenset({"GET", "HEAD"}), frozenset({"POST"})
 POST_MEDIA = ("application/x-www-form-urlencoded", "application/sparql-query", "application/sparql-update")
+PLAIN = "text/plain; charset=utf-8"
 DATASET_KEYS = ("default-graph-uri", "named-graph-uri")  # the protocol's dataset: each may be given more than once
 Dataset = tuple[list[str], list[str]]  # default graph IRIs, named graph IRIs
 
@@ -88,6 +90,11 @@ class Exchange(Protocol):
 
     def base(self) -> str:
         """The server's address as the client named it (for IRIs in documents)."""
+        ...
+
+    @property
+    def retired(self) -> dict[str, str]:
+        """The retired IRIs -> their replacements, read when the server started (kg.web.redirects)."""
         ...
 
 
@@ -232,14 +239,17 @@ def void(exchange: Exchange, match: re.Match[str]) -> None:
 
 
 def resource(exchange: Exchange, match: re.Match[str]) -> None:
-    """A project IRI: 303 to the page or data the Accept header asks for (kg.web.pages), or that document."""
+    """A project IRI: 303 to the page or data the Accept header asks for (kg.web.pages), or that document;
+    a retired IRI (kg.web.redirects): 301 to its replacement."""
     found = document_path(match.group())
     if found is None:
         not_found(exchange, match)
         return
     iri, fmt, path = found
     links = local_path(iri)  # the Link headers name the documents (kg.web.discovery)
-    if fmt is not None:
+    if (moved := moved_to(exchange.retired, iri, path_extension(match.group(), fmt))) is not None:
+        exchange.send(HTTPStatus.MOVED_PERMANENTLY, f"Moved to {moved}\n", PLAIN, {"Location": moved})
+    elif fmt is not None:
         headers = {"Link": link_header(links, fmt)} if links is not None else {}
         document(exchange, {"kind": "resource", "iri": iri}, fmt, headers)
     elif (target := see_other(path, exchange.headers.get("Accept"))) is None:
