@@ -6,6 +6,7 @@ group through ``register``.
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -139,6 +140,9 @@ def serve_command(
     serve(data_files, host, port, workers=workers, timeout=query_timeout, allow_service=allow_service)
 
 
+BASE_URL = r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~/-]*)?"  # what kg publish --base-url takes
+
+
 @click.command("publish")
 @click.option(
     "--out",
@@ -147,8 +151,15 @@ def serve_command(
     required=True,
     help="The folder to write the site into: new, empty, or an earlier kg publish output (replaced).",
 )
+@click.option(
+    "--base-url",
+    metavar="URL",
+    default=None,
+    help="The address the site will be published at (http or https); writes DIR/w3id.htaccess, the w3id.org "
+    "rules that send https://w3id.org/smartcity-kg/ there.",
+)
 @timeout_option("Stop after SECONDS and exit 2; nothing is written then.")
-def publish_command(out_dir: Path) -> None:
+def publish_command(out_dir: Path, base_url: str | None) -> None:
     """Write the workspace's graph as a static linked-data site: a page and Turtle, JSON-LD and N-Triples
     per resource, the ontology's documentation, the participation report, dumps with SHA-256 checksums, VoID.
 
@@ -158,7 +169,13 @@ def publish_command(out_dir: Path) -> None:
     from kg.graph.embedded import KnowledgeGraph
     from kg.web.publish import publish
 
-    record = publish(KnowledgeGraph.open(), out_dir)
+    if base_url is not None and not re.fullmatch(BASE_URL, base_url):
+        raise click.BadParameter(
+            "must be an http or https address (a host, maybe a port and a path of letters, digits, '.', '_', '~', "
+            "'-', '/'), such as https://example.org/smartcity-kg/",
+            param_hint="'--base-url'",
+        )
+    record = publish(KnowledgeGraph.open(), out_dir, base_url)
     print(
         f"published {record['resources']} resources ({record['triples']} triples) into {shown(out_dir)} "
         f"in {record['seconds']:g} s; open {shown(out_dir / 'index.html')}",

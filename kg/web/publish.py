@@ -3,11 +3,12 @@
 The site (kg.web.site renders its files) mirrors the project's IRIs as ``kg serve`` answers them:
 
     index.html                        frameworks, entry points, dumps, every resource by type
-    id/PATH.html .ttl .jsonld .nt     a page and its data for each IRI under .../smartcity-kg/id/
-    ontology.html .ttl .jsonld .nt    the ontology's documentation and its triples
+    id/PATH.html .ttl .jsonld .nt .rdf  a page and its data for each IRI under .../smartcity-kg/id/
+    ontology.html .ttl .jsonld .nt .rdf the ontology's documentation and its triples
     report/                           the participation report (kg.analysis.report)
     dumps/smartcity-kg.ttl .nt .jsonld, dumps/SHA256SUMS
-    void.ttl                          VoID, the dumps as void:dataDump
+    void.ttl                          VoID, the dumps as void:dataDump (and void.html .jsonld .rdf)
+    .htaccess, 404.html, .nojekyll    for a static host or Apache (kg.web.deploy); w3id.htaccess with --base-url
     kg-publish.json                   the manifest: every file of the site with its size and SHA-256
 
 It is built in a temporary folder beside DIR (same filesystem) and renamed into place, so an
@@ -66,13 +67,16 @@ def _write_file(root: Path, path: str, data: bytes) -> None:
     write_new(target, data)
 
 
-def build(graph: KnowledgeGraph, root: Path, progress: Progress) -> dict[str, Any]:
+def build(graph: KnowledgeGraph, root: Path, progress: Progress, base_url: str | None = None) -> dict[str, Any]:
     """Write the whole site into the empty folder ``root``; returns what kg-publish.json records.
+
+    ``base_url`` is where the site will be published (kg.web.deploy: the w3id.org rules point there).
 
     Raises OSError when a file cannot be written (:func:`publish` says it in one sentence).
     """
     # imported here: the kg command imports this module at every start, and these are heavy
     from kg.analysis.report import build_report
+    from kg.web.deploy import deploy_files
     from kg.web.querypages import query_files
     from kg.web.site import dump_files, ontology_files, resource_files, resources, site_index, snapshot, void_file
 
@@ -98,6 +102,8 @@ def build(graph: KnowledgeGraph, root: Path, progress: Progress) -> dict[str, An
         if not path.endswith("SHA256SUMS"):
             sizes[path.rpartition("/")[2]] = (len(data), hashlib.sha256(data).hexdigest())
     _write_file(root, "void.ttl", void_file(memory))
+    for path, data in deploy_files(memory, iris, base_url):
+        _write_file(root, path, data)
     _write_file(root, "index.html", site_index(memory, graph.query("frameworks"), sizes, triples))
     record = {"generator": f"kg publish (smartcity-kg {__version__})", "triples": triples, "resources": len(iris)}
     _write_file(root, SITE_MARKER, manifest(root, record))
@@ -110,8 +116,10 @@ def _dir_mode() -> int:
     return mode | ((mode & 0o444) >> 2)
 
 
-def publish(graph: KnowledgeGraph, out: Path | str) -> dict[str, Any]:
+def publish(graph: KnowledgeGraph, out: Path | str, base_url: str | None = None) -> dict[str, Any]:
     """Write the site for ``graph`` to ``out``: built beside it, then renamed into place (replacing an old one).
+
+    ``base_url``: the address the site will be published at (http or https), for w3id.htaccess.
 
     Returns what kg-publish.json records, and the seconds it took. Raises OutputError when
     ``out`` may not be written (:func:`check_out`) or a file of the site cannot be.
@@ -129,7 +137,7 @@ def publish(graph: KnowledgeGraph, out: Path | str) -> dict[str, Any]:
         track_temporary(temporary)
         markers.append(claim(temporary))
         os.chmod(temporary, _dir_mode())
-        record = build(graph, temporary, progress)
+        record = build(graph, temporary, progress, base_url)
         if check_out(out):  # again: the build took a while, and the folder is the user's meanwhile
             old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
             track_temporary(old)
