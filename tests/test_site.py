@@ -158,7 +158,7 @@ def previous_site(folder: Path) -> Path:
     return folder
 
 
-def small_build(graph, root: Path, progress, fail: bool = False) -> dict:
+def small_build(graph, root: Path, progress, base_url=None, fail: bool = False) -> dict:
     """A few files where kg.web.publish.build writes the whole site (the session's published_site checks that):
     the replacement is the renames around the build, the same whatever the build writes. ``fail`` raises as a
     full disk would, after a file is written."""

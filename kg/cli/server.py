@@ -160,8 +160,10 @@ BASE_URL = r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~/-]*)?"  # what
 )
 @timeout_option("Stop after SECONDS and exit 2; nothing is written then.")
 def publish_command(out_dir: Path, base_url: str | None) -> None:
-    """Write the workspace's graph as a static linked-data site: a page and Turtle, JSON-LD and N-Triples
-    per resource, the ontology's documentation, the participation report, dumps with SHA-256 checksums, VoID.
+    """Write the workspace's graph as a static linked-data site: a page and Turtle, JSON-LD, N-Triples and
+    RDF/XML per resource, the ontology's documentation, the participation report, dumps with SHA-256
+    checksums, VoID, and the rules that make the IRIs resolve (.htaccess, 404.html; w3id.htaccess with
+    --base-url).
 
     Links between pages are relative: serve the folder with any static web server
     (python -m http.server -d DIR) or open DIR/index.html from the file system.

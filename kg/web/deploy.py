@@ -242,7 +242,8 @@ def deploy_files(memory: ox.Store, iris: list[str], base_url: str | None) -> Ite
 
 
 def not_found_page(base_url: str | None) -> str:
-    """404.html: an HTML page saying the address names nothing here; links from the site's root (``base_url``)."""
+    """404.html: an HTML page saying the address names nothing here; its links go from the site's root (with
+    ``base_url``, a <base> element makes them right wherever the page is served)."""
     with written_at("/404.html"):
         body = (
             "<h1>Not found</h1><p>Nothing is published at this address. The site's "
@@ -250,5 +251,7 @@ def not_found_page(base_url: str | None) -> str:
             "(https://w3id.org/smartcity-kg/id/...) is answered at the same path under this site.</p>"
         )
         page = layout("Not found", body)
-    root = re.sub(r"^[a-z]+://[^/]+", "", (base_url or "/").rstrip("/") + "/")
+    if not base_url:  # links relative to the site's root: right for a missing address at the root's level
+        return page
+    root = base_url.rstrip("/") + "/"
     return page.replace("<head>", f"<head><base href='{esc(root)}'>", 1)  # served at any depth: links from the root
