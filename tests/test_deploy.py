@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import http.client
 import io
+import re
 import time
 import urllib.parse
 from pathlib import Path
@@ -125,6 +126,8 @@ def test_every_resource_answers_in_every_format_behind_apache(apache: Apache, cl
         target = urllib.parse.quote(file_path(f"{path}.{extension}") or "")
         status, headers, _ = client("HEAD", target)
         assert (status, headers.get("content-type")) == (200, media), (iri, target)
+        if extension == "html" and re.fullmatch(r"[A-Za-z0-9._~-]+", stem := target.rpartition("/")[2][:-5]):
+            assert f'<{stem}.ttl>; rel="alternate"; type="text/turtle"' in headers["link"], target  # its data
         requests += 1
     seconds = time.monotonic() - began
     print(f"\n{requests} requests for {len(iris)} resources ({too_long} through the w3id rules) in {seconds:.1f} s")
@@ -168,6 +171,8 @@ def test_void_and_the_ontology_resolve(apache: Apache, client: Client):
                 303, f"{apache.base}/{name}.{extension}", "Accept"), (name, accept)  # fmt: skip
             status, headers, body = client("GET", f"/{name}.{extension}")
             assert (status, headers["content-type"]) == (200, media)
+            assert (extension == "html") == (f'<{name}.rdf>; rel="alternate"; type="application/rdf+xml"' in
+                                             headers.get("link", ""))  # fmt: skip
             if extension in PARSERS:
                 assert list(ox.parse(body, format=PARSERS[extension], base_iri=f"{apache.base}/{name}"))
     status, _, body = client("GET", "/void.ttl")

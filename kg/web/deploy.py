@@ -38,6 +38,12 @@ from kg.web.void import PREFIXES_HERE, void_triples
 REPLACED_BY = "http://purl.org/dc/terms/isReplacedBy"
 EXTENSION = {fmt: ext for ext, fmt in PAGE_EXTENSIONS.items()}  # format name -> file extension
 DOCUMENTS = ("html", "ttl", "jsonld", "nt", "rdf")  # the files of a resource, the ontology and VoID
+MEDIA = {
+    "ttl": "text/turtle",
+    "jsonld": "application/ld+json",
+    "nt": "application/n-triples",
+    "rdf": "application/rdf+xml",
+}
 NEGOTIATED = "KG_NEGOTIATED"  # the environment variable the negotiated answers set, for their Vary header
 # q-value classes as two digits, best first: 10 (q=1 or none), 09 (0.9x) ... 01 (0.1x), 00 (0.0x above 0)
 TIERS = ["10", *(f"0{d}" for d in range(9, -1, -1))]
@@ -164,6 +170,12 @@ def htaccess(
             "AddType application/rdf+xml .rdf",
         ]
     lines.append(f"Header always merge Vary Accept env={NEGOTIATED}")
+    if not w3id:  # a page names its data beside it (relative to the page: only names that need no escaping)
+        lines.append(r"RewriteRule ^(?:id/.+/([A-Za-z0-9._~-]+)|(ontology|void))\.html$ - [E=KG_PAGE:$1$2]")
+        alternates = ", ".join(
+            f'<%{{KG_PAGE}}e.{ext}>; rel=\\"alternate\\"; type=\\"{MEDIA[ext]}\\"' for ext in DOCUMENTS[1:]
+        )
+        lines.append(f'Header set Link "{alternates}" env=KG_PAGE')
     lines.append("# Project IRIs replaced by others: 301 to the new IRI.")
     for old, new in replaced(memory).items():
         to = _quoted(new if w3id else path + (_path(new) or ""))
