@@ -8,7 +8,10 @@
 - ``virtuoso``: one Virtuoso 7. Its bulk loader loads the bundled graph (VIRTUOSO_GRAPH), the
   inferences alone (INFERRED_GRAPH) and planted bad page numbers (PLANTED_GRAPH); ``kg push
   --inferred`` to its /sparql-graph-crud loads PUSHED_INFERRED, as a user would;
-- ``published_site``: one ``kg publish`` output.
+- ``published_site``: one ``kg publish`` output;
+- ``apache``: Debian's Apache httpd serving ``published_site`` with the rules of its generated .htaccess
+  (included in the server's configuration, read once: as a .htaccess it would be read at every request), and a
+  scratch folder at /scratch/ whose .htaccess files are read as such (AllowOverride All).
 
 A test that writes to a server writes its own named graph, or starts its own server and is
 marked ``serial``. Under pytest-xdist (``--dist loadgroup``) each test is put in the group of the
@@ -68,6 +71,7 @@ GROUPS = {
     "virtuoso_server": "stores",
     "virtuoso_process_shared": "stores",
     "published_site": "site",
+    "apache": "site",
 }
 
 # A test reading components of several groups runs where the costliest of them starts (Virtuoso: seconds; a
@@ -355,3 +359,100 @@ def browser(tmp_path_factory: pytest.TempPathFactory):
             yield driver
         finally:
             driver.quit()
+
+
+APACHE = "/usr/sbin/apache2"
+APACHE_MODULES = ("mpm_event", "authz_core", "dir", "mime", "rewrite", "headers", "alias", "env")
+APACHE_CONFIG = """\
+Listen 127.0.0.1:{port}
+ServerName 127.0.0.1
+PidFile {run}/httpd.pid
+ErrorLog {run}/error.log
+LogLevel warn
+DefaultRuntimeDir {run}
+Mutex file:{run} default
+{user}
+{modules}
+TypesConfig /etc/mime.types
+KeepAlive On
+MaxKeepAliveRequests 0
+KeepAliveTimeout 30
+DocumentRoot "{site}"
+DirectoryIndex index.html
+Alias /scratch "{scratch}"
+<Directory />
+    AllowOverride None
+    Require all denied
+</Directory>
+<Directory "{site}">
+    Options FollowSymLinks
+    AllowOverride None
+    Require all granted
+    Include "{site}/.htaccess"
+</Directory>
+<Directory "{scratch}">
+    Options FollowSymLinks
+    AllowOverride All
+    Require all granted
+</Directory>
+<FilesMatch "^\\.ht">
+    Require all denied
+</FilesMatch>
+"""
+
+
+@dataclass(frozen=True)
+class Apache:
+    """The session's Apache httpd: ``base`` its address (serving ``site`` at /), ``scratch`` the folder at /scratch/."""
+
+    base: str
+    site: Path
+    scratch: Path
+    log: Path
+
+
+def _searchable(folder: Path) -> None:
+    """Let Apache's children (User nobody, when the tests run as root) reach ``folder``: o+x on it and its parents
+    under the system's temporary folder (search only, no listing)."""
+    top = Path(tempfile.gettempdir()).resolve()
+    for part in [folder, *folder.parents]:
+        if part == top or top not in part.parents:
+            break
+        part.chmod(part.stat().st_mode | 0o001)
+
+
+@pytest.fixture(scope="session")
+def apache(published_site: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Apache]:
+    """Debian's /usr/sbin/apache2 with a configuration of its own, on a free port of 127.0.0.1, serving
+    ``published_site`` (its generated .htaccess included in <Directory>) and a scratch folder at /scratch/
+    (AllowOverride All); started and stopped by process id. A missing apache2 is a skip, a failure under CI=true
+    (.ci/run installs it)."""
+    import subprocess
+
+    if not os.path.exists(APACHE):
+        message = f"Debian's Apache httpd ({APACHE}) is not installed; apt-get install -y apache2"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"the Apache tests must run under CI: {message}.", pytrace=False)
+        pytest.skip(message)
+    began = time.monotonic()
+    run, scratch = tmp_path_factory.mktemp("apache"), tmp_path_factory.mktemp("apache-scratch")
+    modules = "\n".join(f"LoadModule {name}_module /usr/lib/apache2/modules/mod_{name}.so" for name in APACHE_MODULES)
+    root = os.geteuid() == 0
+    if root:
+        for folder in (published_site, scratch):
+            _searchable(folder)
+        scratch.chmod(0o755)
+    port = servers.free_port()
+    config = run / "httpd.conf"
+    user = "User nobody\nGroup nogroup" if root else ""
+    text = APACHE_CONFIG.format(port=port, run=run, site=published_site, scratch=scratch, modules=modules, user=user)
+    config.write_text(text, encoding="utf-8")
+    process = subprocess.Popen([APACHE, "-f", str(config), "-DFOREGROUND"], stdout=subprocess.DEVNULL,
+                               stderr=(run / "stderr.log").open("wb"))  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        servers.wait_until_up(base + "/index.html", process, log=run / "stderr.log")
+        _timed("Apache httpd", began)
+        yield Apache(base, published_site, scratch, run / "error.log")
+    finally:
+        servers.stop(process)

@@ -6,6 +6,7 @@ group through ``register``.
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -153,25 +154,32 @@ def serve_command(
 @click.option(
     "--base-url",
     "base_url",
-    default=None,
     metavar="URL",
-    help="The address the site will be served at, for its sitemap, robots.txt and dataset description "
-    "[default: https://w3id.org/smartcity-kg/, where the IRIs resolve].",
+    default=None,
+    help="The address the site will be published at (http or https): its sitemap, robots.txt and dataset "
+    "description name pages by it [default: https://w3id.org/smartcity-kg/, where the IRIs resolve], and "
+    "DIR/w3id.htaccess, written only with this option, sends https://w3id.org/smartcity-kg/ there.",
 )
 @timeout_option("Stop after SECONDS and exit 2; nothing is written then.")
 def publish_command(out_dir: Path, base_url: str | None) -> None:
-    """Write the workspace's graph as a static linked-data site: a page and Turtle, JSON-LD and N-Triples
-    per resource, the ontology's documentation, the participation report, dumps with SHA-256 checksums, VoID.
+    """Write the workspace's graph as a static linked-data site: a page and Turtle, JSON-LD, N-Triples and
+    RDF/XML per resource, the ontology's documentation, the participation report, dumps with SHA-256
+    checksums, VoID, a sitemap, and the rules that make the IRIs resolve (.htaccess, 404.html;
+    w3id.htaccess with --base-url).
 
     Links between pages are relative: serve the folder with any static web server
     (python -m http.server -d DIR) or open DIR/index.html from the file system.
     """
     from kg.graph.embedded import KnowledgeGraph
     from kg.web.publish import publish
-    from kg.web.sitemap import check_base_url
+    from kg.web.sitemap import SAFE_URL
 
-    if base_url is not None:
-        check_base_url(base_url)  # refused before the graph is opened
+    if base_url is not None and not re.fullmatch(SAFE_URL, base_url):
+        raise click.BadParameter(
+            "must be an http or https address (a host, maybe a port and a path of letters, digits, '.', '_', '~', "
+            "'-', '/'), such as https://example.org/smartcity-kg/",
+            param_hint="'--base-url'",
+        )
     record = publish(KnowledgeGraph.open(), out_dir, base_url=base_url)
     print(
         f"published {record['resources']} resources ({record['triples']} triples) into {shown(out_dir)} "

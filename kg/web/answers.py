@@ -24,7 +24,7 @@ from kg.query.prologue import declare
 from kg.query.rdfout import serialize_triples
 from kg.query.results import render
 from kg.web.discovery import alternates
-from kg.web.markup import head_links
+from kg.web.markup import esc, head_links, layout
 from kg.web.negotiate import DOCUMENT, GRAPH, MEDIA_TYPES, SOLUTIONS, choose_format, not_acceptable
 from kg.web.ontodoc import ontology_page
 from kg.web.pages import resource_page, results_page, triples_page
@@ -145,7 +145,11 @@ def answer_document(graph: KnowledgeGraph, job: Job) -> Answer:
         except ValueError:  # not an IRI pyoxigraph accepts
             description = Description(iri)
         if not description:
-            return {"status": 404, "body": f"the graph says nothing about <{iri}>; see / and /void."}
+            said = f"the graph says nothing about <{iri}>; see / and /void."
+            if fmt == "html":  # a browser that followed the 303 gets a page (kg.web.deploy's 404.html on a site)
+                page_404 = layout("Not found", f"<h1>Not found</h1><p>{esc(said)}</p>")
+                return {"status": 404, "body": page_404, "media": MEDIA_TYPES["html"]}
+            return {"status": 404, "body": said}
         triples = description.all_triples()
         if iri == ONTOLOGY:  # the ontology's page is its documentation (kg.web.ontodoc)
             page = lambda: ontology_page(graph.store)  # noqa: E731

@@ -245,8 +245,8 @@ class Handler(BaseHTTPRequestHandler):
         except WorkerDied:
             self.error(HTTPStatus.SERVICE_UNAVAILABLE, "the query's worker process died; try again.")
             return
-        if answer["status"] == 200:
-            self.send(HTTPStatus.OK, answer["body"], answer["media"], headers)
+        if answer["status"] == 200 or "media" in answer:  # an error with a media type is a page (an HTML 404)
+            self.send(HTTPStatus(answer["status"]), answer["body"], answer["media"], headers)
         else:
             self.error(HTTPStatus(answer["status"]), answer["body"])
 

@@ -83,7 +83,7 @@ def head_links(html_text: str) -> Iterator[None]:
 
 
 def on_site() -> bool:
-    """Whether the page being built is a static site's (no endpoint, no named-query pages, no RDF/XML)."""
+    """Whether the page being built is a static site's (no endpoint, no named-query pages)."""
     return _PAGE.get() is not None
 
 
@@ -129,8 +129,8 @@ def _relative(target: str, folder: str) -> str:
 
 
 def data_links() -> tuple[tuple[str, str], ...]:
-    """The data documents every page has beside it (a static site has no RDF/XML: some predicates cannot be)."""
-    return DATA_LINKS[:3] if on_site() else DATA_LINKS
+    """The data documents every page has beside it (kg serve's and a static site's alike)."""
+    return DATA_LINKS
 
 
 def esc(text: str) -> str:

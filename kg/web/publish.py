@@ -4,12 +4,14 @@ The site (kg.web.site renders its files) mirrors the project's IRIs as ``kg serv
 
     index.html                        frameworks, entry points, dumps, the browse pages with counts
     browse/                           a page per framework and per type listing its resources (kg.web.browse)
-    id/PATH.html .ttl .jsonld .nt     a page and its data for each IRI under .../smartcity-kg/id/
-    ontology.html .ttl .jsonld .nt    the ontology's documentation and its triples
+    id/PATH.html .ttl .jsonld .nt .rdf  a page and its data for each IRI under .../smartcity-kg/id/
+    ontology.html .ttl .jsonld .nt .rdf the ontology's documentation and its triples
+    search.html, search/              the client-side search (kg.web.sitesearch)
     report/                           the participation report (kg.analysis.report)
     dumps/smartcity-kg.ttl .nt .jsonld, dumps/SHA256SUMS
-    void.ttl                          VoID, the dumps as void:dataDump
+    void.ttl                          VoID, the dumps as void:dataDump (and void.html .jsonld .rdf)
     sitemap.xml, robots.txt           every page for crawlers, by --base-url (kg.web.sitemap, kg.web.discovery)
+    .htaccess, 404.html, .nojekyll    for a static host or Apache (kg.web.deploy); w3id.htaccess with --base-url
     kg-publish.json                   the manifest: every file of the site with its size and SHA-256
 
 It is built in a temporary folder beside DIR (same filesystem) and renamed into place, so an
@@ -71,14 +73,16 @@ def _write_file(root: Path, path: str, data: bytes) -> None:
 def build(graph: KnowledgeGraph, root: Path, progress: Progress, base_url: str | None = None) -> dict[str, Any]:
     """Write the whole site into the empty folder ``root``; returns what kg-publish.json records.
 
-    ``base_url`` (checked, ending in '/'; None: kg.web.sitemap.DEFAULT_BASE_URL) is where the site will be
-    served: its sitemap, robots.txt and the index's schema.org Dataset (kg.web.dataset) name pages by it.
+    ``base_url`` (checked, ending in '/') is where the site will be published: its sitemap, robots.txt and
+    the index's schema.org Dataset (kg.web.dataset) name pages by it (kg.web.sitemap.DEFAULT_BASE_URL if
+    None), and only when it is given are w3id.org's rules written to point there (kg.web.deploy).
     Raises OSError when a file cannot be written (:func:`publish` says it in one sentence).
     """
     # imported here: the kg command imports this module at every start, and these are heavy
     from kg.analysis.report import build_report
     from kg.web.browse import Browse
     from kg.web.dataset import dataset, date_modified, script
+    from kg.web.deploy import deploy_files
     from kg.web.discovery import media_type, robots_txt
     from kg.web.markup import head_links
     from kg.web.querypages import query_files
@@ -86,7 +90,7 @@ def build(graph: KnowledgeGraph, root: Path, progress: Progress, base_url: str |
     from kg.web.sitemap import DEFAULT_BASE_URL, INDEX, site_pages, sitemaps
     from kg.web.sitesearch import search_files
 
-    base_url = base_url or DEFAULT_BASE_URL
+    site_url = base_url or DEFAULT_BASE_URL
 
     memory = snapshot(graph.store)
     triples = len(memory)
@@ -116,14 +120,16 @@ def build(graph: KnowledgeGraph, root: Path, progress: Progress, base_url: str |
     browse = Browse(memory, iris, [str(row[0]) for row in frameworks.rows])  # browse/: a page per framework, type
     for path, data in browse.pages(labels):
         _write_file(root, path, data)
-    dumps = [(f"{base_url}dumps/{name}", media_type(name.rpartition(".")[2]), *sizes[name]) for name in sizes]
-    with head_links(script(dataset(base_url, dumps=dumps, modified=date_modified(memory)))):
-        _write_file(root, "index.html", site_index(memory, frameworks, sizes, triples, browse))
-    for path, data in sitemaps(base_url, site_pages(root)).items():
+    for path, data in deploy_files(memory, iris, base_url):
         _write_file(root, path, data)
-    _write_file(root, "robots.txt", robots_txt(f"{base_url}{INDEX}").encode("utf-8"))
+    dumps = [(f"{site_url}dumps/{name}", media_type(name.rpartition(".")[2]), *sizes[name]) for name in sizes]
+    with head_links(script(dataset(site_url, dumps=dumps, modified=date_modified(memory)))):
+        _write_file(root, "index.html", site_index(memory, frameworks, sizes, triples, browse))
+    for path, data in sitemaps(site_url, site_pages(root)).items():
+        _write_file(root, path, data)
+    _write_file(root, "robots.txt", robots_txt(f"{site_url}{INDEX}").encode("utf-8"))
     record = {"generator": f"kg publish (smartcity-kg {__version__})", "triples": triples, "resources": len(iris)}
-    record["base_url"] = base_url
+    record["base_url"] = site_url
     _write_file(root, SITE_MARKER, manifest(root, record))
     return record
 
@@ -137,14 +143,14 @@ def _dir_mode() -> int:
 def publish(graph: KnowledgeGraph, out: Path | str, base_url: str | None = None) -> dict[str, Any]:
     """Write the site for ``graph`` to ``out``: built beside it, then renamed into place (replacing an old one).
 
-    ``base_url``: where the site will be served (kg.web.sitemap.DEFAULT_BASE_URL if None). Returns
-    what kg-publish.json records, and the seconds it took. Raises KgError for a base URL that is not
-    an http(s) address, OutputError when ``out`` may not be written (:func:`check_out`) or a file of
-    the site cannot be.
+    ``base_url``: where the site will be published (http or https; kg.web.sitemap.DEFAULT_BASE_URL for its
+    sitemap if None, and then no w3id.htaccess). Returns what kg-publish.json records, and the seconds it
+    took. Raises KgError for a base URL that is not an http(s) address, OutputError when ``out`` may not be
+    written (:func:`check_out`) or a file of the site cannot be.
     """
-    from kg.web.sitemap import DEFAULT_BASE_URL, check_base_url  # heavy (pyoxigraph): the kg command imports this
+    from kg.web.sitemap import check_base_url  # heavy (pyoxigraph): the kg command imports this
 
-    base = check_base_url(base_url if base_url is not None else DEFAULT_BASE_URL)
+    base = check_base_url(base_url) if base_url is not None else None
     out = Path(out).expanduser().absolute()
     out = out.parent.resolve() / out.name if out.name else out.resolve()
     remove_leftovers(out)

@@ -3,7 +3,7 @@
 Everything is rendered from one in-memory copy of the graph (``snapshot``) with direct index
 lookups (kg.web.resources), not a SPARQL query per page. Each file is yielded as (site path, bytes),
 the path mirroring the IRI as ``kg serve`` answers it (``id/u4ssc/X.html``, ``.ttl``, ``.jsonld``,
-``.nt``); pages are built inside ``kg.web.markup.written_at`` so that every link between them is
+``.nt``, ``.rdf``); pages are built inside ``kg.web.markup.written_at`` so that every link between them is
 relative and the site works from any folder, any host, or the file system.
 """
 
@@ -15,6 +15,7 @@ from collections.abc import Iterator
 
 import pyoxigraph as ox
 
+from kg.errors import QueryError
 from kg.namespaces import ID, compact
 from kg.query.rdfout import serialize_triples, sorted_prefixes, used_prefixes
 from kg.query.results import Results
@@ -28,7 +29,7 @@ from kg.web.resources import DEFAULT_GRAPH, ONTOLOGY, RDF_TYPE, describe, label,
 from kg.web.search import search_form
 from kg.web.void import PREFIXES_HERE, void_triples
 
-DATA = {"ttl": "turtle", "jsonld": "jsonld", "nt": "ntriples"}  # a resource's data documents beside its page
+DATA = {"ttl": "turtle", "jsonld": "jsonld", "nt": "ntriples", "rdf": "rdfxml"}  # a resource's data beside its page
 DUMPS = {"ttl": ox.RdfFormat.TURTLE, "nt": ox.RdfFormat.N_TRIPLES, "jsonld": ox.RdfFormat.JSON_LD}
 DUMP_NAMES = {"ttl": "Turtle", "nt": "N-Triples", "jsonld": "JSON-LD"}
 DUMP_STEM = "smartcity-kg"
@@ -90,7 +91,11 @@ def resource_files(memory: ox.Store, iri: str, labels: Labels | None = None) -> 
         yield _file(path, "html"), resource_page(memory, description).encode("utf-8")
     triples = description.all_triples()
     for extension, fmt in DATA.items():
-        yield _file(path, extension), serialize_triples(triples, fmt).encode("utf-8")
+        try:
+            yield _file(path, extension), serialize_triples(triples, fmt).encode("utf-8")
+        except QueryError:  # RDF/XML cannot write a predicate IRI ending in '/' or '#': that resource has no .rdf
+            if extension != "rdf":
+                raise
 
 
 def ontology_files(memory: ox.Store) -> Iterator[tuple[str, bytes]]:
@@ -146,7 +151,7 @@ def site_index(
             "<h1>smartcity-kg</h1>",
             f"<p>Smart-city indicator frameworks as a linked-data knowledge graph: {triples:,} triples, "
             f"written by <code>kg publish</code> (smartcity-kg {esc(__version__)}). Every resource has a page "
-            "and its data in Turtle, JSON-LD and N-Triples beside it.</p>",
+            "and its data in Turtle, JSON-LD, N-Triples and RDF/XML beside it.</p>",
             search_form(site_link("/search.html")),  # kg.web.sitesearch
             "<h2>Frameworks</h2><table><tr><th>Framework</th><th>Id</th><th>Indicators</th>"
             f"<th>Addressing participation</th></tr>{rows}</table>",

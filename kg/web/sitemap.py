@@ -11,6 +11,7 @@ serve`` answers /sitemap.xml from its graph (:func:`served_pages`) at the addres
 from __future__ import annotations
 
 import os
+import re
 import urllib.parse
 from collections.abc import Iterable
 from pathlib import Path
@@ -26,6 +27,8 @@ MAX_URLS = 50_000  # per sitemap file, and sitemap files per index (sitemaps.org
 MAX_BYTES = 50 * 1024 * 1024  # per file, uncompressed
 INDEX = "sitemap.xml"
 LEFT_OUT = frozenset({"404.html"})  # a page no link leads to on purpose
+# What a base URL may hold: a host, maybe a port, a path of unreserved characters (no quoting needed anywhere).
+SAFE_URL = r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~/-]*)?"
 DEFAULT_BASE_URL = "https://w3id.org/smartcity-kg/"  # where the IRIs live: w3id redirects there to the pages
 
 
@@ -35,7 +38,8 @@ def check_base_url(url: str) -> str:
     Raises KgError (one sentence) for anything else.
     """
     parts = urllib.parse.urlsplit(url.strip())
-    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+    plain = re.fullmatch(SAFE_URL, url.strip())  # it is written into .htaccess rules too (kg.web.deploy)
+    if not plain or parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
         raise KgError(
             f"--base-url {url!r} is not the address of a site; give an absolute http(s) URL such as "
             f"{DEFAULT_BASE_URL} (no query, no '#')."
