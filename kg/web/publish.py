@@ -73,6 +73,7 @@ def build(graph: KnowledgeGraph, root: Path, progress: Progress) -> dict[str, An
     """
     # imported here: the kg command imports this module at every start, and these are heavy
     from kg.analysis.report import build_report
+    from kg.web.access import FAVICON, favicon
     from kg.web.querypages import query_files
     from kg.web.site import dump_files, ontology_files, resource_files, resources, site_index, snapshot, void_file
 
@@ -98,6 +99,7 @@ def build(graph: KnowledgeGraph, root: Path, progress: Progress) -> dict[str, An
         if not path.endswith("SHA256SUMS"):
             sizes[path.rpartition("/")[2]] = (len(data), hashlib.sha256(data).hexdigest())
     _write_file(root, "void.ttl", void_file(memory))
+    _write_file(root, FAVICON, favicon())  # every page links it (kg.web.access)
     _write_file(root, "index.html", site_index(memory, graph.query("frameworks"), sizes, triples))
     record = {"generator": f"kg publish (smartcity-kg {__version__})", "triples": triples, "resources": len(iris)}
     _write_file(root, SITE_MARKER, manifest(root, record))
