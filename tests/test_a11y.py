@@ -109,6 +109,7 @@ def test_kg_serve_answers_the_icon_every_page_links(served):
             assert answer.read() == favicon()
 
 
+@pytest.mark.slow
 def test_kg_publish_writes_the_icon_and_links_it_relatively(published_site):
     assert (published_site / FAVICON).read_bytes() == favicon()
     index = (published_site / "index.html").read_text(encoding="utf-8")
