@@ -156,6 +156,7 @@ th, td { border: 1px solid #ccc; padding: 0.25rem 0.5rem; text-align: left; vert
 th { background: #f0f0f0; } td.num { text-align: right; }
 caption { caption-side: top; text-align: left; font-style: italic; padding-bottom: 0.25rem; }
 img { max-width: 100%; height: auto; } code { background: #f4f4f4; padding: 0 0.2rem; }
+body, th, td { overflow-wrap: anywhere; }
 """
 
 
@@ -172,8 +173,10 @@ def _html_table(block: Table) -> list[str]:
 def to_html(data: ReportData, charts: dict[str, bytes]) -> str:
     """The report as one self-contained HTML page: ``charts`` (PNG bytes by file name) embedded as data URIs."""
     title, text = title_and_summary(data)
-    head = f'<!DOCTYPE html>\n<html lang="en">\n<head><meta charset="utf-8"><title>{html.escape(title)}</title>'
-    out = [head, f"<style>{CSS}</style></head>", "<body>", f"<h1>{html.escape(title)}</h1>", f"<p>{_inline(text)}</p>"]
+    head = '<!DOCTYPE html>\n<html lang="en">\n<head><meta charset="utf-8">'
+    head += f'<meta name="viewport" content="width=device-width, initial-scale=1"><title>{html.escape(title)}</title>'
+    out = [head, f"<style>{CSS}</style></head>", "<body><main>", f"<h1>{html.escape(title)}</h1>"]
+    out.append(f"<p>{_inline(text)}</p>")
     for number, (heading, blocks) in enumerate(sections(data), start=1):
         out.append(f"<h2>{number}. {html.escape(heading)}</h2>")
         for block in blocks:
@@ -184,7 +187,7 @@ def to_html(data: ReportData, charts: dict[str, bytes]) -> str:
                 out += _html_table(block)
             else:
                 out.append(f"<p>{_inline(block)}</p>")
-    return "\n".join([*out, "</body>", "</html>", ""])
+    return "\n".join([*out, "</main></body>", "</html>", ""])
 
 
 def charts(data: ReportData) -> dict[str, bytes]:

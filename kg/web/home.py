@@ -24,7 +24,8 @@ from typing import Any
 from kg.namespaces import ID, PREFIXES, SCK
 from kg.query.catalog import NamedQuery
 from kg.query.params import Parameter
-from kg.web.markup import esc, footer
+from kg.web.access import ACCESS_STYLE, FAVICON, MAIN_ID, SKIP_LINK, viewport_and_icon
+from kg.web.markup import esc, footer, site_nav
 from kg.web.resources import ONTOLOGY
 from kg.web.search import search_form
 from kg.web.void import ENDPOINT, INFERRED_ENDPOINT
@@ -36,6 +37,7 @@ _TYPES = {
     ".js": "text/javascript; charset=utf-8",
     ".css": "text/css; charset=utf-8",
     ".md": "text/markdown; charset=utf-8",
+    ".svg": "image/svg+xml",
     "": "text/plain; charset=utf-8",  # LICENSE
 }
 
@@ -95,10 +97,12 @@ def home_page(queries: list[NamedQuery], extra_head: str = "") -> str:
     version = YASGUI_VERSION
     head = (
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
-        "<meta name='viewport' content='width=device-width, initial-scale=1'><title>smartcity-kg</title>"
+        f"{viewport_and_icon('/' + FAVICON)}<title>smartcity-kg</title>"
         + extra_head
         + f"<link rel='stylesheet' href='/static/yasgui/yasgui.min.css?v={version}'>"
-        f"<style>{HOME_STYLE}</style></head><body>"
+        f"<link rel='stylesheet' href='/static/editor.css?v={_etag('editor.css')[:8]}'>"
+        f"<style>{HOME_STYLE}{ACCESS_STYLE}</style></head><body>{SKIP_LINK}<header>{site_nav()}</header>"
+        f"<main id='{MAIN_ID}'>"
     )
     intro = (
         "<h1>smartcity-kg</h1><p>A read-only SPARQL 1.1 endpoint is at <code>/sparql</code> (and over the graph "
@@ -117,9 +121,10 @@ def home_page(queries: list[NamedQuery], extra_head: str = "") -> str:
         f"<script type='application/json' id='kg-config'>{data}</script>"
         f"<script src='/static/yasgui/yasgui.min.js?v={version}'></script>"
         f"<script src='/static/editor.js?v={_etag('editor.js')[:8]}'></script>"
+        f"<script src='/static/editor-a11y.js?v={_etag('editor-a11y.js')[:8]}'></script>"
     )
     forms = f"<h2>Named queries</h2><ul class='queries'>{items}</ul>"
-    return head + intro + search_form() + editor + forms + footer() + scripts + "</body></html>"
+    return head + intro + search_form() + editor + forms + "</main>" + footer() + scripts + "</body></html>"
 
 
 @cache

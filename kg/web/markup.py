@@ -23,6 +23,7 @@ import pyoxigraph as ox
 from kg.namespaces import compact
 from kg.terms import XSD_STRING
 from kg.version import CODE_LICENSE, DATA_LICENSE, DATA_LICENSE_NAME, __version__
+from kg.web.access import ACCESS_STYLE, FAVICON, MAIN_ID, SKIP_LINK, viewport_and_icon
 from kg.web.resources import label, local_path
 
 SubjectTerm = ox.NamedNode | ox.BlankNode | ox.Triple
@@ -181,8 +182,19 @@ def term_html(store: ox.Store, term: ObjectTerm, nested: Nested | None = None, d
 def layout(title: str, body: str, head: str = "") -> str:
     """A whole page: ``title``, the navigation (kg serve's, or the static site's) and ``body``.
 
-    ``head``, and what :func:`head_links` gives, go into the page's head (links for machines).
+    ``head``, and what :func:`head_links` gives, go into the page's head (links for machines). Landmarks
+    (kg.web.access): a skip link, ``header`` with the ``nav``, ``main`` (``body``), ``footer``.
     """
+    return (
+        f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{esc(title)}</title>"
+        f"{viewport_and_icon(esc(site_link('/' + FAVICON)))}{head}{_HEAD.get()}"
+        f"<style>{PAGE_STYLE}{ACCESS_STYLE}</style></head>"
+        f"<body>{SKIP_LINK}<header>{site_nav()}</header><main id='{MAIN_ID}'>{body}</main>{footer()}</body></html>"
+    )
+
+
+def site_nav() -> str:
+    """The navigation between the site's main places: kg serve's, or the static site's (linked relatively)."""
     nav = (
         "<p><a href='/'>Named queries</a> · <a href='/sparql'>SPARQL endpoint</a> · "
         "<a href='/ontology.html'>Ontology</a> · <a href='/void'>VoID</a></p>"
@@ -191,10 +203,7 @@ def layout(title: str, body: str, head: str = "") -> str:
         places = (("/", "Index"), ("/ontology.html", "Ontology"), ("/report/report.html", "Participation report"),
                   ("/void.ttl", "VoID"), ("/#dumps", "Dumps"))  # fmt: skip
         nav = "<p>" + " · ".join(f"<a href='{esc(site_link(p))}'>{n}</a>" for p, n in places) + "</p>"
-    return (
-        f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{esc(title)}</title>{head}{_HEAD.get()}"
-        f"<style>{PAGE_STYLE}</style></head><body>{nav}{body}{footer()}</body></html>"
-    )
+    return f"<nav aria-label='Site'>{nav}</nav>"
 
 
 def footer() -> str:

@@ -25,7 +25,6 @@ from kg.web.markup import (
     ObjectTerm,
     data_links,
     esc,
-    footer,
     href,
     iri_link,
     layout,
@@ -36,11 +35,6 @@ from kg.web.markup import (
 from kg.web.resources import ONTOLOGY, RDF_TYPE, Description, label, local_path
 from kg.web.resourceview import evidence, grouped, header, incoming, mappings, participation, rest
 from kg.web.voidpage import sections
-
-RESULTS_STYLE = (
-    "body{font-family:sans-serif;max-width:70em;margin:2em auto}table{border-collapse:collapse}"
-    "td,th{border:1px solid #ccc;padding:.2em .5em;text-align:left}code{background:#f4f4f4}"
-)
 
 
 def _by_subject(triples: list[ox.Triple]) -> Nested:
@@ -159,8 +153,7 @@ def triples_page(store: ox.Store, title: str, triples: list[ox.Triple], *, form:
 
 
 def _results_layout(title: str, body: str) -> str:
-    return f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>" \
-        f"<style>{RESULTS_STYLE}</style></head><body>{body}{footer()}</body></html>"  # fmt: skip
+    return layout(title, body)  # the shared frame: lang, landmarks, navigation (kg.web.access)
 
 
 def results_table(results: Results) -> str:

@@ -29,6 +29,7 @@ from kg.graph.named import bind_named
 from kg.query.catalog import NamedQuery, list_queries
 from kg.query.prologue import declare
 from kg.query.services import refusal
+from kg.web.access import FAVICON
 from kg.web.answers import Job
 from kg.web.connections import Allowed
 from kg.web.dataset import dataset, script
@@ -126,7 +127,17 @@ def sitemap(exchange: Exchange, match: re.Match[str]) -> None:
 
 def static(exchange: Exchange, match: re.Match[str]) -> None:
     """A file of the editor (kg/web/static), with an ETag; 304 when the client has it already."""
-    found = static_file(match.group())
+    send_static(exchange, match.group())
+
+
+def favicon(exchange: Exchange, match: re.Match[str]) -> None:
+    """The site's icon (kg.web.access): at /favicon.svg, as pages link it, and /favicon.ico, where browsers look."""
+    send_static(exchange, f"/static/{FAVICON}")
+
+
+def send_static(exchange: Exchange, path: str) -> None:
+    """The file of kg/web/static at ``path`` (/static/NAME), with an ETag; 304 when the client has it already."""
+    found = static_file(path)
     if found is None:
         exchange.error(HTTPStatus.NOT_FOUND, "no such file under /static/; see / for the editor")
         return
@@ -279,6 +290,7 @@ _SPARQL = r"/sparql(?P<inferred>/inferred)?"
 ROUTES: list[tuple[frozenset[str], re.Pattern[str], RouteHandler]] = [
     (GET, re.compile(r"/"), home),
     (GET, re.compile(r"/static/.*", re.DOTALL), static),
+    (GET, re.compile(r"/favicon\.(?:svg|ico)"), favicon),
     (GET, re.compile(_SPARQL), sparql_get),
     (POST, re.compile(_SPARQL), sparql_post),
     (GET, re.compile(r"/queries/(?P<name>[^/]+)"), named),
