@@ -80,9 +80,15 @@ def build(graph: KnowledgeGraph, root: Path, progress: Progress, base_url: str |
     """
     # imported here: the kg command imports this module at every start, and these are heavy
     from kg.analysis.report import build_report
+    from kg.web.access import FAVICON, favicon
+    from kg.web.browse import Browse
+    from kg.web.dataset import dataset, date_modified, script
+    from kg.web.deploy import deploy_files
+    from kg.web.discovery import media_type, robots_txt
+    from kg.web.markup import head_links
     from kg.web.querypages import query_files
-    from kg.web.site import dump_files, ontology_files, resource_files, resources, snapshot, void_file
-    from kg.web.sitemap import DEFAULT_BASE_URL
+    from kg.web.site import dump_files, ontology_files, resource_files, resources, site_index, snapshot, void_file
+    from kg.web.sitemap import DEFAULT_BASE_URL, INDEX, site_pages, sitemaps
     from kg.web.sitesearch import search_files
 
     site_url = base_url or DEFAULT_BASE_URL
@@ -111,6 +117,19 @@ def build(graph: KnowledgeGraph, root: Path, progress: Progress, base_url: str |
         if not path.endswith("SHA256SUMS"):
             sizes[path.rpartition("/")[2]] = (len(data), hashlib.sha256(data).hexdigest())
     _write_file(root, "void.ttl", void_file(memory))
+    frameworks = graph.query("frameworks")
+    browse = Browse(memory, iris, [str(row[0]) for row in frameworks.rows])  # browse/: a page per framework, type
+    for path, data in browse.pages(labels):
+        _write_file(root, path, data)
+    _write_file(root, FAVICON, favicon())  # every page links it (kg.web.access)
+    for path, data in deploy_files(memory, iris, base_url):
+        _write_file(root, path, data)
+    dumps = [(f"{site_url}dumps/{name}", media_type(name.rpartition(".")[2]), *sizes[name]) for name in sizes]
+    with head_links(script(dataset(site_url, dumps=dumps, modified=date_modified(memory)))):
+        _write_file(root, "index.html", site_index(memory, frameworks, sizes, triples, browse))
+    for path, data in sitemaps(site_url, site_pages(root)).items():
+        _write_file(root, path, data)
+    _write_file(root, "robots.txt", robots_txt(f"{site_url}{INDEX}").encode("utf-8"))
     record = {"generator": f"kg publish (smartcity-kg {__version__})", "triples": triples, "resources": len(iris)}
     record["base_url"] = site_url
     _write_file(root, SITE_MARKER, manifest(root, record))
