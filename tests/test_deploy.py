@@ -200,12 +200,15 @@ PLANTED = f"""\
 <{ID}test/new> rdfs:label "planted" .
 <{ID}test/{"x" * 210}> rdfs:label "a name too long for a file" .
 <{ID}test/kept> dcterms:isReplacedBy <https://example.org/elsewhere> .
+<{ID}test/edition-2019> a <https://w3id.org/smartcity-kg/ontology#Indicator> ; rdfs:label "an earlier edition's" ;
+    dcterms:isReplacedBy <{ID}test/new> .
 """
 
 
 def test_replaced_iris_redirect_in_both_rule_files(apache: Apache, client: Client):
     """A planted graph's old IRI (dcterms:isReplacedBy a project IRI): 301 to the new one, by the site's own rules
-    (read as a .htaccess) and by the w3id.org rules; an IRI replaced by a non-project IRI is not redirected."""
+    (read as a .htaccess) and by the w3id.org rules; an IRI replaced by a non-project IRI is not redirected, nor
+    one that is replaced but still typed (an earlier edition's indicator keeps its page)."""
     memory = ox.Store()
     memory.load(PLANTED.encode("utf-8"), format=ox.RdfFormat.TURTLE)
     assert replaced(memory) == {f"{ID}test/old-long-slug": f"{ID}test/new"} and REPLACED_BY.startswith("http")
@@ -231,6 +234,8 @@ def test_replaced_iris_redirect_in_both_rule_files(apache: Apache, client: Clien
     assert (status, headers["location"], headers["vary"]) == (303, base + "id/test/new.rdf", "Accept")
     status, headers, _ = client("GET", "/scratch/w3id/smartcity-kg/id/test/kept", "application/n-triples")
     assert (status, headers["location"]) == (303, base + "id/test/kept.nt")
+    status, headers, _ = client("GET", "/scratch/static/id/test/edition-2019", "text/turtle")
+    assert (status, headers["location"]) == (303, base + "id/test/edition-2019.ttl")
     # a name too long for a file: both rule files send it to the shortened file, which the site holds
     long = "id/test/" + "x" * 210
     short = (file_path(f"/{long}.jsonld") or "")[1:]

@@ -5,7 +5,7 @@
 - ``.htaccess`` at the site's root, for an Apache httpd that serves the site's folder itself
   (mod_rewrite, mod_headers, mod_mime; ``AllowOverride All``): a project IRI's path (``/id/X``,
   ``/ontology``) and ``/void`` answer 303 See Other to the file the ``Accept`` header prefers,
-  an IRI replaced by another (``dcterms:isReplacedBy``) answers 301 to it, and a missing file
+  a retired IRI (replaced by another, ``dcterms:isReplacedBy``, and untyped) answers 301 to it, and a missing file
   gets the site's ``404.html``;
 - ``w3id.htaccess`` (with ``--base-url``), the rules for https://w3id.org/smartcity-kg/ (the
   ``smartcity-kg/.htaccess`` of the w3id.org repository): the same choices, pointing at the
@@ -31,7 +31,8 @@ from kg.query.rdfout import serialize_triples
 from kg.web.markup import SEGMENT_BYTES, esc, file_path, layout, site_link, written_at
 from kg.web.negotiate import DOCUMENT, PAGE_EXTENSIONS
 from kg.web.pages import triples_page
-from kg.web.resources import DEFAULT_GRAPH, local_path
+from kg.web.redirects import retired_iris
+from kg.web.resources import local_path
 from kg.web.site import DUMP_STEM, DUMPS, VOID_BASE, site_path
 from kg.web.void import PREFIXES_HERE, void_triples
 
@@ -56,15 +57,10 @@ NEGOTIABLE = f"^(?:{_THING}|ontology|void)$"
 
 
 def replaced(memory: ox.Store) -> dict[str, str]:
-    """Every project IRI that ``dcterms:isReplacedBy`` a project IRI, and that IRI (the first, in IRI order)."""
-    found: dict[str, str] = {}
-    quads = memory.quads_for_pattern(None, ox.NamedNode(REPLACED_BY), None, DEFAULT_GRAPH)
-    pairs = sorted((q.subject.value, q.object.value) for q in quads if isinstance(q.subject, ox.NamedNode)
-                   and isinstance(q.object, ox.NamedNode))  # fmt: skip
-    for old, new in pairs:
-        if old != new and _path(old) and _path(new):
-            found.setdefault(old, new)
-    return found
+    """Every retired project IRI (kg.web.redirects: ``dcterms:isReplacedBy`` a project IRI, and no type of its
+    own) under id/, and the IRI that replaces it. An IRI that is replaced but still typed, such as an indicator
+    of an earlier edition, keeps its own page: it is not redirected."""
+    return {old: new for old, new in retired_iris(memory).items() if old != new and _path(old) and _path(new)}
 
 
 def _path(iri: str) -> str | None:
