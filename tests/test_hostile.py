@@ -147,9 +147,34 @@ def killed_at_the_end(process: subprocess.Popen[str]) -> Iterator[subprocess.Pop
             process.wait()
 
 
+@contextlib.contextmanager
+def as_a_foreground_job() -> Iterator[None]:
+    """Processes started inside take Ctrl-C as a terminal's foreground job does. A shell starts a background job
+    (``pytest ... &``) with SIGINT ignored, and an ignored signal stays ignored across exec: kg would never see the
+    test's Ctrl-C. Any handler here is reset to the default in the child, so one is set while it starts."""
+    ignored = signal.getsignal(signal.SIGINT) == signal.SIG_IGN
+    if ignored:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        if ignored:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def tasks_children(pid: int) -> list[str]:
+    """The process ids of ``pid``'s children (Linux /proc), read per thread; a thread may end as it is read."""
+    found = []
+    for task in Path(f"/proc/{pid}/task").glob("*/children"):
+        with contextlib.suppress(FileNotFoundError, ProcessLookupError):
+            found += task.read_text().split()
+    return found
+
+
 def test_ctrl_c_ends_a_long_query_within_a_second():
     command = [sys.executable, "-m", "kg.cli", "query", "--file", str(HOSTILE / "cross-join.rq")]
-    started_process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    with as_a_foreground_job():
+        started_process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     with killed_at_the_end(started_process) as process:
         deadline = time.monotonic() + 60
         # Well inside the query: kg starts in about 0.3 s of CPU, so 2 s of it is the cross join, however loaded
@@ -359,15 +384,16 @@ def test_ctrl_c_during_reasoning_also_ends_the_reasoners_java(tmp_path):
     """The reasoner runs in a Java child process: interrupting kg must not leave it running."""
     command = [sys.executable, "-m", "kg.cli", "reason"]
     environment = {**os.environ, "XDG_CACHE_HOME": str(tmp_path)}  # no cached inferences: the reasoner runs
-    with killed_at_the_end(
-        subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environment)
-    ) as process:
+    with as_a_foreground_job():
+        started_process = subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environment
+        )
+    with killed_at_the_end(started_process) as process:
         deadline = time.monotonic() + 60
         children: list[str] = []
         while not children and time.monotonic() < deadline and process.poll() is None:
             time.sleep(0.1)
-            tasks = Path(f"/proc/{process.pid}/task").glob("*/children")
-            children = [pid for task in tasks for pid in task.read_text().split()]
+            children = tasks_children(process.pid)
         assert children, "the reasoner's Java never started"
         process.send_signal(signal.SIGINT)
         _, stderr = process.communicate(timeout=10)

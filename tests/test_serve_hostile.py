@@ -10,6 +10,7 @@ the worker processes are watched through /proc.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -90,9 +91,13 @@ def raw(base: str, data: bytes, timeout: float = 15) -> bytes:
 
 
 def children(pid: int) -> set[int]:
+    """The process ids of ``pid``'s children (Linux /proc), read per thread; a thread may end as it is read."""
     found = set()
     for task in os.listdir(f"/proc/{pid}/task"):
-        with open(f"/proc/{pid}/task/{task}/children") as handle:
+        with (
+            contextlib.suppress(FileNotFoundError, ProcessLookupError),
+            open(f"/proc/{pid}/task/{task}/children") as handle,
+        ):
             found |= {int(child) for child in handle.read().split()}
     return found
 
