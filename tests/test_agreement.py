@@ -76,6 +76,7 @@ def kappa(both: int, s_only: int, r_only: int, neither: int) -> float:
     return (p_observed - p_yes - p_no) / (1 - p_yes - p_no)
 
 
+@pytest.mark.slow
 def test_agreement_per_framework_is_what_the_sheets_give(graph, labels, truth):
     found = {(a.framework, a.labels): a for a in agreements(graph)}
     assert {framework for framework, _ in found} == set(truth)

@@ -126,6 +126,7 @@ def test_check_in_every_format_gives_one_row_per_qc_query() -> None:
     assert variables == ["query", "rows", "status"] and [r["query"] for r in rows] == qc
 
 
+@pytest.mark.slow
 def test_validate_in_every_format_gives_one_row_per_result(tmp_path: Path) -> None:
     bad = tmp_path / "bad.ttl"
     bad.write_text(

@@ -183,6 +183,7 @@ def test_the_edition_shapes_catch_what_they_are_for(tmp_path: Path, own_workspac
         assert message in run.stdout, message
 
 
+@pytest.mark.slow
 def test_comparisons_default_to_the_current_edition_and_take_every_one(graph: KnowledgeGraph) -> None:
     from kg.analysis.reportdata import collect
 

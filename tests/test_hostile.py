@@ -171,6 +171,7 @@ def tasks_children(pid: int) -> list[str]:
     return found
 
 
+@pytest.mark.slow
 def test_ctrl_c_ends_a_long_query_within_a_second():
     command = [sys.executable, "-m", "kg.cli", "query", "--file", str(HOSTILE / "cross-join.rq")]
     with as_a_foreground_job():

@@ -173,6 +173,7 @@ def test_every_source_of_a_kpi_is_a_described_document_or_a_page_of_one(graph):
     assert undescribed == []
 
 
+@pytest.mark.slow
 def test_committed_turtle_is_what_the_generator_builds(build):
     generated = build.build_graph(build.read_table())
     committed = Graph().parse(ROOT / "data" / "u4ssc" / "kpis.ttl", format="turtle")
