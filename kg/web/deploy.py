@@ -28,23 +28,17 @@ import pyoxigraph as ox
 
 from kg.namespaces import ID
 from kg.query.rdfout import serialize_triples
+from kg.web.discovery import media_type
 from kg.web.markup import SEGMENT_BYTES, esc, file_path, layout, site_link, written_at
-from kg.web.negotiate import DOCUMENT, PAGE_EXTENSIONS
+from kg.web.negotiate import DOCUMENT, EXTENSION_OF
 from kg.web.pages import triples_page
 from kg.web.redirects import retired_iris
 from kg.web.resources import local_path
-from kg.web.site import DUMP_STEM, DUMPS, VOID_BASE, site_path
+from kg.web.site import DATA, DUMP_STEM, DUMPS, VOID_BASE, site_path
 from kg.web.void import PREFIXES_HERE, void_triples
 
 REPLACED_BY = "http://purl.org/dc/terms/isReplacedBy"
-EXTENSION = {fmt: ext for ext, fmt in PAGE_EXTENSIONS.items()}  # format name -> file extension
-DOCUMENTS = ("html", "ttl", "jsonld", "nt", "rdf")  # the files of a resource, the ontology and VoID
-MEDIA = {
-    "ttl": "text/turtle",
-    "jsonld": "application/ld+json",
-    "nt": "application/n-triples",
-    "rdf": "application/rdf+xml",
-}
+DOCUMENTS = ("html", *DATA)  # the files of a resource, the ontology and VoID (kg.web.site)
 NEGOTIATED = "KG_NEGOTIATED"  # the environment variable the negotiated answers set, for their Vary header
 # q-value classes as two digits, best first: 10 (q=1 or none), 09 (0.9x) ... 01 (0.1x), 00 (0.0x above 0)
 TIERS = ["10", *(f"0{d}" for d in range(9, -1, -1))]
@@ -100,7 +94,7 @@ def _negotiation(target: str) -> list[str]:
     lines = []
     for ext in DOCUMENTS:  # each document's file: the path's, unless a long segment gave it another name
         lines += [f"RewriteCond %{{ENV:KG_F_{ext}}} ^$", f"RewriteRule ^(.*)$ - [E=KG_F_{ext}:$1]"]
-    first = EXTENSION[DOCUMENT[0][1]]
+    first = EXTENSION_OF[DOCUMENT[0][1]]
     lines += [r"RewriteCond %{HTTP_ACCEPT} ^\s*$", f"RewriteRule ^ {target}%{{ENV:KG_F_{first}}}.{first} {flags}"]
     for media in ["*/*", *kinds, *dict.fromkeys(media for media, _ in DOCUMENT)]:
         lines += _weights(media)
@@ -113,7 +107,7 @@ def _negotiation(target: str) -> list[str]:
         for media, fmt in DOCUMENT:
             lines += [
                 f"RewriteCond %{{ENV:W_{_name(media)}}} ={tier}",
-                f"RewriteRule ^ {target}%{{ENV:KG_F_{EXTENSION[fmt]}}}.{EXTENSION[fmt]} {flags}",
+                f"RewriteRule ^ {target}%{{ENV:KG_F_{EXTENSION_OF[fmt]}}}.{EXTENSION_OF[fmt]} {flags}",
             ]
     lines.append(f"RewriteRule ^ - [R=406,L,E={NEGOTIATED}:1]")
     rules = sum(line.startswith("RewriteRule") for line in lines)
@@ -169,7 +163,7 @@ def htaccess(
     if not w3id:  # a page names its data beside it (relative to the page: only names that need no escaping)
         lines.append(r"RewriteRule ^(?:id/.+/([A-Za-z0-9._~-]+)|(ontology|void))\.html$ - [E=KG_PAGE:$1$2]")
         alternates = ", ".join(
-            f'<%{{KG_PAGE}}e.{ext}>; rel=\\"alternate\\"; type=\\"{MEDIA[ext]}\\"' for ext in DOCUMENTS[1:]
+            f'<%{{KG_PAGE}}e.{ext}>; rel=\\"alternate\\"; type=\\"{media_type(ext)}\\"' for ext in DOCUMENTS[1:]
         )
         lines.append(f'Header set Link "{alternates}" env=KG_PAGE')
     lines.append("# Project IRIs replaced by others: 301 to the new IRI.")

@@ -116,6 +116,7 @@ def not_acceptable(offers: list[tuple[str, str]]) -> str:
 
 
 PAGE_EXTENSIONS = {**EXTENSIONS, "html": "html"}
+EXTENSION_OF = {fmt: ext for ext, fmt in PAGE_EXTENSIONS.items()}  # a document format's file extension
 _HOST = re.compile(r"(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?")
 
 
@@ -152,5 +153,4 @@ def see_other(path: str, accept: str | None) -> str | None:
     chosen = choose_format(accept, DOCUMENT)
     if chosen is None:
         return None
-    extension = {fmt: ext for ext, fmt in PAGE_EXTENSIONS.items()}[chosen[1]]
-    return urllib.parse.quote(path, safe="/%:@!$&'()*+,;=-._~") + "." + extension
+    return urllib.parse.quote(path, safe="/%:@!$&'()*+,;=-._~") + "." + EXTENSION_OF[chosen[1]]

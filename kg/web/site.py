@@ -16,7 +16,7 @@ from collections.abc import Iterator
 import pyoxigraph as ox
 
 from kg.errors import QueryError
-from kg.namespaces import ID, compact
+from kg.namespaces import ID
 from kg.query.rdfout import serialize_triples, sorted_prefixes, used_prefixes
 from kg.query.results import Results
 from kg.version import __version__
@@ -25,7 +25,7 @@ from kg.web.discovery import alternates
 from kg.web.markup import Labels, esc, file_path, head_links, iri_link, layout, site_link, written_at
 from kg.web.ontodoc import ontology_page
 from kg.web.pages import resource_page
-from kg.web.resources import DEFAULT_GRAPH, ONTOLOGY, RDF_TYPE, describe, label, local_path
+from kg.web.resources import DEFAULT_GRAPH, ONTOLOGY, describe, local_path
 from kg.web.search import search_form
 from kg.web.void import PREFIXES_HERE, void_triples
 
@@ -134,12 +134,12 @@ def void_file(memory: ox.Store) -> bytes:
 
 
 def site_index(
-    memory: ox.Store, frameworks: Results, sizes: dict[str, tuple[int, str]], triples: int, browse: Browse | None = None
+    memory: ox.Store, frameworks: Results, sizes: dict[str, tuple[int, str]], triples: int, browse: Browse
 ) -> bytes:
-    """index.html: the frameworks, the entry points, the dumps with their checksums, every resource by class.
+    """index.html: the frameworks, the entry points, the dumps with their checksums, the browse pages' tables.
 
     ``frameworks`` is the answer of the named query 'frameworks'; ``sizes`` maps a dump's file name
-    to its size in bytes and SHA-256; ``browse`` (kg.web.browse), its tables instead of every resource by class.
+    to its size in bytes and SHA-256; ``browse`` (kg.web.browse) counts the pages by framework and by type.
     """
     with written_at("/index.html"):
         rows = "".join(
@@ -163,7 +163,7 @@ def site_index(
             f"<li><a href='{site_link('/void.ttl')}'>VoID description</a> of the dataset</li>",
             f"<li>Example: {iri_link(memory, ID + 'u4ssc/SC-SH-SI-4C')}</li></ul>",
             _dumps(sizes),
-            browse.section() if browse is not None else _by_class(memory),
+            browse.section(),
         ]
         return layout("smartcity-kg", "".join(parts)).encode("utf-8")
 
@@ -179,20 +179,3 @@ def _dumps(sizes: dict[str, tuple[int, str]]) -> str:
         f"<h2 id='dumps'>Dumps of the whole graph</h2><p>Checksums: {sums} (<code>sha256sum -c SHA256SUMS</code>)."
         f"</p><table><tr><th>File</th><th>Format</th><th>Bytes</th><th>SHA-256</th></tr>{rows}</table>"
     )
-
-
-def _by_class(memory: ox.Store) -> str:
-    """Every resource page, grouped by the resource's types (a resource with several is listed under each)."""
-    groups: dict[str, list[str]] = {}
-    for iri in resources(memory):
-        types = [
-            q.object for q in memory.quads_for_pattern(ox.NamedNode(iri), ox.NamedNode(RDF_TYPE), None, DEFAULT_GRAPH)
-        ]
-        for cls in [t.value for t in types if isinstance(t, ox.NamedNode)] or [""]:
-            groups.setdefault(cls, []).append(iri)
-    parts = ["<h2>Every resource, by type</h2>"]
-    for cls in sorted(groups, key=lambda c: (c == "", (label(memory, ox.NamedNode(c)) or compact(c)) if c else "", c)):
-        heading = iri_link(memory, cls) if cls else "Untyped (only linked to)"
-        items = "".join(f"<li>{iri_link(memory, iri)}</li>" for iri in groups[cls])
-        parts.append(f"<h3>{heading} ({len(groups[cls])})</h3><ul>{items}</ul>")
-    return "".join(parts)
