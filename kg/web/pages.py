@@ -2,9 +2,9 @@
 
 The project's IRIs are served at the path that mirrors them (``https://w3id.org/smartcity-kg/id/X``
 at ``/id/X.html``; the ontology and its hash terms at ``/ontology.html``, documented by
-kg.web.ontodoc) and written the same way by a static site (kg.web.site). A resource page lists the
-resource's properties, the sources of its facts, the links to it and the named queries that
-mention it; VoID and the service description (kg.web.void) are shown one table per subject; a
+kg.web.ontodoc) and written the same way by a static site (kg.web.site). A resource page groups the
+resource's facts (kg.web.resourceview), the sources of its facts, the links to it and the named
+queries that mention it; VoID and the service description (kg.web.void) are shown one table per subject; a
 query's answer is a table whose IRIs link to their pages. Built in a query worker
 (kg.web.answers) or by kg.web.site, with the blocks of kg.web.markup.
 """
@@ -19,20 +19,18 @@ import pyoxigraph as ox
 from kg.namespaces import compact
 from kg.query.catalog import get_query
 from kg.query.results import Results
+from kg.web.discovery import forms
 from kg.web.frameworkview import indicators_section
 from kg.web.markup import (
     Nested,
-    ObjectTerm,
-    data_links,
     esc,
     href,
     iri_link,
     layout,
     on_site,
-    site_link,
     term_html,
 )
-from kg.web.resources import ONTOLOGY, RDF_TYPE, Description, label, local_path
+from kg.web.resources import Description, label, local_path
 from kg.web.resourceview import evidence, grouped, header, incoming, mappings, participation, rest
 from kg.web.voidpage import sections
 
@@ -44,59 +42,21 @@ def _by_subject(triples: list[ox.Triple]) -> Nested:
     return grouped
 
 
-def _properties(store: ox.Store, rows: list[tuple[ox.NamedNode, ObjectTerm]], nested: Nested) -> str:
-    rows = sorted(rows, key=lambda row: (row[0].value, str(row[1])))
-    cells = "".join(
-        f"<tr><td>{iri_link(store, p.value)}</td><td>{term_html(store, o, nested)}</td></tr>" for p, o in rows
-    )
-    return f"<table><tr><th>Property</th><th>Value</th></tr>{cells}</table>"
-
-
 def _downloads(path: str) -> str:
-    q = urllib.parse.quote(path)
-    return " · ".join(f"<a href='{esc(site_link(f'{q}.{ext}'))}'>{name}</a>" for ext, name in data_links())
+    """Links to the resource's RDF forms, the same the page's head names (kg.web.discovery.forms)."""
+    return " · ".join(f"<a href='{esc(link)}'>{name}</a>" for link, _media, name in forms(path))
 
 
 def resource_page(store: ox.Store, d: Description) -> str:
-    """The HTML page of a project IRI (for the ontology: one section per term)."""
+    """The HTML page of a project IRI under id/, in the order of kg.web.resourceview: header, groups, indicators,
+    participation coding, mappings, sources, the rest, links to it, the named queries that mention it. (The
+    ontology's page is its documentation, kg.web.ontodoc.)"""
     node, nested = ox.NamedNode(d.iri), _by_subject(d.triples + d.context)
     name = label(store, node) or compact(d.iri)
-    path = local_path(d.iri) or ""
-    if d.iri != ONTOLOGY:
-        return layout(name, _grouped_page(store, d, node, nested, name, path))
-    types = " ".join(
-        iri_link(store, o.value)
-        for p, o in nested.get(node, [])
-        if p.value == RDF_TYPE and not isinstance(o, ox.Triple)
-    )
-    parts = [f"<h1>{esc(name)}</h1><p class='iri'><code>{esc(d.iri)}</code></p><p>Type: {types or 'none'}</p>"]
-    parts += [f"<p>Data: {_downloads(path)}</p><h2>Properties</h2>", _properties(store, nested.get(node, []), nested)]
-    if d.iri == ONTOLOGY:
-        parts.append("<h2>Terms</h2>")
-        for term in (s for s in nested if isinstance(s, ox.NamedNode) and s != node):
-            anchor = term.value.rpartition("#")[2]
-            heading = f"{esc(label(store, term) or compact(term.value))} <small>{esc(compact(term.value))}</small>"
-            table = _properties(store, nested[term], nested)
-            parts.append(f"<section id='{esc(anchor)}'><h3>{heading}</h3>{table}</section>")
-    parts.append(_sources(store, d))
-    if d.incoming:
-        more = f" (the first {len(d.incoming)} of {d.incoming_total})" if d.incoming_total > len(d.incoming) else ""
-        rows = "".join(
-            f"<tr><td>{term_html(store, t.subject)}</td><td>{iri_link(store, t.predicate.value)}</td></tr>"
-            for t in d.incoming
-        )
-        parts.append(f"<h2>Links to it{more}</h2><table><tr><th>From</th><th>Property</th></tr>{rows}</table>")
-    if d.queries:
-        items = "".join(f"<li>{_query_link(name)}</li>" for name in d.queries)
-        parts.append(f"<h2>Named queries that mention it</h2><ul>{items}</ul>")
-    return layout(name, "".join(parts))
-
-
-def _grouped_page(store: ox.Store, d: Description, node: ox.NamedNode, nested: Nested, name: str, path: str) -> str:
-    """A resource's page in the order of kg.web.resourceview: header, groups, indicators, sources, rest, links."""
     rows = nested.get(node, [])
     sections, left = grouped(store, rows, nested)
-    parts = [header(store, d, name, rows, _downloads(path)), *sections, indicators_section(store, d.iri)]
+    parts = [header(store, d, name, rows, _downloads(local_path(d.iri) or "")), *sections]
+    parts.append(indicators_section(store, d.iri))
     coding, left = participation(store, node, left, d, nested)
     table, left = mappings(store, node, left, nested)
     own_sources, left = evidence(store, left, nested)
@@ -106,7 +66,7 @@ def _grouped_page(store: ox.Store, d: Description, node: ox.NamedNode, nested: N
     if d.queries:
         items = "".join(f"<li>{_query_link(name)}</li>" for name in d.queries)
         parts.append(f"<section id='queries'><h2>Named queries that mention it</h2><ul>{items}</ul></section>")
-    return "".join(parts)
+    return layout(name, "".join(parts))
 
 
 def _query_link(name: str) -> str:
