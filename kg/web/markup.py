@@ -179,15 +179,15 @@ def term_html(store: ox.Store, term: ObjectTerm, nested: Nested | None = None, d
     return f"<ul class='nested'>{items}</ul>"
 
 
-def layout(title: str, body: str, head: str = "") -> str:
+def layout(title: str, body: str) -> str:
     """A whole page: ``title``, the navigation (kg serve's, or the static site's) and ``body``.
 
-    ``head``, and what :func:`head_links` gives, go into the page's head (links for machines). Landmarks
+    What :func:`head_links` gives goes into the page's head (links for machines). Landmarks
     (kg.web.access): a skip link, ``header`` with the ``nav``, ``main`` (``body``), ``footer``.
     """
     return (
         f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{esc(title)}</title>"
-        f"{viewport_and_icon(esc(site_link('/' + FAVICON)))}{head}{_HEAD.get()}"
+        f"{viewport_and_icon(esc(site_link('/' + FAVICON)))}{_HEAD.get()}"
         f"<style>{PAGE_STYLE}{ACCESS_STYLE}</style></head>"
         f"<body>{SKIP_LINK}<header>{site_nav()}</header><main id='{MAIN_ID}'>{body}</main>{footer()}</body></html>"
     )

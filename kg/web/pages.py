@@ -112,10 +112,6 @@ def triples_page(store: ox.Store, title: str, triples: list[ox.Triple], *, form:
     return layout(title, "".join(parts))
 
 
-def _results_layout(title: str, body: str) -> str:
-    return layout(title, body)  # the shared frame: lang, landmarks, navigation (kg.web.access)
-
-
 def results_table(results: Results) -> str:
     """A SELECT answer as an HTML table, IRIs linked to their pages (on a published site, relatively)."""
     from rdflib import URIRef  # Results.rows is the rdflib edge: its text is what this page has always shown
@@ -133,6 +129,6 @@ def results_table(results: Results) -> str:
 def results_page(title: str, results: Results) -> str:
     """A query's answer as an HTML table (an ASK's as true or false), IRIs linked to their pages."""
     if results.boolean is not None:
-        return _results_layout(title, f"<h1>{html.escape(title)}</h1><p>{str(results.boolean).lower()}</p>")
+        return layout(title, f"<h1>{html.escape(title)}</h1><p>{str(results.boolean).lower()}</p>")
     body = f"<h1>{html.escape(title)}</h1><p>{len(results)} rows. <a href='/'>All queries</a></p>"
-    return _results_layout(title, body + results_table(results))
+    return layout(title, body + results_table(results))
