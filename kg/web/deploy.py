@@ -26,7 +26,7 @@ from collections.abc import Iterable, Iterator
 
 import pyoxigraph as ox
 
-from kg.namespaces import ID
+from kg.namespaces import ID, PREFIXES
 from kg.query.rdfout import serialize_triples
 from kg.web.discovery import media_type
 from kg.web.markup import SEGMENT_BYTES, esc, file_path, layout, site_link, written_at
@@ -37,7 +37,7 @@ from kg.web.resources import local_path
 from kg.web.site import DATA, DUMP_STEM, DUMPS, VOID_BASE, site_path
 from kg.web.void import PREFIXES_HERE, void_triples
 
-REPLACED_BY = "http://purl.org/dc/terms/isReplacedBy"
+REPLACED_BY = PREFIXES["dcterms"] + "isReplacedBy"
 DOCUMENTS = ("html", *DATA)  # the files of a resource, the ontology and VoID (kg.web.site)
 NEGOTIATED = "KG_NEGOTIATED"  # the environment variable the negotiated answers set, for their Vary header
 # q-value classes as two digits, best first: 10 (q=1 or none), 09 (0.9x) ... 01 (0.1x), 00 (0.0x above 0)

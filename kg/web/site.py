@@ -55,7 +55,7 @@ def site_path(iri: str) -> str | None:
     return local[1:]
 
 
-def _file(path: str, extension: str) -> str:
+def document_file(path: str, extension: str) -> str:
     """The file (relative to the site's root) of a resource's document: the IRI's path, long names shortened."""
     found = file_path(f"/{path}.{extension}")
     if found is None:  # a bug: site_path gives only paths that can be files
@@ -87,12 +87,12 @@ def resource_files(memory: ox.Store, iri: str, labels: Labels | None = None) -> 
     if path is None:  # a bug: resources() lists only IRIs that have a place in the site
         raise ValueError(f"{iri} has no place in a static site")
     description = describe(memory, iri)
-    with written_at(_page_at(_file(path, "html")), labels), head_links(alternates("/" + path)):
-        yield _file(path, "html"), resource_page(memory, description).encode("utf-8")
+    with written_at(_page_at(document_file(path, "html")), labels), head_links(alternates("/" + path)):
+        yield document_file(path, "html"), resource_page(memory, description).encode("utf-8")
     triples = description.all_triples()
     for extension, fmt in DATA.items():
         try:
-            yield _file(path, extension), serialize_triples(triples, fmt).encode("utf-8")
+            yield document_file(path, extension), serialize_triples(triples, fmt).encode("utf-8")
         except QueryError:  # RDF/XML cannot write a predicate IRI ending in '/' or '#': that resource has no .rdf
             if extension != "rdf":
                 raise

@@ -24,18 +24,18 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from kg.namespaces import compact
-from kg.web.markup import file_path, layout, site_link, written_at
+from kg.namespaces import PREFIXES, compact
+from kg.web.markup import layout, site_link, written_at
 from kg.web.resources import DEFAULT_GRAPH, RDF_TYPE, label
 from kg.web.search import search_form
-from kg.web.site import site_path
+from kg.web.site import document_file, site_path
 
 SCRIPT = Path(__file__).parent / "static" / "search.js"
-SKOS, RDFS = "http://www.w3.org/2004/02/skos/core#", "http://www.w3.org/2000/01/rdf-schema#"
+SKOS, RDFS = PREFIXES["skos"], PREFIXES["rdfs"]
 NOTATION = SKOS + "notation"
 # what the served search reads too (queries/search-labels.rq): other names and codes are found, not shown
-NAMES = (SKOS + "prefLabel", SKOS + "altLabel", RDFS + "label", "http://purl.org/dc/terms/title",
-         "http://xmlns.com/foaf/0.1/name", NOTATION)  # fmt: skip
+NAMES = (SKOS + "prefLabel", SKOS + "altLabel", RDFS + "label", PREFIXES["dcterms"] + "title",
+         PREFIXES["foaf"] + "name", NOTATION)  # fmt: skip
 COLUMNS = ["label", "code", "type", "path", "also"]
 
 
@@ -46,10 +46,10 @@ def _values(memory: ox.Store, iri: str, predicate: str) -> list[str]:
 
 def page_path(iri: str) -> str:
     """The quoted path, from the site's root, of the page of a resource (one of kg.web.site.resources)."""
-    path = file_path(f"/{site_path(iri)}.html")
+    path = site_path(iri)
     if path is None:  # a bug: resources() lists only IRIs that have a page
         raise ValueError(f"{iri} has no page in a static site")
-    return urllib.parse.quote(path.lstrip("/"))
+    return urllib.parse.quote(document_file(path, "html"))
 
 
 def index_rows(memory: ox.Store, iris: list[str]) -> list[list[str]]:
